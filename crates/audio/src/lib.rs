@@ -1,0 +1,1 @@
+//! Audio files to Realtime wire audio and back.

@@ -1,0 +1,1 @@
+//! Typed, lossless events of the OpenAI / Azure OpenAI Realtime API.
