@@ -1,0 +1,290 @@
+//! The one error type of the crate.
+
+use std::time::Duration;
+
+/// A boxed error from a lower layer (WebSocket, TLS, a user's token provider).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong while configuring, connecting, sending or receiving.
+///
+/// Variants carry the facts (status, body, close code, limit) and their messages say what to do.
+/// No variant ever holds an API key or token; URLs are printed redacted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A URL or endpoint given by the user could not be used.
+    #[error("invalid URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL as given, with secrets redacted where it parsed.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A required environment variable is missing while another one of its provider is set.
+    #[error("environment variable {name} is not set: {hint}")]
+    MissingEnv {
+        /// The variable's name.
+        name: &'static str,
+        /// What to do about it.
+        hint: &'static str,
+    },
+
+    /// A credential contains characters that cannot go into an HTTP header (e.g. a newline).
+    #[error(
+        "the value for header `{name}` is not a valid HTTP header value; check the key or token for stray characters"
+    )]
+    InvalidHeaderValue {
+        /// The header's name. The value is never shown.
+        name: &'static str,
+    },
+
+    /// The token command could not be started.
+    #[error("could not run the token command `{command}`; is it installed and on PATH?")]
+    TokenCommandSpawn {
+        /// The command line as given.
+        command: String,
+        /// Why it could not be started.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The token command ran and failed.
+    #[error("the token command `{command}` failed ({status}): {stderr}")]
+    TokenCommandFailed {
+        /// The command line as given.
+        command: String,
+        /// The exit status, as printed by the OS.
+        status: String,
+        /// What the command printed on stderr, trimmed.
+        stderr: String,
+    },
+
+    /// The token command succeeded but printed nothing.
+    #[error("the token command `{command}` printed no token")]
+    TokenEmpty {
+        /// The command line as given.
+        command: String,
+    },
+
+    /// A user-supplied [`TokenProvider`](crate::TokenProvider) failed.
+    #[error("the token provider failed")]
+    TokenProvider {
+        /// The provider's error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The TCP or TLS connection could not be opened (DNS, refused, TLS).
+    #[error("could not connect to {host}; check the endpoint and the network")]
+    Connect {
+        /// Host (and port) we tried; never a full URL.
+        host: String,
+        /// The underlying failure.
+        #[source]
+        source: BoxError,
+    },
+
+    /// Opening the connection took longer than the configured connect timeout.
+    #[error("connecting to {host} timed out after {timeout:?}")]
+    ConnectTimeout {
+        /// Host (and port) we tried.
+        host: String,
+        /// The configured timeout.
+        timeout: Duration,
+    },
+
+    /// The server refused the WebSocket upgrade with an HTTP status.
+    #[error("{}", handshake_message(*status, code.as_deref(), message.as_deref(), body, retry_after.as_deref()))]
+    Handshake {
+        /// The HTTP status code (401, 403, 404, 429, 400, ...).
+        status: u16,
+        /// `error.code` from a JSON body (Azure and OpenAI shape `{"error":{"code","message"}}`).
+        code: Option<String>,
+        /// `error.message` from a JSON body.
+        message: Option<String>,
+        /// The response body as text (cut to 4 KiB).
+        body: String,
+        /// The `Retry-After` header, if the server sent one.
+        retry_after: Option<String>,
+    },
+
+    /// The server closed the connection although we had not asked to close.
+    #[error("{}", close_message(*code, reason))]
+    Closed {
+        /// The close code (1000 normal, 1001 max session duration, 3000 authentication,
+        /// 4000 request shape, 1005 when the close frame carried no code).
+        code: u16,
+        /// The close reason, e.g. `invalid_request_error.invalid_api_key`.
+        reason: String,
+    },
+
+    /// The connection ended without a close frame (TCP reset, EOF).
+    #[error("connection lost without a close frame; reconnect to continue")]
+    ConnectionLost {
+        /// The underlying failure, when there was one.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The server sent a message larger than our limit; the connection is closed.
+    #[error(
+        "received a message of {size} bytes, over the limit of {limit} bytes; raise max_message_size/max_frame_size"
+    )]
+    MessageTooLarge {
+        /// The size announced or reached.
+        size: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+
+    /// The server sent a binary frame; the Realtime API uses text frames only. Not fatal: the next
+    /// receive goes on.
+    #[error("received an unexpected binary frame of {len} bytes (ignored)")]
+    BinaryFrame {
+        /// The frame's length in bytes.
+        len: usize,
+    },
+
+    /// The connection is closed or closing, so nothing more can be sent.
+    #[error("the connection is closed or closing")]
+    Disconnected,
+
+    /// Our close handshake did not complete in time; the connection was dropped.
+    #[error("the server did not answer our close frame within {timeout:?}")]
+    CloseTimeout {
+        /// The configured close timeout.
+        timeout: Duration,
+    },
+
+    /// Any other WebSocket protocol failure.
+    #[error("WebSocket protocol error")]
+    WebSocket {
+        /// The underlying failure.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl Error {
+    /// What to do about a refused handshake or a server close, when we know.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Error::Handshake { status, .. } => status_hint(*status),
+            Error::Closed { code, .. } => close_hint(*code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a refused handshake.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Handshake { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The close code of a server-initiated close.
+    pub fn close_code(&self) -> Option<u16> {
+        match self {
+            Error::Closed { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+fn status_hint(status: u16) -> Option<&'static str> {
+    match status {
+        401 | 403 => Some("check the API key or token and that it belongs to this endpoint"),
+        404 => Some("check the endpoint, the deployment or model name and the api-version"),
+        429 => Some("rate limited; wait and retry"),
+        400 => {
+            Some("the server rejected the request; check the deployment/model and the api-version")
+        }
+        500..=599 => Some("server-side failure; retry later"),
+        _ => None,
+    }
+}
+
+fn close_hint(code: u16) -> Option<&'static str> {
+    match code {
+        1000 => Some("the server ended the session"),
+        1001 => Some("the session reached its maximum duration; reconnect to start a new session"),
+        3000 => Some("authentication failed; check the API key or token"),
+        4000 => Some(
+            "the server rejected the request shape; check the model name and the dialect (GA or beta)",
+        ),
+        _ => None,
+    }
+}
+
+fn handshake_message(
+    status: u16,
+    code: Option<&str>,
+    message: Option<&str>,
+    body: &str,
+    retry_after: Option<&str>,
+) -> String {
+    let mut text = format!("the server refused the WebSocket upgrade with HTTP {status}");
+    match (code, message) {
+        (Some(code), Some(message)) => text.push_str(&format!(": {code}: {message}")),
+        (None, Some(message)) => text.push_str(&format!(": {message}")),
+        (Some(code), None) => text.push_str(&format!(": {code}")),
+        (None, None) if !body.trim().is_empty() => text.push_str(&format!(": {}", body.trim())),
+        (None, None) => {}
+    }
+    if let Some(retry_after) = retry_after {
+        text.push_str(&format!(" (Retry-After: {retry_after})"));
+    }
+    if let Some(hint) = status_hint(status) {
+        text.push_str("; ");
+        text.push_str(hint);
+    }
+    text
+}
+
+fn close_message(code: u16, reason: &str) -> String {
+    let mut text = format!("the server closed the connection with code {code}");
+    if !reason.is_empty() {
+        text.push_str(&format!(" ({reason})"));
+    }
+    if let Some(hint) = close_hint(code) {
+        text.push_str("; ");
+        text.push_str(hint);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handshake_message_names_code_and_hint() {
+        let error = Error::Handshake {
+            status: 429,
+            code: Some("429".into()),
+            message: Some("Too many requests".into()),
+            body: String::new(),
+            retry_after: Some("7".into()),
+        };
+        let text = error.to_string();
+        assert!(text.contains("HTTP 429"), "{text}");
+        assert!(text.contains("Too many requests"), "{text}");
+        assert!(text.contains("Retry-After: 7"), "{text}");
+        assert!(text.contains("rate limited"), "{text}");
+    }
+
+    #[test]
+    fn close_message_names_code_reason_and_hint() {
+        let error = Error::Closed {
+            code: 3000,
+            reason: "invalid_request_error.invalid_api_key".into(),
+        };
+        let text = error.to_string();
+        assert!(text.contains("3000"), "{text}");
+        assert!(text.contains("invalid_api_key"), "{text}");
+        assert!(text.contains("API key"), "{text}");
+        assert_eq!(error.close_code(), Some(3000));
+    }
+}

@@ -1,0 +1,334 @@
+//! Where to connect: OpenAI, Azure OpenAI (GA or preview) or any Realtime-compatible URL.
+
+use url::Url;
+
+use crate::{error::Error, secret::redact_url};
+
+/// The public OpenAI endpoint.
+pub const OPENAI_ENDPOINT: &str = "https://api.openai.com";
+
+/// What kind of session an OpenAI (or OpenAI-compatible) socket opens; exactly one of the three
+/// query parameters the API accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OpenAiSession {
+    /// `?model=M`: a speech/text session with this model.
+    Model(String),
+    /// `?intent=transcription`: a transcription session.
+    Transcription,
+    /// `?call_id=ID`: the sideband control socket of an existing WebRTC or SIP call (GA).
+    Call(String),
+}
+
+impl OpenAiSession {
+    /// A session with `model`.
+    pub fn model(model: impl Into<String>) -> Self {
+        Self::Model(model.into())
+    }
+
+    /// The sideband socket of call `call_id`.
+    pub fn call(call_id: impl Into<String>) -> Self {
+        Self::Call(call_id.into())
+    }
+}
+
+/// The provider family of a [`Target`]; decides headers and the default dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TargetKind {
+    /// OpenAI or an OpenAI-compatible server (`/v1/realtime`).
+    OpenAi,
+    /// Azure OpenAI GA (`/openai/v1/realtime?model=`).
+    AzureGa,
+    /// Azure OpenAI preview (`/openai/realtime?api-version=&deployment=`), beta dialect.
+    AzurePreview,
+    /// Any other `ws://` / `wss://` URL, used as given.
+    Custom,
+}
+
+impl TargetKind {
+    /// Whether this is an Azure OpenAI target (sends `x-ms-client-request-id`).
+    pub fn is_azure(self) -> bool {
+        matches!(self, TargetKind::AzureGa | TargetKind::AzurePreview)
+    }
+}
+
+/// A WebSocket URL plus what kind of server is behind it and which dialect it speaks.
+///
+/// The dialect follows the target: Azure preview speaks beta, everything else GA, and
+/// [`Target::with_beta`] forces either. For OpenAI and custom targets the beta dialect also sends
+/// the header `OpenAI-Beta: realtime=v1`.
+///
+/// ```
+/// use rtclient::{OpenAiSession, Target};
+///
+/// let target = Target::openai(OpenAiSession::model("gpt-realtime"));
+/// assert_eq!(target.url().as_str(), "wss://api.openai.com/v1/realtime?model=gpt-realtime");
+///
+/// let azure = Target::azure("https://my-res.openai.azure.com", "my-deployment")?;
+/// assert_eq!(azure.url().as_str(), "wss://my-res.openai.azure.com/openai/v1/realtime?model=my-deployment");
+/// # Ok::<(), rtclient::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Target {
+    url: Url,
+    kind: TargetKind,
+    // Placeholder for `rtclient_protocol::Dialect` (Ga | Beta): replace once the protocol crate lands.
+    beta: bool,
+}
+
+impl Target {
+    /// The public OpenAI API (`wss://api.openai.com/v1/realtime`), GA dialect.
+    pub fn openai(session: OpenAiSession) -> Self {
+        let mut url = Url::parse("wss://api.openai.com/v1/realtime")
+            .unwrap_or_else(|_| unreachable!("constant URL parses"));
+        set_openai_query(&mut url, &session);
+        Self {
+            url,
+            kind: TargetKind::OpenAi,
+            beta: false,
+        }
+    }
+
+    /// An OpenAI-compatible server at `endpoint` (e.g. `http://localhost:8080`): the path becomes
+    /// `/v1/realtime` below the endpoint's path, GA dialect.
+    pub fn openai_at(endpoint: &str, session: OpenAiSession) -> Result<Self, Error> {
+        let mut url = websocket_url(endpoint)?;
+        let base = url
+            .path()
+            .trim_end_matches('/')
+            .trim_end_matches("/v1")
+            .to_owned();
+        url.set_path(&format!("{base}/v1/realtime"));
+        set_openai_query(&mut url, &session);
+        Ok(Self {
+            url,
+            kind: TargetKind::OpenAi,
+            beta: false,
+        })
+    }
+
+    /// Azure OpenAI GA: `wss://RES.openai.azure.com/openai/v1/realtime?model=DEPLOYMENT`.
+    ///
+    /// `endpoint` is the resource endpoint (`https://RES.openai.azure.com`); a trailing `/openai`
+    /// or `/openai/v1` is accepted too.
+    pub fn azure(endpoint: &str, deployment: &str) -> Result<Self, Error> {
+        let (mut url, base) = azure_base(endpoint)?;
+        url.set_path(&format!("{base}/openai/v1/realtime"));
+        url.query_pairs_mut().append_pair("model", deployment);
+        Ok(Self {
+            url,
+            kind: TargetKind::AzureGa,
+            beta: false,
+        })
+    }
+
+    /// Azure OpenAI preview:
+    /// `wss://RES.openai.azure.com/openai/realtime?api-version=V&deployment=D`, beta dialect.
+    pub fn azure_preview(
+        endpoint: &str,
+        deployment: &str,
+        api_version: &str,
+    ) -> Result<Self, Error> {
+        let (mut url, base) = azure_base(endpoint)?;
+        url.set_path(&format!("{base}/openai/realtime"));
+        url.query_pairs_mut()
+            .append_pair("api-version", api_version)
+            .append_pair("deployment", deployment);
+        Ok(Self {
+            url,
+            kind: TargetKind::AzurePreview,
+            beta: true,
+        })
+    }
+
+    /// Any `ws://`, `wss://`, `http://` or `https://` URL, used as given (`http` becomes `ws`,
+    /// `https` becomes `wss`), GA dialect.
+    pub fn custom(url: &str) -> Result<Self, Error> {
+        Ok(Self {
+            url: websocket_url(url)?,
+            kind: TargetKind::Custom,
+            beta: false,
+        })
+    }
+
+    /// Forces the beta (`true`) or GA (`false`) dialect. For OpenAI and custom targets beta adds
+    /// the header `OpenAI-Beta: realtime=v1`.
+    pub fn with_beta(mut self, beta: bool) -> Self {
+        self.beta = beta;
+        self
+    }
+
+    /// The WebSocket URL, secrets included if the user put any in it. Print it with
+    /// [`Target::redacted_url`].
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The URL with secret query values and passwords replaced by `REDACTED`.
+    pub fn redacted_url(&self) -> String {
+        redact_url(&self.url)
+    }
+
+    /// The provider family.
+    pub fn kind(&self) -> TargetKind {
+        self.kind
+    }
+
+    /// Whether the target speaks the beta dialect.
+    pub fn is_beta(&self) -> bool {
+        self.beta
+    }
+
+    /// Whether the `OpenAI-Beta: realtime=v1` header is sent.
+    pub fn sends_beta_header(&self) -> bool {
+        self.beta && matches!(self.kind, TargetKind::OpenAi | TargetKind::Custom)
+    }
+
+    /// `host[:port]` for error messages.
+    pub(crate) fn host_for_errors(&self) -> String {
+        match (self.url.host_str(), self.url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => "<no host>".to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("url", &self.redacted_url())
+            .field("kind", &self.kind)
+            .field("beta", &self.beta)
+            .finish()
+    }
+}
+
+fn set_openai_query(url: &mut Url, session: &OpenAiSession) {
+    let mut query = url.query_pairs_mut();
+    match session {
+        OpenAiSession::Model(model) => query.append_pair("model", model),
+        OpenAiSession::Transcription => query.append_pair("intent", "transcription"),
+        OpenAiSession::Call(call_id) => query.append_pair("call_id", call_id),
+    };
+}
+
+/// The Azure resource URL with the scheme made WebSocket and no query, plus its path cut before
+/// any `/openai` or `/openai/v1` suffix, without a trailing slash.
+fn azure_base(endpoint: &str) -> Result<(Url, String), Error> {
+    let mut url = websocket_url(endpoint)?;
+    url.set_query(None);
+    let path = url.path().trim_end_matches('/');
+    let base = path
+        .strip_suffix("/openai/v1")
+        .or_else(|| path.strip_suffix("/openai"))
+        .unwrap_or(path)
+        .to_owned();
+    Ok((url, base))
+}
+
+/// Parses `text` and turns `http`/`https` into `ws`/`wss`.
+fn websocket_url(text: &str) -> Result<Url, Error> {
+    let invalid = |reason: String| Error::InvalidUrl {
+        url: Url::parse(text)
+            .map(|u| redact_url(&u))
+            .unwrap_or_else(|_| "<unparsable>".to_owned()),
+        reason,
+    };
+    let mut url = Url::parse(text.trim()).map_err(|e| invalid(e.to_string()))?;
+    let scheme = match url.scheme() {
+        "ws" | "http" => "ws",
+        "wss" | "https" => "wss",
+        other => {
+            return Err(invalid(format!(
+                "unsupported scheme `{other}`; use wss://, ws://, https:// or http://"
+            )));
+        }
+    };
+    if url.scheme() != scheme {
+        url.set_scheme(scheme)
+            .map_err(|()| invalid(format!("cannot change the scheme to {scheme}")))?;
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("no host".to_owned()));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openai_urls() {
+        assert_eq!(
+            Target::openai(OpenAiSession::Transcription).url().as_str(),
+            "wss://api.openai.com/v1/realtime?intent=transcription"
+        );
+        assert_eq!(
+            Target::openai(OpenAiSession::call("rtc_1")).url().as_str(),
+            "wss://api.openai.com/v1/realtime?call_id=rtc_1"
+        );
+    }
+
+    #[test]
+    fn azure_urls_accept_suffixes_and_https() -> Result<(), Error> {
+        for endpoint in [
+            "https://res.openai.azure.com",
+            "https://res.openai.azure.com/",
+            "https://res.openai.azure.com/openai",
+            "https://res.openai.azure.com/openai/v1/",
+        ] {
+            assert_eq!(
+                Target::azure(endpoint, "dep")?.url().as_str(),
+                "wss://res.openai.azure.com/openai/v1/realtime?model=dep",
+                "{endpoint}"
+            );
+        }
+        let preview =
+            Target::azure_preview("https://res.openai.azure.com", "dep", "2025-04-01-preview")?;
+        assert_eq!(
+            preview.url().as_str(),
+            "wss://res.openai.azure.com/openai/realtime?api-version=2025-04-01-preview&deployment=dep"
+        );
+        assert!(preview.is_beta());
+        assert!(!preview.sends_beta_header());
+        Ok(())
+    }
+
+    #[test]
+    fn custom_urls_convert_schemes_and_reject_others() -> Result<(), Error> {
+        assert_eq!(
+            Target::custom("http://localhost:8080/x?a=b")?
+                .url()
+                .as_str(),
+            "ws://localhost:8080/x?a=b"
+        );
+        assert_eq!(
+            Target::custom("https://example.com/rt")?.url().as_str(),
+            "wss://example.com/rt"
+        );
+        assert!(matches!(
+            Target::custom("ftp://example.com"),
+            Err(Error::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            Target::custom("not a url"),
+            Err(Error::InvalidUrl { .. })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn openai_at_appends_v1_realtime() -> Result<(), Error> {
+        let target =
+            Target::openai_at("http://127.0.0.1:9000", OpenAiSession::model("m"))?.with_beta(true);
+        assert_eq!(
+            target.url().as_str(),
+            "ws://127.0.0.1:9000/v1/realtime?model=m"
+        );
+        assert!(target.sends_beta_header());
+        Ok(())
+    }
+}
