@@ -12,6 +12,23 @@ pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Secret, Error>> + 
 /// The connection asks again on every connect, so a provider that fetches fresh tokens keeps
 /// reconnects working after the previous token expired. Errors from your own provider go into
 /// [`Error::TokenProvider`].
+///
+/// ```
+/// use rtclient::{Credential, Error, Secret, TokenFuture, TokenProvider};
+///
+/// struct FromVault;
+///
+/// impl TokenProvider for FromVault {
+///     fn token(&self) -> TokenFuture<'_> {
+///         Box::pin(async {
+///             let token = std::env::var("MY_TOKEN").map_err(|e| Error::TokenProvider { source: e.into() })?;
+///             Ok(Secret::new(token))
+///         })
+///     }
+/// }
+///
+/// let credential = Credential::token(FromVault);
+/// ```
 pub trait TokenProvider: Send + Sync {
     /// Returns the token to send as `Authorization: Bearer <token>`.
     fn token(&self) -> TokenFuture<'_>;

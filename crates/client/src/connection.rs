@@ -135,7 +135,8 @@ impl Connection {
     }
 
     /// Closes with `code` (1000 for a normal end) and `reason`, then waits up to the configured
-    /// close timeout for the server's reply. Messages still arriving meanwhile are discarded.
+    /// close timeout for the server's reply. Messages still arriving meanwhile are discarded. If
+    /// the server had closed first, its close comes back as [`Error::Closed`].
     pub async fn close(mut self, code: u16, reason: &str) -> Result<(), Error> {
         self.sender.close(code, reason).await?;
         let drain = async {
@@ -228,6 +229,10 @@ impl std::fmt::Debug for Sender {
 }
 
 /// The receiving half of a [`Connection`].
+///
+/// Call [`recv_text`](Receiver::recv_text) steadily: up to 256 received messages wait here, and
+/// while that buffer is full the connection stops reading (and so stops answering pings). Dropping
+/// the receiver discards whatever arrives later.
 pub struct Receiver {
     incoming: mpsc::Receiver<Incoming>,
     finished: bool,
@@ -534,7 +539,7 @@ async fn build_request(
         .as_str()
         .into_client_request()
         .map_err(|error| Error::InvalidUrl {
-            url: target.redacted_url(),
+            url: target.redacted_url().to_string(),
             reason: error.to_string(),
         })?;
     let headers = request.headers_mut();

@@ -2,7 +2,10 @@
 
 use url::Url;
 
-use crate::{error::Error, secret::redact_url};
+use crate::{
+    error::Error,
+    secret::{RedactedUrl, redact_url},
+};
 
 /// The public OpenAI endpoint.
 pub const OPENAI_ENDPOINT: &str = "https://api.openai.com";
@@ -165,9 +168,9 @@ impl Target {
         &self.url
     }
 
-    /// The URL with secret query values and passwords replaced by `REDACTED`.
-    pub fn redacted_url(&self) -> String {
-        redact_url(&self.url)
+    /// The URL for printing: secret query values and passwords show as `REDACTED`.
+    pub fn redacted_url(&self) -> RedactedUrl {
+        RedactedUrl::new(self.url.clone())
     }
 
     /// The provider family.
@@ -198,7 +201,7 @@ impl Target {
 impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Target")
-            .field("url", &self.redacted_url())
+            .field("url", &redact_url(&self.url))
             .field("kind", &self.kind)
             .field("beta", &self.beta)
             .finish()

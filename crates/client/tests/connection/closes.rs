@@ -225,3 +225,35 @@ async fn split_halves_work_from_different_tasks() {
     ));
     within(server).await.unwrap();
 }
+
+#[tokio::test]
+async fn binary_frame_is_reported_and_not_fatal() {
+    let (_listener, mut connection, mut socket) = connect_pair(plain).await;
+    socket.send(Message::binary(vec![0u8; 5])).await.unwrap();
+    socket.send(Message::text(r#"{"type":"x"}"#)).await.unwrap();
+    within(async {
+        assert!(matches!(
+            connection.recv_text().await,
+            Err(Error::BinaryFrame { len: 5 })
+        ));
+        assert_eq!(
+            connection.recv_text().await.unwrap().as_deref(),
+            Some(r#"{"type":"x"}"#)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn close_without_status_is_reported_as_1005() {
+    let (_listener, mut connection, mut socket) = connect_pair(plain).await;
+    let server = tokio::spawn(async move {
+        socket.close(None).await.unwrap();
+        while let Some(Ok(_)) = socket.next().await {}
+    });
+    match within(connection.recv_text()).await {
+        Err(Error::Closed { code: 1005, reason }) => assert!(reason.is_empty()),
+        other => panic!("expected Closed 1005, got {other:?}"),
+    }
+    within(server).await.unwrap();
+}

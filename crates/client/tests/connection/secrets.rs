@@ -15,7 +15,7 @@ async fn config_connection_and_errors_hide_the_key() {
             .build();
     assert!(!format!("{config:?}").contains(KEY));
     assert!(!format!("{:?}", config.target()).contains(KEY));
-    assert!(!config.target().redacted_url().contains(KEY));
+    assert!(!config.target().redacted_url().to_string().contains(KEY));
 
     let ((_socket, seen), connection) =
         within(async { tokio::join!(accept(&listener), Connection::connect(&config)) }).await;
