@@ -18,7 +18,7 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
 pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
 /// Default time allowed for TCP, TLS and the WebSocket upgrade.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default time [`Connection::close`](crate::Connection::close) waits for the server's close reply.
+/// Default time allowed for the server's reply to our close frame.
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Everything needed to open a [`Connection`](crate::Connection).
@@ -180,7 +180,9 @@ impl ClientConfigBuilder {
         self
     }
 
-    /// Interval of our keepalive pings, `None` to send none. Default: 20 s.
+    /// Interval of our keepalive pings, `None` to send none. When nothing at all (not even a pong)
+    /// arrives for three intervals, the connection ends with
+    /// [`Error::KeepaliveTimeout`](crate::Error::KeepaliveTimeout). Default: 20 s.
     pub fn keepalive_interval(mut self, interval: Option<Duration>) -> Self {
         self.config.keepalive_interval = interval.filter(|interval| !interval.is_zero());
         self
@@ -204,8 +206,7 @@ impl ClientConfigBuilder {
         self
     }
 
-    /// Time [`Connection::close`](crate::Connection::close) waits for the server's close reply.
-    /// Default: 5 s.
+    /// Time allowed for the server's reply to our close frame. Default: 5 s.
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
         self.config.close_timeout = timeout;
         self

@@ -55,7 +55,6 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub struct Connection {
     sender: Sender,
     receiver: Receiver,
-    close_timeout: Duration,
     request_id: Option<Uuid>,
 }
 
@@ -108,6 +107,7 @@ impl Connection {
             commands: commands_rx,
             incoming: incoming_tx,
             keepalive: config.keepalive_interval,
+            close_timeout: config.close_timeout,
         };
         tokio::spawn(driver.run().instrument(span.clone()));
         Ok(Self {
@@ -119,7 +119,6 @@ impl Connection {
                 finished: false,
                 span,
             },
-            close_timeout: config.close_timeout,
             request_id,
         })
     }
@@ -139,20 +138,12 @@ impl Connection {
     /// the server had closed first, its close comes back as [`Error::Closed`].
     pub async fn close(mut self, code: u16, reason: &str) -> Result<(), Error> {
         self.sender.close(code, reason).await?;
-        let drain = async {
-            loop {
-                match self.receiver.recv_text().await {
-                    Ok(None) => return Ok(()),
-                    Ok(Some(_)) | Err(Error::BinaryFrame { .. }) => {}
-                    Err(error) => return Err(error),
-                }
+        loop {
+            match self.receiver.recv_text().await {
+                Ok(None) => return Ok(()),
+                Ok(Some(_)) | Err(Error::BinaryFrame { .. }) => {}
+                Err(error) => return Err(error),
             }
-        };
-        match tokio::time::timeout(self.close_timeout, drain).await {
-            Ok(result) => result,
-            Err(_elapsed) => Err(Error::CloseTimeout {
-                timeout: self.close_timeout,
-            }),
         }
     }
 
@@ -198,8 +189,9 @@ impl Sender {
     }
 
     /// Starts the close handshake with `code` and `reason` (cut to 123 bytes). The [`Receiver`]
-    /// then yields what is still in flight and `Ok(None)` once the server has answered. Closing a
-    /// connection that already ended does nothing.
+    /// then yields what is still in flight and `Ok(None)` once the server has answered, or
+    /// [`Error::CloseTimeout`] if it does not answer within the configured close timeout. Closing
+    /// a connection that already ended does nothing.
     pub async fn close(&self, code: u16, reason: &str) -> Result<(), Error> {
         let frame = CloseFrame {
             code: CloseCode::from(code),
@@ -249,6 +241,7 @@ impl Receiver {
     ///   1001 max duration, even 1000) without us asking.
     /// - `Err(Error::ConnectionLost { .. })`: the socket ended without a close frame.
     /// - `Err(Error::MessageTooLarge { .. })`: a message over the configured limit.
+    /// - `Err(Error::KeepaliveTimeout { .. })`: nothing heard for three keepalive intervals.
     /// - `Err(Error::BinaryFrame { .. })`: not fatal; call again.
     pub async fn recv_text(&mut self) -> Result<Option<String>, Error> {
         if self.finished {
@@ -318,7 +311,12 @@ struct Driver {
     commands: mpsc::Receiver<Command>,
     incoming: mpsc::Sender<Incoming>,
     keepalive: Option<Duration>,
+    close_timeout: Duration,
 }
+
+/// How many keepalive intervals in a row may pass without any frame from the server before the
+/// connection counts as dead.
+const KEEPALIVE_MISSES: u32 = 3;
 
 impl Driver {
     async fn run(mut self) {
@@ -332,6 +330,10 @@ impl Driver {
         let mut receiver_gone = false;
         let mut closing = false;
         let mut pings: u64 = 0;
+        let mut last_heard = Instant::now();
+        let mut heard_since_tick = false;
+        let mut silent_ticks: u32 = 0;
+        let mut close_deadline = Instant::now();
 
         let last = loop {
             if !commands_open && receiver_gone {
@@ -361,6 +363,7 @@ impl Driver {
                             Ok(())
                         } else {
                             closing = true;
+                            close_deadline = Instant::now() + self.close_timeout;
                             tracing::debug!(code = u16::from(frame.code), "closing");
                             self.socket.close(Some(frame)).await.map_err(send_error)
                         };
@@ -373,7 +376,10 @@ impl Driver {
                         Err(_) => receiver_gone = true,
                     }
                 },
+                () = self.incoming.closed(), if !receiver_gone => receiver_gone = true,
                 message = self.socket.next(), if permit.is_some() || receiver_gone => {
+                    last_heard = Instant::now();
+                    heard_since_tick = true;
                     match self.on_message(message, closing).await {
                         Step::Deliver(item) => {
                             if let Some(reserved) = permit.take() {
@@ -384,7 +390,26 @@ impl Driver {
                         Step::Finish(item) => break item,
                     }
                 },
+                () = tokio::time::sleep_until(close_deadline), if closing => {
+                    break Incoming::Failed(Error::CloseTimeout { timeout: self.close_timeout });
+                },
                 () = next_tick(&mut keepalive), if keepalive.is_some() && !closing => {
+                    // While paused (receiver's buffer full) we are not reading, so silence
+                    // proves nothing. Counting whole silent intervals, rather than comparing
+                    // clocks, keeps a stalled process from looking like a dead server.
+                    let paused = permit.is_none() && !receiver_gone;
+                    silent_ticks = if paused || heard_since_tick { 0 } else { silent_ticks + 1 };
+                    heard_since_tick = false;
+                    if silent_ticks >= KEEPALIVE_MISSES {
+                        let frame = CloseFrame {
+                            code: CloseCode::Error,
+                            reason: "keepalive ping timeout".into(),
+                        };
+                        let _ = self.socket.close(Some(frame)).await;
+                        break Incoming::Failed(Error::KeepaliveTimeout {
+                            silent_for: last_heard.elapsed(),
+                        });
+                    }
                     pings = pings.wrapping_add(1);
                     tracing::trace!(pings, "keepalive ping");
                     // A failed write shows up on the next read, which reports it.

@@ -5,74 +5,37 @@ use std::time::Duration;
 /// A boxed error from a lower layer (WebSocket, TLS, a user's token provider).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// Everything that can go wrong while configuring, connecting, sending or receiving.
+/// Everything that can go wrong while configuring, connecting, sending or receiving (variants in
+/// alphabetical order).
 ///
 /// Variants carry the facts (status, body, close code, limit) and their messages say what to do.
 /// No variant ever holds an API key or token; URLs are printed redacted.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A URL or endpoint given by the user could not be used.
-    #[error("invalid URL `{url}`: {reason}")]
-    InvalidUrl {
-        /// The URL as given, with secrets redacted where it parsed.
-        url: String,
-        /// What is wrong with it.
+    /// The server sent a binary frame; the Realtime API uses text frames only. Not fatal: the next
+    /// receive goes on.
+    #[error("received an unexpected binary frame of {len} bytes (ignored)")]
+    BinaryFrame {
+        /// The frame's length in bytes.
+        len: usize,
+    },
+
+    /// Our close handshake did not complete in time; the connection was dropped.
+    #[error("the server did not answer our close frame within {timeout:?}")]
+    CloseTimeout {
+        /// The configured close timeout.
+        timeout: Duration,
+    },
+
+    /// The server closed the connection although we had not asked to close.
+    #[error("{}", close_message(*code, reason))]
+    Closed {
+        /// The close code (1000 normal, 1001 max session duration, 3000 authentication,
+        /// 4000 request shape, 1005 when the close frame carried no code).
+        code: u16,
+        /// The close reason, e.g. `invalid_request_error.invalid_api_key`.
         reason: String,
-    },
-
-    /// A required environment variable is missing while another one of its provider is set.
-    #[error("environment variable {name} is not set: {hint}")]
-    MissingEnv {
-        /// The variable's name.
-        name: &'static str,
-        /// What to do about it.
-        hint: &'static str,
-    },
-
-    /// A credential contains characters that cannot go into an HTTP header (e.g. a newline).
-    #[error(
-        "the value for header `{name}` is not a valid HTTP header value; check the key or token for stray characters"
-    )]
-    InvalidHeaderValue {
-        /// The header's name. The value is never shown.
-        name: &'static str,
-    },
-
-    /// The token command could not be started.
-    #[error("could not run the token command `{command}`; is it installed and on PATH?")]
-    TokenCommandSpawn {
-        /// The command line as given.
-        command: String,
-        /// Why it could not be started.
-        #[source]
-        source: std::io::Error,
-    },
-
-    /// The token command ran and failed.
-    #[error("the token command `{command}` failed ({status}): {stderr}")]
-    TokenCommandFailed {
-        /// The command line as given.
-        command: String,
-        /// The exit status, as printed by the OS.
-        status: String,
-        /// What the command printed on stderr, trimmed.
-        stderr: String,
-    },
-
-    /// The token command succeeded but printed nothing.
-    #[error("the token command `{command}` printed no token")]
-    TokenEmpty {
-        /// The command line as given.
-        command: String,
-    },
-
-    /// A user-supplied [`TokenProvider`](crate::TokenProvider) failed.
-    #[error("the token provider failed")]
-    TokenProvider {
-        /// The provider's error.
-        #[source]
-        source: BoxError,
     },
 
     /// The TCP or TLS connection could not be opened (DNS, refused, TLS).
@@ -94,6 +57,18 @@ pub enum Error {
         timeout: Duration,
     },
 
+    /// The connection ended without a close frame (TCP reset, EOF).
+    #[error("connection lost without a close frame; reconnect to continue")]
+    ConnectionLost {
+        /// The underlying failure, when there was one.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The connection is closed or closing, so nothing more can be sent.
+    #[error("the connection is closed or closing")]
+    Disconnected,
+
     /// The server refused the WebSocket upgrade with an HTTP status.
     #[error("{}", handshake_message(*status, code.as_deref(), message.as_deref(), body, retry_after.as_deref()))]
     Handshake {
@@ -109,22 +84,32 @@ pub enum Error {
         retry_after: Option<String>,
     },
 
-    /// The server closed the connection although we had not asked to close.
-    #[error("{}", close_message(*code, reason))]
-    Closed {
-        /// The close code (1000 normal, 1001 max session duration, 3000 authentication,
-        /// 4000 request shape, 1005 when the close frame carried no code).
-        code: u16,
-        /// The close reason, e.g. `invalid_request_error.invalid_api_key`.
+    /// A credential contains characters that cannot go into an HTTP header (e.g. a newline).
+    #[error(
+        "the value for header `{name}` is not a valid HTTP header value; check the key or token for stray characters"
+    )]
+    InvalidHeaderValue {
+        /// The header's name. The value is never shown.
+        name: &'static str,
+    },
+
+    /// A URL or endpoint given by the user could not be used.
+    #[error("invalid URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL as given, with secrets redacted where it parsed.
+        url: String,
+        /// What is wrong with it.
         reason: String,
     },
 
-    /// The connection ended without a close frame (TCP reset, EOF).
-    #[error("connection lost without a close frame; reconnect to continue")]
-    ConnectionLost {
-        /// The underlying failure, when there was one.
-        #[source]
-        source: Option<BoxError>,
+    /// Nothing came from the server for three keepalive intervals (not even a pong); the
+    /// connection was closed with 1011.
+    #[error(
+        "no frame from the server for {silent_for:?}, not even a pong; the connection is presumed dead, reconnect"
+    )]
+    KeepaliveTimeout {
+        /// How long the server had been silent.
+        silent_for: Duration,
     },
 
     /// The server sent a message larger than our limit; the connection is closed.
@@ -138,23 +123,49 @@ pub enum Error {
         limit: usize,
     },
 
-    /// The server sent a binary frame; the Realtime API uses text frames only. Not fatal: the next
-    /// receive goes on.
-    #[error("received an unexpected binary frame of {len} bytes (ignored)")]
-    BinaryFrame {
-        /// The frame's length in bytes.
-        len: usize,
+    /// A required environment variable is missing while another one of its provider is set.
+    #[error("environment variable {name} is not set: {hint}")]
+    MissingEnv {
+        /// The variable's name.
+        name: &'static str,
+        /// What to do about it.
+        hint: &'static str,
     },
 
-    /// The connection is closed or closing, so nothing more can be sent.
-    #[error("the connection is closed or closing")]
-    Disconnected,
+    /// The token command ran and failed.
+    #[error("the token command `{command}` failed ({status}): {stderr}")]
+    TokenCommandFailed {
+        /// The command line as given.
+        command: String,
+        /// The exit status, as printed by the OS.
+        status: String,
+        /// What the command printed on stderr, trimmed.
+        stderr: String,
+    },
 
-    /// Our close handshake did not complete in time; the connection was dropped.
-    #[error("the server did not answer our close frame within {timeout:?}")]
-    CloseTimeout {
-        /// The configured close timeout.
-        timeout: Duration,
+    /// The token command could not be started.
+    #[error("could not run the token command `{command}`; is it installed and on PATH?")]
+    TokenCommandSpawn {
+        /// The command line as given.
+        command: String,
+        /// Why it could not be started.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The token command succeeded but printed nothing.
+    #[error("the token command `{command}` printed no token")]
+    TokenEmpty {
+        /// The command line as given.
+        command: String,
+    },
+
+    /// A user-supplied [`TokenProvider`](crate::TokenProvider) failed.
+    #[error("the token provider failed")]
+    TokenProvider {
+        /// The provider's error.
+        #[source]
+        source: BoxError,
     },
 
     /// Any other WebSocket protocol failure.

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use rtclient::{ClientConfig, Connection, Target};
+use rtclient::{ClientConfig, Connection, Error, Target};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::server::{accept, listen, within};
@@ -58,7 +58,7 @@ async fn server_ping_is_answered_while_the_client_is_idle_then_only_sends() {
 async fn client_sends_keepalive_pings() {
     let (listener, base) = listen().await;
     let config = ClientConfig::builder(Target::custom(&base).unwrap())
-        .keepalive_interval(Some(Duration::from_millis(20)))
+        .keepalive_interval(Some(Duration::from_millis(50)))
         .build();
     let ((mut socket, _), connection) =
         within(async { tokio::join!(accept(&listener), Connection::connect(&config)) }).await;
@@ -73,4 +73,38 @@ async fn client_sends_keepalive_pings() {
     })
     .await;
     assert_ne!(pings[0], pings[1], "each ping carries its own payload");
+}
+
+#[tokio::test]
+async fn silent_server_ends_in_keepalive_timeout() {
+    let (listener, base) = listen().await;
+    let config = ClientConfig::builder(Target::custom(&base).unwrap())
+        .keepalive_interval(Some(Duration::from_millis(50)))
+        .build();
+    // The server never reads, so it never answers our pings.
+    let ((_socket, _), connection) =
+        within(async { tokio::join!(accept(&listener), Connection::connect(&config)) }).await;
+    let mut connection = connection.unwrap();
+    match within(connection.recv_text()).await {
+        Err(Error::KeepaliveTimeout { silent_for }) => {
+            assert!(silent_for >= Duration::from_millis(60))
+        }
+        other => panic!("expected KeepaliveTimeout, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn unanswered_close_ends_in_close_timeout() {
+    let (listener, base) = listen().await;
+    let config = ClientConfig::builder(Target::custom(&base).unwrap())
+        .keepalive_interval(None)
+        .close_timeout(Duration::from_millis(50))
+        .build();
+    // The server never reads, so it never answers our close.
+    let ((_socket, _), connection) =
+        within(async { tokio::join!(accept(&listener), Connection::connect(&config)) }).await;
+    match within(connection.unwrap().close(1000, "bye")).await {
+        Err(Error::CloseTimeout { .. }) => {}
+        other => panic!("expected CloseTimeout, got {other:?}"),
+    }
 }
