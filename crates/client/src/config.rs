@@ -68,7 +68,7 @@ impl ClientConfig {
         })
     }
 
-    /// Builds the configuration from variables looked up by `lookup` (names in [`env`]); empty
+    /// Builds the configuration from variables looked up by `lookup` (names in [`env`](mod@env)); empty
     /// values count as unset.
     ///
     /// - [`env::AZURE_OPENAI_ENDPOINT`] set: Azure. Needs [`env::AZURE_OPENAI_DEPLOYMENT`] and

@@ -10,7 +10,7 @@
 //!   [`CommandToken::azure_cli`], or a [`StaticToken`]).
 //! - [`ClientConfig`] joins both with the connection limits; build it in code with
 //!   [`ClientConfig::builder`] or read it from the environment and `.env` with
-//!   [`ClientConfig::from_env`] (names in [`env`]).
+//!   [`ClientConfig::from_env`] (names in [`env`](mod@env)).
 //! - [`Connection`] is the open socket carrying JSON text frames. [`Connection::split`] gives a
 //!   [`Sender`] and a [`Receiver`] for different tasks. Pings are answered, keepalive pings sent,
 //!   and every way the socket can end is reported as a typed [`Error`] (handshake status and body,
