@@ -83,13 +83,10 @@ pub struct Target {
 impl Target {
     /// The public OpenAI API (`wss://api.openai.com/v1/realtime`), GA dialect.
     pub fn openai(session: OpenAiSession) -> Self {
-        let mut url = Url::parse("wss://api.openai.com/v1/realtime")
-            .unwrap_or_else(|_| unreachable!("constant URL parses"));
-        set_openai_query(&mut url, &session);
-        Self {
-            url,
-            kind: TargetKind::OpenAi,
-            beta: false,
+        match Self::openai_at(OPENAI_ENDPOINT, session) {
+            Ok(target) => target,
+            // `OPENAI_ENDPOINT` is a constant https URL with a host, which always converts.
+            Err(_) => unreachable!("the OpenAI endpoint constant is a valid URL"),
         }
     }
 
