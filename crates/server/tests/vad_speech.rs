@@ -1,5 +1,7 @@
 //! The default voice activity detector on real speech made by espeak-ng and sox.
 
+#![allow(clippy::expect_used)] // a test: failing loudly is the point
+
 use std::path::Path;
 use std::process::Command;
 
