@@ -5,6 +5,8 @@
 //! - [`vad`]: server voice activity detection, the engine behind `turn_detection: server_vad`.
 //!   A [`vad::SpeechScorer`] rates 16 kHz frames (default: the earshot neural detector) and a
 //!   [`vad::TurnDetector`] applies `threshold`, `prefix_padding_ms` and `silence_duration_ms`.
+//! - [`synthesis`]: speech output. A [`synthesis::Synthesizer`] speaks a response's text; the
+//!   default runs the `espeak-ng` command, with one distinct voice per Realtime voice name.
 //!
 //! It does no network I/O yet.
 //!
@@ -21,4 +23,5 @@
 //! assert_eq!(detector.elapsed_ms(), 992); // whole 16 ms frames only
 //! ```
 
+pub mod synthesis;
 pub mod vad;
