@@ -7,6 +7,9 @@
 //!   [`vad::TurnDetector`] applies `threshold`, `prefix_padding_ms` and `silence_duration_ms`.
 //! - [`synthesis`]: speech output. A [`synthesis::Synthesizer`] speaks a response's text; the
 //!   default runs the `espeak-ng` command, with one distinct voice per Realtime voice name.
+//! - [`responder`]: what the assistant says or which tool it calls. The default
+//!   [`responder::EchoResponder`] is deterministic and true about the turn; a
+//!   [`responder::Script`] file chooses replies and tool calls by the user's words.
 //!
 //! It does no network I/O yet.
 //!
@@ -23,5 +26,6 @@
 //! assert_eq!(detector.elapsed_ms(), 992); // whole 16 ms frames only
 //! ```
 
+pub mod responder;
 pub mod synthesis;
 pub mod vad;
