@@ -1,0 +1,393 @@
+//! Server voice activity detection: from a stream of samples to `speech_started` / `speech_stopped`.
+//!
+//! Two layers, as in the real service:
+//!
+//! - a [`SpeechScorer`] gives each short frame of 16 kHz audio a speech probability in `0..=1`
+//!   (the default, [`EarshotScorer`], is a small neural network in pure Rust);
+//! - a [`TurnDetector`] applies the session's `server_vad` rules on top: a frame is speech when its
+//!   score reaches `threshold`; a turn starts after a short run of speech frames and reports
+//!   `audio_start_ms` moved back by `prefix_padding_ms`; it ends once `silence_duration_ms` of
+//!   non-speech has followed the last speech frame, and reports `audio_end_ms` at that point.
+//!
+//! Times count milliseconds from the first sample pushed, like the service's `audio_*_ms`, which
+//! count from the first audio appended in the session.
+
+/// Sample rate every [`SpeechScorer`] works at.
+pub const VAD_SAMPLE_RATE: u32 = 16_000;
+
+/// Consecutive speech frames needed before a turn starts, so a click or a breath does not open one.
+const FRAMES_TO_START: u32 = 3;
+
+/// Gives short frames of 16 kHz mono audio a speech probability.
+pub trait SpeechScorer: Send {
+    /// Samples per frame that [`score`](SpeechScorer::score) expects.
+    fn frame_len(&self) -> usize;
+
+    /// Speech probability of one frame of exactly [`frame_len`](SpeechScorer::frame_len) samples,
+    /// in `0.0..=1.0`.
+    fn score(&mut self, frame: &[i16]) -> f32;
+
+    /// Forgets all state, as for a new audio stream.
+    fn reset(&mut self);
+}
+
+/// The default scorer: the earshot neural voice activity detector (16 ms frames, pure Rust).
+pub struct EarshotScorer {
+    detector: Box<earshot::Detector>,
+}
+
+impl EarshotScorer {
+    /// Frame length earshot works on: 256 samples, 16 ms at 16 kHz.
+    pub const FRAME_LEN: usize = 256;
+
+    /// Creates a scorer with fresh state.
+    pub fn new() -> Self {
+        Self {
+            detector: earshot::Detector::default_boxed(),
+        }
+    }
+}
+
+impl Default for EarshotScorer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for EarshotScorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EarshotScorer").finish_non_exhaustive()
+    }
+}
+
+impl SpeechScorer for EarshotScorer {
+    fn frame_len(&self) -> usize {
+        Self::FRAME_LEN
+    }
+
+    fn score(&mut self, frame: &[i16]) -> f32 {
+        // earshot answers -1 for a frame of the wrong length; callers always pass FRAME_LEN.
+        self.detector.predict_i16(frame).clamp(0.0, 1.0)
+    }
+
+    fn reset(&mut self) {
+        self.detector.reset();
+    }
+}
+
+/// The `server_vad` settings a [`TurnDetector`] applies.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VadParams {
+    /// Speech probability from which a frame counts as speech, `0.0..=1.0` (service default 0.5).
+    pub threshold: f32,
+    /// Audio kept before the detected start of speech, in ms (service default 300).
+    pub prefix_padding_ms: u32,
+    /// Non-speech after the last speech frame that ends a turn, in ms (GA default 200, beta 500).
+    pub silence_duration_ms: u32,
+}
+
+impl Default for VadParams {
+    fn default() -> Self {
+        Self {
+            threshold: 0.5,
+            prefix_padding_ms: 300,
+            silence_duration_ms: 200,
+        }
+    }
+}
+
+/// What a [`TurnDetector`] found in the audio pushed to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VadEvent {
+    /// Speech began; `audio_start_ms` already includes the prefix padding.
+    SpeechStarted {
+        /// Start of the turn's audio, in ms from the first sample pushed.
+        audio_start_ms: u64,
+    },
+    /// The turn ended; `audio_end_ms` includes the trailing silence.
+    SpeechStopped {
+        /// End of the turn's audio, in ms from the first sample pushed.
+        audio_end_ms: u64,
+    },
+}
+
+/// Turns a stream of 16 kHz samples into speech start and stop events under [`VadParams`].
+#[derive(Debug)]
+pub struct TurnDetector<S = EarshotScorer> {
+    params: VadParams,
+    scorer: S,
+    /// Samples waiting for a whole frame.
+    pending: Vec<i16>,
+    /// Samples scored so far (whole frames only).
+    scored: u64,
+    state: TurnState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TurnState {
+    /// No turn; `run` consecutive speech frames seen, the first starting at sample `run_start`.
+    Silence { run: u32, run_start: u64 },
+    /// In a turn; the last speech frame ended at sample `last_speech_end`.
+    Speech { last_speech_end: u64 },
+}
+
+impl TurnState {
+    const IDLE: TurnState = TurnState::Silence {
+        run: 0,
+        run_start: 0,
+    };
+}
+
+impl TurnDetector<EarshotScorer> {
+    /// A detector with the default scorer.
+    pub fn new(params: VadParams) -> Self {
+        Self::with_scorer(params, EarshotScorer::new())
+    }
+}
+
+impl<S: SpeechScorer> TurnDetector<S> {
+    /// A detector with the given scorer.
+    pub fn with_scorer(params: VadParams, scorer: S) -> Self {
+        Self {
+            params,
+            scorer,
+            pending: Vec::new(),
+            scored: 0,
+            state: TurnState::IDLE,
+        }
+    }
+
+    /// The settings in force.
+    pub fn params(&self) -> VadParams {
+        self.params
+    }
+
+    /// Changes the settings; a turn in progress continues under the new ones.
+    pub fn set_params(&mut self, params: VadParams) {
+        self.params = params;
+    }
+
+    /// Whether a turn is in progress (speech started and not yet stopped).
+    pub fn in_speech(&self) -> bool {
+        matches!(self.state, TurnState::Speech { .. })
+    }
+
+    /// Milliseconds of audio pushed and scored so far.
+    pub fn elapsed_ms(&self) -> u64 {
+        samples_to_ms(self.scored)
+    }
+
+    /// Ends any turn in progress without an event and forgets the scorer's state, as after
+    /// `input_audio_buffer.clear` or a manual commit. The clock keeps running.
+    pub fn reset_turn(&mut self) {
+        self.state = TurnState::IDLE;
+        self.scorer.reset();
+    }
+
+    /// Scores the samples and appends every start or stop they complete to `events`.
+    pub fn push(&mut self, samples: &[i16], events: &mut Vec<VadEvent>) {
+        let frame_len = self.scorer.frame_len();
+        let mut rest = samples;
+        if !self.pending.is_empty() {
+            let take = (frame_len - self.pending.len()).min(rest.len());
+            self.pending.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.pending.len() < frame_len {
+                return;
+            }
+            let frame = std::mem::take(&mut self.pending);
+            self.push_frame(&frame, events);
+            self.pending = frame;
+            self.pending.clear();
+        }
+        let mut frames = rest.chunks_exact(frame_len);
+        for frame in frames.by_ref() {
+            self.push_frame(frame, events);
+        }
+        self.pending.extend_from_slice(frames.remainder());
+    }
+
+    fn push_frame(&mut self, frame: &[i16], events: &mut Vec<VadEvent>) {
+        let start = self.scored;
+        let end = start + frame.len() as u64;
+        self.scored = end;
+        let speech = self.scorer.score(frame) >= self.params.threshold;
+        self.state = match (self.state, speech) {
+            (TurnState::Silence { run, run_start }, true) => {
+                let run_start = if run == 0 { start } else { run_start };
+                if run + 1 >= FRAMES_TO_START {
+                    let onset_ms = samples_to_ms(run_start);
+                    events.push(VadEvent::SpeechStarted {
+                        audio_start_ms: onset_ms
+                            .saturating_sub(u64::from(self.params.prefix_padding_ms)),
+                    });
+                    TurnState::Speech {
+                        last_speech_end: end,
+                    }
+                } else {
+                    TurnState::Silence {
+                        run: run + 1,
+                        run_start,
+                    }
+                }
+            }
+            (TurnState::Silence { .. }, false) => TurnState::IDLE,
+            (TurnState::Speech { .. }, true) => TurnState::Speech {
+                last_speech_end: end,
+            },
+            (TurnState::Speech { last_speech_end }, false) => {
+                let silence_ms = samples_to_ms(end - last_speech_end);
+                if silence_ms >= u64::from(self.params.silence_duration_ms) {
+                    events.push(VadEvent::SpeechStopped {
+                        audio_end_ms: samples_to_ms(end),
+                    });
+                    TurnState::IDLE
+                } else {
+                    self.state
+                }
+            }
+        };
+    }
+}
+
+fn samples_to_ms(samples: u64) -> u64 {
+    samples * 1000 / u64::from(VAD_SAMPLE_RATE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scorer that reads the answer from the audio: a frame whose first sample is non-zero is
+    /// speech. Lets the rules be tested sample-exactly, apart from the neural network.
+    #[derive(Debug)]
+    struct MarkedScorer;
+
+    impl SpeechScorer for MarkedScorer {
+        fn frame_len(&self) -> usize {
+            160
+        }
+        fn score(&mut self, frame: &[i16]) -> f32 {
+            if frame[0] != 0 { 1.0 } else { 0.0 }
+        }
+        fn reset(&mut self) {}
+    }
+
+    /// `ms` of speech (true) or silence (false) at 16 kHz.
+    fn audio(parts: &[(bool, u32)]) -> Vec<i16> {
+        parts
+            .iter()
+            .flat_map(|&(speech, ms)| std::iter::repeat_n(i16::from(speech), (ms * 16) as usize))
+            .collect()
+    }
+
+    fn run(params: VadParams, samples: &[i16], chunk: usize) -> Vec<VadEvent> {
+        let mut detector = TurnDetector::with_scorer(params, MarkedScorer);
+        let mut events = Vec::new();
+        for part in samples.chunks(chunk) {
+            detector.push(part, &mut events);
+        }
+        events
+    }
+
+    #[test]
+    fn a_turn_is_padded_before_and_ends_after_the_silence() {
+        let samples = audio(&[(false, 1000), (true, 800), (false, 1000)]);
+        let params = VadParams {
+            threshold: 0.5,
+            prefix_padding_ms: 300,
+            silence_duration_ms: 500,
+        };
+        assert_eq!(
+            run(params, &samples, 4800),
+            vec![
+                VadEvent::SpeechStarted {
+                    audio_start_ms: 700
+                },
+                VadEvent::SpeechStopped { audio_end_ms: 2300 },
+            ]
+        );
+    }
+
+    #[test]
+    fn chunking_does_not_change_the_result() {
+        let samples = audio(&[
+            (false, 500),
+            (true, 400),
+            (false, 300),
+            (true, 200),
+            (false, 900),
+        ]);
+        let params = VadParams {
+            silence_duration_ms: 200,
+            prefix_padding_ms: 100,
+            ..VadParams::default()
+        };
+        let whole = run(params, &samples, samples.len());
+        for chunk in [1, 7, 160, 333, 4800] {
+            assert_eq!(run(params, &samples, chunk), whole, "chunk {chunk}");
+        }
+        assert_eq!(
+            whole,
+            vec![
+                VadEvent::SpeechStarted {
+                    audio_start_ms: 400
+                },
+                VadEvent::SpeechStopped { audio_end_ms: 1100 },
+                VadEvent::SpeechStarted {
+                    audio_start_ms: 1100
+                },
+                VadEvent::SpeechStopped { audio_end_ms: 1600 },
+            ]
+        );
+    }
+
+    #[test]
+    fn pauses_shorter_than_the_silence_duration_keep_the_turn() {
+        let samples = audio(&[(true, 300), (false, 150), (true, 300), (false, 600)]);
+        let params = VadParams {
+            silence_duration_ms: 200,
+            prefix_padding_ms: 0,
+            ..VadParams::default()
+        };
+        assert_eq!(
+            run(params, &samples, 480),
+            vec![
+                VadEvent::SpeechStarted { audio_start_ms: 0 },
+                VadEvent::SpeechStopped { audio_end_ms: 950 },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_short_blip_does_not_start_a_turn() {
+        let samples = audio(&[(false, 100), (true, 20), (false, 500)]);
+        assert_eq!(run(VadParams::default(), &samples, 160), vec![]);
+    }
+
+    #[test]
+    fn the_threshold_decides_what_counts_as_speech() {
+        #[derive(Debug)]
+        struct Constant(f32);
+        impl SpeechScorer for Constant {
+            fn frame_len(&self) -> usize {
+                160
+            }
+            fn score(&mut self, _: &[i16]) -> f32 {
+                self.0
+            }
+            fn reset(&mut self) {}
+        }
+        let samples = vec![0i16; 16_000];
+        for (threshold, expect_speech) in [(0.59, true), (0.61, false)] {
+            let params = VadParams {
+                threshold,
+                ..VadParams::default()
+            };
+            let mut detector = TurnDetector::with_scorer(params, Constant(0.6));
+            let mut events = Vec::new();
+            detector.push(&samples, &mut events);
+            assert_eq!(detector.in_speech(), expect_speech, "threshold {threshold}");
+        }
+    }
+}

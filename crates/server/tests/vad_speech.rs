@@ -1,0 +1,92 @@
+//! The default voice activity detector on real speech made by espeak-ng and sox.
+
+#![allow(clippy::expect_used)] // a test: failing loudly is the point
+
+use std::path::Path;
+use std::process::Command;
+
+use rtclient_server::vad::{TurnDetector, VadEvent, VadParams};
+
+/// Speaks `text` into a 16 kHz mono WAV and returns its samples.
+fn speak_16k(dir: &Path, text: &str) -> Vec<i16> {
+    let raw = dir.join("raw.wav");
+    let wav = dir.join("speech.wav");
+    let status = Command::new("espeak-ng")
+        .args(["-v", "en-us", "-w"])
+        .arg(&raw)
+        .arg(text)
+        .status()
+        .expect("espeak-ng is missing: run scripts/setup");
+    assert!(status.success(), "espeak-ng failed");
+    let status = Command::new("sox")
+        .arg(&raw)
+        .args(["-r", "16000", "-c", "1", "-b", "16"])
+        .arg(&wav)
+        .status()
+        .expect("sox is missing: run scripts/setup");
+    assert!(status.success(), "sox failed");
+    let mut reader = hound::WavReader::open(&wav).expect("sox wrote a readable WAV");
+    reader
+        .samples::<i16>()
+        .map(|s| s.expect("valid sample"))
+        .collect()
+}
+
+#[test]
+fn finds_one_turn_around_real_speech() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let speech = speak_16k(dir.path(), "The quick brown fox jumps over the lazy dog.");
+    let speech_ms = speech.len() as u64 * 1000 / 16_000;
+    assert!(speech_ms > 1500, "espeak-ng produced {speech_ms} ms");
+
+    // 1 s of silence, the sentence, 1.5 s of silence.
+    let mut samples = vec![0i16; 16_000];
+    samples.extend_from_slice(&speech);
+    samples.extend(std::iter::repeat_n(0i16, 24_000));
+
+    let params = VadParams {
+        threshold: 0.5,
+        prefix_padding_ms: 300,
+        silence_duration_ms: 500,
+    };
+    let mut detector = TurnDetector::new(params);
+    let mut events = Vec::new();
+    for chunk in samples.chunks(1600) {
+        detector.push(chunk, &mut events);
+    }
+
+    let [
+        VadEvent::SpeechStarted { audio_start_ms },
+        VadEvent::SpeechStopped { audio_end_ms },
+    ] = events[..]
+    else {
+        panic!("expected one start and one stop, got {events:?}");
+    };
+    // espeak-ng leaves a little silence around the words; speech starts just after 1 s.
+    let onset = audio_start_ms + 300;
+    assert!((1000..1400).contains(&onset), "onset at {onset} ms");
+    // The turn ends after the last word plus the silence duration, before the clip ends.
+    let speech_end = 1000 + speech_ms;
+    assert!(
+        audio_end_ms > speech_end - 600 && audio_end_ms <= speech_end + 700,
+        "end at {audio_end_ms} ms, speech ends at {speech_end} ms"
+    );
+    assert!(!detector.in_speech());
+}
+
+#[test]
+fn silence_and_noise_floor_start_no_turn() {
+    // Low-level deterministic noise (an LCG), well under speech loudness.
+    let mut state = 0x1234_5678u32;
+    let noise: Vec<i16> = (0..48_000)
+        .map(|_| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            ((state >> 16) as i16) / 256
+        })
+        .collect();
+    let mut detector = TurnDetector::new(VadParams::default());
+    let mut events = Vec::new();
+    detector.push(&vec![0i16; 16_000], &mut events);
+    detector.push(&noise, &mut events);
+    assert_eq!(events, vec![]);
+}
