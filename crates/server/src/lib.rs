@@ -1,6 +1,27 @@
 //! A local, offline, protocol-faithful OpenAI / Azure OpenAI Realtime API server.
 //!
-//! This crate is being built up piece by piece. It holds today:
+//! Any Realtime client (ours, the openai Python/Node SDKs, Azure's) can connect to it the way it
+//! connects to the real service, with no key and no internet, and get deterministic behaviour.
+//!
+//! # Network layer
+//!
+//! - [`config`]: [`ServerConfig`], built with [`ServerConfig::builder`]: listen address, optional
+//!   API key, the beta refusal switch and the limits (message size, connections, session
+//!   duration, ping interval).
+//! - [`endpoint`]: resolves each connection's path, query, headers and subprotocols into a
+//!   [`SessionRequest`] (route, dialect, kind, model, Azure `api-version`, call id). Served paths:
+//!   `/v1/realtime` (OpenAI), `/openai/v1/realtime` (Azure GA), `/openai/realtime` (Azure
+//!   preview), `/voice-live/realtime` (Azure Voice Live).
+//! - [`auth`]: optional API-key check (bearer, `api-key` header or query, browser subprotocol).
+//! - [`refusal`]: the `error` event plus close 3000/4000 that OpenAI sends after the upgrade.
+//! - [`connection`]: one WebSocket from upgrade to close: pings, close handshake, size limits,
+//!   the session timer (close 1001), shutdown.
+//! - [`session`]: the [`SessionHandler`] trait a session state machine implements, and the
+//!   stand-in [`IdleSession`].
+//! - [`server`]: [`router`] builds the axum router; [`serve`] runs it on a bound listener with
+//!   graceful shutdown.
+//!
+//! # Engines
 //!
 //! - [`vad`]: server voice activity detection, the engine behind `turn_detection: server_vad`.
 //!   A [`vad::SpeechScorer`] rates 16 kHz frames (default: the earshot neural detector) and a
@@ -11,21 +32,61 @@
 //!   [`responder::EchoResponder`] is deterministic and true about the turn; a
 //!   [`responder::Script`] file chooses replies and tool calls by the user's words.
 //!
-//! It does no network I/O yet.
+//! The Realtime session state machine (events) plugs in as a [`SessionHandler`] once the
+//! protocol crate lands; today sessions are [`IdleSession`]s that keep the transport alive.
 //!
 //! # Example
 //!
-//! ```
-//! use rtclient_server::vad::{TurnDetector, VadEvent, VadParams};
+//! ```no_run
+//! use rtclient_server::{ApiKey, ServerConfig, serve};
 //!
-//! let mut detector = TurnDetector::new(VadParams::default());
-//! let mut events = Vec::new();
-//! // One second of silence at 16 kHz: no turn starts.
-//! detector.push(&vec![0i16; 16_000], &mut events);
-//! assert!(events.is_empty());
-//! assert_eq!(detector.elapsed_ms(), 992); // whole 16 ms frames only
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = ServerConfig::builder()
+//!     .api_key(ApiKey::new("sk-local"))
+//!     .build()?;
+//! let listener = tokio::net::TcpListener::bind(config.listen_addr()).await?;
+//! let server = serve(listener, config);
+//! println!("listening on ws://{}/v1/realtime?model=gpt-realtime", server.local_addr()?);
+//! server
+//!     .with_graceful_shutdown(async {
+//!         let _ = tokio::signal::ctrl_c().await;
+//!     })
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Resolving a connection needs no socket:
+//!
+//! ```
+//! use axum::http::HeaderMap;
+//! use rtclient_server::endpoint::{Dialect, Route, SessionRequest};
+//!
+//! let request = SessionRequest::resolve(
+//!     Route::AzurePreview,
+//!     Some("api-version=2025-04-01-preview&deployment=my-realtime"),
+//!     &HeaderMap::new(),
+//!     [],
+//! );
+//! assert_eq!(request.dialect(), Dialect::Beta);
+//! assert_eq!(request.model(), Some("my-realtime"));
+//! assert!(request.check(false).is_ok());
 //! ```
 
+pub mod auth;
+pub mod config;
+pub mod connection;
+pub mod endpoint;
+pub(crate) mod limits;
+pub mod refusal;
 pub mod responder;
+pub mod server;
+pub mod session;
 pub mod synthesis;
 pub mod vad;
+
+pub use auth::ApiKey;
+pub use config::{ConfigError, ServerConfig, ServerConfigBuilder};
+pub use endpoint::{Dialect, Route, SessionKind, SessionRequest};
+pub use server::{Serve, ServerState, WithGracefulShutdown, router, serve};
+pub use session::{IdleSession, SessionHandler};

@@ -1,0 +1,370 @@
+//! The HTTP side: the axum [`Router`] with every Realtime route, and [`serve`] on a bound listener.
+//!
+//! Each route answers only WebSocket upgrades. Before a session starts, a connection passes, in
+//! order:
+//!
+//! 1. the upgrade check: a plain HTTP request gets 426 with a JSON error body;
+//! 2. the connection limit: over `max_connections`, HTTP 503 with a JSON error body;
+//! 3. after the 101 upgrade, like OpenAI: authentication (refusal: `error` event, close 3000),
+//!    then the request shape (beta refused by switch, missing model: `error` event, close 4000).
+//!
+//! Unknown paths get 404 with OpenAI's JSON error body.
+
+use std::future::{Future, IntoFuture};
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use crate::auth::authorize;
+use crate::config::ServerConfig;
+use crate::connection::{self, ConnectionTimers};
+use crate::endpoint::{BETA_SUBPROTOCOL, Route, SessionRequest};
+use crate::limits::ConnectionGate;
+use crate::session::{IdleSession, SessionHandler};
+
+/// The subprotocol the server answers to browser clients (who also offer their key as one).
+pub const REALTIME_SUBPROTOCOL: &str = "realtime";
+
+/// What every connection shares: the configuration, the session handler, the connection limit
+/// and the shutdown signal. Cheap to clone.
+#[derive(Debug)]
+pub struct ServerState<H = IdleSession> {
+    inner: Arc<Shared<H>>,
+}
+
+impl<H> Clone for ServerState<H> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Shared<H> {
+    config: ServerConfig,
+    handler: Arc<H>,
+    gate: ConnectionGate,
+    shutdown: watch::Sender<bool>,
+    next_connection: AtomicU64,
+}
+
+impl ServerState<IdleSession> {
+    /// State for a server whose sessions are [`IdleSession`]s.
+    pub fn new(config: ServerConfig) -> Self {
+        Self::with_handler(config, IdleSession)
+    }
+}
+
+impl<H: SessionHandler> ServerState<H> {
+    /// State for a server that runs `handler` for every accepted session.
+    pub fn with_handler(config: ServerConfig, handler: H) -> Self {
+        let gate = ConnectionGate::new(config.max_connections());
+        Self {
+            inner: Arc::new(Shared {
+                config,
+                handler: Arc::new(handler),
+                gate,
+                shutdown: watch::Sender::new(false),
+                next_connection: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// The server's configuration.
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// How many connections are open (upgraded or being upgraded).
+    pub fn open_connections(&self) -> usize {
+        self.inner.gate.open()
+    }
+
+    /// Asks every open session to close (1001, [`connection::SHUTDOWN_REASON`]); sessions that
+    /// start afterwards close at once. [`Serve::with_graceful_shutdown`] calls this.
+    pub fn begin_shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+    }
+
+    /// Waits until every connection is closed.
+    pub async fn wait_idle(&self) {
+        self.inner.gate.wait_idle().await;
+    }
+}
+
+/// Builds the router serving every Realtime route with `state`.
+///
+/// Serve it with connect info (`into_make_service_with_connect_info::<SocketAddr>()`) to have
+/// peer addresses in the logs; [`serve`] does that.
+pub fn router<H: SessionHandler>(state: ServerState<H>) -> Router {
+    let mut router = Router::new();
+    for route in Route::ALL {
+        router = router.route(
+            route.path(),
+            get(
+                move |State(state): State<ServerState<H>>, request: Request| {
+                    connect(state, route, request)
+                },
+            ),
+        );
+    }
+    router.fallback(not_found).with_state(state)
+}
+
+/// Serves [`IdleSession`]s on `listener` with `config`; see [`Serve`].
+pub fn serve(listener: TcpListener, config: ServerConfig) -> Serve<IdleSession> {
+    Serve::new(listener, ServerState::new(config))
+}
+
+/// A server on a bound listener; await it (directly, or after
+/// [`with_graceful_shutdown`](Serve::with_graceful_shutdown)) to run it.
+#[derive(Debug)]
+#[must_use = "a server does nothing until awaited"]
+pub struct Serve<H = IdleSession> {
+    listener: TcpListener,
+    state: ServerState<H>,
+}
+
+impl<H: SessionHandler> Serve<H> {
+    /// A server running `state`'s handler on `listener`.
+    pub fn new(listener: TcpListener, state: ServerState<H>) -> Self {
+        Self { listener, state }
+    }
+
+    /// The address the server listens on (useful after binding port 0).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The shared state, e.g. to count open connections.
+    pub fn state(&self) -> &ServerState<H> {
+        &self.state
+    }
+
+    /// Stops when `signal` completes: the listener stops accepting, every open session is closed
+    /// with 1001, and the future ends once the last connection is gone.
+    pub fn with_graceful_shutdown<F>(self, signal: F) -> WithGracefulShutdown<H, F>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        WithGracefulShutdown {
+            serve: self,
+            signal,
+        }
+    }
+}
+
+impl<H: SessionHandler> IntoFuture for Serve<H> {
+    type Output = io::Result<()>;
+    type IntoFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(run(self.listener, self.state, std::future::pending()))
+    }
+}
+
+/// A [`Serve`] that stops gracefully when its signal completes.
+#[derive(Debug)]
+#[must_use = "a server does nothing until awaited"]
+pub struct WithGracefulShutdown<H, F> {
+    serve: Serve<H>,
+    signal: F,
+}
+
+impl<H: SessionHandler, F> WithGracefulShutdown<H, F> {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.serve.local_addr()
+    }
+}
+
+impl<H, F> IntoFuture for WithGracefulShutdown<H, F>
+where
+    H: SessionHandler,
+    F: Future<Output = ()> + Send + 'static,
+{
+    type Output = io::Result<()>;
+    type IntoFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(run(self.serve.listener, self.serve.state, self.signal))
+    }
+}
+
+async fn run<H, F>(listener: TcpListener, state: ServerState<H>, signal: F) -> io::Result<()>
+where
+    H: SessionHandler,
+    F: Future<Output = ()> + Send + 'static,
+{
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "realtime server listening");
+    }
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let stopping = state.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            signal.await;
+            tracing::info!("shutting down: closing open sessions");
+            stopping.begin_shutdown();
+        })
+        .await?;
+    // Upgraded connections live outside axum's bookkeeping: wait for them here.
+    state.wait_idle().await;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Answers one request on a Realtime route.
+async fn connect<H: SessionHandler>(
+    state: ServerState<H>,
+    route: Route,
+    request: Request,
+) -> Response {
+    let (mut parts, _body) = request.into_parts();
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => {
+            tracing::debug!(path = route.path(), %rejection, "not a websocket upgrade");
+            return upgrade_required();
+        }
+    };
+    let Some(permit) = state.inner.gate.try_enter() else {
+        tracing::warn!(
+            max = state.inner.config.max_connections(),
+            "connection refused: too many connections"
+        );
+        return too_many_connections();
+    };
+
+    let id = state.inner.next_connection.fetch_add(1, Ordering::Relaxed);
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.to_string())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let protocols: Vec<String> = upgrade
+        .requested_protocols()
+        .filter_map(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    let query = parts.uri.query();
+    let request = SessionRequest::resolve(
+        route,
+        query,
+        &parts.headers,
+        protocols.iter().map(String::as_str),
+    );
+    let span = tracing::info_span!(
+        "connection",
+        id = %format_args!("conn_{id}"),
+        %peer,
+        path = route.path(),
+        dialect = ?request.dialect(),
+        kind = ?request.kind(),
+        model = request.model().unwrap_or(""),
+    );
+    let config = &state.inner.config;
+    let refusal = authorize(
+        config.api_key(),
+        &parts.headers,
+        query,
+        protocols.iter().map(String::as_str),
+    )
+    .and_then(|()| request.check(config.refuse_beta()))
+    .err();
+
+    let timers = ConnectionTimers {
+        max_session_duration: config.max_session_duration(),
+        ping_interval: config.ping_interval(),
+        close_timeout: config.close_timeout(),
+    };
+    let handler = Arc::clone(&state.inner.handler);
+    let shutdown = state.inner.shutdown.subscribe();
+    let failed_span = span.clone();
+    upgrade
+        .protocols([REALTIME_SUBPROTOCOL, BETA_SUBPROTOCOL])
+        .max_frame_size(config.max_frame_size())
+        .max_message_size(config.max_message_size())
+        .on_failed_upgrade(move |error| {
+            failed_span.in_scope(|| tracing::warn!(%error, "websocket upgrade failed"));
+        })
+        .on_upgrade(move |socket| {
+            async move {
+                let _permit = permit;
+                match refusal {
+                    Some(refusal) => {
+                        tracing::info!(reason = %refusal.close_reason(), "connection refused");
+                        connection::refuse(socket, &refusal, id, timers.close_timeout).await;
+                    }
+                    None => {
+                        tracing::info!("session started");
+                        let ending =
+                            connection::drive(socket, request, handler, timers, shutdown).await;
+                        tracing::info!(?ending, "session ended");
+                    }
+                }
+            }
+            .instrument(span)
+        })
+}
+
+/// The JSON error body of an HTTP-level refusal, in OpenAI's shape.
+fn error_body(status: StatusCode, kind: &str, code: Option<&str>, message: String) -> Response {
+    let body = json!({
+        "error": { "message": message, "type": kind, "param": null, "code": code }
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// 426 for a plain HTTP request on a WebSocket-only route.
+fn upgrade_required() -> Response {
+    let mut response = error_body(
+        StatusCode::UPGRADE_REQUIRED,
+        "invalid_request_error",
+        Some("websocket_upgrade_required"),
+        "This endpoint only accepts WebSocket connections (GET with `Upgrade: websocket`)."
+            .to_owned(),
+    );
+    response
+        .headers_mut()
+        .insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    response
+}
+
+/// 503 when every connection slot is in use.
+fn too_many_connections() -> Response {
+    let mut response = error_body(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "server_error",
+        Some("too_many_connections"),
+        "This server is at its connection limit. Retry later.".to_owned(),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+/// 404 for every other path, with OpenAI's body.
+async fn not_found(method: Method, uri: Uri) -> Response {
+    error_body(
+        StatusCode::NOT_FOUND,
+        "invalid_request_error",
+        None,
+        format!("Invalid URL ({method} {})", uri.path()),
+    )
+}
