@@ -104,10 +104,10 @@ fn credentials<'a>(
     for (name, value) in pairs {
         if name.eq_ignore_ascii_case("api-key") {
             found.push(value);
-        } else if name.eq_ignore_ascii_case("authorization") {
-            if let Some(token) = bearer_token(&value) {
-                found.push(token.to_owned());
-            }
+        } else if name.eq_ignore_ascii_case("authorization")
+            && let Some(token) = bearer_token(&value)
+        {
+            found.push(token.to_owned());
         }
     }
     for protocol in subprotocols {

@@ -199,10 +199,10 @@ impl ServerConfigBuilder {
     /// Checks every setting and returns the configuration.
     pub fn build(self) -> Result<ServerConfig, ConfigError> {
         let config = self.config;
-        if let Some(key) = &config.api_key {
-            if !key.is_well_formed() {
-                return Err(ConfigError::MalformedApiKey);
-            }
+        if let Some(key) = &config.api_key
+            && !key.is_well_formed()
+        {
+            return Err(ConfigError::MalformedApiKey);
         }
         let sizes = [
             ("max_message_size", config.max_message_size),

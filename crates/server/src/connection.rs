@@ -1,6 +1,6 @@
 //! The connection layer: one upgraded WebSocket from accept to close.
 //!
-//! [`drive`] owns the socket and runs a [`SessionHandler`] beside it. It
+//! The driver owns the socket and runs a [`SessionHandler`] beside it. It
 //!
 //! - forwards the client's text and binary messages to the session and the session's messages
 //!   to the client, with backpressure both ways;
@@ -77,7 +77,7 @@ pub(crate) enum Ending {
 /// otherwise in seconds.
 pub fn max_duration_reason(limit: Duration) -> String {
     let seconds = limit.as_secs();
-    let amount = if seconds >= 60 && seconds % 60 == 0 {
+    let amount = if seconds >= 60 && seconds.is_multiple_of(60) {
         plural(seconds / 60, "minute")
     } else {
         plural(seconds.max(1), "second")

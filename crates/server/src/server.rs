@@ -8,7 +8,7 @@
 //! 3. after the 101 upgrade, like OpenAI: authentication (refusal: `error` event, close 3000),
 //!    then the request shape (beta refused by switch, missing model: `error` event, close 4000).
 //!
-//! Unknown paths get 404 with OpenAI's JSON error body.
+//! Unknown paths get 404 with OpenAI's JSON error body, other methods on a Realtime route 405.
 
 use std::future::{Future, IntoFuture};
 use std::io;
@@ -122,7 +122,10 @@ pub fn router<H: SessionHandler>(state: ServerState<H>) -> Router {
             ),
         );
     }
-    router.fallback(not_found).with_state(state)
+    router
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .with_state(state)
 }
 
 /// Serves [`IdleSession`]s on `listener` with `config`; see [`Serve`].
@@ -356,6 +359,23 @@ fn too_many_connections() -> Response {
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+/// 405 for other methods on a Realtime route (WebRTC `POST` calls are not served).
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let mut response = error_body(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "invalid_request_error",
+        None,
+        format!(
+            "Method {method} is not supported on {}: open a WebSocket with GET.",
+            uri.path()
+        ),
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET"));
     response
 }
 
