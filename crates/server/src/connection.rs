@@ -291,7 +291,258 @@ fn truncate_reason(reason: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use futures_channel::mpsc;
+
     use super::*;
+    use crate::endpoint::Route;
+
+    /// A socket made of two channels: what the client sends, and what the server sends.
+    struct FakeSocket {
+        from_client: mpsc::Receiver<Result<Message, std::io::Error>>,
+        to_client: mpsc::Sender<Message>,
+    }
+
+    impl Stream for FakeSocket {
+        type Item = Result<Message, std::io::Error>;
+
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            self.from_client.poll_next_unpin(cx)
+        }
+    }
+
+    impl Sink<Message> for FakeSocket {
+        type Error = mpsc::SendError;
+
+        fn poll_ready(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Result<(), Self::Error>> {
+            self.to_client.poll_ready(cx)
+        }
+
+        fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
+            self.to_client.start_send(item)
+        }
+
+        fn poll_flush(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Result<(), Self::Error>> {
+            Pin::new(&mut self.to_client).poll_flush(cx)
+        }
+
+        fn poll_close(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Result<(), Self::Error>> {
+            Pin::new(&mut self.to_client).poll_close(cx)
+        }
+    }
+
+    /// The client end of a [`FakeSocket`].
+    struct FakeClient {
+        send: mpsc::Sender<Result<Message, std::io::Error>>,
+        receive: mpsc::Receiver<Message>,
+    }
+
+    fn fake_socket() -> (FakeSocket, FakeClient) {
+        let (send, from_client) = mpsc::channel(4);
+        let (to_client, receive) = mpsc::channel(4);
+        (
+            FakeSocket {
+                from_client,
+                to_client,
+            },
+            FakeClient { send, receive },
+        )
+    }
+
+    fn request() -> SessionRequest {
+        SessionRequest::resolve(
+            Route::OpenAi,
+            Some("model=m"),
+            &axum::http::HeaderMap::new(),
+            [],
+        )
+    }
+
+    fn default_timers() -> ConnectionTimers {
+        ConnectionTimers {
+            max_session_duration: crate::config::DEFAULT_MAX_SESSION_DURATION,
+            ping_interval: crate::config::DEFAULT_PING_INTERVAL,
+            close_timeout: crate::config::DEFAULT_CLOSE_TIMEOUT,
+        }
+    }
+
+    /// Echoes every text message back with a prefix; returns when its input ends.
+    struct EchoSession;
+
+    impl SessionHandler for EchoSession {
+        async fn run<Tx, Rx>(&self, _request: SessionRequest, mut outgoing: Tx, mut incoming: Rx)
+        where
+            Tx: Sink<Message> + Send + Unpin + 'static,
+            Rx: Stream<Item = Message> + Send + Unpin + 'static,
+        {
+            while let Some(message) = incoming.next().await {
+                if let Message::Text(text) = message {
+                    let echo = Message::text(format!("echo {}", text.as_str()));
+                    if outgoing.send(echo).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Never returns, even when its input ends.
+    struct StuckSession;
+
+    impl SessionHandler for StuckSession {
+        async fn run<Tx, Rx>(&self, _request: SessionRequest, outgoing: Tx, incoming: Rx)
+        where
+            Tx: Sink<Message> + Send + Unpin + 'static,
+            Rx: Stream<Item = Message> + Send + Unpin + 'static,
+        {
+            let _keep = (outgoing, incoming);
+            std::future::pending::<()>().await;
+        }
+    }
+
+    fn never_shutting_down() -> watch::Receiver<bool> {
+        let (sender, receiver) = watch::channel(false);
+        // Keep the sender alive for the whole test run.
+        std::mem::forget(sender);
+        receiver
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn default_session_pings_every_20_s_and_ends_at_60_minutes() {
+        let (socket, mut client) = fake_socket();
+        let driver = tokio::spawn(drive(
+            socket,
+            request(),
+            Arc::new(crate::session::IdleSession),
+            default_timers(),
+            never_shutting_down(),
+        ));
+        let started = Instant::now();
+        let mut pings = 0;
+        let close = loop {
+            match client.receive.next().await {
+                Some(Message::Ping(payload)) => {
+                    pings += 1;
+                    assert_eq!(payload.len(), 4);
+                }
+                Some(Message::Close(frame)) => break frame,
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        assert!(started.elapsed() >= Duration::from_secs(3600));
+        assert!((179..=180).contains(&pings), "{pings} pings in 60 minutes");
+        let close = close.unwrap();
+        assert_eq!(close.code, CLOSE_GOING_AWAY);
+        assert_eq!(
+            close.reason.as_str(),
+            "Your session hit the maximum duration of 60 minutes."
+        );
+        // The client never answers the close: the driver gives up after the close timeout.
+        let ending = driver.await.unwrap();
+        assert_eq!(
+            ending,
+            Ending::ClosedByServer(CLOSE_GOING_AWAY, close.reason.to_string())
+        );
+        drop(client.send);
+    }
+
+    #[tokio::test]
+    async fn messages_flow_both_ways_with_backpressure() {
+        let (socket, mut client) = fake_socket();
+        let driver = tokio::spawn(drive(
+            socket,
+            request(),
+            Arc::new(EchoSession),
+            default_timers(),
+            never_shutting_down(),
+        ));
+        // Far more than the channels hold, sent while nothing reads the echoes yet.
+        let mut send = client.send.clone();
+        let sender = tokio::spawn(async move {
+            for index in 0..200 {
+                send.send(Ok(Message::text(format!("m{index}"))))
+                    .await
+                    .unwrap();
+            }
+            send.send(Ok(Message::binary(vec![1, 2]))).await.unwrap();
+            send.send(Ok(Message::Ping(Bytes::from_static(b"p"))))
+                .await
+                .unwrap();
+        });
+        for index in 0..200 {
+            match client.receive.next().await {
+                Some(Message::Text(text)) => assert_eq!(text.as_str(), format!("echo m{index}")),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        sender.await.unwrap();
+        // Everything was answered: now the client leaves.
+        let frame = CloseFrame {
+            code: CLOSE_NORMAL,
+            reason: "".into(),
+        };
+        client
+            .send
+            .send(Ok(Message::Close(Some(frame))))
+            .await
+            .unwrap();
+        drop(client.send);
+        assert_eq!(
+            driver.await.unwrap(),
+            Ending::ClosedByClient(Some(CLOSE_NORMAL))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stuck_session_is_dropped_after_the_close_timeout() {
+        let (socket, client) = fake_socket();
+        let driver = tokio::spawn(drive(
+            socket,
+            request(),
+            Arc::new(StuckSession),
+            default_timers(),
+            never_shutting_down(),
+        ));
+        drop(client);
+        assert_eq!(driver.await.unwrap(), Ending::Lost);
+    }
+
+    #[tokio::test]
+    async fn shutdown_closes_with_1001() {
+        let (socket, mut client) = fake_socket();
+        let (stop, stopping) = watch::channel(false);
+        let driver = tokio::spawn(drive(
+            socket,
+            request(),
+            Arc::new(EchoSession),
+            default_timers(),
+            stopping,
+        ));
+        stop.send_replace(true);
+        match client.receive.next().await {
+            Some(Message::Close(Some(frame))) => {
+                assert_eq!(frame.code, CLOSE_GOING_AWAY);
+                assert_eq!(frame.reason.as_str(), SHUTDOWN_REASON);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        drop(client.send);
+        assert_eq!(
+            driver.await.unwrap(),
+            Ending::ClosedByServer(CLOSE_GOING_AWAY, SHUTDOWN_REASON.to_owned())
+        );
+    }
 
     #[test]
     fn max_duration_reason_matches_openai() {
