@@ -56,6 +56,8 @@
 //! # }
 //! ```
 //!
+//! `examples/local-server.rs` is the same as a runnable program.
+//!
 //! Resolving a connection needs no socket:
 //!
 //! ```
