@@ -132,7 +132,8 @@ where
                 ).await;
             }
             () = shutdown_requested(&mut shutdown) => {
-                break server_close(&mut socket, CLOSE_GOING_AWAY, SHUTDOWN_REASON, timers.close_timeout).await;
+                let timeout = timers.close_timeout;
+                break server_close(&mut socket, CLOSE_GOING_AWAY, SHUTDOWN_REASON, timeout).await;
             }
             _ = pings.tick() => {
                 ping_count = ping_count.wrapping_add(1);
@@ -178,6 +179,7 @@ where
                 }
                 Some(Message::Close(frame)) => {
                     let (code, reason) = frame
+                        .filter(|frame| sendable(frame.code))
                         .map(|frame| (frame.code, frame.reason.to_string()))
                         .unwrap_or((CLOSE_NORMAL, String::new()));
                     break server_close(&mut socket, code, &reason, timers.close_timeout).await;
@@ -278,6 +280,12 @@ fn close_for_error(error: BoxError) -> Option<(u16, &'static str)> {
         tungstenite::Error::Utf8(_) => Some((CLOSE_INVALID_PAYLOAD, "Invalid UTF-8.")),
         _ => None,
     }
+}
+
+/// Whether a close code may be sent on the wire (RFC 6455 section 7.4): a session asking for
+/// another code gets a plain 1000.
+fn sendable(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
 /// Cuts a close reason to the 123 bytes a close frame can carry, on a character boundary.
@@ -566,6 +574,16 @@ mod tests {
             max_duration_reason(Duration::from_millis(10)),
             "Your session hit the maximum duration of 1 second."
         );
+    }
+
+    #[test]
+    fn only_wire_close_codes_are_sent() {
+        for code in [1000, 1001, 1009, 1011, 3000, 4000, 4999] {
+            assert!(sendable(code), "{code}");
+        }
+        for code in [0, 999, 1004, 1005, 1006, 1015, 2000, 5000] {
+            assert!(!sendable(code), "{code}");
+        }
     }
 
     #[test]
