@@ -388,3 +388,49 @@ async fn not_found(method: Method, uri: Uri) -> Response {
         format!("Invalid URL ({method} {})", uri.path()),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn call(method: &str, uri: &str) -> (StatusCode, axum::http::HeaderMap, Value) {
+        let app = router(ServerState::new(ServerConfig::default()));
+        let request = axum::http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::empty())
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn unknown_paths_get_openais_404_body() {
+        let (status, _, body) = call("GET", "/v1/models").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"]["message"], "Invalid URL (GET /v1/models)");
+        assert_eq!(body["error"]["type"], "invalid_request_error");
+        assert!(body["error"]["code"].is_null());
+    }
+
+    #[tokio::test]
+    async fn realtime_routes_want_a_websocket() {
+        for route in Route::ALL {
+            let (status, headers, body) = call("GET", route.path()).await;
+            assert_eq!(status, StatusCode::UPGRADE_REQUIRED, "{route:?}");
+            assert_eq!(headers[header::UPGRADE], "websocket");
+            assert_eq!(body["error"]["code"], "websocket_upgrade_required");
+            let (status, headers, _) = call("POST", route.path()).await;
+            assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{route:?}");
+            assert_eq!(headers[header::ALLOW], "GET");
+        }
+    }
+}
