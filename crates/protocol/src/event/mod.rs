@@ -78,6 +78,17 @@ pub(crate) fn serialize_tagged<S: serde::Serializer, T: WireFields>(
     map.end()
 }
 
+/// Writes `{"type": tag, ...fields}` as a JSON string.
+pub(crate) fn tagged_json<T: WireFields>(tag: &str, fields: &T) -> Result<String, Error> {
+    struct Tagged<'a, T>(&'a str, &'a T);
+    impl<T: WireFields> serde::Serialize for Tagged<'_, T> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            serialize_tagged(s, self.0, self.1)
+        }
+    }
+    serde_json::to_string(&Tagged(tag, fields)).map_err(Error::Write)
+}
+
 /// Wraps a wire struct declaration as an event: adds the optional `event_id` and consumes the
 /// `type` key.
 macro_rules! event_struct {
