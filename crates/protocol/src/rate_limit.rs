@@ -13,7 +13,7 @@ wire_struct! {
         /// What is left.
         opt remaining: u64 = "remaining",
         /// Seconds until reset (kept as `f64`, e.g. `2.03` round-trips exactly).
-        opt reset_seconds: f64 = "reset_seconds",
+        opt reset_seconds: serde_json::Number = "reset_seconds",
     }
 }
 

@@ -206,7 +206,7 @@ wire_struct! {
         /// Voice.
         opt voice: Voice = "voice",
         /// Speaking speed, 0.25-1.5.
-        opt speed: f64 = "speed",
+        opt speed: serde_json::Number = "speed",
     }
 }
 

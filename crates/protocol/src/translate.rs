@@ -352,18 +352,19 @@ fn modalities_to_beta(m: Option<Vec<Modality>>, extra: &mut Extra) -> Option<Vec
     m.map(|m| if m == [Modality::Audio] { vec![Modality::Text, Modality::Audio] } else { m })
 }
 
-fn take_f64(extra: &mut Extra, key: &str) -> Option<f64> {
-    match extra.get(key).and_then(serde_json::Value::as_f64) {
-        Some(v) => {
-            extra.remove(key);
-            Some(v)
+fn take_number(extra: &mut Extra, key: &str) -> Option<serde_json::Number> {
+    match extra.remove(key) {
+        Some(serde_json::Value::Number(n)) => Some(n),
+        Some(other) => {
+            extra.insert(key.to_owned(), other);
+            None
         }
         None => None,
     }
 }
 
-fn put_f64(extra: &mut Extra, key: &str, v: Option<f64>) {
-    if let Some(n) = v.and_then(serde_json::Number::from_f64) {
+fn put_number(extra: &mut Extra, key: &str, v: Option<serde_json::Number>) {
+    if let Some(n) = v {
         extra.insert(key.to_owned(), serde_json::Value::Number(n));
     }
 }
@@ -389,7 +390,7 @@ fn audio(input: Option<AudioInput>, output: Option<AudioOutput>) -> Option<Sessi
 /// A beta (flat) session as a GA session (`type: "realtime"`).
 pub fn session_to_ga(s: beta::Session) -> Session {
     let mut extra = s.extra;
-    put_f64(&mut extra, "temperature", s.temperature);
+    put_number(&mut extra, "temperature", s.temperature);
     put_value(&mut extra, "client_secret", s.client_secret);
     let input = non_empty_input(AudioInput {
         format: s.input_audio_format.as_ref().map(BetaAudioFormat::to_ga),
@@ -451,7 +452,7 @@ pub fn session_to_beta(s: Session) -> beta::Session {
         input_audio_noise_reduction: input.noise_reduction,
         tools: s.tools,
         tool_choice: s.tool_choice,
-        temperature: take_f64(&mut extra, "temperature"),
+        temperature: take_number(&mut extra, "temperature"),
         max_response_output_tokens: s.max_output_tokens,
         speed: output.speed,
         tracing: s.tracing,
@@ -517,7 +518,7 @@ pub fn transcription_session_to_beta(s: Session) -> beta::TranscriptionSession {
 /// A beta response as a GA response.
 pub fn response_to_ga(r: beta::Response) -> Response {
     let mut extra = r.extra;
-    put_f64(&mut extra, "temperature", r.temperature);
+    put_number(&mut extra, "temperature", r.temperature);
     let output = non_empty_output(AudioOutput {
         format: r.output_audio_format.as_ref().map(BetaAudioFormat::to_ga),
         voice: r.voice,
@@ -561,7 +562,7 @@ pub fn response_to_beta(r: Response) -> beta::Response {
         modalities: modalities_to_beta(r.output_modalities, &mut extra),
         voice: output.voice,
         output_audio_format: output.format.as_ref().and_then(BetaAudioFormat::from_ga),
-        temperature: take_f64(&mut extra, "temperature"),
+        temperature: take_number(&mut extra, "temperature"),
         max_output_tokens: r.max_output_tokens,
         usage: r.usage,
         metadata: r.metadata,
@@ -572,7 +573,7 @@ pub fn response_to_beta(r: Response) -> beta::Response {
 /// Beta `response.create` parameters as GA parameters.
 pub fn response_params_to_ga(p: beta::ResponseCreateParams) -> ResponseCreateParams {
     let mut extra = p.extra;
-    put_f64(&mut extra, "temperature", p.temperature);
+    put_number(&mut extra, "temperature", p.temperature);
     let output = non_empty_output(AudioOutput {
         format: p.output_audio_format.as_ref().map(BetaAudioFormat::to_ga),
         voice: p.voice,
@@ -617,7 +618,7 @@ pub fn response_params_to_beta(p: ResponseCreateParams) -> beta::ResponseCreateP
         output_audio_format: output.format.as_ref().and_then(BetaAudioFormat::from_ga),
         tools: p.tools,
         tool_choice: p.tool_choice,
-        temperature: take_f64(&mut extra, "temperature"),
+        temperature: take_number(&mut extra, "temperature"),
         max_response_output_tokens: p.max_output_tokens,
         conversation: p.conversation,
         metadata: p.metadata,

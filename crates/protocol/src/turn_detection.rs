@@ -1,4 +1,7 @@
 //! Turn detection (voice activity detection) settings: `server_vad` and `semantic_vad`.
+//!
+//! Numbers that may be fractional are kept as [`serde_json::Number`] so an integer on the wire
+//! (`"threshold": 1`) stays an integer and a float (`0.5`) stays the same `f64`.
 
 use crate::nullable::Nullable;
 use crate::wire::{string_enum, wire_struct};
@@ -11,7 +14,7 @@ wire_struct! {
         /// `server_vad` or `semantic_vad`.
         opt kind: TurnDetectionKind = "type",
         /// Speech probability threshold, 0..1 (server VAD).
-        opt threshold: f64 = "threshold",
+        opt threshold: serde_json::Number = "threshold",
         /// Audio kept before detected speech, in ms (server VAD; default 300).
         opt prefix_padding_ms: u64 = "prefix_padding_ms",
         /// Silence that ends a turn, in ms (server VAD; default 200 GA, 500 beta).
@@ -105,7 +108,7 @@ impl From<ServerVad> for TurnDetection {
     fn from(v: ServerVad) -> Self {
         TurnDetection {
             kind: Some(TurnDetectionKind::ServerVad),
-            threshold: Some(v.threshold),
+            threshold: serde_json::Number::from_f64(v.threshold),
             prefix_padding_ms: Some(v.prefix_padding_ms),
             silence_duration_ms: Some(v.silence_duration_ms),
             idle_timeout_ms: v.idle_timeout_ms.map(Nullable::Value),

@@ -43,7 +43,7 @@ wire_struct! {
         /// `tokens` or `duration`.
         opt kind: TranscriptionUsageKind = "type",
         /// Audio duration in seconds (`duration`).
-        opt seconds: f64 = "seconds",
+        opt seconds: serde_json::Number = "seconds",
         /// Total tokens (`tokens`).
         opt total_tokens: u64 = "total_tokens",
         /// Input tokens (`tokens`).

@@ -56,6 +56,38 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
+/// The value of an optional field: a value, or a `null` its type cannot hold.
+pub(crate) enum OptField<T> {
+    Value(T),
+    Null,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OptField<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = OptField<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a value or null")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<OptField<T>, E> {
+                // Types that hold null themselves (`Nullable`, `Value`) take it from a unit.
+                Ok(match T::deserialize(de::value::UnitDeserializer::<E>::new()) {
+                    Ok(v) => OptField::Value(v),
+                    Err(_) => OptField::Null,
+                })
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<OptField<T>, E> {
+                self.visit_none()
+            }
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<OptField<T>, D2::Error> {
+                T::deserialize(d).map(OptField::Value)
+            }
+        }
+        d.deserialize_option(V(std::marker::PhantomData))
+    }
+}
+
 /// The field type for a `req` or `opt` field.
 macro_rules! wire_field_type {
     (req $ty:ty) => { $ty };
@@ -72,6 +104,22 @@ macro_rules! wire_ser_field {
             $map.serialize_entry($wire, v)?;
         }
     };
+}
+
+/// Reads one field's value. An optional field whose type cannot hold `null` keeps a `null`
+/// in `extra` (so the round trip stays exact) and stays `None`.
+macro_rules! wire_read {
+    (req, $map:ident, $f:ident, $ty:ty, $wire:literal, $extra:ident) => {{
+        $f = Some($map.next_value::<$ty>()?);
+    }};
+    (opt, $map:ident, $f:ident, $ty:ty, $wire:literal, $extra:ident) => {{
+        match $map.next_value::<$crate::wire::OptField<$ty>>()? {
+            $crate::wire::OptField::Value(v) => $f = Some(v),
+            $crate::wire::OptField::Null => {
+                $extra.insert($wire.to_owned(), serde_json::Value::Null);
+            }
+        }
+    }};
 }
 
 /// Finishes one field after the key loop.
@@ -150,7 +198,7 @@ macro_rules! wire_struct {
                         let mut extra = serde_json::Map::new();
                         while let Some(key) = map.next_key::<$crate::wire::Key<'de>>()? {
                             match key.as_str() {
-                                $( $wire => { $field = Some(map.next_value()?); } )*
+                                $( $wire => $crate::wire::wire_read!($req, map, $field, $ty, $wire, extra), )*
                                 _ => $crate::wire::wire_struct!(@other $mode, key, map, extra),
                             }
                         }
@@ -243,4 +291,4 @@ macro_rules! string_enum {
     };
 }
 
-pub(crate) use {string_enum, wire_field_type, wire_finish, wire_ser_field, wire_struct};
+pub(crate) use {string_enum, wire_field_type, wire_finish, wire_read, wire_ser_field, wire_struct};

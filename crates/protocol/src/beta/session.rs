@@ -43,11 +43,11 @@ wire_struct! {
         /// Tool choice.
         opt tool_choice: ToolChoice = "tool_choice",
         /// Sampling temperature (no GA equivalent).
-        opt temperature: f64 = "temperature",
+        opt temperature: serde_json::Number = "temperature",
         /// Output token limit.
         opt max_response_output_tokens: MaxTokens = "max_response_output_tokens",
         /// Speaking speed.
-        opt speed: f64 = "speed",
+        opt speed: serde_json::Number = "speed",
         /// Tracing.
         opt tracing: serde_json::Value = "tracing",
         /// Truncation.
@@ -111,7 +111,7 @@ wire_struct! {
         /// Output format string.
         opt output_audio_format: BetaAudioFormat = "output_audio_format",
         /// Temperature.
-        opt temperature: f64 = "temperature",
+        opt temperature: serde_json::Number = "temperature",
         /// Output token limit.
         opt max_output_tokens: MaxTokens = "max_output_tokens",
         /// Usage, or `null`.
@@ -138,7 +138,7 @@ wire_struct! {
         /// Tool choice.
         opt tool_choice: ToolChoice = "tool_choice",
         /// Temperature.
-        opt temperature: f64 = "temperature",
+        opt temperature: serde_json::Number = "temperature",
         /// Output token limit.
         opt max_response_output_tokens: MaxTokens = "max_response_output_tokens",
         /// `"auto"` or `"none"`.

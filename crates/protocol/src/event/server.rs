@@ -157,9 +157,9 @@ event_struct! {
         /// Speaker label.
         req speaker: String = "speaker",
         /// Start, in seconds.
-        req start: f64 = "start",
+        opt start: serde_json::Number = "start",
         /// End, in seconds.
-        req end: f64 = "end",
+        opt end: serde_json::Number = "end",
     }
 }
 
