@@ -179,6 +179,15 @@ macro_rules! event_enum {
                 }
             }
 
+            /// The top-level fields of the event this crate does not know (for `Unknown`: the
+            /// whole object).
+            pub fn extra(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
+                match self {
+                    $( Self::$variant(e) => Some(&e.extra), )*
+                    Self::Unknown(v) => v.as_object(),
+                }
+            }
+
             /// True for [`Self::Unknown`].
             pub fn is_unknown(&self) -> bool {
                 matches!(self, Self::Unknown(_))
