@@ -9,30 +9,28 @@ pub(crate) fn encoded_len(n: usize) -> usize {
 
 /// Appends the base64 encoding of `bytes` to `buf` (ASCII only).
 pub(crate) fn encode_into(bytes: &[u8], buf: &mut Vec<u8>) {
-    buf.reserve(encoded_len(bytes.len()));
-    let mut chunks = bytes.chunks_exact(3);
-    for c in &mut chunks {
+    let start = buf.len();
+    buf.resize(start + encoded_len(bytes.len()), b'=');
+    let out = &mut buf[start..];
+    let full = bytes.len() / 3;
+    let (head, tail) = bytes.split_at(full * 3);
+    for (c, o) in head.chunks_exact(3).zip(out.chunks_exact_mut(4)) {
         let n = (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]);
-        buf.extend_from_slice(&[
-            ALPHABET[(n >> 18) as usize & 63],
-            ALPHABET[(n >> 12) as usize & 63],
-            ALPHABET[(n >> 6) as usize & 63],
-            ALPHABET[n as usize & 63],
-        ]);
+        o[0] = ALPHABET[(n >> 18) as usize & 63];
+        o[1] = ALPHABET[(n >> 12) as usize & 63];
+        o[2] = ALPHABET[(n >> 6) as usize & 63];
+        o[3] = ALPHABET[n as usize & 63];
     }
-    match *chunks.remainder() {
+    let o = &mut out[full * 4..];
+    match *tail {
         [a] => {
-            let n = u32::from(a) << 16;
-            buf.extend_from_slice(&[ALPHABET[(n >> 18) as usize & 63], ALPHABET[(n >> 12) as usize & 63], b'=', b'=']);
+            o[0] = ALPHABET[usize::from(a >> 2)];
+            o[1] = ALPHABET[usize::from((a & 3) << 4)];
         }
         [a, b] => {
-            let n = (u32::from(a) << 16) | (u32::from(b) << 8);
-            buf.extend_from_slice(&[
-                ALPHABET[(n >> 18) as usize & 63],
-                ALPHABET[(n >> 12) as usize & 63],
-                ALPHABET[(n >> 6) as usize & 63],
-                b'=',
-            ]);
+            o[0] = ALPHABET[usize::from(a >> 2)];
+            o[1] = ALPHABET[usize::from(((a & 3) << 4) | (b >> 4))];
+            o[2] = ALPHABET[usize::from((b & 15) << 2)];
         }
         _ => {}
     }

@@ -65,6 +65,16 @@ pub(crate) fn parse_unknown(json: &str) -> Result<serde_json::Value, Error> {
     }
 }
 
+/// The error for a known event type that failed to parse: malformed JSON stays a JSON error,
+/// a schema mismatch names the event type.
+pub(crate) fn invalid(kind: &str, source: serde_json::Error) -> Error {
+    if source.is_data() {
+        Error::InvalidEvent { kind: kind.to_owned(), source }
+    } else {
+        Error::Json(source)
+    }
+}
+
 /// Writes `{"type": tag, ...fields}`.
 pub(crate) fn serialize_tagged<S: serde::Serializer, T: WireFields>(
     s: S,
@@ -142,10 +152,7 @@ macro_rules! event_enum {
                     $(
                         $wire => serde_json::from_str::<$st>(json)
                             .map(Self::$variant)
-                            .map_err(|source| $crate::Error::InvalidEvent {
-                                kind: $wire.to_owned(),
-                                source,
-                            }),
+                            .map_err(|source| $crate::event::invalid($wire, source)),
                     )*
                     _ => $crate::event::parse_unknown(json).map(Self::Unknown),
                 }
