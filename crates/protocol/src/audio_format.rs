@@ -19,17 +19,27 @@ wire_struct! {
 impl AudioFormat {
     /// `{"type":"audio/pcm","rate":24000}`.
     pub fn pcm() -> Self {
-        Self { kind: Some(AudioFormatKind::Pcm), rate: Some(24_000), ..Default::default() }
+        Self {
+            kind: Some(AudioFormatKind::Pcm),
+            rate: Some(24_000),
+            ..Default::default()
+        }
     }
 
     /// `{"type":"audio/pcmu"}` (G.711 mu-law).
     pub fn pcmu() -> Self {
-        Self { kind: Some(AudioFormatKind::Pcmu), ..Default::default() }
+        Self {
+            kind: Some(AudioFormatKind::Pcmu),
+            ..Default::default()
+        }
     }
 
     /// `{"type":"audio/pcma"}` (G.711 A-law).
     pub fn pcma() -> Self {
-        Self { kind: Some(AudioFormatKind::Pcma), ..Default::default() }
+        Self {
+            kind: Some(AudioFormatKind::Pcma),
+            ..Default::default()
+        }
     }
 }
 

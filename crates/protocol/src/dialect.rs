@@ -56,7 +56,9 @@ impl Dialect {
         use ServerEvent as S;
         match (self, event) {
             (Dialect::Ga, _) => event.to_json(),
-            (Dialect::Beta, S::ResponseOutputAudioDelta(e)) => tagged_json("response.audio.delta", e),
+            (Dialect::Beta, S::ResponseOutputAudioDelta(e)) => {
+                tagged_json("response.audio.delta", e)
+            }
             (Dialect::Beta, S::ResponseOutputAudioDone(e)) => tagged_json("response.audio.done", e),
             (Dialect::Beta, S::ResponseOutputAudioTranscriptDelta(e)) => {
                 tagged_json("response.audio_transcript.delta", e)

@@ -82,7 +82,11 @@ impl Item {
     pub fn assistant_text(text: impl Into<String>) -> Self {
         Self::message(
             Role::Assistant,
-            ContentPart { kind: Some(ContentKind::OutputText), text: Some(text.into()), ..Default::default() },
+            ContentPart {
+                kind: Some(ContentKind::OutputText),
+                text: Some(text.into()),
+                ..Default::default()
+            },
         )
     }
 
@@ -167,7 +171,11 @@ wire_struct! {
 impl ContentPart {
     /// An `input_text` part.
     pub fn input_text(text: impl Into<String>) -> Self {
-        Self { kind: Some(ContentKind::InputText), text: Some(text.into()), ..Default::default() }
+        Self {
+            kind: Some(ContentKind::InputText),
+            text: Some(text.into()),
+            ..Default::default()
+        }
     }
 }
 

@@ -66,12 +66,18 @@ wire_struct! {
 impl Session {
     /// An empty `type: "realtime"` session update.
     pub fn realtime() -> Self {
-        Self { kind: Some(SessionKind::Realtime), ..Default::default() }
+        Self {
+            kind: Some(SessionKind::Realtime),
+            ..Default::default()
+        }
     }
 
     /// An empty `type: "transcription"` session update.
     pub fn transcription() -> Self {
-        Self { kind: Some(SessionKind::Transcription), ..Default::default() }
+        Self {
+            kind: Some(SessionKind::Transcription),
+            ..Default::default()
+        }
     }
 
     /// Sets `instructions`.
@@ -105,8 +111,14 @@ impl Session {
 
     /// Sets `audio.input.transcription` to `{model}`; `None` writes `null`.
     pub fn input_transcription(mut self, model: Option<&str>) -> Self {
-        self.audio_input().transcription =
-            Some(model.map(|m| Transcription { model: Some(m.to_owned()), ..Default::default() }).into());
+        self.audio_input().transcription = Some(
+            model
+                .map(|m| Transcription {
+                    model: Some(m.to_owned()),
+                    ..Default::default()
+                })
+                .into(),
+        );
         self
     }
 
@@ -142,12 +154,18 @@ impl Session {
 
     /// `audio.input`, created when missing.
     pub fn audio_input(&mut self) -> &mut AudioInput {
-        self.audio.get_or_insert_with(Default::default).input.get_or_insert_with(Default::default)
+        self.audio
+            .get_or_insert_with(Default::default)
+            .input
+            .get_or_insert_with(Default::default)
     }
 
     /// `audio.output`, created when missing.
     pub fn audio_output(&mut self) -> &mut AudioOutput {
-        self.audio.get_or_insert_with(Default::default).output.get_or_insert_with(Default::default)
+        self.audio
+            .get_or_insert_with(Default::default)
+            .output
+            .get_or_insert_with(Default::default)
     }
 }
 
@@ -304,9 +322,9 @@ impl<'de> Deserialize<'de> for Voice {
         match serde_json::Value::deserialize(d)? {
             serde_json::Value::String(s) => Ok(Voice::Name(VoiceName::from(s.as_str()))),
             serde_json::Value::Object(o) => Ok(Voice::Object(o)),
-            other => {
-                Err(serde::de::Error::custom(format!("voice must be a string or an object, got {other}")))
-            }
+            other => Err(serde::de::Error::custom(format!(
+                "voice must be a string or an object, got {other}"
+            ))),
         }
     }
 }

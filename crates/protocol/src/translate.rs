@@ -117,8 +117,12 @@ pub fn server_to_ga(event: beta::ServerEvent) -> ServerEvent {
         }
         B::ResponseContentPartAdded(e) => ServerEvent::ResponseContentPartAdded(e),
         B::ResponseContentPartDone(e) => ServerEvent::ResponseContentPartDone(e),
-        B::ResponseFunctionCallArgumentsDelta(e) => ServerEvent::ResponseFunctionCallArgumentsDelta(e),
-        B::ResponseFunctionCallArgumentsDone(e) => ServerEvent::ResponseFunctionCallArgumentsDone(e),
+        B::ResponseFunctionCallArgumentsDelta(e) => {
+            ServerEvent::ResponseFunctionCallArgumentsDelta(e)
+        }
+        B::ResponseFunctionCallArgumentsDone(e) => {
+            ServerEvent::ResponseFunctionCallArgumentsDone(e)
+        }
         B::Unknown(v) => ServerEvent::Unknown(v),
     }
 }
@@ -219,8 +223,12 @@ pub fn server_to_beta(event: ServerEvent) -> beta::ServerEvent {
         }
         ServerEvent::ResponseContentPartAdded(e) => B::ResponseContentPartAdded(e),
         ServerEvent::ResponseContentPartDone(e) => B::ResponseContentPartDone(e),
-        ServerEvent::ResponseFunctionCallArgumentsDelta(e) => B::ResponseFunctionCallArgumentsDelta(e),
-        ServerEvent::ResponseFunctionCallArgumentsDone(e) => B::ResponseFunctionCallArgumentsDone(e),
+        ServerEvent::ResponseFunctionCallArgumentsDelta(e) => {
+            B::ResponseFunctionCallArgumentsDelta(e)
+        }
+        ServerEvent::ResponseFunctionCallArgumentsDone(e) => {
+            B::ResponseFunctionCallArgumentsDone(e)
+        }
         ServerEvent::Unknown(v) => B::Unknown(v),
         other => B::Unknown(serde_json::to_value(&other).unwrap_or_default()),
     }
@@ -334,10 +342,21 @@ pub fn item_to_beta(item: &mut Item) {
 fn modalities_to_ga(m: Vec<Modality>, extra: &mut Extra) -> Vec<Modality> {
     let text_audio = [Modality::Text, Modality::Audio];
     if m == text_audio || m == [Modality::Text] {
-        return if m.contains(&Modality::Audio) { vec![Modality::Audio] } else { m };
+        return if m.contains(&Modality::Audio) {
+            vec![Modality::Audio]
+        } else {
+            m
+        };
     }
-    let ga = if m.contains(&Modality::Audio) { vec![Modality::Audio] } else { m.clone() };
-    extra.insert("modalities".to_owned(), serde_json::to_value(&m).unwrap_or_default());
+    let ga = if m.contains(&Modality::Audio) {
+        vec![Modality::Audio]
+    } else {
+        m.clone()
+    };
+    extra.insert(
+        "modalities".to_owned(),
+        serde_json::to_value(&m).unwrap_or_default(),
+    );
     ga
 }
 
@@ -349,7 +368,13 @@ fn modalities_to_beta(m: Option<Vec<Modality>>, extra: &mut Extra) -> Option<Vec
         }
         extra.insert("modalities".to_owned(), kept);
     }
-    m.map(|m| if m == [Modality::Audio] { vec![Modality::Text, Modality::Audio] } else { m })
+    m.map(|m| {
+        if m == [Modality::Audio] {
+            vec![Modality::Text, Modality::Audio]
+        } else {
+            m
+        }
+    })
 }
 
 fn take_number(extra: &mut Extra, key: &str) -> Option<serde_json::Number> {
@@ -384,7 +409,11 @@ fn non_empty_output(o: AudioOutput) -> Option<AudioOutput> {
 }
 
 fn audio(input: Option<AudioInput>, output: Option<AudioOutput>) -> Option<SessionAudio> {
-    (input.is_some() || output.is_some()).then(|| SessionAudio { input, output, ..Default::default() })
+    (input.is_some() || output.is_some()).then(|| SessionAudio {
+        input,
+        output,
+        ..Default::default()
+    })
 }
 
 /// A beta (flat) session as a GA session (`type: "realtime"`).
@@ -435,7 +464,11 @@ pub fn session_to_beta(s: Session) -> beta::Session {
         Some(other) => put_value(&mut extra, "type", Some(other.as_str().into())),
     }
     put_value(&mut extra, "reasoning", s.reasoning);
-    put_value(&mut extra, "parallel_tool_calls", s.parallel_tool_calls.map(Into::into));
+    put_value(
+        &mut extra,
+        "parallel_tool_calls",
+        s.parallel_tool_calls.map(Into::into),
+    );
     let (input, output) = split_audio(s.audio);
     beta::Session {
         id: s.id,
@@ -466,7 +499,10 @@ pub fn session_to_beta(s: Session) -> beta::Session {
 
 fn split_audio(audio: Option<SessionAudio>) -> (AudioInput, AudioOutput) {
     let audio = audio.unwrap_or_default();
-    (audio.input.unwrap_or_default(), audio.output.unwrap_or_default())
+    (
+        audio.input.unwrap_or_default(),
+        audio.output.unwrap_or_default(),
+    )
 }
 
 /// A beta transcription session as a GA session with `type: "transcription"`.
@@ -499,7 +535,9 @@ pub fn transcription_session_to_ga(s: beta::TranscriptionSession) -> Session {
 pub fn transcription_session_to_beta(s: Session) -> beta::TranscriptionSession {
     let mut extra = s.extra;
     let (input, _) = split_audio(s.audio);
-    let modalities = extra.remove("modalities").and_then(|m| serde_json::from_value(m).ok());
+    let modalities = extra
+        .remove("modalities")
+        .and_then(|m| serde_json::from_value(m).ok());
     beta::TranscriptionSession {
         id: s.id,
         object: s.object,
@@ -605,7 +643,11 @@ pub fn response_params_to_beta(p: ResponseCreateParams) -> beta::ResponseCreateP
     let mut extra = p.extra;
     put_value(&mut extra, "prompt", p.prompt);
     put_value(&mut extra, "reasoning", p.reasoning);
-    put_value(&mut extra, "parallel_tool_calls", p.parallel_tool_calls.map(Into::into));
+    put_value(
+        &mut extra,
+        "parallel_tool_calls",
+        p.parallel_tool_calls.map(Into::into),
+    );
     let (_, output) = split_audio(p.audio);
     let mut input = p.input;
     for item in input.iter_mut().flatten() {

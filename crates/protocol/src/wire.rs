@@ -72,10 +72,12 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OptField<T> {
             }
             fn visit_none<E: de::Error>(self) -> Result<OptField<T>, E> {
                 // Types that hold null themselves (`Nullable`, `Value`) take it from a unit.
-                Ok(match T::deserialize(de::value::UnitDeserializer::<E>::new()) {
-                    Ok(v) => OptField::Value(v),
-                    Err(_) => OptField::Null,
-                })
+                Ok(
+                    match T::deserialize(de::value::UnitDeserializer::<E>::new()) {
+                        Ok(v) => OptField::Value(v),
+                        Err(_) => OptField::Null,
+                    },
+                )
             }
             fn visit_unit<E: de::Error>(self) -> Result<OptField<T>, E> {
                 self.visit_none()
@@ -291,4 +293,6 @@ macro_rules! string_enum {
     };
 }
 
-pub(crate) use {string_enum, wire_field_type, wire_finish, wire_read, wire_ser_field, wire_struct};
+pub(crate) use {
+    string_enum, wire_field_type, wire_finish, wire_read, wire_ser_field, wire_struct,
+};

@@ -136,7 +136,11 @@ impl ClientEvent {
     /// assert_eq!(ev.kind(), "session.update");
     /// ```
     pub fn session_update(session: Session) -> Self {
-        SessionUpdate { session: Box::new(session), ..Default::default() }.into()
+        SessionUpdate {
+            session: Box::new(session),
+            ..Default::default()
+        }
+        .into()
     }
 
     /// `input_audio_buffer.append` of raw audio bytes (base64-encoded here).
@@ -146,7 +150,11 @@ impl ClientEvent {
 
     /// `input_audio_buffer.append` of audio already in base64.
     pub fn append_base64(audio: String) -> Self {
-        InputAudioBufferAppend { audio, ..Default::default() }.into()
+        InputAudioBufferAppend {
+            audio,
+            ..Default::default()
+        }
+        .into()
     }
 
     /// `input_audio_buffer.commit`.
@@ -161,17 +169,29 @@ impl ClientEvent {
 
     /// `conversation.item.create` appending `item` to the conversation.
     pub fn create_item(item: Item) -> Self {
-        ConversationItemCreate { item, ..Default::default() }.into()
+        ConversationItemCreate {
+            item,
+            ..Default::default()
+        }
+        .into()
     }
 
     /// `conversation.item.retrieve`.
     pub fn retrieve_item(item_id: impl Into<String>) -> Self {
-        ConversationItemRetrieve { item_id: item_id.into(), ..Default::default() }.into()
+        ConversationItemRetrieve {
+            item_id: item_id.into(),
+            ..Default::default()
+        }
+        .into()
     }
 
     /// `conversation.item.delete`.
     pub fn delete_item(item_id: impl Into<String>) -> Self {
-        ConversationItemDelete { item_id: item_id.into(), ..Default::default() }.into()
+        ConversationItemDelete {
+            item_id: item_id.into(),
+            ..Default::default()
+        }
+        .into()
     }
 
     /// `conversation.item.truncate`.
@@ -192,7 +212,11 @@ impl ClientEvent {
 
     /// `response.create` with parameters for this response.
     pub fn create_response_with(params: ResponseCreateParams) -> Self {
-        ResponseCreate { response: Some(params), ..Default::default() }.into()
+        ResponseCreate {
+            response: Some(params),
+            ..Default::default()
+        }
+        .into()
     }
 
     /// `response.cancel` of the running response.
@@ -253,7 +277,8 @@ impl InputAudioBufferAppend {
             out.push('}');
             Ok(out)
         } else {
-            serde_json::to_string(&ClientEvent::InputAudioBufferAppend(self.clone())).map_err(Error::Write)
+            serde_json::to_string(&ClientEvent::InputAudioBufferAppend(self.clone()))
+                .map_err(Error::Write)
         }
     }
 }
@@ -261,7 +286,9 @@ impl InputAudioBufferAppend {
 /// True when `s` holds a character JSON must escape (`"`, `\`, control characters). A
 /// branch-free fold the compiler vectorizes; base64 never trips it.
 fn needs_escape(s: &str) -> bool {
-    s.bytes().fold(false, |acc, b| acc | (b < 0x20) | (b == b'"') | (b == b'\\'))
+    s.bytes().fold(false, |acc, b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
 }
 
 fn push_json<T: Serialize + ?Sized>(out: &mut String, v: &T) -> Result<(), Error> {

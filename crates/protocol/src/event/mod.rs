@@ -69,7 +69,10 @@ pub(crate) fn parse_unknown(json: &str) -> Result<serde_json::Value, Error> {
 /// a schema mismatch names the event type.
 pub(crate) fn invalid(kind: &str, source: serde_json::Error) -> Error {
     if source.is_data() {
-        Error::InvalidEvent { kind: kind.to_owned(), source }
+        Error::InvalidEvent {
+            kind: kind.to_owned(),
+            source,
+        }
     } else {
         Error::Json(source)
     }

@@ -1,11 +1,17 @@
 //! Bad input gives a useful error; unknown event types are kept.
 
-use rtclient_protocol::{beta, ClientEvent, Dialect, Error, ServerEvent};
-use serde_json::{json, Value};
+use rtclient_protocol::{ClientEvent, Dialect, Error, ServerEvent, beta};
+use serde_json::{Value, json};
 
 #[test]
 fn malformed_json_is_a_json_error() {
-    for input in [r#"{"type":"error","#, r#"{"type":"response.output_audio.delta","delta":"AA"#, "{", "nope", r#"{"type":"x" "a":1}"#] {
+    for input in [
+        r#"{"type":"error","#,
+        r#"{"type":"response.output_audio.delta","delta":"AA"#,
+        "{",
+        "nope",
+        r#"{"type":"x" "a":1}"#,
+    ] {
         let err = ServerEvent::from_json(input).unwrap_err();
         assert!(matches!(err, Error::Json(_)), "{input}: {err:?}");
     }
@@ -21,7 +27,14 @@ fn empty_input_is_a_json_error() {
 
 #[test]
 fn non_object_is_a_json_error() {
-    for input in ["[]", r#"["type"]"#, "1", r#""response.done""#, "null", "true"] {
+    for input in [
+        "[]",
+        r#"["type"]"#,
+        "1",
+        r#""response.done""#,
+        "null",
+        "true",
+    ] {
         let err = ClientEvent::from_json(input).unwrap_err();
         assert!(matches!(err, Error::Json(_)), "{input}: {err:?}");
     }
@@ -29,9 +42,18 @@ fn non_object_is_a_json_error() {
 
 #[test]
 fn missing_type_is_reported() {
-    assert!(matches!(ServerEvent::from_json(r#"{"event_id":"e"}"#), Err(Error::MissingType)));
-    assert!(matches!(ServerEvent::from_json("{}"), Err(Error::MissingType)));
-    assert!(matches!(ServerEvent::from_json(r#"{"type":5}"#), Err(Error::Json(_))));
+    assert!(matches!(
+        ServerEvent::from_json(r#"{"event_id":"e"}"#),
+        Err(Error::MissingType)
+    ));
+    assert!(matches!(
+        ServerEvent::from_json("{}"),
+        Err(Error::MissingType)
+    ));
+    assert!(matches!(
+        ServerEvent::from_json(r#"{"type":5}"#),
+        Err(Error::Json(_))
+    ));
 }
 
 #[test]
@@ -41,7 +63,10 @@ fn known_type_with_wrong_field_is_an_error_naming_the_type() {
         Error::InvalidEvent { kind, source } => {
             assert_eq!(kind, "response.output_audio.delta");
             let msg = source.to_string();
-            assert!(msg.contains("invalid type: integer `5`, expected a string"), "{msg}");
+            assert!(
+                msg.contains("invalid type: integer `5`, expected a string"),
+                "{msg}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -50,13 +75,19 @@ fn known_type_with_wrong_field_is_an_error_naming_the_type() {
     match ClientEvent::from_json(input).unwrap_err() {
         Error::InvalidEvent { kind, source } => {
             assert_eq!(kind, "conversation.item.truncate");
-            assert!(source.to_string().contains("missing field `audio_end_ms`"), "{source}");
+            assert!(
+                source.to_string().contains("missing field `audio_end_ms`"),
+                "{source}"
+            );
         }
         other => panic!("{other:?}"),
     }
     // nested: a turn detection threshold that is a string
     let input = r#"{"type":"session.update","session":{"type":"realtime","audio":{"input":{"turn_detection":{"type":"server_vad","threshold":"high"}}}}}"#;
-    assert!(matches!(ClientEvent::from_json(input), Err(Error::InvalidEvent { .. })));
+    assert!(matches!(
+        ClientEvent::from_json(input),
+        Err(Error::InvalidEvent { .. })
+    ));
     // the error message names the event
     let err = ClientEvent::from_json(input).unwrap_err();
     assert_eq!(err.to_string(), r#"invalid "session.update" event"#);
@@ -67,12 +98,17 @@ fn unknown_type_is_kept_and_round_trips() {
     let input = json!({"type": "response.brand_new", "event_id": "e1", "x": [1, 2.5, null], "y": {"z": "w"}});
     for ev in [
         ServerEvent::from_json(&input.to_string()).unwrap(),
-        Dialect::Beta.parse_server_event(&input.to_string()).unwrap(),
+        Dialect::Beta
+            .parse_server_event(&input.to_string())
+            .unwrap(),
     ] {
         assert!(ev.is_unknown());
         assert_eq!(ev.kind(), "response.brand_new");
         assert_eq!(ev.event_id(), Some("e1"));
-        assert_eq!(serde_json::from_str::<Value>(&ev.to_json().unwrap()).unwrap(), input);
+        assert_eq!(
+            serde_json::from_str::<Value>(&ev.to_json().unwrap()).unwrap(),
+            input
+        );
     }
     let ev = beta::ClientEvent::from_json(r#"{"type":"session.close"}"#).unwrap();
     assert!(ev.is_unknown());
@@ -86,10 +122,15 @@ fn unknown_fields_and_values_are_kept() {
         "item": {"id": "i", "type": "hologram", "status": "dreaming", "role": "narrator",
                  "content": [{"type": "smell", "intensity": 3}]}});
     let ev = ServerEvent::from_json(&input.to_string()).unwrap();
-    let ServerEvent::ResponseOutputItemAdded(e) = &ev else { panic!("{ev:?}") };
+    let ServerEvent::ResponseOutputItemAdded(e) = &ev else {
+        panic!("{ev:?}")
+    };
     assert_eq!(e.extra["obfuscation"], "xyz");
     assert_eq!(e.item.kind.as_ref().unwrap().as_str(), "hologram");
-    assert_eq!(serde_json::from_str::<Value>(&ev.to_json().unwrap()).unwrap(), input);
+    assert_eq!(
+        serde_json::from_str::<Value>(&ev.to_json().unwrap()).unwrap(),
+        input
+    );
 }
 
 #[test]
@@ -98,10 +139,15 @@ fn null_where_a_value_is_expected_is_kept() {
     let input = json!({"type": "session.updated", "event_id": "e",
         "session": {"output_audio_format": null, "voice": {"name": "alloy", "type": "openai"}}});
     let ev = beta::ServerEvent::from_json(&input.to_string()).unwrap();
-    let beta::ServerEvent::SessionUpdated(e) = &ev else { panic!() };
+    let beta::ServerEvent::SessionUpdated(e) = &ev else {
+        panic!()
+    };
     assert_eq!(e.session.output_audio_format, None);
     assert_eq!(e.session.extra["output_audio_format"], Value::Null);
-    assert_eq!(serde_json::from_str::<Value>(&ev.to_json().unwrap()).unwrap(), input);
+    assert_eq!(
+        serde_json::from_str::<Value>(&ev.to_json().unwrap()).unwrap(),
+        input
+    );
 }
 
 #[test]
@@ -113,6 +159,11 @@ fn floats_and_integers_keep_their_form() {
     let out = ev.to_json().unwrap();
     assert!(out.contains(r#""reset_seconds":2.03"#), "{out}");
     assert!(out.contains(r#""reset_seconds":1}"#), "{out}");
-    let ServerEvent::RateLimitsUpdated(e) = ev else { panic!() };
-    assert_eq!(e.rate_limits[0].reset_seconds.as_ref().unwrap().as_f64(), Some(2.03));
+    let ServerEvent::RateLimitsUpdated(e) = ev else {
+        panic!()
+    };
+    assert_eq!(
+        e.rate_limits[0].reset_seconds.as_ref().unwrap().as_f64(),
+        Some(2.03)
+    );
 }

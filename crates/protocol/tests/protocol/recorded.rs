@@ -2,10 +2,10 @@
 //! variant of its dialect and re-serializes to an equal JSON value; translated through the GA
 //! model and back it is equal too.
 
-use rtclient_protocol::{beta, ClientEvent, Dialect, ServerEvent};
+use rtclient_protocol::{ClientEvent, Dialect, ServerEvent, beta};
 use serde_json::Value;
 
-use crate::testutil::{cassette_frames, client_events, corpus_frames, FileDialect, Frame};
+use crate::testutil::{FileDialect, Frame, cassette_frames, client_events, corpus_frames};
 
 fn json(s: &str) -> Value {
     serde_json::from_str(s).unwrap()
@@ -17,19 +17,37 @@ fn own_dialect(f: &Frame) -> (String, bool, Value) {
     match (f.dialect, f.sent) {
         (FileDialect::Ga, false) => {
             let e = ServerEvent::from_json(&f.text).unwrap_or_else(|e| panic!("{}: {e:?}", ctx()));
-            (e.kind().to_owned(), e.is_unknown(), json(&e.to_json().unwrap()))
+            (
+                e.kind().to_owned(),
+                e.is_unknown(),
+                json(&e.to_json().unwrap()),
+            )
         }
         (FileDialect::Ga, true) => {
             let e = ClientEvent::from_json(&f.text).unwrap_or_else(|e| panic!("{}: {e:?}", ctx()));
-            (e.kind().to_owned(), e.is_unknown(), json(&e.to_json().unwrap()))
+            (
+                e.kind().to_owned(),
+                e.is_unknown(),
+                json(&e.to_json().unwrap()),
+            )
         }
         (FileDialect::Beta, false) => {
-            let e = beta::ServerEvent::from_json(&f.text).unwrap_or_else(|e| panic!("{}: {e:?}", ctx()));
-            (e.kind().to_owned(), e.is_unknown(), json(&e.to_json().unwrap()))
+            let e = beta::ServerEvent::from_json(&f.text)
+                .unwrap_or_else(|e| panic!("{}: {e:?}", ctx()));
+            (
+                e.kind().to_owned(),
+                e.is_unknown(),
+                json(&e.to_json().unwrap()),
+            )
         }
         (FileDialect::Beta, true) => {
-            let e = beta::ClientEvent::from_json(&f.text).unwrap_or_else(|e| panic!("{}: {e:?}", ctx()));
-            (e.kind().to_owned(), e.is_unknown(), json(&e.to_json().unwrap()))
+            let e = beta::ClientEvent::from_json(&f.text)
+                .unwrap_or_else(|e| panic!("{}: {e:?}", ctx()));
+            (
+                e.kind().to_owned(),
+                e.is_unknown(),
+                json(&e.to_json().unwrap()),
+            )
         }
     }
 }
@@ -60,7 +78,10 @@ fn check(frames: &[Frame]) {
             unknown.insert(format!("{}: {kind}", f.file));
         }
         if back != f.value {
-            mismatches.push(format!("{} #{} {kind}:\n  in:  {}\n  out: {}", f.file, f.index, f.value, back));
+            mismatches.push(format!(
+                "{} #{} {kind}:\n  in:  {}\n  out: {}",
+                f.file, f.index, f.value, back
+            ));
         }
         let translated = via_ga_model(f);
         if translated != f.value {
@@ -72,7 +93,12 @@ fn check(frames: &[Frame]) {
     }
     println!("{} frames; Unknown: {:?}", frames.len(), unknown);
     assert!(unknown.is_empty(), "untyped frames: {unknown:?}");
-    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }
 
 #[test]
@@ -102,7 +128,10 @@ fn client_events_file_round_trips() {
     assert_eq!(json(&e.to_json().unwrap()), *b);
     // beta -> GA model -> beta is exact for this update
     let ga_model = Dialect::Beta.parse_client_event(&b.to_string()).unwrap();
-    assert_eq!(json(&Dialect::Beta.client_event_to_json(&ga_model).unwrap()), *b);
+    assert_eq!(
+        json(&Dialect::Beta.client_event_to_json(&ga_model).unwrap()),
+        *b
+    );
     let app = &c["input_audio_buffer.append"];
     let e = ClientEvent::from_json(&app.to_string()).unwrap();
     assert_eq!(json(&e.to_json().unwrap()), *app);

@@ -5,29 +5,29 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 /// The repository's `testdata/` folder.
-pub fn testdata() -> PathBuf {
+pub(crate) fn testdata() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
 /// Which dialect a data file speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileDialect {
+pub(crate) enum FileDialect {
     Ga,
     Beta,
 }
 
 /// One frame: file name, index, whether the client sent it, its JSON text and value.
-pub struct Frame {
-    pub file: String,
-    pub index: usize,
-    pub dialect: FileDialect,
-    pub sent: bool,
-    pub text: String,
-    pub value: Value,
+pub(crate) struct Frame {
+    pub(crate) file: String,
+    pub(crate) index: usize,
+    pub(crate) dialect: FileDialect,
+    pub(crate) sent: bool,
+    pub(crate) text: String,
+    pub(crate) value: Value,
 }
 
 /// Every frame of the ten cassettes.
-pub fn cassette_frames() -> Vec<Frame> {
+pub(crate) fn cassette_frames() -> Vec<Frame> {
     let dir = testdata().join("recorded");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -39,7 +39,11 @@ pub fn cassette_frames() -> Vec<Frame> {
     let mut out = Vec::new();
     for path in files {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let dialect = if name.starts_with("ga-") { FileDialect::Ga } else { FileDialect::Beta };
+        let dialect = if name.starts_with("ga-") {
+            FileDialect::Ga
+        } else {
+            FileDialect::Beta
+        };
         let doc: Value = serde_norway::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         for (index, it) in doc["interactions"].as_array().unwrap().iter().enumerate() {
             let value = it["data"].clone();
@@ -57,9 +61,12 @@ pub fn cassette_frames() -> Vec<Frame> {
 }
 
 /// Every line of `events_ga.jsonl` and `events_beta.jsonl` (server events).
-pub fn corpus_frames() -> Vec<Frame> {
+pub(crate) fn corpus_frames() -> Vec<Frame> {
     let mut out = Vec::new();
-    for (file, dialect) in [("events_ga.jsonl", FileDialect::Ga), ("events_beta.jsonl", FileDialect::Beta)] {
+    for (file, dialect) in [
+        ("events_ga.jsonl", FileDialect::Ga),
+        ("events_beta.jsonl", FileDialect::Beta),
+    ] {
         let text = std::fs::read_to_string(testdata().join("corpus").join(file)).unwrap();
         for (index, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
             out.push(Frame {
@@ -76,11 +83,17 @@ pub fn corpus_frames() -> Vec<Frame> {
 }
 
 /// `testdata/corpus/client_events.json`.
-pub fn client_events() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(testdata().join("corpus/client_events.json")).unwrap()).unwrap()
+pub(crate) fn client_events() -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(testdata().join("corpus/client_events.json")).unwrap(),
+    )
+    .unwrap()
 }
 
 /// The spec index `testdata/spec/realtime-events.json`.
-pub fn spec() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(testdata().join("spec/realtime-events.json")).unwrap()).unwrap()
+pub(crate) fn spec() -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(testdata().join("spec/realtime-events.json")).unwrap(),
+    )
+    .unwrap()
 }
