@@ -19,11 +19,16 @@ use crate::translate;
 
 impl Dialect {
     /// Parses a server frame of this dialect into the GA model (beta is translated; renamed
-    /// events such as `response.audio.delta` are moved, not re-parsed).
+    /// events such as `response.audio.delta` are moved, not re-parsed). On a beta connection a
+    /// type only GA knows (e.g. `input_audio_buffer.timeout_triggered`) is parsed as GA.
     pub fn parse_server_event(self, json: &str) -> Result<ServerEvent, Error> {
         match self {
             Dialect::Ga => ServerEvent::from_json(json),
-            Dialect::Beta => beta::ServerEvent::from_json(json).map(translate::server_to_ga),
+            Dialect::Beta => match beta::ServerEvent::from_json(json)? {
+                // A GA-only name on a beta connection (Azure Voice Live mixes them in).
+                beta::ServerEvent::Unknown(v) => ServerEvent::from_value(v),
+                ev => Ok(translate::server_to_ga(ev)),
+            },
         }
     }
 
@@ -46,7 +51,10 @@ impl Dialect {
     pub fn parse_client_event(self, json: &str) -> Result<ClientEvent, Error> {
         match self {
             Dialect::Ga => ClientEvent::from_json(json),
-            Dialect::Beta => beta::ClientEvent::from_json(json).map(translate::client_to_ga),
+            Dialect::Beta => match beta::ClientEvent::from_json(json)? {
+                beta::ClientEvent::Unknown(v) => ClientEvent::from_value(v),
+                ev => Ok(translate::client_to_ga(ev)),
+            },
         }
     }
 

@@ -47,3 +47,31 @@ wire_struct! {
         opt event_id: Nullable<String> = "event_id",
     }
 }
+
+impl ApiError {
+    /// An error object with a type, code and message (`param` and `event_id` left out).
+    pub fn new(
+        kind: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind: Some(kind.into()),
+            code: Some(Nullable::Value(code.into())),
+            message: Some(message.into()),
+            ..Default::default()
+        }
+    }
+
+    /// Sets `param`.
+    pub fn param(mut self, param: impl Into<String>) -> Self {
+        self.param = Some(Nullable::Value(param.into()));
+        self
+    }
+
+    /// Sets `event_id` (the client event that caused the error; `None` writes `null`).
+    pub fn caused_by(mut self, event_id: Option<String>) -> Self {
+        self.event_id = Some(event_id.into());
+        self
+    }
+}

@@ -161,6 +161,25 @@ macro_rules! event_enum {
                 }
             }
 
+            /// Builds the event from a parsed JSON value (slower than [`Self::from_json`], which
+            /// reads the text directly; use this when you already hold a `Value`).
+            pub fn from_value(value: serde_json::Value) -> Result<Self, $crate::Error> {
+                let kind = match value.get("type") {
+                    Some(serde_json::Value::String(k)) => k.clone(),
+                    Some(_) => return Err($crate::Error::Json(serde::de::Error::custom("\"type\" is not a string"))),
+                    None if value.is_object() => return Err($crate::Error::MissingType),
+                    None => return Err($crate::Error::Json(serde::de::Error::custom("expected a JSON object"))),
+                };
+                match kind.as_str() {
+                    $(
+                        $wire => serde_json::from_value::<$st>(value)
+                            .map(Self::$variant)
+                            .map_err(|source| $crate::event::invalid($wire, source)),
+                    )*
+                    _ => Ok(Self::Unknown(value)),
+                }
+            }
+
             /// The wire `type` string.
             pub fn kind(&self) -> &str {
                 match self {
@@ -210,6 +229,18 @@ macro_rules! event_enum {
                     $( Self::$variant(e) => $crate::event::serialize_tagged(s, $wire, e), )*
                     Self::Unknown(v) => serde::Serialize::serialize(v, s),
                 }
+            }
+        }
+
+        /// Deserializes through a `serde_json::Value` (for embedding in other serde types);
+        /// `from_json` is the fast path.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                Self::from_value(value).map_err(|e| {
+                    let source = std::error::Error::source(&e).map(|s| format!(": {s}")).unwrap_or_default();
+                    <D::Error as serde::de::Error>::custom(format_args!("{e}{source}"))
+                })
             }
         }
 

@@ -644,3 +644,23 @@ impl ServerEvent {
         serde_json::to_string(self).map_err(crate::Error::Write)
     }
 }
+
+impl ServerEvent {
+    /// An `error` event (no `event_id`; a server sets one before sending).
+    ///
+    /// ```
+    /// use rtclient_protocol::{ApiError, ServerEvent};
+    /// let ev = ServerEvent::error(
+    ///     ApiError::new("invalid_request_error", "response_cancel_not_active", "nothing to cancel")
+    ///         .caused_by(Some("evt_1".into())),
+    /// );
+    /// assert_eq!(ev.kind(), "error");
+    /// ```
+    pub fn error(error: ApiError) -> Self {
+        ErrorEvent {
+            error,
+            ..Default::default()
+        }
+        .into()
+    }
+}

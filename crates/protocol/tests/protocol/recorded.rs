@@ -136,3 +136,49 @@ fn client_events_file_round_trips() {
     let e = ClientEvent::from_json(&app.to_string()).unwrap();
     assert_eq!(json(&e.to_json().unwrap()), *app);
 }
+
+/// `from_value` and the serde `Deserialize` impl agree with the fast `from_json`.
+#[test]
+fn from_value_and_deserialize_agree_with_from_json() {
+    for f in corpus_frames()
+        .iter()
+        .filter(|f| f.dialect == FileDialect::Ga)
+    {
+        let fast = ServerEvent::from_json(&f.text).unwrap();
+        assert_eq!(ServerEvent::from_value(f.value.clone()).unwrap(), fast);
+        assert_eq!(
+            serde_json::from_value::<ServerEvent>(f.value.clone()).unwrap(),
+            fast
+        );
+        assert_eq!(serde_json::from_str::<ServerEvent>(&f.text).unwrap(), fast);
+    }
+    for f in corpus_frames()
+        .iter()
+        .filter(|f| f.dialect == FileDialect::Beta)
+    {
+        let fast = beta::ServerEvent::from_json(&f.text).unwrap();
+        assert_eq!(
+            serde_json::from_value::<beta::ServerEvent>(f.value.clone()).unwrap(),
+            fast
+        );
+    }
+    let err =
+        serde_json::from_str::<ClientEvent>(r#"{"type":"conversation.item.delete"}"#).unwrap_err();
+    assert!(err.to_string().contains("missing field `item_id`"), "{err}");
+}
+
+/// On a beta connection, a type only GA knows is still typed (Azure Voice Live mixes GA names
+/// into beta sessions).
+#[test]
+fn beta_connection_types_ga_only_events() {
+    let frame = r#"{"type":"input_audio_buffer.timeout_triggered","event_id":"e","audio_start_ms":1,"audio_end_ms":2,"item_id":"i"}"#;
+    let ev = Dialect::Beta.parse_server_event(frame).unwrap();
+    assert!(
+        matches!(ev, ServerEvent::InputAudioBufferTimeoutTriggered(_)),
+        "{ev:?}"
+    );
+    assert_eq!(
+        json(&Dialect::Beta.server_event_to_json(&ev).unwrap()),
+        json(frame)
+    );
+}
