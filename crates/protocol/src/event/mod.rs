@@ -55,14 +55,17 @@ impl<'de> Visitor<'de> for TypeProbe {
     }
 }
 
-/// Parses an event of unknown type into a raw JSON object.
-pub(crate) fn parse_unknown(json: &str) -> Result<serde_json::Value, Error> {
+/// Parses an event of unknown type `kind` into a raw JSON object.
+pub(crate) fn parse_unknown(json: &str, kind: &str) -> Result<serde_json::Value, Error> {
     let value: serde_json::Value = serde_json::from_str(json).map_err(Error::Json)?;
-    if value.is_object() {
-        Ok(value)
-    } else {
-        Err(Error::Json(de::Error::custom("expected a JSON object")))
+    if !value.is_object() {
+        return Err(Error::Json(de::Error::custom("expected a JSON object")));
     }
+    // With duplicate `type` keys the probe saw the first and the object keeps the last.
+    if value.get("type").and_then(serde_json::Value::as_str) != Some(kind) {
+        return Err(Error::Json(de::Error::custom("conflicting duplicate \"type\" keys")));
+    }
+    Ok(value)
 }
 
 /// The error for a known event type that failed to parse: malformed JSON stays a JSON error,
@@ -157,7 +160,7 @@ macro_rules! event_enum {
                             .map(Self::$variant)
                             .map_err(|source| $crate::event::invalid($wire, source)),
                     )*
-                    _ => $crate::event::parse_unknown(json).map(Self::Unknown),
+                    _ => $crate::event::parse_unknown(json, &kind).map(Self::Unknown),
                 }
             }
 
