@@ -109,3 +109,30 @@ wire_struct! {
         opt parallel_tool_calls: bool = "parallel_tool_calls",
     }
 }
+
+impl ResponseCreateParams {
+    /// Sets `instructions` for this response.
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Sets `output_modalities` to the one modality given.
+    pub fn output_modality(mut self, modality: Modality) -> Self {
+        self.output_modalities = Some(vec![modality]);
+        self
+    }
+
+    /// Makes the response out of band: `conversation: "none"` (nothing is added to the
+    /// conversation).
+    pub fn out_of_band(mut self) -> Self {
+        self.conversation = Some(serde_json::Value::String("none".to_owned()));
+        self
+    }
+
+    /// Sets `input`, replacing the conversation as context for this response.
+    pub fn input(mut self, items: Vec<Item>) -> Self {
+        self.input = Some(items);
+        self
+    }
+}

@@ -103,6 +103,29 @@ impl Session {
         self.turn_detection(Some(vad.into()))
     }
 
+    /// Sets `audio.input.turn_detection` to semantic VAD.
+    pub fn semantic_vad(self, eagerness: crate::Eagerness) -> Self {
+        self.turn_detection(Some(TurnDetection::semantic_vad(eagerness)))
+    }
+
+    /// Sets `audio.input.noise_reduction`; `None` writes `null`.
+    pub fn noise_reduction(mut self, kind: Option<NoiseReductionKind>) -> Self {
+        self.audio_input().noise_reduction = Some(
+            kind.map(|k| NoiseReduction {
+                kind: Some(k),
+                ..Default::default()
+            })
+            .into(),
+        );
+        self
+    }
+
+    /// Sets `max_output_tokens`.
+    pub fn max_output_tokens(mut self, max: MaxTokens) -> Self {
+        self.max_output_tokens = Some(max);
+        self
+    }
+
     /// Sets `audio.input.turn_detection`; `None` writes `null` (turns VAD off).
     pub fn turn_detection(mut self, td: Option<TurnDetection>) -> Self {
         self.audio_input().turn_detection = Some(td.into());

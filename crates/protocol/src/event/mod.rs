@@ -63,7 +63,9 @@ pub(crate) fn parse_unknown(json: &str, kind: &str) -> Result<serde_json::Value,
     }
     // With duplicate `type` keys the probe saw the first and the object keeps the last.
     if value.get("type").and_then(serde_json::Value::as_str) != Some(kind) {
-        return Err(Error::Json(de::Error::custom("conflicting duplicate \"type\" keys")));
+        return Err(Error::Json(de::Error::custom(
+            "conflicting duplicate \"type\" keys",
+        )));
     }
     Ok(value)
 }

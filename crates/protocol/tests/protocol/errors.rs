@@ -173,8 +173,14 @@ fn floats_and_integers_keep_their_form() {
 #[test]
 fn conflicting_duplicate_type_keys_are_rejected() {
     let input = r#"{"type":"response.output_audio.done","event_id":"e","type":"response.audio.delta","response_id":"r","item_id":"i","output_index":0,"content_index":0,"delta":"AA=="}"#;
-    assert!(matches!(beta::ServerEvent::from_json(input), Err(Error::Json(_))));
+    assert!(matches!(
+        beta::ServerEvent::from_json(input),
+        Err(Error::Json(_))
+    ));
     // a duplicate of the same known type is harmless
     let input = r#"{"type":"input_audio_buffer.cleared","event_id":"e","type":"input_audio_buffer.cleared"}"#;
-    assert!(matches!(ServerEvent::from_json(input), Ok(ServerEvent::InputAudioBufferCleared(_))));
+    assert!(matches!(
+        ServerEvent::from_json(input),
+        Ok(ServerEvent::InputAudioBufferCleared(_))
+    ));
 }
