@@ -79,6 +79,25 @@ fn parse(c: &mut Criterion) {
                 }
             })
         });
+        g.bench_function("ga_audio_deltas_borrowed", |b| {
+            b.iter(|| {
+                for l in &ga_audio {
+                    black_box(
+                        Dialect::Ga
+                            .parse_audio_delta(black_box(l))
+                            .unwrap()
+                            .unwrap(),
+                    );
+                }
+            })
+        });
+        g.bench_function("floor_ignored_any_ga_audio_deltas", |b| {
+            b.iter(|| {
+                for l in &ga_audio {
+                    black_box(serde_json::from_str::<serde::de::IgnoredAny>(black_box(l)).unwrap());
+                }
+            })
+        });
         g.throughput(tp(&ga_other));
         g.bench_function("ga_other", |b| {
             b.iter(|| {

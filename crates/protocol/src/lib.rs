@@ -15,6 +15,8 @@
 //!   directions (client side and server side).
 //! - The objects inside events: [`Session`], [`Item`], [`ContentPart`], [`Response`],
 //!   [`TurnDetection`], [`AudioFormat`], [`Tool`], [`Usage`], [`RateLimit`], [`ApiError`].
+//! - [`event::AudioDeltaRef`] via [`Dialect::parse_audio_delta`]: a zero-copy view of output
+//!   audio deltas (the bulk of traffic) whose base64 borrows the frame text.
 //! - [`translation`]: the separate GA translation-session family (`session.input_audio_buffer.append`, ...).
 //!
 //! Every struct keeps fields it does not know in an `extra` map and every string enum keeps

@@ -13,6 +13,9 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use crate::error::Error;
 use crate::wire::{Key, WireFields};
 
+pub use audio_delta::AudioDeltaRef;
+
+mod audio_delta;
 pub mod client;
 pub mod server;
 

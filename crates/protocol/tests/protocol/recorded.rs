@@ -182,3 +182,41 @@ fn beta_connection_types_ga_only_events() {
         json(frame)
     );
 }
+
+/// The borrowed audio delta view agrees with the owned parse and copies nothing.
+#[test]
+fn audio_delta_ref_agrees_with_owned_parse() {
+    let mut seen = 0;
+    for f in corpus_frames()
+        .iter()
+        .chain(cassette_frames().iter())
+        .filter(|f| !f.sent)
+    {
+        let d = match f.dialect {
+            FileDialect::Ga => Dialect::Ga,
+            FileDialect::Beta => Dialect::Beta,
+        };
+        match d.parse_audio_delta(&f.text) {
+            None => assert!(!matches!(
+                d.parse_server_event(&f.text).unwrap(),
+                ServerEvent::ResponseOutputAudioDelta(_)
+            )),
+            Some(r) => {
+                let r = r.unwrap();
+                assert!(matches!(r.delta, std::borrow::Cow::Borrowed(_)));
+                let ServerEvent::ResponseOutputAudioDelta(owned) =
+                    d.parse_server_event(&f.text).unwrap()
+                else {
+                    panic!("{}", f.text)
+                };
+                assert_eq!(r.into_owned(), owned);
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen > 464, "{seen}");
+    assert!(matches!(
+        Dialect::Ga.parse_audio_delta(r#"{"type":"response.output_audio.delta","delta":1}"#),
+        Some(Err(rtclient_protocol::Error::InvalidEvent { .. }))
+    ));
+}
