@@ -1,0 +1,136 @@
+//! A borrowed view of an output audio delta, the bulk of server traffic: parsing it copies
+//! nothing (the base64 `delta` is a slice of the frame).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use crate::dialect::Dialect;
+use crate::error::Error;
+use crate::event::server::ResponseOutputAudioDelta;
+use crate::event::{invalid, probe_type};
+use crate::wire::Key;
+
+/// `response.output_audio.delta` (beta `response.audio.delta`) borrowed from the frame text.
+///
+/// Strings are borrowed unless the JSON escapes them (base64 never is). Get one with
+/// [`Dialect::parse_audio_delta`]; [`AudioDeltaRef::into_owned`] gives the owned event.
+///
+/// ```
+/// use rtclient_protocol::Dialect;
+/// let frame = r#"{"type":"response.audio.delta","event_id":"e","response_id":"r","item_id":"i","output_index":0,"content_index":0,"delta":"AAA="}"#;
+/// let d = Dialect::Beta.parse_audio_delta(frame).unwrap().unwrap();
+/// assert_eq!(d.delta, "AAA=");
+/// assert!(Dialect::Ga.parse_audio_delta(frame).is_none()); // not a GA audio delta
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioDeltaRef<'a> {
+    /// Event id.
+    pub event_id: Option<Cow<'a, str>>,
+    /// The response.
+    pub response_id: Cow<'a, str>,
+    /// The item.
+    pub item_id: Cow<'a, str>,
+    /// Position in the response output.
+    pub output_index: u32,
+    /// Position in the item content.
+    pub content_index: u32,
+    /// Base64 audio.
+    pub delta: Cow<'a, str>,
+    /// Fields this crate does not know.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl AudioDeltaRef<'_> {
+    /// The owned GA event.
+    pub fn into_owned(self) -> ResponseOutputAudioDelta {
+        ResponseOutputAudioDelta {
+            event_id: self.event_id.map(Cow::into_owned),
+            response_id: self.response_id.into_owned(),
+            item_id: self.item_id.into_owned(),
+            output_index: self.output_index,
+            content_index: self.content_index,
+            delta: self.delta.into_owned(),
+            extra: self.extra,
+        }
+    }
+}
+
+impl Dialect {
+    /// Parses `json` as an output audio delta without copying, if it is one: `None` when the
+    /// frame's `type` is not this dialect's audio delta (then use
+    /// [`Dialect::parse_server_event`]).
+    pub fn parse_audio_delta(self, json: &str) -> Option<Result<AudioDeltaRef<'_>, Error>> {
+        let wire = match self {
+            Dialect::Ga => "response.output_audio.delta",
+            Dialect::Beta => "response.audio.delta",
+        };
+        match probe_type(json) {
+            Ok(kind) if kind == wire => {}
+            _ => return None,
+        }
+        let mut de = serde_json::Deserializer::from_str(json);
+        let parsed = de
+            .deserialize_map(DeltaVisitor)
+            .and_then(|d| de.end().map(|()| d));
+        Some(parsed.map_err(|e| invalid(wire, e)))
+    }
+}
+
+/// Borrows a string when it has no escapes.
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Str<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Key::deserialize(d).map(|k| Str(k.into_cow()))
+    }
+}
+
+struct DeltaVisitor;
+
+impl<'de> Visitor<'de> for DeltaVisitor {
+    type Value = AudioDeltaRef<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an audio delta event object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut event_id, mut response_id, mut item_id) = (None, None, None);
+        let (mut output_index, mut content_index, mut delta) = (None, None, None);
+        let mut extra = serde_json::Map::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "type" => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                "event_id" => match map.next_value::<Option<Str<'de>>>()? {
+                    Some(s) => event_id = Some(s.0),
+                    None => {
+                        extra.insert("event_id".to_owned(), serde_json::Value::Null);
+                    }
+                },
+                "response_id" => response_id = Some(map.next_value::<Str<'de>>()?.0),
+                "item_id" => item_id = Some(map.next_value::<Str<'de>>()?.0),
+                "output_index" => output_index = Some(map.next_value()?),
+                "content_index" => content_index = Some(map.next_value()?),
+                "delta" => delta = Some(map.next_value::<Str<'de>>()?.0),
+                _ => {
+                    let v = map.next_value::<serde_json::Value>()?;
+                    extra.insert(key.into_string(), v);
+                }
+            }
+        }
+        Ok(AudioDeltaRef {
+            event_id,
+            response_id: response_id.ok_or_else(|| de::Error::missing_field("response_id"))?,
+            item_id: item_id.ok_or_else(|| de::Error::missing_field("item_id"))?,
+            output_index: output_index.ok_or_else(|| de::Error::missing_field("output_index"))?,
+            content_index: content_index
+                .ok_or_else(|| de::Error::missing_field("content_index"))?,
+            delta: delta.ok_or_else(|| de::Error::missing_field("delta"))?,
+            extra,
+        })
+    }
+}

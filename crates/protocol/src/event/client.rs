@@ -1,0 +1,297 @@
+//! GA client events: one struct per event, the [`ClientEvent`] enum and its constructors.
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::event::{event_enum, event_struct};
+use crate::item::Item;
+use crate::nullable::Nullable;
+use crate::response::ResponseCreateParams;
+use crate::session::Session;
+
+event_struct! {
+    /// Update the session configuration.
+    pub struct SessionUpdate {
+        /// The settings to change (`type` is required in GA).
+        req session: Box<Session> = "session",
+    }
+}
+
+event_struct! {
+    /// Append base64 audio to the input buffer (no acknowledgement; at most 15 MiB of base64).
+    pub struct InputAudioBufferAppend {
+        /// Base64 audio in the session's input format.
+        req audio: String = "audio",
+    }
+}
+
+event_struct! {
+    /// Commit the input buffer into a user item (not needed with server VAD).
+    pub struct InputAudioBufferCommit {}
+}
+
+event_struct! {
+    /// Clear the input buffer.
+    pub struct InputAudioBufferClear {}
+}
+
+event_struct! {
+    /// Clear the output audio buffer (WebRTC/SIP only).
+    pub struct OutputAudioBufferClear {}
+}
+
+event_struct! {
+    /// Add an item to the conversation.
+    pub struct ConversationItemCreate {
+        /// Insert after this item (`root` for the start), or `null`.
+        opt previous_item_id: Nullable<String> = "previous_item_id",
+        /// The item.
+        req item: Item = "item",
+    }
+}
+
+event_struct! {
+    /// Ask for an item (answered by `conversation.item.retrieved`).
+    pub struct ConversationItemRetrieve {
+        /// The item.
+        req item_id: String = "item_id",
+    }
+}
+
+event_struct! {
+    /// Truncate an assistant audio item to what was played.
+    pub struct ConversationItemTruncate {
+        /// The assistant item.
+        req item_id: String = "item_id",
+        /// The content part (0).
+        req content_index: u32 = "content_index",
+        /// Audio played, in ms.
+        req audio_end_ms: u64 = "audio_end_ms",
+    }
+}
+
+event_struct! {
+    /// Delete an item.
+    pub struct ConversationItemDelete {
+        /// The item.
+        req item_id: String = "item_id",
+    }
+}
+
+event_struct! {
+    /// Ask the model for a response.
+    pub struct ResponseCreate {
+        /// Parameters overriding the session's for this response.
+        opt response: ResponseCreateParams = "response",
+    }
+}
+
+event_struct! {
+    /// Cancel the running response.
+    pub struct ResponseCancel {
+        /// The response to cancel (default: the running one).
+        opt response_id: String = "response_id",
+    }
+}
+
+event_enum! {
+    /// A GA client event (client to server), keyed on `type`.
+    ///
+    /// Build the common ones with the constructors ([`ClientEvent::session_update`],
+    /// [`ClientEvent::append_audio`], ...), write with [`ClientEvent::to_json`] (GA) or
+    /// [`crate::Dialect::client_event_to_json`] (either dialect).
+    #[allow(clippy::large_enum_variant)] // moved rarely; boxing every variant costs an allocation per event
+    pub enum ClientEvent {
+        /// See [`SessionUpdate`].
+        SessionUpdate(SessionUpdate) = "session.update",
+        /// See [`InputAudioBufferAppend`].
+        InputAudioBufferAppend(InputAudioBufferAppend) = "input_audio_buffer.append",
+        /// See [`InputAudioBufferCommit`].
+        InputAudioBufferCommit(InputAudioBufferCommit) = "input_audio_buffer.commit",
+        /// See [`InputAudioBufferClear`].
+        InputAudioBufferClear(InputAudioBufferClear) = "input_audio_buffer.clear",
+        /// See [`OutputAudioBufferClear`].
+        OutputAudioBufferClear(OutputAudioBufferClear) = "output_audio_buffer.clear",
+        /// See [`ConversationItemCreate`].
+        ConversationItemCreate(ConversationItemCreate) = "conversation.item.create",
+        /// See [`ConversationItemRetrieve`].
+        ConversationItemRetrieve(ConversationItemRetrieve) = "conversation.item.retrieve",
+        /// See [`ConversationItemTruncate`].
+        ConversationItemTruncate(ConversationItemTruncate) = "conversation.item.truncate",
+        /// See [`ConversationItemDelete`].
+        ConversationItemDelete(ConversationItemDelete) = "conversation.item.delete",
+        /// See [`ResponseCreate`].
+        ResponseCreate(ResponseCreate) = "response.create",
+        /// See [`ResponseCancel`].
+        ResponseCancel(ResponseCancel) = "response.cancel",
+    }
+}
+
+impl ClientEvent {
+    /// `session.update` with the given session.
+    ///
+    /// ```
+    /// use rtclient_protocol::{ClientEvent, ServerVad, Session};
+    /// let ev = ClientEvent::session_update(Session::realtime().instructions("Be brief.").server_vad(ServerVad::default()));
+    /// assert_eq!(ev.kind(), "session.update");
+    /// ```
+    pub fn session_update(session: Session) -> Self {
+        SessionUpdate {
+            session: Box::new(session),
+            ..Default::default()
+        }
+        .into()
+    }
+
+    /// `input_audio_buffer.append` of raw audio bytes (base64-encoded here).
+    pub fn append_audio(audio: &[u8]) -> Self {
+        Self::append_base64(crate::base64::encode(audio))
+    }
+
+    /// `input_audio_buffer.append` of audio already in base64.
+    pub fn append_base64(audio: String) -> Self {
+        InputAudioBufferAppend {
+            audio,
+            ..Default::default()
+        }
+        .into()
+    }
+
+    /// `input_audio_buffer.commit`.
+    pub fn commit() -> Self {
+        InputAudioBufferCommit::default().into()
+    }
+
+    /// `input_audio_buffer.clear`.
+    pub fn clear_input() -> Self {
+        InputAudioBufferClear::default().into()
+    }
+
+    /// `conversation.item.create` appending `item` to the conversation.
+    pub fn create_item(item: Item) -> Self {
+        ConversationItemCreate {
+            item,
+            ..Default::default()
+        }
+        .into()
+    }
+
+    /// `conversation.item.retrieve`.
+    pub fn retrieve_item(item_id: impl Into<String>) -> Self {
+        ConversationItemRetrieve {
+            item_id: item_id.into(),
+            ..Default::default()
+        }
+        .into()
+    }
+
+    /// `conversation.item.delete`.
+    pub fn delete_item(item_id: impl Into<String>) -> Self {
+        ConversationItemDelete {
+            item_id: item_id.into(),
+            ..Default::default()
+        }
+        .into()
+    }
+
+    /// `conversation.item.truncate`.
+    pub fn truncate(item_id: impl Into<String>, content_index: u32, audio_end_ms: u64) -> Self {
+        ConversationItemTruncate {
+            item_id: item_id.into(),
+            content_index,
+            audio_end_ms,
+            ..Default::default()
+        }
+        .into()
+    }
+
+    /// `response.create` with the session's settings.
+    pub fn create_response() -> Self {
+        ResponseCreate::default().into()
+    }
+
+    /// `response.create` with parameters for this response.
+    pub fn create_response_with(params: ResponseCreateParams) -> Self {
+        ResponseCreate {
+            response: Some(params),
+            ..Default::default()
+        }
+        .into()
+    }
+
+    /// `response.cancel` of the running response.
+    pub fn cancel_response() -> Self {
+        ResponseCancel::default().into()
+    }
+
+    /// Writes the event as compact GA JSON (`type` first). `input_audio_buffer.append` is
+    /// written without a JSON escape pass over the base64.
+    pub fn to_json(&self) -> Result<String, Error> {
+        match self {
+            ClientEvent::InputAudioBufferAppend(e) => e.to_json(),
+            other => serde_json::to_string(other).map_err(Error::Write),
+        }
+    }
+}
+
+impl InputAudioBufferAppend {
+    /// The JSON of an append event for raw audio bytes, encoding base64 straight into the
+    /// output buffer (one allocation, no intermediate `String`).
+    ///
+    /// ```
+    /// use rtclient_protocol::event::client::InputAudioBufferAppend;
+    /// assert_eq!(
+    ///     InputAudioBufferAppend::json_from_audio(b"hi"),
+    ///     r#"{"type":"input_audio_buffer.append","audio":"aGk="}"#
+    /// );
+    /// ```
+    pub fn json_from_audio(audio: &[u8]) -> String {
+        const HEAD: &[u8] = b"{\"type\":\"input_audio_buffer.append\",\"audio\":\"";
+        let mut out = Vec::with_capacity(HEAD.len() + crate::base64::encoded_len(audio.len()) + 2);
+        out.extend_from_slice(HEAD);
+        crate::base64::encode_into(audio, &mut out);
+        out.extend_from_slice(b"\"}");
+        // HEAD and base64 are ASCII, so this never falls back.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Writes this event as JSON. The base64 is copied as is when it holds no character JSON
+    /// must escape (always true for base64), otherwise serde escapes it.
+    pub fn to_json(&self) -> Result<String, Error> {
+        if !needs_escape(&self.audio) {
+            let mut out = String::with_capacity(self.audio.len() + 64);
+            out.push_str("{\"type\":\"input_audio_buffer.append\"");
+            if let Some(id) = &self.event_id {
+                out.push_str(",\"event_id\":");
+                push_json(&mut out, id)?;
+            }
+            out.push_str(",\"audio\":\"");
+            out.push_str(&self.audio);
+            out.push('"');
+            for (k, v) in &self.extra {
+                out.push(',');
+                push_json(&mut out, k)?;
+                out.push(':');
+                push_json(&mut out, v)?;
+            }
+            out.push('}');
+            Ok(out)
+        } else {
+            serde_json::to_string(&ClientEvent::InputAudioBufferAppend(self.clone()))
+                .map_err(Error::Write)
+        }
+    }
+}
+
+/// True when `s` holds a character JSON must escape (`"`, `\`, control characters). A
+/// branch-free fold the compiler vectorizes; base64 never trips it.
+fn needs_escape(s: &str) -> bool {
+    s.bytes().fold(false, |acc, b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
+}
+
+fn push_json<T: Serialize + ?Sized>(out: &mut String, v: &T) -> Result<(), Error> {
+    out.push_str(&serde_json::to_string(v).map_err(Error::Write)?);
+    Ok(())
+}
