@@ -57,6 +57,8 @@
 //!
 //! See `examples/stream-file.rs` (file to chunks, with timing) in the crate directory.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod chunk;
 mod convert;
 mod decode;
