@@ -1,4 +1,4 @@
-//! Run with `cargo run --release -p rtclient-audio --example stream-file -- FILE [ulaw|alaw|RATE]`
+//! Run with `cargo run --release -p rtclient-audio --example stream-file -- FILE [ulaw|alaw|RATE] [--read-ahead]`
 //!
 //! Streams an audio file to 100 ms base64 chunks of wire audio (PCM16 24 kHz by default) and
 //! prints what it read and produced. Used to measure peak memory on long inputs.
@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 use rtclient_audio::{AudioSource, WireFormat};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    let read_ahead = all.iter().any(|a| a == "--read-ahead");
+    let mut args = all.into_iter().filter(|a| a != "--read-ahead");
     let Some(path) = args.next() else {
-        eprintln!("usage: stream-file FILE [ulaw|alaw|RATE]");
+        eprintln!("usage: stream-file FILE [ulaw|alaw|RATE] [--read-ahead]");
         std::process::exit(2);
     };
     let format = match args.next().as_deref() {
@@ -32,7 +34,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         source.frames(),
         source.duration()
     );
-    let chunks = source.to_wire(format)?.chunks(Duration::from_millis(100))?;
+    let mut wire = source.to_wire(format)?;
+    if read_ahead {
+        wire = wire.read_ahead()?;
+    }
+    let chunks = wire.chunks(Duration::from_millis(100))?;
     let total = chunks.total_duration();
     let (mut n, mut bytes, mut b64, mut end) = (0u64, 0u64, 0u64, Duration::ZERO);
     for chunk in chunks {

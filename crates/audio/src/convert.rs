@@ -1,10 +1,11 @@
 //! The conversion pipeline: decoded mono audio -> resampled -> clipped to 16 bits -> wire bytes.
 
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::time::Duration;
 
 use crate::chunk::Chunks;
-use crate::decode::{AudioSource, frames_to_duration};
-use crate::error::Result;
+use crate::decode::{AudioSource, SourceInfo, frames_to_duration};
+use crate::error::{Error, Result};
 use crate::format::WireFormat;
 use crate::resample::{Resampler, output_len};
 
@@ -12,9 +13,15 @@ use crate::resample::{Resampler, output_len};
 ///
 /// Made by [`AudioSource::to_wire`]. Cut it into chunks with [`chunks`](Self::chunks), or pull
 /// bytes directly with [`next_bytes`](Self::next_bytes). Holds at most a few blocks of audio.
+///
+/// By default everything runs on the caller's thread. [`read_ahead`](Self::read_ahead) moves
+/// decoding to a helper thread that stays a few blocks ahead, so decoding and resampling overlap
+/// on two cores (useful for batch conversion; pointless when pacing at real time).
 #[derive(Debug)]
 pub struct WireStream {
-    source: AudioSource,
+    info: SourceInfo,
+    input: Input,
+    decoded_frames: u64,
     format: WireFormat,
     resampler: Resampler,
     resampled: Vec<f32>,
@@ -28,7 +35,9 @@ impl WireStream {
         format.validate()?;
         let resampler = Resampler::new(source.sample_rate(), format.sample_rate())?;
         Ok(WireStream {
-            source,
+            info: source.info(),
+            input: Input::Inline(Box::new(source)),
+            decoded_frames: 0,
             format,
             resampler,
             resampled: Vec::new(),
@@ -43,16 +52,34 @@ impl WireStream {
         self.format
     }
 
-    /// The source being converted (rate, channels, path, frames decoded so far).
-    pub fn source(&self) -> &AudioSource {
-        &self.source
+    /// Facts about the input (path, codec, rate, channels, length).
+    pub fn source_info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    /// Input frames decoded so far (for progress).
+    pub fn decoded_frames(&self) -> u64 {
+        self.decoded_frames
+    }
+
+    /// Decodes on a helper thread that keeps up to [`READ_AHEAD_BLOCKS`] blocks ready, so
+    /// decoding overlaps with resampling and encoding. Output is identical; memory stays flat.
+    /// Call it before reading anything. The thread ends when the input ends, on the first error,
+    /// or soon after the stream is dropped.
+    ///
+    /// Fails with [`Error::ReadAheadThread`] if the thread cannot be started.
+    pub fn read_ahead(mut self) -> Result<Self> {
+        if let Input::Inline(source) = self.input {
+            self.input = Input::ReadAhead(ReadAhead::spawn(*source)?);
+        }
+        Ok(self)
     }
 
     /// The number of samples the whole stream will produce, if the source's length is known.
     pub fn total_samples(&self) -> Option<u64> {
-        self.source
-            .frames()
-            .map(|f| output_len(self.source.sample_rate(), self.format.sample_rate(), f))
+        self.info
+            .frames
+            .map(|f| output_len(self.info.sample_rate, self.format.sample_rate(), f))
     }
 
     /// The number of wire bytes the whole stream will produce, if the source's length is known.
@@ -103,8 +130,11 @@ impl WireStream {
             return Ok(false);
         }
         self.resampled.clear();
-        match self.source.next_block()? {
-            Some(block) => self.resampler.process(block, &mut self.resampled)?,
+        match self.input.next_block()? {
+            Some(block) => {
+                self.decoded_frames += block.len() as u64;
+                self.resampler.process(block, &mut self.resampled)?;
+            }
             None => {
                 self.resampler.finish(&mut self.resampled)?;
                 self.finished = true;
@@ -118,10 +148,106 @@ impl WireStream {
     }
 }
 
-/// Scales a `[-1.0, 1.0]` sample to 16 bits, rounding, and clips anything outside the range to
-/// `i16::MIN..=i16::MAX` instead of wrapping.
+/// How many decoded blocks a [`WireStream::read_ahead`] thread keeps ready.
+pub const READ_AHEAD_BLOCKS: usize = 8;
+
+/// Where decoded mono blocks come from.
+#[derive(Debug)]
+enum Input {
+    Inline(Box<AudioSource>),
+    ReadAhead(ReadAhead),
+}
+
+impl Input {
+    fn next_block(&mut self) -> Result<Option<&[f32]>> {
+        match self {
+            Input::Inline(source) => source.next_block(),
+            Input::ReadAhead(r) => r.next_block(),
+        }
+    }
+}
+
+/// A decoding thread feeding blocks through a bounded channel; buffers travel back for reuse.
+#[derive(Debug)]
+struct ReadAhead {
+    blocks: Receiver<Result<Vec<f32>>>,
+    spare: SyncSender<Vec<f32>>,
+    current: Vec<f32>,
+    done: bool,
+}
+
+impl ReadAhead {
+    fn spawn(mut source: AudioSource) -> Result<Self> {
+        let (block_tx, blocks) = sync_channel::<Result<Vec<f32>>>(READ_AHEAD_BLOCKS);
+        let (spare, spare_rx) = sync_channel::<Vec<f32>>(READ_AHEAD_BLOCKS + 2);
+        std::thread::Builder::new()
+            .name("rtclient-audio-decode".into())
+            .spawn(move || {
+                loop {
+                    let mut buf = match spare_rx.try_recv() {
+                        Ok(b) => b,
+                        Err(TryRecvError::Empty | TryRecvError::Disconnected) => Vec::new(),
+                    };
+                    let msg = match source.next_block() {
+                        Ok(Some(block)) => {
+                            buf.clear();
+                            buf.extend_from_slice(block);
+                            Ok(buf)
+                        }
+                        Ok(None) => return,
+                        Err(e) => Err(e),
+                    };
+                    let failed = msg.is_err();
+                    // A send error means the stream was dropped: stop decoding.
+                    if block_tx.send(msg).is_err() || failed {
+                        return;
+                    }
+                }
+            })
+            .map_err(|source| Error::ReadAheadThread { source })?;
+        Ok(ReadAhead {
+            blocks,
+            spare,
+            current: Vec::new(),
+            done: false,
+        })
+    }
+
+    fn next_block(&mut self) -> Result<Option<&[f32]>> {
+        if self.done {
+            return Ok(None);
+        }
+        let old = std::mem::take(&mut self.current);
+        if old.capacity() > 0 {
+            // Give the buffer back for reuse; if the thread has enough, just drop it.
+            let _ = self.spare.try_send(old);
+        }
+        match self.blocks.recv() {
+            Ok(Ok(block)) => {
+                self.current = block;
+                Ok(Some(&self.current))
+            }
+            Ok(Err(e)) => {
+                self.done = true;
+                Err(e)
+            }
+            // The thread hung up: the input ended.
+            Err(_) => {
+                self.done = true;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Scales a `[-1.0, 1.0]` sample to 16 bits, rounding to nearest (halves away from zero), and
+/// clips anything outside the range to `i16::MIN..=i16::MAX` instead of wrapping. NaN gives 0.
+#[inline]
 pub fn clip_to_i16(x: f32) -> i16 {
-    (x * 32768.0).round().clamp(-32768.0, 32767.0) as i16
+    let y = (x * 32768.0).clamp(-32768.0, 32767.0);
+    // `as` truncates toward zero (and saturates); adding +-0.5 first rounds to nearest without
+    // a call to `roundf`, which is not inlined on baseline x86-64.
+    (y + 0.5f32.copysign(y)) as i16
 }
 
 #[cfg(test)]
@@ -137,5 +263,12 @@ mod tests {
         assert_eq!(clip_to_i16(-3.0), i16::MIN);
         assert_eq!(clip_to_i16(f32::NAN), 0);
         assert_eq!(clip_to_i16(100.0 / 32768.0), 100);
+        assert_eq!(clip_to_i16(-100.0 / 32768.0), -100);
+        assert_eq!(clip_to_i16(100.5 / 32768.0), 101);
+        assert_eq!(clip_to_i16(-100.5 / 32768.0), -101);
+        assert_eq!(clip_to_i16(100.4 / 32768.0), 100);
+        for i in i16::MIN..=i16::MAX {
+            assert_eq!(clip_to_i16(f32::from(i) / 32768.0), i);
+        }
     }
 }

@@ -34,6 +34,29 @@ pub struct RawPcm16 {
     pub channels: u16,
 }
 
+/// Facts about an input, known once it is open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SourceInfo {
+    /// The file.
+    pub path: PathBuf,
+    /// A short name of the decoder in use, e.g. `"flac"`, `"mp3"`, `"pcm_s16le"`.
+    pub codec: &'static str,
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// Channels in the file (the output is always mono).
+    pub channels: usize,
+    /// Frames (samples per channel) the header announces, if it does.
+    pub frames: Option<u64>,
+}
+
+impl SourceInfo {
+    /// The length of the audio, if the header announces it.
+    pub fn duration(&self) -> Option<Duration> {
+        self.frames.map(|f| frames_to_duration(f, self.sample_rate))
+    }
+}
+
 /// An open audio file, decoded lazily into mono `f32` blocks.
 ///
 /// Supports WAV (PCM 8/16/24/32-bit integer, 32/64-bit float, mu-law, A-law), FLAC, OGG Vorbis and
@@ -238,6 +261,17 @@ impl AudioSource {
         })
     }
 
+    /// The facts about this input (path, codec, rate, channels, length).
+    pub fn info(&self) -> SourceInfo {
+        SourceInfo {
+            path: self.path.clone(),
+            codec: self.codec,
+            sample_rate: self.sample_rate,
+            channels: self.channels,
+            frames: self.frames,
+        }
+    }
+
     /// The file this source reads.
     pub fn path(&self) -> &Path {
         &self.path
@@ -314,6 +348,10 @@ impl AudioSource {
             self.ended = true;
             self.check_length()?;
             return Ok(None);
+        }
+        if self.channels == 1 {
+            self.decoded_frames += self.interleaved.len() as u64;
+            return Ok(Some(&self.interleaved));
         }
         downmix(&self.interleaved, self.channels, &mut self.mono);
         self.decoded_frames += self.mono.len() as u64;
@@ -486,6 +524,14 @@ fn downmix(interleaved: &[f32], channels: usize, mono: &mut Vec<f32>) {
         return;
     }
     let scale = 1.0 / channels as f32;
+    if channels == 2 {
+        mono.extend(
+            interleaved
+                .chunks_exact(2)
+                .map(|frame| (frame[0] + frame[1]) * scale),
+        );
+        return;
+    }
     mono.extend(
         interleaved
             .chunks_exact(channels)

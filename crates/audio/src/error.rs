@@ -112,6 +112,13 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The read-ahead decoding thread could not be started.
+    #[error("cannot start the read-ahead decoding thread; use the stream without read_ahead()")]
+    ReadAheadThread {
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
     /// An audio delta was not valid base64.
     #[error("an audio delta is not valid base64; the server or recording is sending damaged data")]
     Base64 {

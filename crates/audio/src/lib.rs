@@ -71,8 +71,8 @@ mod resample;
 mod wav;
 
 pub use chunk::{Chunk, Chunks, DEFAULT_CHUNK};
-pub use convert::{WireStream, clip_to_i16};
-pub use decode::{AudioSource, RawPcm16};
+pub use convert::{READ_AHEAD_BLOCKS, WireStream, clip_to_i16};
+pub use decode::{AudioSource, RawPcm16, SourceInfo};
 pub use error::{Error, Result};
 pub use format::WireFormat;
 #[cfg(feature = "pace")]

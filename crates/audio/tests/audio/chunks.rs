@@ -71,3 +71,32 @@ fn zero_chunk_duration_is_rejected() {
         "{err}"
     );
 }
+
+/// Decoding on a read-ahead thread gives the same chunks, and errors still arrive.
+#[test]
+fn read_ahead_gives_identical_output_and_errors() {
+    let w = Workdir::new();
+    let path = w.sox_speech("speech44.flac", &["-r", "44100", "-c", "2"]);
+    let collect = |read_ahead: bool| -> Vec<Result<Vec<u8>, String>> {
+        let mut wire = AudioSource::open(&path)
+            .unwrap()
+            .to_wire(WireFormat::default())
+            .unwrap();
+        if read_ahead {
+            wire = wire.read_ahead().unwrap();
+        }
+        wire.chunks(Duration::from_millis(100))
+            .unwrap()
+            .map(|c| c.map(|c| c.into_bytes()).map_err(|e| e.to_string()))
+            .collect()
+    };
+    let inline = collect(false);
+    assert!(inline.iter().all(|c| c.is_ok()));
+    assert_eq!(collect(true), inline);
+
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let inline = collect(false);
+    assert!(matches!(inline.last(), Some(Err(e)) if e.contains("truncated")));
+    assert_eq!(collect(true), inline);
+}
