@@ -1,6 +1,6 @@
 //! The conversion pipeline: decoded mono audio -> resampled -> clipped to 16 bits -> wire bytes.
 
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Duration;
 
 use crate::chunk::Chunks;
@@ -184,10 +184,7 @@ impl ReadAhead {
             .name("rtclient-audio-decode".into())
             .spawn(move || {
                 loop {
-                    let mut buf = match spare_rx.try_recv() {
-                        Ok(b) => b,
-                        Err(TryRecvError::Empty | TryRecvError::Disconnected) => Vec::new(),
-                    };
+                    let mut buf: Vec<f32> = spare_rx.try_recv().unwrap_or_default();
                     let msg = match source.next_block() {
                         Ok(Some(block)) => {
                             buf.clear();
