@@ -16,7 +16,7 @@ pub(crate) fn run(tool: &str, args: &[&str]) {
     });
     assert!(
         out.status.success(),
-        "`{tool} {}` failed: {}",
+        "`{tool} {}` failed (missing codec? run scripts/setup): {}",
         args.join(" "),
         String::from_utf8_lossy(&out.stderr)
     );
