@@ -31,10 +31,12 @@ fn data_dir() -> Option<PathBuf> {
     .find(|p| p.is_dir())
 }
 
-/// The whole pipeline; returns the number of base64 characters produced.
-fn pipeline(path: &Path) -> usize {
+/// The whole pipeline; returns the number of base64 characters produced. With `read_ahead`,
+/// decoding runs on a helper thread.
+fn pipeline(path: &Path, read_ahead: bool) -> usize {
     let chunks = match AudioSource::open(path)
         .and_then(|s| s.to_wire(WireFormat::default()))
+        .and_then(|w| if read_ahead { w.read_ahead() } else { Ok(w) })
         .and_then(|w| w.chunks(Duration::from_millis(100)))
     {
         Ok(c) => c,
@@ -64,7 +66,10 @@ fn bench(c: &mut Criterion) {
             eprintln!("pipeline bench: {} is missing, skipped", path.display());
             continue;
         }
-        group.bench_function(name, |b| b.iter(|| pipeline(black_box(&path))));
+        group.bench_function(name, |b| b.iter(|| pipeline(black_box(&path), false)));
+        group.bench_function(format!("{name}+read_ahead"), |b| {
+            b.iter(|| pipeline(black_box(&path), true))
+        });
     }
     group.finish();
 }

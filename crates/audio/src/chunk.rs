@@ -69,6 +69,8 @@ pub struct Chunks {
     format: WireFormat,
     chunk_bytes: usize,
     pending: Vec<u8>,
+    /// Start of the bytes not yet handed out in `pending`.
+    pos: usize,
     index: u64,
     emitted_samples: u64,
     exhausted: bool,
@@ -98,6 +100,7 @@ impl Chunks {
             format,
             chunk_bytes,
             pending: Vec::with_capacity(chunk_bytes * 2),
+            pos: 0,
             index: 0,
             emitted_samples: 0,
             exhausted: false,
@@ -121,8 +124,8 @@ impl Chunks {
     }
 
     fn cut(&mut self, len: usize) -> Chunk {
-        let rest = self.pending.split_off(len);
-        let bytes = std::mem::replace(&mut self.pending, rest);
+        let bytes = self.pending[self.pos..self.pos + len].to_vec();
+        self.pos += len;
         let samples = (bytes.len() / self.format.bytes_per_sample()) as u64;
         let rate = self.format.sample_rate();
         let chunk = Chunk {
@@ -146,7 +149,12 @@ impl Iterator for Chunks {
         if self.failed {
             return None;
         }
-        while !self.exhausted && self.pending.len() < self.chunk_bytes {
+        while !self.exhausted && self.pending.len() - self.pos < self.chunk_bytes {
+            if self.pos > 0 {
+                // Drop what was handed out; what remains is less than one chunk.
+                self.pending.drain(..self.pos);
+                self.pos = 0;
+            }
             match self.stream.read_into(&mut self.pending) {
                 Ok(true) => {}
                 Ok(false) => self.exhausted = true,
@@ -156,10 +164,11 @@ impl Iterator for Chunks {
                 }
             }
         }
-        if self.pending.is_empty() {
+        let available = self.pending.len() - self.pos;
+        if available == 0 {
             return None;
         }
-        let len = self.chunk_bytes.min(self.pending.len());
+        let len = self.chunk_bytes.min(available);
         Some(Ok(self.cut(len)))
     }
 }

@@ -92,23 +92,30 @@ impl Resampler {
             self.out_total += input.len() as u64;
             return Ok(());
         };
-        self.pending.extend_from_slice(input);
         let need = fft.input_frames_next();
-        let mut pos = 0;
-        while self.pending.len() - pos >= need {
-            let (from, to) = (self.from, self.to);
-            let block = &self.pending[pos..pos + need];
-            let written = run_block(fft, block, None, &mut self.block_out, from, to)?;
-            emit(
-                &self.block_out[..written],
-                &mut self.to_skip,
-                &mut self.out_total,
-                u64::MAX,
-                out,
-            );
-            pos += need;
+        let (from, to) = (self.from, self.to);
+        let mut input = input;
+        if !self.pending.is_empty() {
+            // Top up the partial block left from the previous call.
+            let take = (need - self.pending.len()).min(input.len());
+            self.pending.extend_from_slice(&input[..take]);
+            input = &input[take..];
+            if self.pending.len() < need {
+                return Ok(());
+            }
+            let written = run_block(fft, &self.pending, None, &mut self.block_out, from, to)?;
+            let block = &self.block_out[..written];
+            emit(block, &mut self.to_skip, &mut self.out_total, u64::MAX, out);
+            self.pending.clear();
         }
-        self.pending.drain(..pos);
+        // Whole blocks straight from the caller's slice; keep the remainder.
+        while input.len() >= need {
+            let written = run_block(fft, &input[..need], None, &mut self.block_out, from, to)?;
+            let block = &self.block_out[..written];
+            emit(block, &mut self.to_skip, &mut self.out_total, u64::MAX, out);
+            input = &input[need..];
+        }
+        self.pending.extend_from_slice(input);
         Ok(())
     }
 
