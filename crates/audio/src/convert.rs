@@ -244,7 +244,8 @@ pub fn clip_to_i16(x: f32) -> i16 {
     let y = (x * 32768.0).clamp(-32768.0, 32767.0);
     // `as` truncates toward zero (and saturates); adding +-0.5 first rounds to nearest without
     // a call to `roundf`, which is not inlined on baseline x86-64.
-    (y + 0.5f32.copysign(y)) as i16
+    // Converting through i32 (in range after the clamp) lets the loop vectorize.
+    (y + 0.5f32.copysign(y)) as i32 as i16
 }
 
 #[cfg(test)]
