@@ -292,7 +292,9 @@ impl AudioSource {
         self.codec
     }
 
-    /// The number of frames (samples per channel) the header announces, if it does.
+    /// The number of frames (samples per channel) the header announces, if it does. Exact for
+    /// WAV and FLAC; for MP3 without a Xing/VBRI header it is an estimate from the bitrate; OGG
+    /// gives none.
     pub fn frames(&self) -> Option<u64> {
         self.frames
     }
@@ -358,9 +360,13 @@ impl AudioSource {
         Ok(Some(&self.mono))
     }
 
+    /// Reports [`Error::Truncated`] when the stream ended before the length its header
+    /// announced. Only for containers whose header states an exact length (WAV, FLAC): for MP3
+    /// the length may be an estimate from the bitrate, and OGG states none.
     fn check_length(&self) -> Result<()> {
+        let exact = self.codec.starts_with("pcm") || self.codec == "flac";
         let expected = match (&self.backend, self.frames) {
-            (Backend::Symphonia { .. }, Some(f)) => f,
+            (Backend::Symphonia { .. }, Some(f)) if exact => f,
             _ => return Ok(()),
         };
         if self.decoded_frames < expected {
