@@ -11,8 +11,10 @@
 //!   packet by packet, down-mixing to mono. Memory stays flat however long the file.
 //! - [`AudioSource::to_wire`] gives a [`WireStream`]: resampled (rubato) to the [`WireFormat`]'s
 //!   rate with exact output length, clipped (never wrapped) to 16 bits, and encoded.
+//!   [`WireStream::read_ahead`] optionally decodes on a helper thread for batch speed.
 //! - [`WireStream::chunks`] cuts it into [`Chunk`]s of fixed duration (100 ms = 4,800 bytes of
-//!   PCM16 24 kHz), each with its bytes, base64, start offset and duration.
+//!   PCM16 24 kHz), each with its bytes, base64, start offset and duration. Together with
+//!   [`Chunks::total_duration`] that is all a progress bar needs.
 //! - [`Pacer`] (feature `pace`, on by default) releases chunks at real time, N x real time, or
 //!   unpaced ([`Pace`]).
 //! - [`WavSink`] writes incoming deltas to a WAV file that stays valid if the stream stops early.
@@ -55,7 +57,8 @@
 //! # }
 //! ```
 //!
-//! See `examples/stream-file.rs` (file to chunks, with timing) in the crate directory.
+//! See `examples/stream-file.rs` (file to chunks, with timing) in the crate directory, and
+//! `BENCHMARKS.md` for speed and memory against the seed Python pipeline.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
