@@ -266,15 +266,20 @@ impl ReadAhead {
     }
 }
 
-/// Scales a `[-1.0, 1.0]` sample to 16 bits, rounding to nearest (halves away from zero), and
-/// clips anything outside the range to `i16::MIN..=i16::MAX` instead of wrapping. NaN gives 0.
+/// Scales a `[-1.0, 1.0]` sample to 16 bits, rounding to nearest (ties to even), and clips
+/// anything outside the range to `i16::MIN..=i16::MAX` instead of wrapping. NaN gives 0.
 #[inline]
 pub fn clip_to_i16(x: f32) -> i16 {
-    let y = (x * 32768.0).clamp(-32768.0, 32767.0);
-    // `as` truncates toward zero (and saturates); adding +-0.5 first rounds to nearest without
-    // a call to `roundf`, which is not inlined on baseline x86-64.
-    // Converting through i32 (in range after the clamp) lets the loop vectorize.
-    (y + 0.5f32.copysign(y)) as i32 as i16
+    // Adding 1.5 * 2^23 leaves round(y) in the low mantissa bits for |y| < 2^22: plain float
+    // and integer arithmetic that vectorizes, unlike a saturating float-to-int cast.
+    const MAGIC: f32 = 12_582_912.0;
+    let y = x * 32768.0;
+    let y = if y.is_nan() {
+        0.0
+    } else {
+        y.clamp(-32768.0, 32767.0)
+    };
+    ((y + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32) as i16
 }
 
 #[cfg(test)]
@@ -304,8 +309,13 @@ mod tests {
         assert_eq!(clip_to_i16(f32::NAN), 0);
         assert_eq!(clip_to_i16(100.0 / 32768.0), 100);
         assert_eq!(clip_to_i16(-100.0 / 32768.0), -100);
-        assert_eq!(clip_to_i16(100.5 / 32768.0), 101);
-        assert_eq!(clip_to_i16(-100.5 / 32768.0), -101);
+        assert_eq!(clip_to_i16(100.5 / 32768.0), 100); // ties to even
+        assert_eq!(clip_to_i16(101.5 / 32768.0), 102);
+        assert_eq!(clip_to_i16(-100.5 / 32768.0), -100);
+        assert_eq!(clip_to_i16(100.6 / 32768.0), 101);
+        assert_eq!(clip_to_i16(-100.6 / 32768.0), -101);
+        assert_eq!(clip_to_i16(f32::INFINITY), i16::MAX);
+        assert_eq!(clip_to_i16(f32::NEG_INFINITY), i16::MIN);
         assert_eq!(clip_to_i16(100.4 / 32768.0), 100);
         for i in i16::MIN..=i16::MAX {
             assert_eq!(clip_to_i16(f32::from(i) / 32768.0), i);
