@@ -5,6 +5,9 @@ use std::io::{BufReader, ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use symphonia::core::audio::conv::FromSample;
+use symphonia::core::audio::sample::Sample;
+use symphonia::core::audio::{Audio, AudioBuffer, GenericAudioBufferRef};
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::well_known::{CODEC_ID_AAC, CODEC_ID_ALAC, CODEC_ID_OPUS};
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
@@ -325,6 +328,7 @@ impl AudioSource {
             return Ok(None);
         }
         let got = match &mut self.backend {
+            // Symphonia blocks are down-mixed straight from the decoder's planes into `mono`.
             Backend::Symphonia {
                 reader,
                 decoder,
@@ -335,27 +339,26 @@ impl AudioSource {
                 *track_id,
                 &self.path,
                 self.decoded_frames,
-                &mut self.interleaved,
+                &mut self.mono,
             )?,
-            Backend::Raw { reader, bytes } => next_raw_block(
-                reader,
-                bytes,
-                self.channels,
-                &self.path,
-                self.decoded_frames,
-                &mut self.interleaved,
-            )?,
+            Backend::Raw { reader, bytes } => {
+                let got = next_raw_block(
+                    reader,
+                    bytes,
+                    self.channels,
+                    &self.path,
+                    self.decoded_frames,
+                    &mut self.interleaved,
+                )?;
+                downmix(&self.interleaved, self.channels, &mut self.mono);
+                got
+            }
         };
         if !got {
             self.ended = true;
             self.check_length()?;
             return Ok(None);
         }
-        if self.channels == 1 {
-            self.decoded_frames += self.interleaved.len() as u64;
-            return Ok(Some(&self.interleaved));
-        }
-        downmix(&self.interleaved, self.channels, &mut self.mono);
         self.decoded_frames += self.mono.len() as u64;
         Ok(Some(&self.mono))
     }
@@ -404,7 +407,7 @@ fn open_file(path: &Path) -> Result<File> {
     Ok(file)
 }
 
-/// Reads packets until one decodes to a non-empty buffer, copied to `interleaved`.
+/// Reads packets until one decodes to a non-empty buffer, down-mixed into `mono`.
 /// Returns `false` at the end of the stream.
 fn next_packet_block(
     reader: &mut dyn FormatReader,
@@ -412,7 +415,7 @@ fn next_packet_block(
     track_id: u32,
     path: &Path,
     at_frame: u64,
-    interleaved: &mut Vec<f32>,
+    mono: &mut Vec<f32>,
 ) -> Result<bool> {
     let mut decode_errors = 0u32;
     loop {
@@ -449,8 +452,7 @@ fn next_packet_block(
                 if buf.frames() == 0 {
                     continue;
                 }
-                interleaved.resize(buf.samples_interleaved(), 0.0);
-                buf.copy_to_slice_interleaved(&mut interleaved[..]);
+                downmix_buffer(&buf, mono);
                 return Ok(true);
             }
             Err(source @ (SymphoniaError::DecodeError(_) | SymphoniaError::IoError(_))) => {
@@ -520,6 +522,46 @@ fn next_raw_block(
             .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0),
     );
     Ok(true)
+}
+
+/// Averages the channels of a decoded buffer into `mono`, converting samples to `f32` with
+/// symphonia's own conversion (so results match its interleaved copy exactly).
+fn downmix_buffer(buf: &GenericAudioBufferRef<'_>, mono: &mut Vec<f32>) {
+    match buf {
+        GenericAudioBufferRef::U8(b) => downmix_planes(b, mono),
+        GenericAudioBufferRef::U16(b) => downmix_planes(b, mono),
+        GenericAudioBufferRef::U24(b) => downmix_planes(b, mono),
+        GenericAudioBufferRef::U32(b) => downmix_planes(b, mono),
+        GenericAudioBufferRef::S8(b) => downmix_planes(b, mono),
+        GenericAudioBufferRef::S16(b) => downmix_planes(b, mono),
+        GenericAudioBufferRef::S24(b) => downmix_planes(b, mono),
+        GenericAudioBufferRef::S32(b) => downmix_planes(b, mono),
+        GenericAudioBufferRef::F32(b) => downmix_planes(b, mono),
+        GenericAudioBufferRef::F64(b) => downmix_planes(b, mono),
+    }
+}
+
+fn downmix_planes<S: Sample>(buf: &AudioBuffer<S>, mono: &mut Vec<f32>)
+where
+    f32: FromSample<S>,
+{
+    let frames = buf.frames();
+    let planes = buf.num_planes();
+    mono.clear();
+    mono.resize(frames, 0.0);
+    for ch in 0..planes {
+        if let Some(plane) = buf.plane(ch) {
+            for (m, &s) in mono.iter_mut().zip(plane) {
+                *m += f32::from_sample(s);
+            }
+        }
+    }
+    if planes > 1 {
+        let scale = 1.0 / planes as f32;
+        for m in mono.iter_mut() {
+            *m *= scale;
+        }
+    }
 }
 
 /// Averages the channels of `interleaved` into `mono`.
