@@ -149,6 +149,15 @@ impl WavSink {
         Ok(())
     }
 
+    /// Rewrites the header and flushes to disk now, so the file is valid with everything pushed
+    /// so far (this also happens automatically every second of audio).
+    pub fn flush(&mut self) -> Result<()> {
+        self.writer.flush().map_err(|source| Error::WavWrite {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
     /// Samples written so far.
     pub fn samples_written(&self) -> u64 {
         self.written

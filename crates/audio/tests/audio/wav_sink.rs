@@ -91,6 +91,14 @@ fn file_stays_valid_if_the_stream_stops_early() {
     let (_, samples) = read_wav(&killed);
     assert!(samples.len() >= 48_000, "{} samples", samples.len());
     assert!(samples.iter().all(|&s| s == 1234));
+
+    // An explicit flush makes everything so far durable.
+    let flushed = w.path("flushed.wav");
+    let mut sink = WavSink::create(&flushed, WireFormat::default()).unwrap();
+    sink.push_samples(&second[..5_000]).unwrap();
+    sink.flush().unwrap();
+    std::mem::forget(sink);
+    assert_eq!(read_wav(&flushed).1.len(), 5_000);
 }
 
 #[test]
