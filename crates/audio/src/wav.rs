@@ -129,14 +129,17 @@ impl WavSink {
 
     /// Appends 16-bit samples.
     pub fn push_samples(&mut self, samples: &[i16]) -> Result<()> {
-        let mut w = self.writer.get_i16_writer(samples.len() as u32);
-        for &s in samples {
-            w.write_sample(s);
+        // hound's fast writer takes a u32 capacity: write in bounded pieces.
+        for piece in samples.chunks(1 << 16) {
+            let mut w = self.writer.get_i16_writer(piece.len() as u32);
+            for &s in piece {
+                w.write_sample(s);
+            }
+            w.flush().map_err(|source| Error::WavWrite {
+                path: self.path.clone(),
+                source,
+            })?;
         }
-        w.flush().map_err(|source| Error::WavWrite {
-            path: self.path.clone(),
-            source,
-        })?;
         self.written += samples.len() as u64;
         if self.written >= self.next_refresh {
             self.writer.flush().map_err(|source| Error::WavWrite {
