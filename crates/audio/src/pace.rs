@@ -80,8 +80,15 @@ impl Pacer {
             return;
         };
         let start = *self.start.get_or_insert_with(Instant::now);
-        let due = start + offset.div_f64(speed);
-        tokio::time::sleep_until(due).await;
+        // Absurd speeds (e.g. 1e-300) would overflow; wait "forever" (30 years) instead of panicking.
+        const FOREVER: Duration = Duration::from_secs(30 * 365 * 86_400);
+        let wait = Duration::try_from_secs_f64(offset.as_secs_f64() / speed)
+            .unwrap_or(FOREVER)
+            .min(FOREVER);
+        match start.checked_add(wait) {
+            Some(due) => tokio::time::sleep_until(due).await,
+            None => std::future::pending::<()>().await,
+        }
     }
 }
 
