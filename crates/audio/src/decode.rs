@@ -20,6 +20,7 @@ use symphonia::core::meta::MetadataOptions;
 use crate::convert::WireStream;
 use crate::error::{Error, Result};
 use crate::format::WireFormat;
+use crate::resample::MAX_SAMPLE_RATE;
 
 /// How many consecutive undecodable packets we skip (MP3 streams often start with one or two)
 /// before declaring the file corrupt.
@@ -210,6 +211,12 @@ impl AudioSource {
                 missing: "sample rate",
             });
         }
+        if sample_rate > MAX_SAMPLE_RATE {
+            return Err(Error::UnsupportedRate {
+                path,
+                rate: sample_rate,
+            });
+        }
 
         Ok(AudioSource {
             path,
@@ -242,6 +249,12 @@ impl AudioSource {
                     "{} Hz, {} channels: rate and channel count must be greater than 0",
                     layout.sample_rate, layout.channels
                 ),
+            });
+        }
+        if layout.sample_rate > MAX_SAMPLE_RATE {
+            return Err(Error::UnsupportedRate {
+                path,
+                rate: layout.sample_rate,
             });
         }
         let file = open_file(&path)?;

@@ -58,6 +58,14 @@ pub enum Error {
         /// Which parameter is missing, e.g. `"sample rate"`.
         missing: &'static str,
     },
+    /// The file's sample rate is outside what we convert (1 Hz to 1 MHz).
+    #[error("{}: a sample rate of {rate} Hz is not supported; resample the file to at most 1,000,000 Hz", path.display())]
+    UnsupportedRate {
+        /// The file.
+        path: PathBuf,
+        /// The rate its header states.
+        rate: u32,
+    },
     /// The audio data is damaged and cannot be decoded.
     #[error("{}: the audio data is corrupt at frame {at_frame}; re-encode or replace the file", path.display())]
     Corrupt {

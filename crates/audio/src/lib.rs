@@ -80,5 +80,5 @@ pub use error::{Error, Result};
 pub use format::WireFormat;
 #[cfg(feature = "pace")]
 pub use pace::{Pace, Pacer};
-pub use resample::{Resampler, output_len};
+pub use resample::{MAX_SAMPLE_RATE, Resampler, output_len};
 pub use wav::{WavSink, decode_delta};

@@ -5,6 +5,9 @@ use rubato::{Fft, FixedSync, Indexing, Resampler as _};
 
 use crate::error::{Error, Result};
 
+/// The highest sample rate accepted on either side (keeps FFT sizes bounded for odd rate pairs).
+pub const MAX_SAMPLE_RATE: u32 = 1_000_000;
+
 /// Input frames per resampler block (the FFT sizes are derived from it and the rate pair).
 const BLOCK_FRAMES: usize = 1024;
 
@@ -46,12 +49,15 @@ pub fn output_len(from: u32, to: u32, input_len: u64) -> u64 {
 }
 
 impl Resampler {
-    /// A resampler from `from` Hz to `to` Hz. Both must be non-zero.
+    /// A resampler from `from` Hz to `to` Hz. Both must be in `1..=`[`MAX_SAMPLE_RATE`].
     pub fn new(from: u32, to: u32) -> Result<Self> {
-        if from == 0 || to == 0 {
+        let valid = 1..=MAX_SAMPLE_RATE;
+        if !valid.contains(&from) || !valid.contains(&to) {
             return Err(Error::InvalidArgument {
                 what: "sample rate",
-                reason: format!("{from} Hz -> {to} Hz: rates must be greater than 0"),
+                reason: format!(
+                    "{from} Hz -> {to} Hz: rates must be between 1 and {MAX_SAMPLE_RATE} Hz"
+                ),
             });
         }
         let fft = if from == to {
@@ -262,5 +268,9 @@ mod tests {
     #[test]
     fn zero_rate_is_an_error() {
         assert!(Resampler::new(0, 24_000).is_err());
+        assert!(Resampler::new(24_000, MAX_SAMPLE_RATE + 1).is_err());
+        // An awkward coprime pair still works (one large FFT).
+        let out = run(44_101, 24_000, &vec![0.0; 50_000], 4096);
+        assert_eq!(out.len() as u64, output_len(44_101, 24_000, 50_000));
     }
 }

@@ -241,3 +241,23 @@ fn ogg_crc(data: &[u8]) -> u32 {
     }
     crc
 }
+
+/// A header claiming an absurd sample rate is refused up front (no giant FFT, no panic).
+#[test]
+fn absurd_sample_rate() {
+    let w = Workdir::new();
+    let path = w.path("fast.wav");
+    crate::testutil::write_wav(&path, 5_000_000, 100, &[&|_t: f64| 0.0]);
+    let err = first_error(&path);
+    assert!(
+        matches!(
+            err,
+            Error::UnsupportedRate {
+                rate: 5_000_000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_names_file(&err, &path);
+}
