@@ -336,6 +336,11 @@ impl AudioSource {
     ///
     /// Errors: [`Error::Corrupt`] for undecodable data, [`Error::Truncated`] when the file ends
     /// before the length its header announced, [`Error::Read`] for I/O failures.
+    ///
+    /// Limits: truncation is detected for WAV and FLAC, whose headers state an exact length. A
+    /// cut or damaged OGG or MP3 stream resynchronises and simply ends early, as players do; up
+    /// to 8 consecutive undecodable packets are skipped before [`Error::Corrupt`]. A chained OGG
+    /// file is read up to the end of its first logical stream.
     pub fn next_block(&mut self) -> Result<Option<&[f32]>> {
         if self.ended {
             return Ok(None);
