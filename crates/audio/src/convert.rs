@@ -15,8 +15,9 @@ use crate::resample::{Resampler, output_len};
 /// bytes directly with [`next_bytes`](Self::next_bytes). Holds at most a few blocks of audio.
 ///
 /// By default everything runs on the caller's thread. [`read_ahead`](Self::read_ahead) moves
-/// decoding to a helper thread that stays a few blocks ahead, so decoding and resampling overlap
-/// on two cores (useful for batch conversion; pointless when pacing at real time).
+/// decoding to a helper thread that stays a few blocks ahead, so decoding and resampling can
+/// overlap. That only pays off when a core is idle (on a busy machine it is slower, see
+/// `BENCHMARKS.md`) and is pointless when pacing at real time.
 #[derive(Debug)]
 pub struct WireStream {
     info: SourceInfo,

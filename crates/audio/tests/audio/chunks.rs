@@ -100,3 +100,21 @@ fn read_ahead_gives_identical_output_and_errors() {
     assert!(matches!(inline.last(), Some(Err(e)) if e.contains("truncated")));
     assert_eq!(collect(true), inline);
 }
+
+/// `next_bytes` yields the same byte stream as the chunker.
+#[test]
+fn next_bytes_matches_chunks() {
+    let w = Workdir::new();
+    let path = w.sox_speech("speech48k.wav", &["-r", "48000"]);
+    let mut wire = AudioSource::open(&path)
+        .unwrap()
+        .to_wire(WireFormat::G711Ulaw)
+        .unwrap();
+    let mut all = Vec::new();
+    while let Some(bytes) = wire.next_bytes().unwrap() {
+        assert!(!bytes.is_empty());
+        all.extend_from_slice(bytes);
+    }
+    assert_eq!(wire.decoded_frames(), sox_frames(&path));
+    assert_eq!(all, convert(&path, WireFormat::G711Ulaw).bytes);
+}
