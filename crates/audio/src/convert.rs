@@ -179,7 +179,10 @@ fn write_pcm16(samples: &[f32], bytes: &mut Vec<u8>) {
 }
 
 /// How many decoded blocks a [`WireStream::read_ahead`] thread keeps ready.
-pub const READ_AHEAD_BLOCKS: usize = 8;
+pub const READ_AHEAD_BLOCKS: usize = 4;
+
+/// Frames (after down-mix) per block handed over by the read-ahead thread.
+const READ_AHEAD_FRAMES: usize = 16_384;
 
 /// Where decoded mono blocks come from.
 #[derive(Debug)]
@@ -214,19 +217,33 @@ impl ReadAhead {
             .name("rtclient-audio-decode".into())
             .spawn(move || {
                 loop {
+                    // Batch decoder blocks so the threads meet rarely (a WAV packet is ~1k frames).
                     let mut buf: Vec<f32> = spare_rx.try_recv().unwrap_or_default();
-                    let msg = match source.next_block() {
-                        Ok(Some(block)) => {
-                            buf.clear();
-                            buf.extend_from_slice(block);
-                            Ok(buf)
+                    buf.clear();
+                    let mut end = false;
+                    let mut error = None;
+                    while buf.len() < READ_AHEAD_FRAMES {
+                        match source.next_block() {
+                            Ok(Some(block)) => buf.extend_from_slice(block),
+                            Ok(None) => {
+                                end = true;
+                                break;
+                            }
+                            Err(e) => {
+                                error = Some(e);
+                                break;
+                            }
                         }
-                        Ok(None) => return,
-                        Err(e) => Err(e),
-                    };
-                    let failed = msg.is_err();
+                    }
                     // A send error means the stream was dropped: stop decoding.
-                    if block_tx.send(msg).is_err() || failed {
+                    if !buf.is_empty() && block_tx.send(Ok(buf)).is_err() {
+                        return;
+                    }
+                    if let Some(e) = error {
+                        let _ = block_tx.send(Err(e));
+                        return;
+                    }
+                    if end {
                         return;
                     }
                 }
