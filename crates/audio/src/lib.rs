@@ -57,7 +57,8 @@
 //! # }
 //! ```
 //!
-//! See `examples/stream-file.rs` (file to chunks, with timing) in the crate directory, and
+//! See `examples/stream-file.rs` (file to chunks, with timing) and `examples/convert-to-wav.rs`
+//! (file to wire audio and back to a WAV you can listen to) in the crate directory, and
 //! `BENCHMARKS.md` for speed and memory against the seed Python pipeline.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
