@@ -63,8 +63,16 @@ impl Resampler {
         let fft = if from == to {
             None
         } else {
-            let fft = Fft::<f32>::new(from as usize, to as usize, BLOCK_FRAMES, 1, FixedSync::Both)
-                .map_err(|e| resample_error(from, to, e))?;
+            // Fixed input blocks; rubato splits each into FFT sub-chunks of ~256 frames, the
+            // fastest setting measured here for 16 -> 24 kHz and 44.1 -> 24 kHz.
+            let fft = Fft::<f32>::new(
+                from as usize,
+                to as usize,
+                BLOCK_FRAMES,
+                1,
+                FixedSync::Input,
+            )
+            .map_err(|e| resample_error(from, to, e))?;
             Some(fft)
         };
         let to_skip = fft.as_ref().map_or(0, |f| f.output_delay());
@@ -136,6 +144,10 @@ impl Resampler {
         };
         let (from, to) = (self.from, self.to);
         let mut first = true;
+        let mut idle = 0;
+        // An FFT sub-chunk needs at least from/gcd input frames, which may span several blocks.
+        let min_in = (from / gcd(from, to)) as usize;
+        let idle_limit = min_in.div_ceil(fft.input_frames_next().max(1)) + 2;
         // A partial block (possibly empty) is padded with silence by rubato; repeat until the
         // delayed tail is out. Bounded: each block yields at least one output frame.
         while self.out_total < expected {
@@ -144,8 +156,15 @@ impl Resampler {
             let indexing = Indexing::new().partial_len(len);
             let written = run_block(fft, block, Some(&indexing), &mut self.block_out, from, to)?;
             if written == 0 {
-                break;
+                // A block may complete no FFT sub-chunk; a few in a row means nothing is left.
+                idle += 1;
+                if idle > idle_limit {
+                    break;
+                }
+                first = false;
+                continue;
             }
+            idle = 0;
             emit(
                 &self.block_out[..written],
                 &mut self.to_skip,
@@ -178,6 +197,13 @@ fn run_block(
         .process_into_buffer(&input, &mut output, indexing)
         .map_err(|e| resample_error(from, to, e))?;
     Ok(written)
+}
+
+fn gcd(mut a: u32, mut b: u32) -> u32 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.max(1)
 }
 
 /// Appends `block` to `out`, first dropping `to_skip` samples (start-up delay) and never letting
@@ -225,6 +251,10 @@ mod tests {
             (24_000, 24_000),
             (44_100, 8_000),
             (24_000, 8_000),
+            (11_025, 24_000),
+            (32_000, 24_000),
+            (96_000, 24_000),
+            (44_101, 24_000),
         ] {
             for &n in &[0usize, 1, 7, 1000, 12_345, 48_001] {
                 let input = vec![0.1f32; n];
