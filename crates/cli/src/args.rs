@@ -1,0 +1,230 @@
+//! The command line: every subcommand and option, as clap derive types. Nothing runs here;
+//! [`crate::settings`] turns these into plain values.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Environment variable holding the key `rtclient serve` requires from clients.
+pub(crate) const RTCLIENT_SERVER_API_KEY: &str = "RTCLIENT_SERVER_API_KEY";
+
+/// Talk to the OpenAI / Azure OpenAI Realtime API: stream audio files, run a local server,
+/// read session logs.
+///
+/// Exit codes: 0 done; 1 the service reported an error or a turn failed; 2 usage or input-file
+/// error; 3 connection or authentication failure.
+#[derive(Debug, Parser)]
+#[command(name = "rtclient", version, propagate_version = true)]
+pub(crate) struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+    /// Options of every subcommand.
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub(crate) struct GlobalArgs {
+    /// Print less: notes are hidden; `-qq` prints only errors.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: u8,
+    /// Print more: debug logs on stderr (`-vv` for trace). `RUST_LOG` overrides the filter.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, value_name = "WHEN")]
+    pub(crate) color: ColorChoice,
+    /// Never draw progress bars.
+    #[arg(long, global = true)]
+    pub(crate) no_progress: bool,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// When writing to a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Stream audio files to a Realtime service and print, save and summarise the replies.
+    ///
+    /// The provider comes from --provider, else from the environment or a `.env` file
+    /// (OPENAI_API_KEY [OPENAI_MODEL], or AZURE_OPENAI_ENDPOINT + AZURE_OPENAI_API_KEY +
+    /// AZURE_OPENAI_DEPLOYMENT [AZURE_OPENAI_API_VERSION]), else the built-in local server.
+    Send(SendArgs),
+    /// Run the local Realtime-compatible server until Ctrl-C.
+    Serve(ServeArgs),
+    /// Print a session log, a JSONL of events or a YAML WebSocket cassette readably.
+    Inspect(InspectArgs),
+}
+
+/// The wire dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DialectArg {
+    /// The GA protocol.
+    Ga,
+    /// The beta protocol (`OpenAI-Beta: realtime=v1`, Azure preview api-versions).
+    Beta,
+}
+
+/// Turn detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum VadArg {
+    /// Server VAD: silence ends a turn.
+    Server,
+    /// Semantic VAD: the model decides when the user is done.
+    Semantic,
+    /// No VAD: the file is appended, committed and a response requested.
+    None,
+}
+
+/// Options of `rtclient send`.
+#[derive(Debug, Args)]
+pub(crate) struct SendArgs {
+    /// Audio files to send (WAV, FLAC, OGG Vorbis, MP3), one after the other.
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+
+    /// Where to send: openai, azure, local, or a ws:// / wss:// URL.
+    #[arg(long, value_name = "PROVIDER", help_heading = "Connection")]
+    pub(crate) provider: Option<String>,
+    /// Endpoint of the OpenAI-compatible service or Azure resource (overrides the environment).
+    #[arg(long, value_name = "URL", help_heading = "Connection")]
+    pub(crate) endpoint: Option<String>,
+    /// OpenAI model (overrides OPENAI_MODEL).
+    #[arg(long, value_name = "MODEL", help_heading = "Connection")]
+    pub(crate) model: Option<String>,
+    /// Azure deployment (overrides AZURE_OPENAI_DEPLOYMENT).
+    #[arg(long, value_name = "NAME", help_heading = "Connection")]
+    pub(crate) deployment: Option<String>,
+    /// Azure api-version; selects the preview URL and the beta dialect (overrides
+    /// AZURE_OPENAI_API_VERSION).
+    #[arg(long, value_name = "VERSION", help_heading = "Connection")]
+    pub(crate) api_version: Option<String>,
+    /// Wire dialect (default: from the provider; Azure preview speaks beta).
+    #[arg(long, value_enum, help_heading = "Connection")]
+    pub(crate) dialect: Option<DialectArg>,
+
+    /// Instructions for the model, as text or @FILE.
+    #[arg(long, value_name = "TEXT|@FILE", help_heading = "Session")]
+    pub(crate) instructions: Option<String>,
+    /// Output voice (e.g. alloy, marin, cedar).
+    #[arg(long, help_heading = "Session")]
+    pub(crate) voice: Option<String>,
+    /// Turn detection: server, semantic or none.
+    #[arg(long, value_enum, default_value_t = VadArg::Server, help_heading = "Session")]
+    pub(crate) vad: VadArg,
+    /// Server VAD activation threshold, 0.0 to 1.0.
+    #[arg(long, value_name = "0..1", help_heading = "Session")]
+    pub(crate) threshold: Option<f64>,
+    /// Server VAD audio kept before speech starts, in ms.
+    #[arg(long, value_name = "MS", help_heading = "Session")]
+    pub(crate) prefix_padding_ms: Option<u32>,
+    /// Server VAD silence that ends a turn, in ms.
+    #[arg(long, value_name = "MS", help_heading = "Session")]
+    pub(crate) silence_ms: Option<u32>,
+    /// Transcribe the input audio with this model (e.g. whisper-1, gpt-4o-transcribe).
+    #[arg(long, value_name = "MODEL", help_heading = "Session")]
+    pub(crate) transcribe: Option<String>,
+    /// Function definitions (a JSON object or array of tools); may be repeated.
+    #[arg(long, value_name = "FILE.json", help_heading = "Session")]
+    pub(crate) tool: Vec<PathBuf>,
+    /// Answers to function calls: a JSON object mapping function name to output; calls without
+    /// an answer are printed and left to the user.
+    #[arg(long, value_name = "FILE.json", help_heading = "Session")]
+    pub(crate) tool_outputs: Option<PathBuf>,
+
+    /// Streaming pace: realtime (like a microphone), Nx (N times faster, e.g. 4x) or max.
+    #[arg(
+        long,
+        default_value = "realtime",
+        value_name = "realtime|Nx|max",
+        help_heading = "Streaming"
+    )]
+    pub(crate) pace: String,
+
+    /// Directory for reply audio (ITEM_ID.wav) and transcripts (ITEM_ID.txt).
+    #[arg(
+        long,
+        default_value = "rtclient-out",
+        value_name = "DIR",
+        help_heading = "Output"
+    )]
+    pub(crate) out: PathBuf,
+    /// Write every received event as JSONL to stdout instead of readable lines.
+    #[arg(long, help_heading = "Output")]
+    pub(crate) json: bool,
+    /// Write every frame sent and received, with timestamps, to a JSONL session log.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub(crate) record: Option<PathBuf>,
+}
+
+/// Options of `rtclient serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8765", value_name = "HOST:PORT")]
+    pub(crate) listen: SocketAddr,
+    /// Require this API key from clients (bearer, `api-key` header or query).
+    #[arg(long, env = RTCLIENT_SERVER_API_KEY, hide_env_values = true, value_name = "KEY")]
+    pub(crate) api_key: Option<String>,
+    /// Refuse beta-shaped connections (close 4000), as OpenAI does today.
+    #[arg(long)]
+    pub(crate) refuse_beta: bool,
+    /// The model name shown in the printed URL.
+    #[arg(long, default_value = "gpt-realtime")]
+    pub(crate) model: String,
+    /// Largest message accepted from a client, in bytes.
+    #[arg(long, value_name = "BYTES", help_heading = "Limits")]
+    pub(crate) max_message_size: Option<usize>,
+    /// Connections served at once; more are answered HTTP 503.
+    #[arg(long, value_name = "N", help_heading = "Limits")]
+    pub(crate) max_connections: Option<usize>,
+    /// Session length before the server closes with 1001, in seconds.
+    #[arg(long, value_name = "SECONDS", help_heading = "Limits")]
+    pub(crate) max_session_secs: Option<u64>,
+    /// Interval between server pings, in seconds.
+    #[arg(long, value_name = "SECONDS", help_heading = "Limits")]
+    pub(crate) ping_interval_secs: Option<u64>,
+}
+
+/// Options of `rtclient inspect`.
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// The log: our JSONL session log, a JSONL of raw events, or a YAML WebSocket cassette.
+    #[arg(value_name = "LOG")]
+    pub(crate) log: PathBuf,
+    /// Exit 1 naming each frame that is not a known typed event or does not round-trip
+    /// losslessly.
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// Write one JSON object per frame (index, direction, type, checks, summary, frame).
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Dialect of the frames (default: guessed from the event names and the file name).
+    #[arg(long, value_enum)]
+    pub(crate) dialect: Option<DialectArg>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

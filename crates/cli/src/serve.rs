@@ -1,0 +1,64 @@
+//! `rtclient serve`: the local Realtime-compatible server until Ctrl-C or SIGTERM.
+//!
+//! The URL to connect to is printed plainly on stdout (one line, so scripts can read it); logs
+//! go to stderr. On Ctrl-C or SIGTERM the listener stops, open sessions are closed with 1001 and
+//! the command exits 0 once the last connection is gone.
+
+use rtclient_server::serve as serve_on;
+use tokio::net::TcpListener;
+
+use crate::exit::CliError;
+use crate::printer::Printer;
+use crate::settings::ServeSettings;
+
+/// Binds, prints the URL and serves until a shutdown signal.
+pub(crate) async fn run(settings: ServeSettings, printer: &Printer) -> Result<(), CliError> {
+    let addr = settings.config.listen_addr();
+    let listener = TcpListener::bind(addr).await.map_err(|e| {
+        CliError::connection(format!("could not listen on {addr}"))
+            .caused_by(&e)
+            .hint("is another server using that port? choose another with --listen HOST:PORT")
+    })?;
+    let auth = settings.config.api_key().is_some();
+    let server = serve_on(listener, settings.config);
+    let local = server
+        .local_addr()
+        .map_err(|e| CliError::connection("could not read the listening address").caused_by(&e))?;
+    printer.out(&format!(
+        "ws://{local}/v1/realtime?model={}",
+        settings.model
+    ));
+    printer.note(&format!(
+        "Realtime server on ws://{local} (auth {}); Azure paths /openai/v1/realtime and /openai/realtime are served too. Ctrl-C stops it.",
+        if auth { "on" } else { "off" }
+    ));
+    server
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| CliError::connection("the server stopped with an error").caused_by(&e))?;
+    printer.note("server stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
