@@ -62,7 +62,7 @@ pub(crate) enum Command {
     /// The provider comes from --provider, else from the environment or a `.env` file
     /// (OPENAI_API_KEY [OPENAI_MODEL], or AZURE_OPENAI_ENDPOINT + AZURE_OPENAI_API_KEY +
     /// AZURE_OPENAI_DEPLOYMENT [AZURE_OPENAI_API_VERSION]), else the built-in local server.
-    Send(SendArgs),
+    Send(Box<SendArgs>),
     /// Run the local Realtime-compatible server until Ctrl-C.
     Serve(ServeArgs),
     /// Print a session log, a JSONL of events or a YAML WebSocket cassette readably.

@@ -227,14 +227,24 @@ fn check(dialect: Dialect, frame: &Frame) -> Checked {
         }
         _ => return problem(frame.dir, raw_kind, "is not a JSON object".to_owned()),
     };
-    let server = || dialect.parse_server_event(&text).map(Parsed::Server);
-    let client = || dialect.parse_client_event(&text).map(Parsed::Client);
+    let server = || {
+        dialect
+            .parse_server_event(&text)
+            .map(|e| Parsed::Server(Box::new(e)))
+    };
+    let client = || {
+        dialect
+            .parse_client_event(&text)
+            .map(|c| Parsed::Client(Box::new(c)))
+    };
     let parsed = match frame.dir {
         Direction::Received => server(),
         Direction::Sent => client(),
         Direction::Unknown => match server() {
             Ok(Parsed::Server(ev)) if ev.is_unknown() => match client() {
                 Ok(Parsed::Client(c)) if !c.is_unknown() => Ok(Parsed::Client(c)),
+                // A client event type whose fields do not fit: report that, not "unknown".
+                Err(e) => Err(e),
                 _ => Ok(Parsed::Server(ev)),
             },
             Ok(ev) => Ok(ev),
@@ -261,14 +271,14 @@ fn check(dialect: Dialect, frame: &Frame) -> Checked {
             Direction::Received,
             ev.kind().to_owned(),
             ev.is_unknown(),
-            serde_json::to_value(ev).ok(),
+            serde_json::to_value(&**ev).ok(),
             dialect.server_event_to_json(ev).ok(),
         ),
         Parsed::Client(ev) => (
             Direction::Sent,
             ev.kind().to_owned(),
             ev.is_unknown(),
-            serde_json::to_value(ev).ok(),
+            serde_json::to_value(&**ev).ok(),
             dialect.client_event_to_json(ev).ok(),
         ),
     };
@@ -294,9 +304,10 @@ fn check(dialect: Dialect, frame: &Frame) -> Checked {
     }
 }
 
+/// A frame parsed as a server or a client event.
 enum Parsed {
-    Server(ServerEvent),
-    Client(ClientEvent),
+    Server(Box<ServerEvent>),
+    Client(Box<ClientEvent>),
 }
 
 fn problem(dir: Direction, kind: String, why: String) -> Checked {

@@ -61,7 +61,7 @@ fn run(command: Command, printer: &Printer) -> Result<(), CliError> {
             runtime.block_on(serve::run(settings, printer))
         }
         Command::Send(args) => {
-            let settings = settings::SendSettings::resolve(args)?;
+            let settings = settings::SendSettings::resolve(*args)?;
             runtime.block_on(send::run(settings, printer))
         }
     }

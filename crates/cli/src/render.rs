@@ -310,11 +310,18 @@ fn session_fields(session: &Value, f: &mut Vec<String>) {
 fn vad(td: &Value) -> String {
     match td["type"].as_str() {
         None => "none".to_owned(),
-        Some("server_vad") => format!(
-            "server_vad({},{}ms,{}ms)",
-            td["threshold"], td["prefix_padding_ms"], td["silence_duration_ms"]
-        )
-        .replace("null", "-"),
+        Some("server_vad") => {
+            let mut parts = Vec::new();
+            if let Some(t) = td["threshold"].as_f64() {
+                parts.push(t.to_string());
+            }
+            for key in ["prefix_padding_ms", "silence_duration_ms"] {
+                if let Some(ms) = td[key].as_u64() {
+                    parts.push(format!("{ms}ms"));
+                }
+            }
+            format!("server_vad({})", parts.join(","))
+        }
         Some("semantic_vad") => format!(
             "semantic_vad({})",
             td["eagerness"].as_str().unwrap_or("auto")

@@ -473,7 +473,7 @@ mod tests {
         let mut full = vec!["rtclient", "send"];
         full.extend_from_slice(argv);
         match Cli::parse_from(full).command {
-            Command::Send(args) => args,
+            Command::Send(args) => *args,
             other => panic!("{other:?}"),
         }
     }

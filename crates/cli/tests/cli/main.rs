@@ -1,0 +1,9 @@
+//! Runs of the `rtclient` binary: help, usage errors and exit codes, `inspect`, `serve`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod help;
+mod inspect;
+mod send;
+mod serve;
+mod testutil;

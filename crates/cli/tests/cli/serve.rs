@@ -1,0 +1,124 @@
+//! `rtclient serve`: prints its URL, accepts WebSocket connections, stops cleanly on signals.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rtclient::{ClientConfig, Connection, Credential, Target};
+
+fn spawn(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("rtclient"))
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("RTCLIENT_SERVER_API_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line.trim().to_owned())
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{name}"), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn wait(mut child: Child) -> (std::process::ExitStatus, String) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+            return (status, stderr);
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("serve did not stop");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn serves_and_stops_on_sigint_with_a_connection_open() {
+    let (child, url) = spawn(&[]);
+    assert!(
+        url.starts_with("ws://127.0.0.1:") && url.ends_with("/v1/realtime?model=gpt-realtime"),
+        "{url}"
+    );
+    let config = ClientConfig::builder(Target::custom(&url).unwrap()).build();
+    let connection = Connection::connect(&config).await.unwrap();
+    signal(&child, "INT");
+    let (status, stderr) = tokio::task::spawn_blocking(move || wait(child))
+        .await
+        .unwrap();
+    drop(connection);
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("server stopped"), "{stderr}");
+}
+
+#[tokio::test]
+async fn api_key_is_required_and_never_printed() {
+    let (child, url) = spawn(&["--api-key", "sk-local-secret-42"]);
+    let target = Target::custom(&url).unwrap();
+    // Without the key the server refuses: at the upgrade, or right after it with an `error`
+    // event and a close, as OpenAI does.
+    if let Ok(connection) =
+        Connection::connect(&ClientConfig::builder(target.clone()).build()).await
+    {
+        let (_sender, mut receiver) = connection.split();
+        let ended = tokio::time::timeout(Duration::from_secs(10), async {
+            let mut frames = Vec::new();
+            while let Ok(Some(text)) = receiver.recv_text().await {
+                frames.push(text);
+            }
+            frames
+        })
+        .await
+        .expect("the server should end an unauthenticated session");
+        assert!(ended.iter().any(|f| f.contains("\"error\"")), "{ended:?}");
+    }
+    let config = ClientConfig::builder(target)
+        .credential(Credential::bearer_key("sk-local-secret-42"))
+        .build();
+    Connection::connect(&config).await.unwrap();
+    signal(&child, "TERM");
+    let (status, stderr) = tokio::task::spawn_blocking(move || wait(child))
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("sk-local-secret-42"), "{stderr}");
+    assert!(!url.contains("sk-local-secret-42"));
+}
+
+#[test]
+fn port_in_use_exits_3() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    assert_cmd::Command::cargo_bin("rtclient")
+        .unwrap()
+        .args(["serve", "--listen", &addr])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(format!(
+            "could not listen on {addr}"
+        )));
+}
+
+#[test]
+fn bad_settings_exit_2() {
+    assert_cmd::Command::cargo_bin("rtclient")
+        .unwrap()
+        .args(["serve", "--listen", "127.0.0.1:0", "--max-connections", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("invalid server settings"));
+}
