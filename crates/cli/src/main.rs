@@ -78,7 +78,9 @@ fn init_logging(printer: &Printer, serving: bool) {
         (1, _) => "debug",
         _ => "trace",
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    // The audio decoder logs probe failures that our own error message already explains.
+    let default = format!("{level},symphonia_core=off,symphonia=off");
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -1,9 +1,15 @@
 //! `rtclient send FILE...`: stream audio files to a Realtime service.
 //!
 //! Today this resolves the provider and checks every argument and input file (exit 2 on a
-//! problem), says which provider it would use, and then stops with exit 2: the streaming loop
-//! lands with the typed client and the server's session state machine. It prints no event it did
-//! not receive.
+//! problem), says which provider it uses (starting the built-in local server in-process when
+//! there are no credentials), connects (exit 3 on a connection or authentication failure), then
+//! closes and stops with exit 2: the streaming loop lands with the typed client and the server's
+//! session state machine. It prints no event it did not receive.
+
+use std::future::IntoFuture;
+
+use rtclient::{ClientConfig, Connection, Target};
+use rtclient_server::ServerConfig;
 
 use crate::exit::CliError;
 use crate::printer::Printer;
@@ -23,21 +29,88 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
         rtclient_protocol::Dialect::Ga => "GA",
         rtclient_protocol::Dialect::Beta => "beta",
     };
-    match &settings.provider {
-        Provider::Remote { name, config } => printer.note(&format!(
-            "provider {name}: {} ({dialect} dialect)",
-            config.target().redacted_url()
-        )),
+    let (config, local) = match &settings.provider {
+        Provider::Remote { name, config } => {
+            printer.note(&format!(
+                "provider {name}: {} ({dialect} dialect)",
+                config.target().redacted_url()
+            ));
+            (config.clone(), None)
+        }
         Provider::Local { model, reason } => {
+            let local = LocalServer::start(model).await?;
             let why = match reason {
                 LocalReason::Asked => "--provider local",
                 LocalReason::NoCredentials => "no OpenAI/Azure credentials found",
             };
             printer.note(&format!(
-                "{why}: using the built-in local server (model {model}, {dialect} dialect)"
+                "{why}: using the built-in local server at {} ({dialect} dialect)",
+                local.url
             ));
+            let target = Target::custom(&local.url)?
+                .with_beta(settings.dialect == rtclient_protocol::Dialect::Beta);
+            (ClientConfig::builder(target).build(), Some(local))
         }
+    };
+    // Connection and authentication failures end here with exit 3 (the key is never printed).
+    let connected = Connection::connect(&config).await;
+    let result = match connected {
+        Err(e) => Err(CliError::from(e)),
+        Ok(connection) => {
+            tracing::debug!("connected to {}", config.target().redacted_url());
+            let _ = connection.close(1000, "done").await;
+            Err(CliError::usage("connected, but `rtclient send` cannot stream yet")
+                .hint("the streaming loop lands with the typed client; use `rtclient serve` and `rtclient inspect` meanwhile"))
+        }
+    };
+    if let Some(local) = local {
+        local.stop().await;
     }
-    Err(CliError::usage("`rtclient send` cannot stream yet")
-        .hint("the streaming loop lands with the typed client; use `rtclient serve` and `rtclient inspect` meanwhile"))
+    result
+}
+
+/// The built-in local server, run in-process on a free loopback port.
+#[derive(Debug)]
+struct LocalServer {
+    /// The URL to connect to.
+    url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl LocalServer {
+    /// Binds `127.0.0.1:0` and starts serving.
+    async fn start(model: &str) -> Result<Self, CliError> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| {
+                CliError::connection("could not start the built-in local server").caused_by(&e)
+            })?;
+        let config = ServerConfig::builder().build().map_err(|e| {
+            CliError::failure("the built-in local server settings are invalid").caused_by(&e)
+        })?;
+        let server = rtclient_server::serve(listener, config);
+        let addr = server.local_addr().map_err(|e| {
+            CliError::connection("could not start the built-in local server").caused_by(&e)
+        })?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(
+            server
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .into_future(),
+        );
+        Ok(Self {
+            url: format!("ws://{addr}/v1/realtime?model={model}"),
+            stop,
+            task,
+        })
+    }
+
+    /// Closes open sessions and waits for the server to finish.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
 }

@@ -1,4 +1,4 @@
-//! `rtclient send`: provider resolution and input checks (streaming lands later).
+//! `rtclient send`: provider resolution, input checks and connecting (streaming lands later).
 
 use std::path::Path;
 
@@ -89,9 +89,11 @@ fn no_credentials_says_local_server_plainly() {
         .code(2)
         .stdout(predicate::str::is_empty())
         .stderr(predicate::str::contains(
-            "no OpenAI/Azure credentials found: using the built-in local server",
+            "no OpenAI/Azure credentials found: using the built-in local server at ws://127.0.0.1:",
         ))
-        .stderr(predicate::str::contains("cannot stream yet"));
+        .stderr(predicate::str::contains(
+            "connected, but `rtclient send` cannot stream yet",
+        ));
 }
 
 #[test]
@@ -106,7 +108,7 @@ fn provider_openai_without_key_exits_2() {
 }
 
 #[test]
-fn env_and_dotenv_select_the_provider_and_never_show_the_key() {
+fn unreachable_host_exits_3_and_never_shows_the_key() {
     let dir = tempfile::tempdir().unwrap();
     write_wav(&dir.path().join("a.wav"));
     let key = "sk-fake-never-print-0123456789";
@@ -122,7 +124,7 @@ fn env_and_dotenv_select_the_provider_and_never_show_the_key() {
         ])
         .env("OPENAI_API_KEY", key)
         .assert()
-        .code(2)
+        .code(3)
         .stderr(predicate::str::contains(
             "provider openai: ws://127.0.0.1:9/v1/realtime?model=gpt-realtime",
         ));
@@ -133,14 +135,16 @@ fn env_and_dotenv_select_the_provider_and_never_show_the_key() {
     // The same from a .env file, Azure preview: beta dialect.
     std::fs::write(
         dir.path().join(".env"),
-        "AZURE_OPENAI_ENDPOINT=https://res.openai.azure.com\nAZURE_OPENAI_API_KEY=az-fake-key-xyz\nAZURE_OPENAI_DEPLOYMENT=dep\nAZURE_OPENAI_API_VERSION=2024-10-01-preview\n",
+        "AZURE_OPENAI_ENDPOINT=http://127.0.0.1:9\nAZURE_OPENAI_API_KEY=az-fake-key-xyz\nAZURE_OPENAI_DEPLOYMENT=dep\nAZURE_OPENAI_API_VERSION=2024-10-01-preview\n",
     )
     .unwrap();
     let assert = rtclient(dir.path())
         .args(["send", "a.wav"])
         .assert()
-        .code(2)
-        .stderr(predicate::str::contains("provider azure: wss://res.openai.azure.com/openai/realtime?api-version=2024-10-01-preview&deployment=dep (beta dialect)"));
+        .code(3)
+        .stderr(predicate::str::contains("provider azure: ws://127.0.0.1:9/openai/realtime?api-version=2024-10-01-preview&deployment=dep (beta dialect)"))
+        .stderr(predicate::str::contains("error: could not connect to 127.0.0.1:9"))
+        .stderr(predicate::str::contains("hint:"));
     let out = assert.get_output();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("az-fake-key-xyz"));
 }
