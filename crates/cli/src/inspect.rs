@@ -98,10 +98,12 @@ pub(crate) fn run(settings: InspectSettings, printer: &Printer) -> Result<(), Cl
             return Ok(());
         }
     }
-    if !settings.json
-        && let Some(line) = renderer.finish()
-    {
-        printer.out(&line);
+    if !settings.json {
+        for line in renderer.flush() {
+            if printer.out(&line) == Printed::Closed {
+                return Ok(());
+            }
+        }
     }
     if settings.strict && !problems.is_empty() {
         let mut error = CliError::failure(format!(
@@ -370,7 +372,7 @@ fn json_line(frame: &Frame, checked: &Checked) -> String {
     }
     let mut renderer = Renderer::new();
     let mut summary = renderer.push(checked.dir, &checked.kind, &checked.ga);
-    summary.extend(renderer.finish());
+    summary.extend(renderer.flush());
     object.insert("summary".to_owned(), Value::from(summary.join(" ")));
     object.insert("frame".to_owned(), frame.value.clone());
     Value::Object(object).to_string()

@@ -34,9 +34,13 @@ struct Pending {
 }
 
 /// Turns a sequence of events into lines, coalescing runs of deltas.
+///
+/// Deltas of one item may interleave (audio and its transcript): each kind gets its own
+/// pending run while they share the item; anything else flushes the runs in the order they
+/// started.
 #[derive(Debug, Default)]
 pub(crate) struct Renderer {
-    pending: Option<Pending>,
+    pending: Vec<Pending>,
 }
 
 impl Renderer {
@@ -46,14 +50,14 @@ impl Renderer {
     }
 
     /// Adds one event (`kind` is its GA type, `event` its GA JSON) and returns the lines that
-    /// are complete now (zero, one or two).
+    /// are complete now.
     pub(crate) fn push(&mut self, dir: Direction, kind: &str, event: &Value) -> Vec<String> {
         let mut lines = Vec::new();
         if let Some((key, bytes, text)) = delta_parts(kind, event) {
-            if let Some(p) = &mut self.pending
-                && p.dir == dir
-                && p.kind == kind
-                && p.key == key
+            if let Some(p) = self
+                .pending
+                .iter_mut()
+                .find(|p| p.dir == dir && p.kind == kind && p.key == key)
             {
                 p.count += 1;
                 p.bytes += bytes;
@@ -62,8 +66,10 @@ impl Renderer {
                 }
                 return lines;
             }
-            lines.extend(self.finish());
-            self.pending = Some(Pending {
+            if self.pending.iter().any(|p| p.dir != dir || p.key != key) {
+                lines.extend(self.flush());
+            }
+            self.pending.push(Pending {
                 dir,
                 kind: kind.to_owned(),
                 prefix: format!("{} {kind}{}", arrow(dir), ids(event)),
@@ -74,31 +80,31 @@ impl Renderer {
             });
             return lines;
         }
-        lines.extend(self.finish());
+        lines.extend(self.flush());
         lines.push(line(dir, kind, event));
         lines
     }
 
-    /// Flushes a pending run of deltas.
-    pub(crate) fn finish(&mut self) -> Option<String> {
-        let p = self.pending.take()?;
-        let mut out = p.prefix;
-        match p.text {
+    /// Flushes every pending run of deltas.
+    pub(crate) fn flush(&mut self) -> Vec<String> {
+        self.pending.drain(..).map(Pending::into_line).collect()
+    }
+}
+
+impl Pending {
+    fn into_line(self) -> String {
+        let mut out = self.prefix;
+        if self.count > 1 {
+            out.push_str(&format!(" ×{}", self.count));
+        }
+        match self.text {
             Some(text) => {
-                if p.count > 1 {
-                    out.push_str(&format!(" ×{}", p.count));
-                }
                 out.push(' ');
                 out.push_str(&quote(&text));
             }
-            None => {
-                if p.count > 1 {
-                    out.push_str(&format!(" ×{}", p.count));
-                }
-                out.push_str(&format!(" {} B", p.bytes));
-            }
+            None => out.push_str(&format!(" {} B", self.bytes)),
         }
-        Some(out)
+        out
     }
 }
 
@@ -413,7 +419,7 @@ mod tests {
         let lines = r.push(Direction::Received, "response.output_audio.done", &done);
         assert_eq!(lines[0], "← response.output_audio.delta r1 i1 ×2 6 B");
         assert_eq!(lines[1], "← response.output_audio.done r1 i1");
-        assert!(r.finish().is_none());
+        assert!(r.flush().is_empty());
     }
 
     #[test]
@@ -428,8 +434,42 @@ mod tests {
             );
         }
         assert_eq!(
-            r.finish().unwrap(),
-            "← response.output_audio_transcript.delta i1 ×2 \"Hello\""
+            r.flush(),
+            vec!["← response.output_audio_transcript.delta i1 ×2 \"Hello\"".to_owned()]
+        );
+    }
+
+    #[test]
+    fn interleaved_audio_and_transcript_of_one_item_are_two_lines() {
+        let mut r = Renderer::new();
+        let audio = json!({"item_id":"i1","delta":"AAAA"});
+        let text = |t: &str| json!({"item_id":"i1","delta":t});
+        let mut lines = Vec::new();
+        lines.extend(r.push(Direction::Received, "response.output_audio.delta", &audio));
+        lines.extend(r.push(
+            Direction::Received,
+            "response.output_audio_transcript.delta",
+            &text("Hi "),
+        ));
+        lines.extend(r.push(Direction::Received, "response.output_audio.delta", &audio));
+        lines.extend(r.push(
+            Direction::Received,
+            "response.output_audio_transcript.delta",
+            &text("there"),
+        ));
+        lines.extend(r.push(
+            Direction::Received,
+            "response.output_audio.delta",
+            &json!({"item_id":"i2","delta":"AAAA"}),
+        ));
+        lines.extend(r.flush());
+        assert_eq!(
+            lines,
+            vec![
+                "← response.output_audio.delta i1 ×2 6 B".to_owned(),
+                "← response.output_audio_transcript.delta i1 ×2 \"Hi there\"".to_owned(),
+                "← response.output_audio.delta i2 3 B".to_owned(),
+            ]
         );
     }
 
