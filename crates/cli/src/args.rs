@@ -153,6 +153,14 @@ pub(crate) struct SendArgs {
         help_heading = "Streaming"
     )]
     pub(crate) pace: String,
+    /// Seconds to wait for the server once all audio is sent before giving up (exit 1).
+    #[arg(
+        long,
+        default_value_t = 30,
+        value_name = "SECONDS",
+        help_heading = "Streaming"
+    )]
+    pub(crate) reply_timeout: u64,
 
     /// Directory for reply audio (ITEM_ID.wav) and transcripts (ITEM_ID.txt).
     #[arg(

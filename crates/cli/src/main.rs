@@ -20,6 +20,7 @@ mod send;
 mod serve;
 mod session_log;
 mod settings;
+mod stream;
 
 use args::{Cli, Command};
 use exit::{CliError, Status};

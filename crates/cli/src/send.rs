@@ -1,10 +1,11 @@
 //! `rtclient send FILE...`: stream audio files to a Realtime service.
 //!
-//! Today this resolves the provider and checks every argument and input file (exit 2 on a
-//! problem), says which provider it uses (starting the built-in local server in-process when
-//! there are no credentials), connects (exit 3 on a connection or authentication failure), then
-//! closes and stops with exit 2: the streaming loop lands with the typed client and the server's
-//! session state machine. It prints no event it did not receive.
+//! Resolves the provider and checks every argument and input file (exit 2 on a problem), says
+//! which provider it uses (starting the built-in local server in-process when there are no
+//! credentials), connects (exit 3 on a connection or authentication failure), then runs the
+//! [streaming loop](crate::stream) on the raw connection and prints a summary (exit 1 when the
+//! service reported an error or a response failed). The built-in server's sessions are not
+//! finished yet: against it, `send` ends with "no reply" (exit 1).
 
 use std::future::IntoFuture;
 
@@ -58,9 +59,9 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
         Err(e) => Err(CliError::from(e)),
         Ok(connection) => {
             tracing::debug!("connected to {}", config.target().redacted_url());
-            let _ = connection.close(1000, "done").await;
-            Err(CliError::usage("connected, but `rtclient send` cannot stream yet")
-                .hint("the streaming loop lands with the typed client; use `rtclient serve` and `rtclient inspect` meanwhile"))
+            crate::stream::run(connection, &settings, printer)
+                .await
+                .and_then(|outcome| summarize(&outcome, printer))
         }
     };
     if let Some(local) = local {
@@ -113,4 +114,33 @@ impl LocalServer {
         let _ = self.stop.send(());
         let _ = self.task.await;
     }
+}
+
+/// Prints the summary on stderr and turns failures into exit 1.
+fn summarize(outcome: &crate::stream::Outcome, printer: &Printer) -> Result<(), CliError> {
+    let latency = match outcome.latencies.as_slice() {
+        [] => String::new(),
+        all => {
+            let ms: Vec<String> = all
+                .iter()
+                .map(|d| format!("{} ms", d.as_millis()))
+                .collect();
+            format!("; latency to first audio: {}", ms.join(", "))
+        }
+    };
+    printer.note(&format!(
+        "{} responses ({} failed), {} errors; tokens in/out {}/{}{latency}",
+        outcome.responses, outcome.failed, outcome.errors, outcome.tokens.0, outcome.tokens.1
+    ));
+    for file in &outcome.files {
+        printer.note(&format!("wrote {}", file.display()));
+    }
+    if outcome.errors > 0 || outcome.failed > 0 {
+        return Err(CliError::failure(format!(
+            "the service reported {} errors and {} failed responses",
+            outcome.errors, outcome.failed
+        ))
+        .hint("see the error events above"));
+    }
+    Ok(())
 }

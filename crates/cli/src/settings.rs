@@ -123,7 +123,6 @@ pub(crate) enum LocalReason {
 
 /// Session options of `send`.
 #[derive(Debug)]
-#[allow(dead_code)] // read by the streaming loop once it lands
 pub(crate) struct SessionSettings {
     /// Instructions text (read from the file for `@FILE`).
     pub(crate) instructions: Option<String>,
@@ -142,6 +141,7 @@ pub(crate) struct SessionSettings {
     /// Function definitions.
     pub(crate) tools: Vec<serde_json::Value>,
     /// Answers to function calls by name.
+    #[allow(dead_code)] // calls are printed; answering them from this file is not wired yet
     pub(crate) tool_outputs: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -155,19 +155,16 @@ pub(crate) struct SendSettings {
     /// The wire dialect.
     pub(crate) dialect: Dialect,
     /// Session options.
-    #[allow(dead_code)] // read by the streaming loop once it lands
     pub(crate) session: SessionSettings,
     /// Streaming pace.
-    #[allow(dead_code)] // read by the streaming loop once it lands
     pub(crate) pace: Pace,
+    /// How long to wait for the server once all audio is sent.
+    pub(crate) reply_timeout: Duration,
     /// Output directory.
-    #[allow(dead_code)] // read by the streaming loop once it lands
     pub(crate) out: PathBuf,
     /// JSONL output.
-    #[allow(dead_code)] // read by the streaming loop once it lands
     pub(crate) json: bool,
     /// Session log path.
-    #[allow(dead_code)] // read by the streaming loop once it lands
     pub(crate) record: Option<PathBuf>,
 }
 
@@ -254,6 +251,7 @@ impl SendSettings {
                 tool_outputs,
             },
             pace,
+            reply_timeout: Duration::from_secs(args.reply_timeout.max(1)),
             out: args.out,
             json: args.json,
             record: args.record,

@@ -39,6 +39,7 @@ fn send_help_is_complete() {
         "--silence-ms",
         "--transcribe",
         "--pace",
+        "--reply-timeout",
         "--tool",
         "--out",
         "--json",

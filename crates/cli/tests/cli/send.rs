@@ -1,4 +1,5 @@
-//! `rtclient send`: provider resolution, input checks and connecting (streaming lands later).
+//! `rtclient send`: provider resolution, input checks, connecting, and streaming against a
+//! scripted server.
 
 use std::path::Path;
 
@@ -84,15 +85,16 @@ fn no_credentials_says_local_server_plainly() {
     let dir = tempfile::tempdir().unwrap();
     write_wav(&dir.path().join("a.wav"));
     rtclient(dir.path())
-        .args(["send", "a.wav"])
+        .args(["send", "a.wav", "--pace", "max", "--reply-timeout", "1"])
         .assert()
-        .code(2)
+        .code(1)
         .stdout(predicate::str::is_empty())
         .stderr(predicate::str::contains(
             "no OpenAI/Azure credentials found: using the built-in local server at ws://127.0.0.1:",
         ))
+        // The built-in server's sessions do not answer yet: said plainly, exit 1.
         .stderr(predicate::str::contains(
-            "connected, but `rtclient send` cannot stream yet",
+            "error: no reply from the server for 1 s",
         ));
 }
 
@@ -147,4 +149,158 @@ fn unreachable_host_exits_3_and_never_shows_the_key() {
         .stderr(predicate::str::contains("hint:"));
     let out = assert.get_output();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("az-fake-key-xyz"));
+}
+
+/// A scripted Realtime server: answers every `response.create` (and every committed turn) with
+/// one audio response; returns the frame types it received.
+async fn scripted_server(listener: tokio::net::TcpListener) -> Vec<String> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let (tcp, _) = listener.accept().await.unwrap();
+    let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+    let send = |v: serde_json::Value| Message::Text(v.to_string().into());
+    ws.send(send(serde_json::json!({"type":"session.created","event_id":"e0","session":{"type":"realtime","id":"sess_1","model":"gpt-realtime"}}))).await.unwrap();
+    let pcm: Vec<u8> = (0..4800u32)
+        .flat_map(|i| (((i % 50) as i16 - 25) * 400).to_le_bytes())
+        .collect();
+    let audio = serde_json::from_str::<serde_json::Value>(
+        &rtclient_protocol::ClientEvent::append_audio(&pcm)
+            .to_json()
+            .unwrap(),
+    )
+    .unwrap()["audio"]
+        .clone();
+    let mut seen = Vec::new();
+    let mut n = 0;
+    while let Some(Ok(msg)) = ws.next().await {
+        let Message::Text(text) = msg else { continue };
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let kind = v["type"].as_str().unwrap().to_owned();
+        seen.push(kind.clone());
+        match kind.as_str() {
+            "session.update" => {
+                ws.send(send(serde_json::json!({"type":"session.updated","event_id":"e1","session":v["session"]}))).await.unwrap();
+            }
+            "input_audio_buffer.commit" => {
+                ws.send(send(serde_json::json!({"type":"input_audio_buffer.committed","event_id":"e2","previous_item_id":null,"item_id":format!("item_in{n}")}))).await.unwrap();
+            }
+            "response.create" => {
+                n += 1;
+                let r = format!("resp_{n}");
+                let i = format!("item_out{n}");
+                let base = serde_json::json!({"response_id":r,"item_id":i,"output_index":0,"content_index":0});
+                let with = |kind: &str, extra: serde_json::Value| {
+                    let mut v = base.clone();
+                    v["type"] = kind.into();
+                    v["event_id"] = "ev".into();
+                    for (k, x) in extra.as_object().unwrap() {
+                        v[k] = x.clone();
+                    }
+                    send(v)
+                };
+                ws.send(send(serde_json::json!({"type":"response.created","event_id":"e3","response":{"id":r,"object":"realtime.response","status":"in_progress","output":[]}}))).await.unwrap();
+                for _ in 0..2 {
+                    ws.send(with(
+                        "response.output_audio.delta",
+                        serde_json::json!({"delta":audio}),
+                    ))
+                    .await
+                    .unwrap();
+                    ws.send(with(
+                        "response.output_audio_transcript.delta",
+                        serde_json::json!({"delta":"Hello "}),
+                    ))
+                    .await
+                    .unwrap();
+                }
+                ws.send(with("response.output_audio.done", serde_json::json!({})))
+                    .await
+                    .unwrap();
+                ws.send(with(
+                    "response.output_audio_transcript.done",
+                    serde_json::json!({"transcript":"Hello Hello"}),
+                ))
+                .await
+                .unwrap();
+                ws.send(send(serde_json::json!({"type":"response.done","event_id":"e4","response":{"id":r,"object":"realtime.response","status":"completed","output":[],"usage":{"total_tokens":30,"input_tokens":10,"output_tokens":20}}}))).await.unwrap();
+            }
+            _ => {}
+        }
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vad_off_streams_saves_records_and_inspects() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wav(&dir.path().join("a.wav"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "ws://{}/v1/realtime?model=m",
+        listener.local_addr().unwrap()
+    );
+    let server = tokio::spawn(scripted_server(listener));
+    let cwd = dir.path().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        rtclient(&cwd)
+            .args([
+                "send",
+                "a.wav",
+                "--vad",
+                "none",
+                "--pace",
+                "max",
+                "--out",
+                "out",
+                "--record",
+                "log.jsonl",
+                "--provider",
+                &url,
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("← response.output_audio.delta resp_1 item_out1 ×2 19200 B"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\"Hello Hello \""), "{stdout}");
+    assert!(stderr.contains("1 responses (0 failed)"), "{stderr}");
+    let seen = server.await.unwrap();
+    assert_eq!(seen.first().map(String::as_str), Some("session.update"));
+    assert!(
+        seen.iter()
+            .filter(|k| *k == "input_audio_buffer.append")
+            .count()
+            >= 10
+    );
+    assert!(
+        seen.ends_with(&[
+            "input_audio_buffer.commit".to_owned(),
+            "response.create".to_owned()
+        ]),
+        "{seen:?}"
+    );
+
+    let wav = std::fs::read(dir.path().join("out/item_out1.wav")).unwrap();
+    assert_eq!(&wav[..4], b"RIFF");
+    assert_eq!(&wav[8..12], b"WAVE");
+    assert_eq!(wav.len(), 44 + 19_200);
+    assert!(wav[44..].iter().any(|&b| b != 0));
+    let text = std::fs::read_to_string(dir.path().join("out/item_out1.txt")).unwrap();
+    assert_eq!(text.trim(), "Hello Hello");
+
+    rtclient(dir.path())
+        .args(["inspect", "--strict", "log.jsonl"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("→ session.update"))
+        .stdout(predicate::str::contains("→ input_audio_buffer.append ×"))
+        .stdout(predicate::str::contains("← response.done resp_1 completed"));
 }

@@ -1,0 +1,387 @@
+//! The streaming loop of `send` on the raw [`rtclient::Connection`]: configure the session,
+//! stream the files, print (or `--json`) every received event, save reply audio and
+//! transcripts, record the session log, and wait for the final response of every turn.
+//!
+//! A turn is done when no response is in progress, every committed turn has had its response,
+//! and (with VAD) the server has been quiet for [`SETTLE`] after the audio ended. With VAD off each
+//! file is appended, committed and answered: the loop waits for one `response.done` per file.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rtclient::{Connection, Sender};
+use rtclient_audio::{AudioSource, Pacer, WavSink, WireFormat};
+use rtclient_protocol::{
+    ClientEvent, Dialect, ServerEvent, ServerVad, Session, Tool, TurnDetection,
+};
+use serde_json::Value;
+
+use crate::args::VadArg;
+use crate::exit::CliError;
+use crate::printer::{Printed, Printer};
+use crate::render::Renderer;
+use crate::session_log::{Direction, Record};
+use crate::settings::SendSettings;
+
+/// Quiet time after the audio ended (VAD on) before the last turn counts as done.
+const SETTLE: Duration = Duration::from_secs(3);
+
+/// What happened, for the summary and the exit code.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// Responses finished.
+    pub(crate) responses: usize,
+    /// Responses that finished with status `failed`.
+    pub(crate) failed: usize,
+    /// `error` events received.
+    pub(crate) errors: usize,
+    /// Files written (WAV and transcripts).
+    pub(crate) files: Vec<PathBuf>,
+    /// Latency from speech end (or commit) to the first audio of the next response, per turn.
+    pub(crate) latencies: Vec<Duration>,
+    /// Input and output tokens.
+    pub(crate) tokens: (u64, u64),
+}
+
+/// The session log, shared by the sending and receiving halves.
+#[derive(Debug, Clone)]
+struct Log {
+    file: Option<Arc<Mutex<File>>>,
+    start: Instant,
+}
+
+impl Log {
+    fn write(&self, dir: Direction, text: &str) {
+        let Some(file) = &self.file else { return };
+        let frame: Value = serde_json::from_str(text).unwrap_or(Value::String(text.to_owned()));
+        let line = Record {
+            t: self.start.elapsed().as_secs_f64(),
+            dir,
+            frame,
+        }
+        .to_line();
+        if let Ok(mut file) = file.lock() {
+            let _ = writeln!(file, "{line}");
+        }
+    }
+}
+
+/// Runs the session on an open connection.
+pub(crate) async fn run(
+    connection: Connection,
+    settings: &SendSettings,
+    printer: &Printer,
+) -> Result<Outcome, CliError> {
+    let start = Instant::now();
+    let log = Log {
+        file: match &settings.record {
+            None => None,
+            Some(path) => Some(Arc::new(Mutex::new(File::create(path).map_err(|e| {
+                CliError::usage(format!("{}: cannot create the session log", path.display()))
+                    .caused_by(&e)
+            })?))),
+        },
+        start,
+    };
+    let (sender, mut receiver) = connection.split();
+    let dialect = settings.dialect;
+    let sending = tokio::spawn(send_all(
+        sender,
+        session_update(settings)?,
+        settings.files.clone(),
+        settings.pace,
+        settings.session.vad,
+        dialect,
+        log.clone(),
+    ));
+    let mut sending = Some(sending);
+    let mut sent_at: Option<Instant> = None;
+    let mut outcome = Outcome::default();
+    let mut renderer = Renderer::new();
+    let mut in_progress = 0usize;
+    let mut wavs: HashMap<String, WavSink> = HashMap::new();
+    let mut turn_end: Option<Instant> = None;
+    let expected = if settings.session.vad == VadArg::None {
+        settings.files.len()
+    } else {
+        0
+    };
+    let mut last_event = Instant::now();
+    loop {
+        if let Some(task) = &mut sending
+            && task.is_finished()
+        {
+            let task = sending.take();
+            if let Some(task) = task {
+                match task.await {
+                    Ok(Ok(())) => sent_at = Some(Instant::now()),
+                    Ok(Err(e)) => return Err(e),
+                    Err(e) => {
+                        return Err(CliError::failure("the sending task failed").caused_by(&e));
+                    }
+                }
+            }
+        }
+        if let Some(sent) = sent_at
+            && in_progress == 0
+        {
+            let quiet = last_event.max(sent).elapsed();
+            let enough = if expected > 0 {
+                outcome.responses >= expected
+            } else {
+                outcome.responses > 0 && quiet >= SETTLE
+            };
+            if enough {
+                break;
+            }
+            if quiet >= settings.reply_timeout {
+                return Err(CliError::failure(format!(
+                    "no reply from the server for {} s after the audio was sent",
+                    settings.reply_timeout.as_secs()
+                ))
+                .hint("the server may not support responses (the built-in server's sessions are not finished yet)"));
+            }
+        }
+        let next = tokio::time::timeout(Duration::from_millis(200), receiver.recv_text()).await;
+        let text = match next {
+            Err(_) => continue,
+            Ok(Ok(Some(text))) => text,
+            Ok(Ok(None)) => {
+                return Err(CliError::connection("the server closed the connection"));
+            }
+            Ok(Err(e)) => return Err(CliError::from(e)),
+        };
+        last_event = Instant::now();
+        log.write(Direction::Received, &text);
+        let event = match dialect.parse_server_event(&text) {
+            Ok(event) => event,
+            Err(e) => {
+                printer.warn(&format!("could not parse a server event: {e}"));
+                continue;
+            }
+        };
+        let printed = if settings.json {
+            printer.out(&text)
+        } else {
+            let ga = serde_json::to_value(&event).unwrap_or(Value::Null);
+            let mut printed = Printed::Ok;
+            for line in renderer.push(Direction::Received, event.kind(), &ga) {
+                printed = printer.out(&line);
+            }
+            printed
+        };
+        if printed == Printed::Closed {
+            return Ok(outcome);
+        }
+        match &event {
+            ServerEvent::ResponseCreated(_) => in_progress += 1,
+            ServerEvent::ResponseDone(done) => {
+                in_progress = in_progress.saturating_sub(1);
+                outcome.responses += 1;
+                let r = serde_json::to_value(&done.response).unwrap_or(Value::Null);
+                if r["status"] == "failed" {
+                    outcome.failed += 1;
+                }
+                outcome.tokens.0 += r["usage"]["input_tokens"].as_u64().unwrap_or(0);
+                outcome.tokens.1 += r["usage"]["output_tokens"].as_u64().unwrap_or(0);
+                for (item, sink) in wavs.drain() {
+                    finish_wav(item, sink, settings, &mut outcome)?;
+                }
+            }
+            ServerEvent::Error(_) => outcome.errors += 1,
+            ServerEvent::InputAudioBufferSpeechStopped(_)
+            | ServerEvent::InputAudioBufferCommitted(_) => {
+                turn_end.get_or_insert_with(Instant::now);
+            }
+            ServerEvent::ResponseOutputAudioDelta(d) => {
+                if let Some(end) = turn_end.take() {
+                    outcome.latencies.push(end.elapsed());
+                }
+                if !wavs.contains_key(&d.item_id) {
+                    std::fs::create_dir_all(&settings.out).map_err(|e| {
+                        CliError::usage(format!(
+                            "{}: cannot create the output directory",
+                            settings.out.display()
+                        ))
+                        .caused_by(&e)
+                    })?;
+                    let path = settings.out.join(format!("{}.wav", safe_name(&d.item_id)));
+                    let sink = WavSink::create(&path, WireFormat::default()).map_err(|e| {
+                        CliError::usage(format!("{}: cannot write", path.display())).caused_by(&e)
+                    })?;
+                    wavs.insert(d.item_id.clone(), sink);
+                }
+                if let Some(sink) = wavs.get_mut(&d.item_id) {
+                    sink.push_base64(&d.delta).map_err(|e| {
+                        CliError::failure("the server sent audio that does not decode")
+                            .caused_by(&e)
+                    })?;
+                }
+            }
+            ServerEvent::ResponseOutputAudioTranscriptDone(d) => {
+                write_text(&d.item_id, &d.transcript, settings, &mut outcome)?;
+            }
+            ServerEvent::InputAudioTranscriptionCompleted(d) => {
+                write_text(&d.item_id, &d.transcript, settings, &mut outcome)?;
+            }
+            _ => {}
+        }
+    }
+    if !settings.json {
+        for line in renderer.flush() {
+            printer.out(&line);
+        }
+    }
+    for (item, sink) in wavs.drain() {
+        finish_wav(item, sink, settings, &mut outcome)?;
+    }
+    Ok(outcome)
+}
+
+fn safe_name(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn finish_wav(
+    item: String,
+    sink: WavSink,
+    settings: &SendSettings,
+    outcome: &mut Outcome,
+) -> Result<(), CliError> {
+    sink.finish()
+        .map_err(|e| CliError::failure(format!("cannot finish the WAV of {item}")).caused_by(&e))?;
+    outcome
+        .files
+        .push(settings.out.join(format!("{}.wav", safe_name(&item))));
+    Ok(())
+}
+
+fn write_text(
+    item: &str,
+    text: &str,
+    settings: &SendSettings,
+    outcome: &mut Outcome,
+) -> Result<(), CliError> {
+    std::fs::create_dir_all(&settings.out).map_err(|e| {
+        CliError::usage(format!(
+            "{}: cannot create the output directory",
+            settings.out.display()
+        ))
+        .caused_by(&e)
+    })?;
+    let path = settings.out.join(format!("{}.txt", safe_name(item)));
+    std::fs::write(&path, format!("{text}\n"))
+        .map_err(|e| CliError::usage(format!("{}: cannot write", path.display())).caused_by(&e))?;
+    outcome.files.push(path);
+    Ok(())
+}
+
+/// The `session.update` built from the settings.
+fn session_update(settings: &SendSettings) -> Result<ClientEvent, CliError> {
+    let s = &settings.session;
+    let mut session = Session::realtime();
+    if let Some(text) = &s.instructions {
+        session = session.instructions(text.clone());
+    }
+    if let Some(voice) = &s.voice {
+        session = session.voice(voice.as_str());
+    }
+    session = match s.vad {
+        VadArg::Server => {
+            let d = ServerVad::default();
+            session.server_vad(ServerVad {
+                threshold: s.threshold.unwrap_or(d.threshold),
+                prefix_padding_ms: s.prefix_padding_ms.map_or(d.prefix_padding_ms, u64::from),
+                silence_duration_ms: s.silence_ms.map_or(d.silence_duration_ms, u64::from),
+                ..d
+            })
+        }
+        VadArg::Semantic => session.semantic_vad(rtclient_protocol::Eagerness::Auto),
+        VadArg::None => session.turn_detection(None::<TurnDetection>),
+    };
+    if let Some(model) = &s.transcribe {
+        session = session.input_transcription(Some(model));
+    }
+    if !s.tools.is_empty() {
+        let tools = s
+            .tools
+            .iter()
+            .map(|t| serde_json::from_value::<Tool>(t.clone()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                CliError::usage("a --tool definition is not a valid tool").caused_by(&e)
+            })?;
+        session = session.tools(tools);
+    }
+    Ok(ClientEvent::session_update(session))
+}
+
+/// Sends the session update, then every file (and with VAD off: commit and response.create
+/// after each file; with VAD on: trailing silence so the last turn ends).
+async fn send_all(
+    sender: Sender,
+    update: ClientEvent,
+    files: Vec<PathBuf>,
+    pace: rtclient_audio::Pace,
+    vad: VadArg,
+    dialect: Dialect,
+    log: Log,
+) -> Result<(), CliError> {
+    let send = |event: ClientEvent| {
+        let sender = &sender;
+        let log = &log;
+        async move {
+            let text = dialect
+                .client_event_to_json(&event)
+                .map_err(|e| CliError::failure("could not write an event").caused_by(&e))?;
+            log.write(Direction::Sent, &text);
+            sender.send_text(text).await.map_err(CliError::from)
+        }
+    };
+    send(update).await?;
+    let mut pacer =
+        Pacer::new(pace).map_err(|e| CliError::usage("invalid --pace").caused_by(&e))?;
+    let mut offset = Duration::ZERO;
+    for file in files {
+        let open_error = |e: rtclient_audio::Error| {
+            CliError::usage(format!("{}: cannot use this input file", file.display())).caused_by(&e)
+        };
+        let chunks = AudioSource::open(&file)
+            .and_then(|s| s.to_wire(WireFormat::default()))
+            .and_then(|w| w.chunks(rtclient_audio::DEFAULT_CHUNK))
+            .map_err(open_error)?;
+        let base = offset;
+        for chunk in chunks {
+            let chunk = chunk.map_err(open_error)?;
+            pacer.wait_until(base + chunk.end()).await;
+            offset = base + chunk.end();
+            send(ClientEvent::append_base64(chunk.base64().to_owned())).await?;
+        }
+        if vad == VadArg::None {
+            send(ClientEvent::commit()).await?;
+            send(ClientEvent::create_response()).await?;
+        }
+    }
+    if vad != VadArg::None {
+        // One second of silence lets the detector end the last turn.
+        let silence = vec![0u8; 48_000];
+        for piece in silence.chunks(4_800) {
+            offset += Duration::from_millis(100);
+            pacer.wait_until(offset).await;
+            send(ClientEvent::append_audio(piece)).await?;
+        }
+    }
+    Ok(())
+}
