@@ -99,6 +99,7 @@ pub(crate) async fn run(
         log.clone(),
     ));
     let mut sending = Some(sending);
+    let mut sender: Option<Sender> = None;
     let mut sent_at: Option<Instant> = None;
     let mut outcome = Outcome::default();
     let mut renderer = Renderer::new();
@@ -118,7 +119,10 @@ pub(crate) async fn run(
             let task = sending.take();
             if let Some(task) = task {
                 match task.await {
-                    Ok(Ok(())) => sent_at = Some(Instant::now()),
+                    Ok(Ok(done)) => {
+                        sent_at = Some(Instant::now());
+                        sender = Some(done);
+                    }
                     Ok(Err(e)) => return Err(e),
                     Err(e) => {
                         return Err(CliError::failure("the sending task failed").caused_by(&e));
@@ -126,16 +130,17 @@ pub(crate) async fn run(
                 }
             }
         }
-        if let Some(sent) = sent_at
-            && in_progress == 0
-        {
+        if let Some(sent) = sent_at {
             let quiet = last_event.max(sent).elapsed();
             let enough = if expected > 0 {
                 outcome.responses >= expected
             } else {
                 outcome.responses > 0 && quiet >= SETTLE
             };
-            if enough {
+            // An error the service will not answer further (e.g. a rejected commit) ends the
+            // wait too; the summary turns it into exit 1.
+            let stuck_on_error = outcome.errors > 0 && quiet >= SETTLE;
+            if in_progress == 0 && (enough || stuck_on_error) {
                 break;
             }
             if quiet >= settings.reply_timeout {
@@ -152,6 +157,10 @@ pub(crate) async fn run(
             Ok(Ok(Some(text))) => text,
             Ok(Ok(None)) => {
                 return Err(CliError::connection("the server closed the connection"));
+            }
+            Ok(Err(rtclient::Error::BinaryFrame { len })) => {
+                printer.warn(&format!("ignored a binary frame of {len} bytes"));
+                continue;
             }
             Ok(Err(e)) => return Err(CliError::from(e)),
         };
@@ -238,6 +247,9 @@ pub(crate) async fn run(
     }
     for (item, sink) in wavs.drain() {
         finish_wav(item, sink, settings, &mut outcome)?;
+    }
+    if let Some(sender) = sender {
+        let _ = sender.close(1000, "done").await;
     }
     Ok(outcome)
 }
@@ -338,7 +350,7 @@ async fn send_all(
     vad: VadArg,
     dialect: Dialect,
     log: Log,
-) -> Result<(), CliError> {
+) -> Result<Sender, CliError> {
     let send = |event: ClientEvent| {
         let sender = &sender;
         let log = &log;
@@ -383,5 +395,5 @@ async fn send_all(
             send(ClientEvent::append_audio(piece)).await?;
         }
     }
-    Ok(())
+    Ok(sender)
 }

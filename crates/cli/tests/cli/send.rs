@@ -151,9 +151,10 @@ fn unreachable_host_exits_3_and_never_shows_the_key() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("az-fake-key-xyz"));
 }
 
-/// A scripted Realtime server: answers every `response.create` (and every committed turn) with
-/// one audio response; returns the frame types it received.
-async fn scripted_server(listener: tokio::net::TcpListener) -> Vec<String> {
+/// A scripted Realtime server: answers every `response.create` (and, with `vad`, the eighth
+/// appended chunk as a detected turn) with one audio response; returns the frame types it
+/// received.
+async fn scripted_server(listener: tokio::net::TcpListener, vad: bool) -> Vec<String> {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
 
@@ -173,6 +174,8 @@ async fn scripted_server(listener: tokio::net::TcpListener) -> Vec<String> {
         .clone();
     let mut seen = Vec::new();
     let mut n = 0;
+    let mut appends = 0;
+    let mut respond = false;
     while let Some(Ok(msg)) = ws.next().await {
         let Message::Text(text) = msg else { continue };
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -185,47 +188,59 @@ async fn scripted_server(listener: tokio::net::TcpListener) -> Vec<String> {
             "input_audio_buffer.commit" => {
                 ws.send(send(serde_json::json!({"type":"input_audio_buffer.committed","event_id":"e2","previous_item_id":null,"item_id":format!("item_in{n}")}))).await.unwrap();
             }
-            "response.create" => {
-                n += 1;
-                let r = format!("resp_{n}");
-                let i = format!("item_out{n}");
-                let base = serde_json::json!({"response_id":r,"item_id":i,"output_index":0,"content_index":0});
-                let with = |kind: &str, extra: serde_json::Value| {
-                    let mut v = base.clone();
-                    v["type"] = kind.into();
-                    v["event_id"] = "ev".into();
-                    for (k, x) in extra.as_object().unwrap() {
-                        v[k] = x.clone();
-                    }
-                    send(v)
-                };
-                ws.send(send(serde_json::json!({"type":"response.created","event_id":"e3","response":{"id":r,"object":"realtime.response","status":"in_progress","output":[]}}))).await.unwrap();
-                for _ in 0..2 {
-                    ws.send(with(
-                        "response.output_audio.delta",
-                        serde_json::json!({"delta":audio}),
-                    ))
-                    .await
-                    .unwrap();
-                    ws.send(with(
-                        "response.output_audio_transcript.delta",
-                        serde_json::json!({"delta":"Hello "}),
-                    ))
-                    .await
-                    .unwrap();
+            "input_audio_buffer.append" if vad => {
+                appends += 1;
+                if appends == 8 {
+                    ws.send(send(serde_json::json!({"type":"input_audio_buffer.speech_started","event_id":"s1","audio_start_ms":100,"item_id":"item_in0"}))).await.unwrap();
+                    ws.send(send(serde_json::json!({"type":"input_audio_buffer.speech_stopped","event_id":"s2","audio_end_ms":700,"item_id":"item_in0"}))).await.unwrap();
+                    ws.send(send(serde_json::json!({"type":"input_audio_buffer.committed","event_id":"s3","previous_item_id":null,"item_id":"item_in0"}))).await.unwrap();
+                    respond = true;
                 }
-                ws.send(with("response.output_audio.done", serde_json::json!({})))
-                    .await
-                    .unwrap();
+            }
+            "response.create" => respond = true,
+            _ => {}
+        }
+        if respond {
+            respond = false;
+            n += 1;
+            let r = format!("resp_{n}");
+            let i = format!("item_out{n}");
+            let base =
+                serde_json::json!({"response_id":r,"item_id":i,"output_index":0,"content_index":0});
+            let with = |kind: &str, extra: serde_json::Value| {
+                let mut v = base.clone();
+                v["type"] = kind.into();
+                v["event_id"] = "ev".into();
+                for (k, x) in extra.as_object().unwrap() {
+                    v[k] = x.clone();
+                }
+                send(v)
+            };
+            ws.send(send(serde_json::json!({"type":"response.created","event_id":"e3","response":{"id":r,"object":"realtime.response","status":"in_progress","output":[]}}))).await.unwrap();
+            for _ in 0..2 {
                 ws.send(with(
-                    "response.output_audio_transcript.done",
-                    serde_json::json!({"transcript":"Hello Hello"}),
+                    "response.output_audio.delta",
+                    serde_json::json!({"delta":audio}),
                 ))
                 .await
                 .unwrap();
-                ws.send(send(serde_json::json!({"type":"response.done","event_id":"e4","response":{"id":r,"object":"realtime.response","status":"completed","output":[],"usage":{"total_tokens":30,"input_tokens":10,"output_tokens":20}}}))).await.unwrap();
+                ws.send(with(
+                    "response.output_audio_transcript.delta",
+                    serde_json::json!({"delta":"Hello "}),
+                ))
+                .await
+                .unwrap();
             }
-            _ => {}
+            ws.send(with("response.output_audio.done", serde_json::json!({})))
+                .await
+                .unwrap();
+            ws.send(with(
+                "response.output_audio_transcript.done",
+                serde_json::json!({"transcript":"Hello Hello"}),
+            ))
+            .await
+            .unwrap();
+            ws.send(send(serde_json::json!({"type":"response.done","event_id":"e4","response":{"id":r,"object":"realtime.response","status":"completed","output":[],"usage":{"total_tokens":30,"input_tokens":10,"output_tokens":20}}}))).await.unwrap();
         }
     }
     seen
@@ -240,7 +255,7 @@ async fn vad_off_streams_saves_records_and_inspects() {
         "ws://{}/v1/realtime?model=m",
         listener.local_addr().unwrap()
     );
-    let server = tokio::spawn(scripted_server(listener));
+    let server = tokio::spawn(scripted_server(listener, false));
     let cwd = dir.path().to_owned();
     let output = tokio::task::spawn_blocking(move || {
         rtclient(&cwd)
@@ -303,4 +318,61 @@ async fn vad_off_streams_saves_records_and_inspects() {
         .stdout(predicate::str::contains("→ session.update"))
         .stdout(predicate::str::contains("→ input_audio_buffer.append ×"))
         .stdout(predicate::str::contains("← response.done resp_1 completed"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vad_on_waits_for_the_turn_and_json_is_jsonl() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wav(&dir.path().join("a.wav"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "ws://{}/v1/realtime?model=m",
+        listener.local_addr().unwrap()
+    );
+    let server = tokio::spawn(scripted_server(listener, true));
+    let cwd = dir.path().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        rtclient(&cwd)
+            .args([
+                "send",
+                "a.wav",
+                "--json",
+                "--pace",
+                "max",
+                "--silence-ms",
+                "500",
+                "--provider",
+                &url,
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let types: Vec<String> = stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(types.first().map(String::as_str), Some("session.created"));
+    assert!(
+        types.contains(&"input_audio_buffer.speech_stopped".to_owned()),
+        "{types:?}"
+    );
+    assert_eq!(types.last().map(String::as_str), Some("response.done"));
+    assert!(stderr.contains("latency to first audio"), "{stderr}");
+    let seen = server.await.unwrap();
+    assert!(
+        !seen.contains(&"input_audio_buffer.commit".to_owned()),
+        "{seen:?}"
+    );
+    assert!(!seen.contains(&"response.create".to_owned()), "{seen:?}");
+    assert!(dir.path().join("rtclient-out/item_out1.wav").is_file());
 }
