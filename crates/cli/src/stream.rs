@@ -100,6 +100,7 @@ pub(crate) async fn run(
     ));
     let mut sending = Some(sending);
     let mut sender: Option<Sender> = None;
+    let mut send_failed: Option<(CliError, Instant)> = None;
     let mut sent_at: Option<Instant> = None;
     let mut outcome = Outcome::default();
     let mut renderer = Renderer::new();
@@ -123,12 +124,23 @@ pub(crate) async fn run(
                         sent_at = Some(Instant::now());
                         sender = Some(done);
                     }
+                    // The receiver usually knows why (an `error` event, a close code):
+                    // keep reading briefly before reporting the sending side's view.
+                    Ok(Err(e)) if e.status == crate::exit::Status::Connection => {
+                        send_failed = Some((e, Instant::now()));
+                    }
                     Ok(Err(e)) => return Err(e),
                     Err(e) => {
                         return Err(CliError::failure("the sending task failed").caused_by(&e));
                     }
                 }
             }
+        }
+        if let Some((_, at)) = &send_failed
+            && at.elapsed() > Duration::from_secs(2)
+            && let Some((error, _)) = send_failed.take()
+        {
+            return Err(error);
         }
         if let Some(sent) = sent_at {
             let quiet = last_event.max(sent).elapsed();
