@@ -56,7 +56,6 @@ impl Printer {
     }
 
     /// Whether a progress bar may be drawn on stderr.
-    #[allow(dead_code)] // used by `send` once streaming lands
     pub(crate) fn show_progress(&self) -> bool {
         !self.no_progress && self.quiet == 0 && self.verbose == 0 && std::io::stderr().is_terminal()
     }

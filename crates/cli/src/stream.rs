@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rtclient::{Connection, Sender};
 use rtclient_audio::{AudioSource, Pacer, WavSink, WireFormat};
 use rtclient_protocol::{
@@ -88,16 +89,16 @@ pub(crate) async fn run(
         start,
     };
     let (sender, mut receiver) = connection.split();
+    let progress = progress_bar(printer);
     let dialect = settings.dialect;
-    let sending = tokio::spawn(send_all(
-        sender,
-        session_update(settings)?,
-        settings.files.clone(),
-        settings.pace,
-        settings.session.vad,
+    let plan = Plan {
+        update: session_update(settings)?,
+        files: settings.files.clone(),
+        pace: settings.pace,
+        vad: settings.session.vad,
         dialect,
-        log.clone(),
-    ));
+    };
+    let sending = tokio::spawn(send_all(sender, plan, log.clone(), progress.clone()));
     let mut sending = Some(sending);
     let mut sender: Option<Sender> = None;
     let mut send_failed: Option<(CliError, Instant)> = None;
@@ -185,16 +186,18 @@ pub(crate) async fn run(
                 continue;
             }
         };
-        let printed = if settings.json {
-            printer.out(&text)
-        } else {
-            let ga = serde_json::to_value(&event).unwrap_or(Value::Null);
-            let mut printed = Printed::Ok;
-            for line in renderer.push(Direction::Received, event.kind(), &ga) {
-                printed = printer.out(&line);
+        let printed = progress.suspend(|| {
+            if settings.json {
+                printer.out(&text)
+            } else {
+                let ga = serde_json::to_value(&event).unwrap_or(Value::Null);
+                let mut printed = Printed::Ok;
+                for line in renderer.push(Direction::Received, event.kind(), &ga) {
+                    printed = printer.out(&line);
+                }
+                printed
             }
-            printed
-        };
+        });
         if printed == Printed::Closed {
             return Ok(outcome);
         }
@@ -252,6 +255,7 @@ pub(crate) async fn run(
             _ => {}
         }
     }
+    progress.finish_and_clear();
     if !settings.json {
         for line in renderer.flush() {
             printer.out(&line);
@@ -264,6 +268,20 @@ pub(crate) async fn run(
         let _ = sender.close(1000, "done").await;
     }
     Ok(outcome)
+}
+
+/// A progress bar over the audio sent, in ms, on stderr; hidden unless the printer allows it.
+fn progress_bar(printer: &Printer) -> ProgressBar {
+    if !printer.show_progress() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} sending {bar:30} {pos}/{len} ms audio ({elapsed})")
+    {
+        bar.set_style(style);
+    }
+    bar
 }
 
 fn safe_name(id: &str) -> String {
@@ -352,17 +370,31 @@ fn session_update(settings: &SendSettings) -> Result<ClientEvent, CliError> {
     Ok(ClientEvent::session_update(session))
 }
 
-/// Sends the session update, then every file (and with VAD off: commit and response.create
-/// after each file; with VAD on: trailing silence so the last turn ends).
-async fn send_all(
-    sender: Sender,
+/// What the sending half sends.
+#[derive(Debug)]
+struct Plan {
     update: ClientEvent,
     files: Vec<PathBuf>,
     pace: rtclient_audio::Pace,
     vad: VadArg,
     dialect: Dialect,
+}
+
+/// Sends the session update, then every file (and with VAD off: commit and response.create
+/// after each file; with VAD on: trailing silence so the last turn ends).
+async fn send_all(
+    sender: Sender,
+    plan: Plan,
     log: Log,
+    progress: ProgressBar,
 ) -> Result<Sender, CliError> {
+    let Plan {
+        update,
+        files,
+        pace,
+        vad,
+        dialect,
+    } = plan;
     let send = |event: ClientEvent| {
         let sender = &sender;
         let log = &log;
@@ -387,11 +419,16 @@ async fn send_all(
             .and_then(|w| w.chunks(rtclient_audio::DEFAULT_CHUNK))
             .map_err(open_error)?;
         let base = offset;
+        if let Some(total) = chunks.total_duration() {
+            let length = progress.length().unwrap_or(0);
+            progress.set_length(length + total.as_millis() as u64);
+        }
         for chunk in chunks {
             let chunk = chunk.map_err(open_error)?;
             pacer.wait_until(base + chunk.end()).await;
             offset = base + chunk.end();
             send(ClientEvent::append_base64(chunk.base64().to_owned())).await?;
+            progress.inc(chunk.duration().as_millis() as u64);
         }
         if vad == VadArg::None {
             send(ClientEvent::commit()).await?;
