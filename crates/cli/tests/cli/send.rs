@@ -10,26 +10,33 @@ use crate::testutil::rtclient;
 
 /// Writes a one-second 16 kHz mono PCM16 WAV tone.
 fn write_wav(path: &Path) {
-    let rate: u32 = 16_000;
-    let samples: Vec<i16> = (0..rate)
+    write_wav_with(path, 16_000, 1);
+}
+
+/// Writes a one-second PCM16 WAV tone at `rate` with `channels` (the same tone in each).
+fn write_wav_with(path: &Path, rate: u32, channels: u16) {
+    let frames: Vec<i16> = (0..rate)
         .map(|i| ((i as f32 * 440.0 * std::f32::consts::TAU / rate as f32).sin() * 8000.0) as i16)
         .collect();
-    let data_len = (samples.len() * 2) as u32;
+    let block = 2 * u32::from(channels);
+    let data_len = frames.len() as u32 * block;
     let mut bytes = Vec::new();
     bytes.extend_from_slice(b"RIFF");
     bytes.extend_from_slice(&(36 + data_len).to_le_bytes());
     bytes.extend_from_slice(b"WAVEfmt ");
     bytes.extend_from_slice(&16u32.to_le_bytes());
     bytes.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    bytes.extend_from_slice(&1u16.to_le_bytes()); // mono
+    bytes.extend_from_slice(&channels.to_le_bytes());
     bytes.extend_from_slice(&rate.to_le_bytes());
-    bytes.extend_from_slice(&(rate * 2).to_le_bytes());
-    bytes.extend_from_slice(&2u16.to_le_bytes());
+    bytes.extend_from_slice(&(rate * block).to_le_bytes());
+    bytes.extend_from_slice(&(block as u16).to_le_bytes());
     bytes.extend_from_slice(&16u16.to_le_bytes());
     bytes.extend_from_slice(b"data");
     bytes.extend_from_slice(&data_len.to_le_bytes());
-    for s in samples {
-        bytes.extend_from_slice(&s.to_le_bytes());
+    for s in frames {
+        for _ in 0..channels {
+            bytes.extend_from_slice(&s.to_le_bytes());
+        }
     }
     std::fs::write(path, bytes).unwrap();
 }
@@ -416,4 +423,54 @@ async fn refused_key_exits_3_without_showing_it() {
     assert!(stderr.contains("error: "), "{stderr}");
     assert!(stderr.contains("hint: "), "{stderr}");
     assert!(!stdout.contains(wrong) && !stderr.contains(wrong));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stereo_44k1_input_is_sent_as_24k_mono() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wav_with(&dir.path().join("stereo.wav"), 44_100, 2);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "ws://{}/v1/realtime?model=m",
+        listener.local_addr().unwrap()
+    );
+    let server = tokio::spawn(scripted_server(listener, false));
+    let cwd = dir.path().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        rtclient(&cwd)
+            .args([
+                "send",
+                "stereo.wav",
+                "--vad",
+                "none",
+                "--pace",
+                "max",
+                "--record",
+                "log.jsonl",
+                "--provider",
+                &url,
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    server.await.unwrap();
+    // One second of 24 kHz mono PCM16 is 48,000 bytes, whatever the input layout.
+    let log = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
+    let mut bytes = 0;
+    for line in log.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["dir"] == "sent" && v["frame"]["type"] == "input_audio_buffer.append" {
+            let b64 = v["frame"]["audio"].as_str().unwrap();
+            bytes += b64.len() / 4 * 3 - b64.bytes().rev().take_while(|&c| c == b'=').count();
+        }
+    }
+    assert_eq!(bytes, 48_000);
 }
