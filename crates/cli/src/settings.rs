@@ -141,7 +141,6 @@ pub(crate) struct SessionSettings {
     /// Function definitions.
     pub(crate) tools: Vec<serde_json::Value>,
     /// Answers to function calls by name.
-    #[allow(dead_code)] // calls are printed; answering them from this file is not wired yet
     pub(crate) tool_outputs: serde_json::Map<String, serde_json::Value>,
 }
 

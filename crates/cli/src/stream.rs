@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rtclient::{Connection, Sender};
 use rtclient_audio::{AudioSource, Pacer, WavSink, WireFormat};
 use rtclient_protocol::{
-    ClientEvent, Dialect, ServerEvent, ServerVad, Session, Tool, TurnDetection,
+    ClientEvent, Dialect, Item, ServerEvent, ServerVad, Session, Tool, TurnDetection,
 };
 use serde_json::Value;
 
@@ -98,7 +98,10 @@ pub(crate) async fn run(
         vad: settings.session.vad,
         dialect,
     };
+    let answer_sender = sender.clone();
     let sending = tokio::spawn(send_all(sender, plan, log.clone(), progress.clone()));
+    let mut call_names: HashMap<String, String> = HashMap::new();
+    let mut answers: Vec<ClientEvent> = Vec::new();
     let mut sending = Some(sending);
     let mut sender: Option<Sender> = None;
     let mut send_failed: Option<(CliError, Instant)> = None;
@@ -108,7 +111,7 @@ pub(crate) async fn run(
     let mut in_progress = 0usize;
     let mut wavs: HashMap<String, WavSink> = HashMap::new();
     let mut turn_end: Option<Instant> = None;
-    let expected = if settings.session.vad == VadArg::None {
+    let mut expected = if settings.session.vad == VadArg::None {
         settings.files.len()
     } else {
         0
@@ -214,6 +217,52 @@ pub(crate) async fn run(
                 outcome.tokens.1 += r["usage"]["output_tokens"].as_u64().unwrap_or(0);
                 for (item, sink) in wavs.drain() {
                     finish_wav(item, sink, settings, &mut outcome)?;
+                }
+                // Answer the function calls of this response, then ask for the next one.
+                if !answers.is_empty() {
+                    for item in answers.drain(..) {
+                        send_event(&answer_sender, dialect, &log, item).await?;
+                    }
+                    send_event(
+                        &answer_sender,
+                        dialect,
+                        &log,
+                        ClientEvent::create_response(),
+                    )
+                    .await?;
+                    expected += 1;
+                }
+            }
+            ServerEvent::ResponseOutputItemAdded(added) => {
+                let item = serde_json::to_value(&added.item).unwrap_or(Value::Null);
+                if let (Some(call), Some(name)) = (item["call_id"].as_str(), item["name"].as_str())
+                {
+                    call_names.insert(call.to_owned(), name.to_owned());
+                }
+            }
+            ServerEvent::ResponseFunctionCallArgumentsDone(call) => {
+                let name = call
+                    .name
+                    .clone()
+                    .or_else(|| call_names.get(&call.call_id).cloned())
+                    .unwrap_or_default();
+                match settings.session.tool_outputs.get(&name) {
+                    Some(output) => {
+                        let output = match output {
+                            Value::String(text) => text.clone(),
+                            other => other.to_string(),
+                        };
+                        answers.push(ClientEvent::create_item(Item::function_call_output(
+                            call.call_id.clone(),
+                            output,
+                        )));
+                    }
+                    None => progress.suspend(|| {
+                        printer.note(&format!(
+                            "function call {name}({}) left unanswered: add \"{name}\" to a --tool-outputs file to answer it",
+                            call.arguments
+                        ))
+                    }),
                 }
             }
             ServerEvent::Error(_) => outcome.errors += 1,
@@ -370,6 +419,20 @@ fn session_update(settings: &SendSettings) -> Result<ClientEvent, CliError> {
     Ok(ClientEvent::session_update(session))
 }
 
+/// Writes one client event in `dialect`, records it and sends it.
+async fn send_event(
+    sender: &Sender,
+    dialect: Dialect,
+    log: &Log,
+    event: ClientEvent,
+) -> Result<(), CliError> {
+    let text = dialect
+        .client_event_to_json(&event)
+        .map_err(|e| CliError::failure("could not write an event").caused_by(&e))?;
+    log.write(Direction::Sent, &text);
+    sender.send_text(text).await.map_err(CliError::from)
+}
+
 /// What the sending half sends.
 #[derive(Debug)]
 struct Plan {
@@ -395,17 +458,7 @@ async fn send_all(
         vad,
         dialect,
     } = plan;
-    let send = |event: ClientEvent| {
-        let sender = &sender;
-        let log = &log;
-        async move {
-            let text = dialect
-                .client_event_to_json(&event)
-                .map_err(|e| CliError::failure("could not write an event").caused_by(&e))?;
-            log.write(Direction::Sent, &text);
-            sender.send_text(text).await.map_err(CliError::from)
-        }
-    };
+    let send = |event: ClientEvent| send_event(&sender, dialect, &log, event);
     send(update).await?;
     let mut pacer =
         Pacer::new(pace).map_err(|e| CliError::usage("invalid --pace").caused_by(&e))?;

@@ -163,6 +163,15 @@ fn unreachable_host_exits_3_and_never_shows_the_key() {
 /// appended chunk as a detected turn) with one audio response; returns the frame types it
 /// received.
 async fn scripted_server(listener: tokio::net::TcpListener, vad: bool) -> Vec<String> {
+    scripted_server_with(listener, vad, false).await
+}
+
+/// Like [`scripted_server`]; with `tool` the first response is a `get_weather` function call.
+async fn scripted_server_with(
+    listener: tokio::net::TcpListener,
+    vad: bool,
+    tool: bool,
+) -> Vec<String> {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
 
@@ -207,6 +216,15 @@ async fn scripted_server(listener: tokio::net::TcpListener, vad: bool) -> Vec<St
             }
             "response.create" => respond = true,
             _ => {}
+        }
+        if respond && tool && n == 0 {
+            respond = false;
+            n += 1;
+            let call = serde_json::json!({"type":"function_call","id":"item_call","call_id":"call_1","name":"get_weather","arguments":"{\"city\":\"Paris\"}","status":"completed"});
+            ws.send(send(serde_json::json!({"type":"response.created","event_id":"f1","response":{"id":"resp_1","object":"realtime.response","status":"in_progress","output":[]}}))).await.unwrap();
+            ws.send(send(serde_json::json!({"type":"response.output_item.added","event_id":"f2","response_id":"resp_1","output_index":0,"item":call}))).await.unwrap();
+            ws.send(send(serde_json::json!({"type":"response.function_call_arguments.done","event_id":"f3","response_id":"resp_1","item_id":"item_call","output_index":0,"call_id":"call_1","arguments":"{\"city\":\"Paris\"}"}))).await.unwrap();
+            ws.send(send(serde_json::json!({"type":"response.done","event_id":"f4","response":{"id":"resp_1","object":"realtime.response","status":"completed","output":[call]}}))).await.unwrap();
         }
         if respond {
             respond = false;
@@ -473,4 +491,82 @@ async fn stereo_44k1_input_is_sent_as_24k_mono() {
         }
     }
     assert_eq!(bytes, 48_000);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn function_calls_are_answered_from_tool_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wav(&dir.path().join("a.wav"));
+    std::fs::write(
+        dir.path().join("tools.json"),
+        r#"[{"type":"function","name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("answers.json"),
+        r#"{"get_weather":"Sunny, 20 C"}"#,
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "ws://{}/v1/realtime?model=m",
+        listener.local_addr().unwrap()
+    );
+    let server = tokio::spawn(scripted_server_with(listener, false, true));
+    let cwd = dir.path().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        rtclient(&cwd)
+            .args([
+                "send",
+                "a.wav",
+                "--vad",
+                "none",
+                "--pace",
+                "max",
+                "--tool",
+                "tools.json",
+                "--tool-outputs",
+                "answers.json",
+                "--record",
+                "log.jsonl",
+                "--provider",
+                &url,
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("function_call get_weather call_1"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("2 responses (0 failed)"), "{stderr}");
+    let seen = server.await.unwrap();
+    let tail: Vec<&str> = seen
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "response.create",
+            "conversation.item.create",
+            "response.create"
+        ],
+        "{seen:?}"
+    );
+    let log = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
+    assert!(log.contains(r#""output":"Sunny, 20 C""#), "{log}");
+    assert!(
+        log.contains(r#""name":"get_weather""#),
+        "the tool definition is sent"
+    );
+    assert!(dir.path().join("rtclient-out/item_out2.wav").is_file());
 }
