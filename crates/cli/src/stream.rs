@@ -111,6 +111,8 @@ pub(crate) async fn run(
     let mut in_progress = 0usize;
     let mut wavs: HashMap<String, WavSink> = HashMap::new();
     let mut turn_end: Option<Instant> = None;
+    // The output audio format the server announced (PCM16 24 kHz until told otherwise).
+    let mut out_format = WireFormat::default();
     let mut expected = if settings.session.vad == VadArg::None {
         settings.files.len()
     } else {
@@ -265,6 +267,12 @@ pub(crate) async fn run(
                     }),
                 }
             }
+            ServerEvent::SessionCreated(_) | ServerEvent::SessionUpdated(_) => {
+                let ga = serde_json::to_value(&event).unwrap_or(Value::Null);
+                if let Some(format) = output_format(&ga["session"]["audio"]["output"]["format"]) {
+                    out_format = format;
+                }
+            }
             ServerEvent::Error(_) => outcome.errors += 1,
             ServerEvent::InputAudioBufferSpeechStopped(_)
             | ServerEvent::InputAudioBufferCommitted(_) => {
@@ -283,7 +291,7 @@ pub(crate) async fn run(
                         .caused_by(&e)
                     })?;
                     let path = settings.out.join(format!("{}.wav", safe_name(&d.item_id)));
-                    let sink = WavSink::create(&path, WireFormat::default()).map_err(|e| {
+                    let sink = WavSink::create(&path, out_format).map_err(|e| {
                         CliError::usage(format!("{}: cannot write", path.display())).caused_by(&e)
                     })?;
                     wavs.insert(d.item_id.clone(), sink);
@@ -317,6 +325,21 @@ pub(crate) async fn run(
         let _ = sender.close(1000, "done").await;
     }
     Ok(outcome)
+}
+
+/// The wire format of a session's `audio.output.format` object; G.711 is decoded to PCM16 WAV.
+fn output_format(format: &Value) -> Option<WireFormat> {
+    match format["type"].as_str()? {
+        "audio/pcmu" => Some(WireFormat::G711Ulaw),
+        "audio/pcma" => Some(WireFormat::G711Alaw),
+        "audio/pcm" => Some(WireFormat::Pcm16 {
+            rate: format["rate"]
+                .as_u64()
+                .and_then(|r| u32::try_from(r).ok())
+                .unwrap_or(24_000),
+        }),
+        _ => None,
+    }
 }
 
 /// A progress bar over the audio sent, in ms, on stderr; hidden unless the printer allows it.
