@@ -119,7 +119,21 @@ pub(crate) async fn run(
         0
     };
     let mut last_event = Instant::now();
+    // Ctrl-C stops streaming but still saves what arrived and closes the session cleanly.
+    let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let on_signal = Arc::clone(&interrupted);
+    let signal_task = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_signal.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
     loop {
+        if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+            if let Some(task) = sending.take() {
+                task.abort();
+            }
+            break;
+        }
         if let Some(task) = &mut sending
             && task.is_finished()
         {
@@ -166,7 +180,7 @@ pub(crate) async fn run(
                     "no reply from the server for {} s after the audio was sent",
                     settings.reply_timeout.as_secs()
                 ))
-                .hint("the server may not support responses (the built-in server's sessions are not finished yet)"));
+                .hint("raise --reply-timeout for a slow service; the built-in local server does not answer sessions yet"));
             }
         }
         let next = tokio::time::timeout(Duration::from_millis(200), receiver.recv_text()).await;
@@ -321,8 +335,17 @@ pub(crate) async fn run(
     for (item, sink) in wavs.drain() {
         finish_wav(item, sink, settings, &mut outcome)?;
     }
-    if let Some(sender) = sender {
-        let _ = sender.close(1000, "done").await;
+    signal_task.abort();
+    let _ = sender
+        .as_ref()
+        .unwrap_or(&answer_sender)
+        .close(1000, "done")
+        .await;
+    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(CliError::failure("interrupted").hint(format!(
+            "{} responses finished; the audio and transcripts received so far were saved",
+            outcome.responses
+        )));
     }
     Ok(outcome)
 }
