@@ -570,3 +570,34 @@ async fn function_calls_are_answered_from_tool_outputs() {
     );
     assert!(dir.path().join("rtclient-out/item_out2.wav").is_file());
 }
+
+#[test]
+fn ctrl_c_stops_cleanly_with_exit_1() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    write_wav(&dir.path().join("a.wav"));
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("rtclient"))
+        .args(["send", "a.wav", "--pace", "max", "--provider", "local"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.contains("using the built-in local server"), "{first}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(1), "{rest}");
+    assert!(rest.contains("error: interrupted"), "{rest}");
+}
