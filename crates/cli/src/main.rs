@@ -4,8 +4,9 @@
 //! The binary is glue: [`args`] parses, [`settings`] resolves flags, environment and `.env` once,
 //! [`printer`] decides where output goes, [`exit`] maps failures to exit codes, and one module per
 //! subcommand ([`send`], [`serve`], [`inspect`]) does the work with the `rtclient`,
-//! `rtclient-server`, `rtclient-protocol` and `rtclient-audio` crates. [`render`] turns events
-//! into readable lines and [`session_log`] defines the JSONL session log format.
+//! `rtclient-server`, `rtclient-protocol` and `rtclient-audio` crates. [`stream`] is `send`'s
+//! streaming loop, [`render`] turns events into readable lines and [`session_log`] defines the
+//! JSONL session log format. Usage and exit codes: `crates/cli/README.md`.
 
 use std::process::ExitCode;
 
