@@ -3,7 +3,7 @@
 //! | code | meaning |
 //! |------|---------|
 //! | 0 | done |
-//! | 1 | the service reported an error, a turn failed, or `inspect --strict` found problems |
+//! | 1 | the service reported an error, a response failed, no reply came, `send` was interrupted, or `inspect --strict` found problems |
 //! | 2 | usage or input-file error (bad option, missing or unsupported file, bad URL) |
 //! | 3 | connection or authentication failure (unreachable host, refused key, port in use) |
 //!

@@ -6,7 +6,19 @@ use std::time::{Duration, Instant};
 
 use rtclient::{ClientConfig, Connection, Credential, Target};
 
-fn spawn(args: &[&str]) -> (Child, String) {
+/// Kills the server if a test fails before stopping it, so no process outlives the test.
+struct Guard(Option<Child>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn spawn(args: &[&str]) -> (Guard, String) {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("rtclient"))
         .arg("serve")
         .args(["--listen", "127.0.0.1:0"])
@@ -20,18 +32,20 @@ fn spawn(args: &[&str]) -> (Child, String) {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    (child, line.trim().to_owned())
+    (Guard(Some(child)), line.trim().to_owned())
 }
 
-fn signal(child: &Child, name: &str) {
+fn signal(guard: &Guard, name: &str) {
+    let id = guard.0.as_ref().map(Child::id).unwrap_or_default();
     let status = Command::new("kill")
-        .args([format!("-{name}"), child.id().to_string()])
+        .args([format!("-{name}"), id.to_string()])
         .status()
         .unwrap();
     assert!(status.success());
 }
 
-fn wait(mut child: Child) -> (std::process::ExitStatus, String) {
+fn wait(mut guard: Guard) -> (std::process::ExitStatus, String) {
+    let mut child = guard.0.take().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
