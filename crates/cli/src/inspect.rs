@@ -81,7 +81,7 @@ pub(crate) fn run(settings: InspectSettings, printer: &Printer) -> Result<(), Cl
             printer.out(&json_line(frame, &checked))
         } else {
             let mut printed = Printed::Ok;
-            for line in renderer.push(checked.dir, &checked.kind, &checked.ga) {
+            for line in renderer.push_at(frame.t, checked.dir, &checked.kind, &checked.ga) {
                 printed = printer.out(&line);
             }
             if checked.problem.is_some() && !settings.strict {

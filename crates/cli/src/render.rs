@@ -52,6 +52,19 @@ impl Renderer {
     /// Adds one event (`kind` is its GA type, `event` its GA JSON) and returns the lines that
     /// are complete now.
     pub(crate) fn push(&mut self, dir: Direction, kind: &str, event: &Value) -> Vec<String> {
+        self.push_at(None, dir, kind, event)
+    }
+
+    /// Like [`push`](Self::push), with the event's time (seconds since the session started)
+    /// shown first; a coalesced run shows the time of its first delta.
+    pub(crate) fn push_at(
+        &mut self,
+        t: Option<f64>,
+        dir: Direction,
+        kind: &str,
+        event: &Value,
+    ) -> Vec<String> {
+        let stamp = t.map(|t| format!("{t:8.3}s ")).unwrap_or_default();
         let mut lines = Vec::new();
         if let Some((key, bytes, text)) = delta_parts(kind, event) {
             if let Some(p) = self
@@ -72,7 +85,7 @@ impl Renderer {
             self.pending.push(Pending {
                 dir,
                 kind: kind.to_owned(),
-                prefix: format!("{} {kind}{}", arrow(dir), ids(event)),
+                prefix: format!("{stamp}{} {kind}{}", arrow(dir), ids(event)),
                 key,
                 count: 1,
                 bytes,
@@ -81,7 +94,7 @@ impl Renderer {
             return lines;
         }
         lines.extend(self.flush());
-        lines.push(line(dir, kind, event));
+        lines.push(format!("{stamp}{}", line(dir, kind, event)));
         lines
     }
 
@@ -482,6 +495,13 @@ mod tests {
             lines[0],
             "→ session.update instructions=\"Be brief.\" vad=server_vad(0.5,300ms,200ms)"
         );
+    }
+
+    #[test]
+    fn times_lead_the_line() {
+        let mut r = Renderer::new();
+        let lines = r.push_at(Some(1.5), Direction::Sent, "response.create", &json!({}));
+        assert_eq!(lines, vec!["   1.500s → response.create".to_owned()]);
     }
 
     #[test]
