@@ -59,17 +59,18 @@ impl AudioDeltaRef<'_> {
 
 impl Dialect {
     /// Parses `json` as an output audio delta without copying, if it is one: `None` when the
-    /// frame's `type` is not this dialect's audio delta (then use
-    /// [`Dialect::parse_server_event`]).
+    /// frame's `type` is not an audio delta of this dialect (then use
+    /// [`Dialect::parse_server_event`]). GA takes `response.output_audio.delta`; beta takes
+    /// `response.audio.delta` and, as [`Dialect::parse_server_event`] does, the GA name.
     pub fn parse_audio_delta(self, json: &str) -> Option<Result<AudioDeltaRef<'_>, Error>> {
-        let wire = match self {
-            Dialect::Ga => "response.output_audio.delta",
-            Dialect::Beta => "response.audio.delta",
-        };
-        match probe_type(json) {
-            Ok(kind) if kind == wire => {}
+        const GA: &str = "response.output_audio.delta";
+        const BETA: &str = "response.audio.delta";
+        let wire = match (self, probe_type(json).ok()?.as_ref()) {
+            (_, GA) => GA,
+            // like `parse_server_event`, a beta connection also takes the GA name
+            (Dialect::Beta, BETA) => BETA,
             _ => return None,
-        }
+        };
         let mut de = serde_json::Deserializer::from_str(json);
         let parsed = de
             .deserialize_map(DeltaVisitor)
