@@ -272,10 +272,10 @@ impl EventReceiver {
     fn parse(&self, text: &str) -> Result<ServerEvent, Error> {
         match self.dialect.parse_server_event(text) {
             Ok(event) => {
-                if let ServerEvent::SessionCreated(created) = &event {
-                    if let Some(id) = &created.session.id {
-                        self.raw.record_session_id(id);
-                    }
+                if let ServerEvent::SessionCreated(created) = &event
+                    && let Some(id) = &created.session.id
+                {
+                    self.raw.record_session_id(id);
                 }
                 tracing::trace!(parent: self.raw.span(), kind = event.kind(), "received");
                 Ok(event)
@@ -353,7 +353,10 @@ mod tests {
         let ids = EventIds::new();
         let first = ids.next();
         let second = ids.next();
-        assert!(first.starts_with("evt_") && first.ends_with("_1"), "{first}");
+        assert!(
+            first.starts_with("evt_") && first.ends_with("_1"),
+            "{first}"
+        );
         assert_eq!(first.len(), "evt_12345678_1".len());
         assert_eq!(second, format!("{}2", &first[..first.len() - 1]));
         assert_ne!(EventIds::new().prefix, ids.prefix);

@@ -314,9 +314,7 @@ impl Stream for Receiver {
     type Item = Result<String, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut()
-            .poll_recv_text(cx)
-            .map(Result::transpose)
+        self.get_mut().poll_recv_text(cx).map(Result::transpose)
     }
 }
 

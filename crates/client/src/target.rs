@@ -184,7 +184,8 @@ impl Target {
 
     /// Whether the `OpenAI-Beta: realtime=v1` header is sent.
     pub fn sends_beta_header(&self) -> bool {
-        self.dialect == Dialect::Beta && matches!(self.kind, TargetKind::OpenAi | TargetKind::Custom)
+        self.dialect == Dialect::Beta
+            && matches!(self.kind, TargetKind::OpenAi | TargetKind::Custom)
     }
 
     /// `host[:port]` for error messages.
@@ -324,8 +325,8 @@ mod tests {
 
     #[test]
     fn openai_at_appends_v1_realtime() -> Result<(), Error> {
-        let target =
-            Target::openai_at("http://127.0.0.1:9000", OpenAiSession::model("m"))?.with_dialect(Dialect::Beta);
+        let target = Target::openai_at("http://127.0.0.1:9000", OpenAiSession::model("m"))?
+            .with_dialect(Dialect::Beta);
         assert_eq!(
             target.url().as_str(),
             "ws://127.0.0.1:9000/v1/realtime?model=m"
