@@ -193,7 +193,8 @@ impl EventSender {
         self.raw.send_text(text).await
     }
 
-    /// Starts the close handshake. See [`Sender::close`].
+    /// Starts the close handshake (see [`Sender::close`]); then let the [`EventReceiver`] run
+    /// out, or call [`EventReceiver::wait_closed`].
     pub async fn close(&self, code: u16, reason: &str) -> Result<(), Error> {
         self.raw.close(code, reason).await
     }
@@ -257,6 +258,13 @@ impl EventReceiver {
             Some(text) => self.parse(&text).map(Some),
             None => Ok(None),
         })
+    }
+
+    /// After [`EventSender::close`]: discards the events still in flight and waits for the
+    /// server's close reply (or the close timeout). `Ok(())` once the connection ended cleanly;
+    /// if the server had closed first, its close comes back as [`Error::Closed`].
+    pub async fn wait_closed(&mut self) -> Result<(), Error> {
+        self.raw.drain_after_close().await
     }
 
     /// The dialect events are read in.
