@@ -425,3 +425,58 @@ async fn typed_close_sends_code_and_reason() {
     })
     .await;
 }
+
+/// A minimal `tracing` subscriber that keeps the `session_id` recorded on any span.
+#[derive(Default)]
+struct SessionIds {
+    next_span: std::sync::atomic::AtomicU64,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl tracing::Subscriber for SessionIds {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let id = self
+            .next_span
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::span::Id::from_u64(id + 1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        struct Visitor<'a>(&'a std::sync::Mutex<Vec<String>>);
+        impl tracing::field::Visit for Visitor<'_> {
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                if field.name() == "session_id" {
+                    self.0.lock().unwrap().push(value.to_owned());
+                }
+            }
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+        }
+        values.record(&mut Visitor(&self.seen));
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test]
+async fn session_created_records_the_session_id_on_the_span() {
+    let subscriber = SessionIds::default();
+    let seen = subscriber.seen.clone();
+    // The runtime of `#[tokio::test]` is single-threaded: connect and receive run on this thread.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (_listener, mut client, mut socket, _seen) = typed_pair(Dialect::Ga).await;
+    within(async {
+        send_json(
+            &mut socket,
+            json!({"type":"session.created","event_id":"event_1","session":{"type":"realtime","object":"realtime.session","id":"sess_ABC"}}),
+        )
+        .await;
+        let event = client.recv().await.unwrap().unwrap();
+        assert_eq!(event.kind(), "session.created");
+    })
+    .await;
+    assert_eq!(*seen.lock().unwrap(), vec!["sess_ABC".to_owned()]);
+}
