@@ -9,7 +9,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::event::server::ResponseOutputAudioDelta;
-use crate::event::{invalid, probe_type};
+use crate::event::{invalid, probe_type, scan};
 use crate::wire::Key;
 
 /// `response.output_audio.delta` (beta `response.audio.delta`) borrowed from the frame text.
@@ -71,6 +71,9 @@ impl Dialect {
             (Dialect::Beta, BETA) => BETA,
             _ => return None,
         };
+        if let Some(fast) = scan::audio_delta_ref(wire, json) {
+            return Some(Ok(fast));
+        }
         let mut de = serde_json::Deserializer::from_str(json);
         let parsed = de
             .deserialize_map(DeltaVisitor)
