@@ -480,3 +480,33 @@ async fn session_created_records_the_session_id_on_the_span() {
     .await;
     assert_eq!(*seen.lock().unwrap(), vec!["sess_ABC".to_owned()]);
 }
+
+#[tokio::test]
+async fn azure_preview_targets_speak_beta_by_default() {
+    let (listener, base) = listen().await;
+    let target = Target::azure_preview(&base, "dep", "2025-04-01-preview").unwrap();
+    assert_eq!(target.dialect(), Dialect::Beta);
+    let config = ClientConfig::builder(target)
+        .keepalive_interval(None)
+        .build();
+    let ((mut socket, seen), client) =
+        within(async { tokio::join!(accept(&listener), RealtimeClient::connect(&config)) }).await;
+    let client = client.unwrap();
+    assert_eq!(client.dialect(), Dialect::Beta);
+    assert_eq!(
+        seen.header("openai-beta"),
+        None,
+        "Azure preview needs no beta header"
+    );
+    within(async {
+        client
+            .send(ClientEvent::session_update(Session::transcription()))
+            .await
+            .unwrap();
+        assert_eq!(
+            next_json(&mut socket).await["type"],
+            "transcription_session.update"
+        );
+    })
+    .await;
+}
