@@ -22,6 +22,12 @@
 //!
 //! All failures are one [`Error`] enum whose messages name the file and what to do.
 //!
+//! # Features
+//!
+//! - `pace` (default): the [`Pacer`], on tokio's `time` feature only.
+//! - `simd-base64` (default): base64 of chunks with `base64-simd` (runtime CPU detection, same
+//!   output); without it the `base64` crate is used.
+//!
 //! # What this crate does not do
 //!
 //! No network, no WebSocket, no JSON events: it knows nothing of the protocol beyond the audio
