@@ -1,5 +1,6 @@
 //! Server-event parsing: GA and beta enums must round-trip exactly (parse -> write -> parse
-//! gives the same value), and the dialect translation must be stable after one pass.
+//! gives the same value), the dialect translation must be stable after one pass, and the
+//! zero-copy audio delta view must agree with the owned parse.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -25,6 +26,15 @@ fuzz_target!(|data: &[u8]| {
             let json2 = d.server_event_to_json(&ev2).expect("write again");
             assert_eq!(json1, json2, "{d:?} translation not stable");
             let _ = (ev.kind(), ev.event_id());
+            // the zero-copy delta view agrees with the owned parse
+            if let ServerEvent::ResponseOutputAudioDelta(owned) = &ev {
+                let view = d.parse_audio_delta(text).expect("an audio delta").expect("view parses");
+                assert_eq!(&view.into_owned(), owned);
+            }
+        }
+        if let Some(Ok(view)) = d.parse_audio_delta(text) {
+            let owned = d.parse_server_event(text).expect("owned parse of a parsed delta");
+            assert_eq!(owned, ServerEvent::ResponseOutputAudioDelta(view.into_owned()));
         }
     }
 });

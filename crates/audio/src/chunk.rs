@@ -2,9 +2,6 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-
 use crate::convert::WireStream;
 use crate::decode::frames_to_duration;
 use crate::error::{Error, Result};
@@ -133,12 +130,25 @@ impl Chunks {
             start: frames_to_duration(self.emitted_samples, rate),
             duration: frames_to_duration(self.emitted_samples + samples, rate)
                 - frames_to_duration(self.emitted_samples, rate),
-            base64: STANDARD.encode(&bytes),
+            base64: encode_base64(&bytes),
             bytes,
         };
         self.index += 1;
         self.emitted_samples += samples;
         chunk
+    }
+}
+
+/// Standard base64 with padding; SIMD-accelerated with the `simd-base64` feature (same output).
+fn encode_base64(bytes: &[u8]) -> String {
+    #[cfg(feature = "simd-base64")]
+    {
+        base64_simd::STANDARD.encode_to_string(bytes)
+    }
+    #[cfg(not(feature = "simd-base64"))]
+    {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
     }
 }
 
@@ -170,5 +180,25 @@ impl Iterator for Chunks {
         }
         let len = self.chunk_bytes.min(available);
         Some(Ok(self.cut(len)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+
+    use super::*;
+
+    #[test]
+    fn base64_is_standard_with_padding() {
+        let data: Vec<u8> = (0..5_000u32).map(|i| (i * 7919 % 251) as u8).collect();
+        for n in [0, 1, 2, 3, 4, 100, 4_799, 4_800, 5_000] {
+            assert_eq!(
+                encode_base64(&data[..n]),
+                STANDARD.encode(&data[..n]),
+                "n={n}"
+            );
+        }
     }
 }

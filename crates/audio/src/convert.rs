@@ -16,8 +16,8 @@ use crate::resample::{Resampler, output_len};
 ///
 /// By default everything runs on the caller's thread. [`read_ahead`](Self::read_ahead) moves
 /// decoding to a helper thread that stays a few blocks ahead, so decoding and resampling can
-/// overlap. That only pays off when a core is idle (on a busy machine it is slower, see
-/// `BENCHMARKS.md`) and is pointless when pacing at real time.
+/// overlap: 20-25 % faster when a core is idle, slower on a busy machine (see `BENCHMARKS.md`),
+/// and pointless when pacing at real time.
 #[derive(Debug)]
 pub struct WireStream {
     info: SourceInfo,

@@ -11,7 +11,8 @@
 //!   packet by packet, down-mixing to mono. Memory stays flat however long the file.
 //! - [`AudioSource::to_wire`] gives a [`WireStream`]: resampled (rubato) to the [`WireFormat`]'s
 //!   rate with exact output length, clipped (never wrapped) to 16 bits, and encoded.
-//!   [`WireStream::read_ahead`] optionally decodes on a helper thread for batch speed.
+//!   [`WireStream::read_ahead`] optionally decodes on a helper thread (pays off only with an idle
+//!   core).
 //! - [`WireStream::chunks`] cuts it into [`Chunk`]s of fixed duration (100 ms = 4,800 bytes of
 //!   PCM16 24 kHz), each with its bytes, base64, start offset and duration. Together with
 //!   [`Chunks::total_duration`] that is all a progress bar needs.
@@ -21,6 +22,12 @@
 //! - [`g711`] is a bit-exact ITU-T G.711 codec; [`Resampler`] is the streaming resampler.
 //!
 //! All failures are one [`Error`] enum whose messages name the file and what to do.
+//!
+//! # Features
+//!
+//! - `pace` (default): the [`Pacer`], on tokio's `time` feature only.
+//! - `simd-base64` (default): base64 of chunks with `base64-simd` (runtime CPU detection, same
+//!   output); without it the `base64` crate is used.
 //!
 //! # What this crate does not do
 //!

@@ -48,8 +48,7 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
                 "{why}: using the built-in local server at {} ({dialect} dialect)",
                 local.url
             ));
-            let target = Target::custom(&local.url)?
-                .with_beta(settings.dialect == rtclient_protocol::Dialect::Beta);
+            let target = Target::custom(&local.url)?.with_dialect(settings.dialect);
             (ClientConfig::builder(target).build(), Some(local))
         }
     };

@@ -191,17 +191,18 @@ impl SendSettings {
         let provider = resolve_provider(&args, &lookup)?;
         let dialect = match (args.dialect, &provider) {
             (Some(dialect), _) => Dialect::from(dialect),
-            (None, Provider::Remote { config, .. }) if config.target().is_beta() => Dialect::Beta,
+            (None, Provider::Remote { config, .. })
+                if config.target().dialect() == Dialect::Beta =>
+            {
+                Dialect::Beta
+            }
             (None, _) => Dialect::Ga,
         };
         let provider = match provider {
-            Provider::Remote { name, config } if args.dialect.is_some() => {
-                let beta = dialect == Dialect::Beta;
-                Provider::Remote {
-                    name,
-                    config: rebuild_with_beta(config, beta),
-                }
-            }
+            Provider::Remote { name, config } if args.dialect.is_some() => Provider::Remote {
+                name,
+                config: rebuild_with_dialect(config, dialect),
+            },
             other => other,
         };
         let instructions = match args.instructions {
@@ -370,8 +371,8 @@ fn resolve_provider(
 /// Bearer key sent to a `--provider URL` server.
 pub(crate) const RTCLIENT_API_KEY: &str = "RTCLIENT_API_KEY";
 
-fn rebuild_with_beta(config: ClientConfig, beta: bool) -> ClientConfig {
-    let target = config.target().clone().with_beta(beta);
+fn rebuild_with_dialect(config: ClientConfig, dialect: Dialect) -> ClientConfig {
+    let target = config.target().clone().with_dialect(dialect);
     ClientConfig::builder(target)
         .credential(config.credential().clone())
         .keepalive_interval(config.keepalive_interval())

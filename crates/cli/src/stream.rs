@@ -320,7 +320,7 @@ pub(crate) async fn run(
             ServerEvent::ResponseOutputAudioTranscriptDone(d) => {
                 write_text(&d.item_id, &d.transcript, settings, &mut outcome)?;
             }
-            ServerEvent::InputAudioTranscriptionCompleted(d) => {
+            ServerEvent::ConversationItemInputAudioTranscriptionCompleted(d) => {
                 write_text(&d.item_id, &d.transcript, settings, &mut outcome)?;
             }
             _ => {}

@@ -292,7 +292,7 @@ mod tests {
             panic!("expected Azure");
         };
         assert_eq!(preview.target().kind(), TargetKind::AzurePreview);
-        assert!(preview.target().is_beta());
+        assert_eq!(preview.target().dialect(), rtclient_protocol::Dialect::Beta);
         Ok(())
     }
 

@@ -6,10 +6,16 @@
 //! socket can end into one final item for the [`Receiver`]. [`Sender`] and [`Receiver`] talk to it
 //! through channels and may live in different tasks.
 
-use std::{sync::Once, time::Duration};
+use std::{
+    pin::Pin,
+    sync::Once,
+    task::{Context, Poll},
+    time::Duration,
+};
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{SinkExt, Stream, StreamExt};
 use http::HeaderValue;
+use rtclient_protocol::Dialect;
 use tokio::{
     net::TcpStream,
     sync::{
@@ -46,16 +52,21 @@ const MAX_CLOSE_REASON_BYTES: usize = 123;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// An open Realtime WebSocket carrying JSON text frames.
+/// An open Realtime WebSocket carrying raw JSON text frames.
+///
+/// This is the untyped layer, for debugging, recording and proxies; applications usually want
+/// [`RealtimeClient`](crate::RealtimeClient), which writes and reads typed events over it
+/// (`RealtimeClient::from(connection)` turns one into the other).
 ///
 /// Use it from one task with [`send_text`](Connection::send_text) and
 /// [`recv_text`](Connection::recv_text), or [`split`](Connection::split) it into a [`Sender`] and a
 /// [`Receiver`] for concurrent sending and receiving.
 #[derive(Debug)]
 pub struct Connection {
-    sender: Sender,
-    receiver: Receiver,
-    request_id: Option<Uuid>,
+    pub(crate) sender: Sender,
+    pub(crate) receiver: Receiver,
+    pub(crate) request_id: Option<Uuid>,
+    pub(crate) dialect: Dialect,
 }
 
 impl Connection {
@@ -120,7 +131,15 @@ impl Connection {
                 span,
             },
             request_id,
+            dialect: target.dialect(),
         })
+    }
+
+    /// The dialect of the target this connection was opened to (see
+    /// [`Target::dialect`](crate::Target::dialect)). Raw frames are not translated; the typed
+    /// [`RealtimeClient`](crate::RealtimeClient) uses it to write and read events.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// Sends one text frame (one JSON event). See [`Sender::send_text`].
@@ -138,13 +157,7 @@ impl Connection {
     /// the server had closed first, its close comes back as [`Error::Closed`].
     pub async fn close(mut self, code: u16, reason: &str) -> Result<(), Error> {
         self.sender.close(code, reason).await?;
-        loop {
-            match self.receiver.recv_text().await {
-                Ok(None) => return Ok(()),
-                Ok(Some(_)) | Err(Error::BinaryFrame { .. }) => {}
-                Err(error) => return Err(error),
-            }
-        }
+        self.receiver.drain_after_close().await
     }
 
     /// Splits into a [`Sender`] and a [`Receiver`] that can be used from different tasks.
@@ -244,10 +257,17 @@ impl Receiver {
     /// - `Err(Error::KeepaliveTimeout { .. })`: nothing heard for three keepalive intervals.
     /// - `Err(Error::BinaryFrame { .. })`: not fatal; call again.
     pub async fn recv_text(&mut self) -> Result<Option<String>, Error> {
+        std::future::poll_fn(|cx| self.poll_recv_text(cx)).await
+    }
+
+    /// Polls for the next text frame: the poll form of [`recv_text`](Receiver::recv_text), with
+    /// the same results. Cancel-safe: a frame is only taken when it is returned.
+    pub fn poll_recv_text(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<String>, Error>> {
         if self.finished {
-            return Ok(None);
+            return Poll::Ready(Ok(None));
         }
-        match self.incoming.recv().await {
+        let item = std::task::ready!(self.incoming.poll_recv(cx));
+        Poll::Ready(match item {
             Some(Incoming::Text(text)) => Ok(Some(text)),
             Some(Incoming::Binary(len)) => Err(Error::BinaryFrame { len }),
             Some(Incoming::End) => {
@@ -262,6 +282,18 @@ impl Receiver {
                 self.finished = true;
                 Err(Error::ConnectionLost { source: None })
             }
+        })
+    }
+
+    /// After our close: discards what is still in flight until the server's close reply.
+    pub(crate) async fn drain_after_close(&mut self) -> Result<(), Error> {
+        loop {
+            match self.recv_text().await {
+                Ok(None) => return Ok(()),
+                Ok(Some(_)) => {}
+                Err(error) if error.is_recoverable() => {}
+                Err(error) => return Err(error),
+            }
         }
     }
 
@@ -273,6 +305,16 @@ impl Receiver {
     /// Records the session id (from `session.created`) on the connection's span.
     pub fn record_session_id(&self, session_id: &str) {
         self.span.record("session_id", session_id);
+    }
+}
+
+/// The frames as a stream: `Ok(text)` per frame, `Err` for a binary frame (then the stream goes
+/// on) or for the error that ended the connection (then the stream ends).
+impl Stream for Receiver {
+    type Item = Result<String, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_recv_text(cx).map(Result::transpose)
     }
 }
 

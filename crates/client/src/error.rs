@@ -69,6 +69,16 @@ pub enum Error {
     #[error("the connection is closed or closing")]
     Disconnected,
 
+    /// A client event could not be written as JSON (nothing was sent).
+    #[error("could not write the client event `{kind}` as JSON (not sent)")]
+    Encode {
+        /// The event's `type`.
+        kind: String,
+        /// What the protocol crate reported.
+        #[source]
+        source: rtclient_protocol::Error,
+    },
+
     /// The server refused the WebSocket upgrade with an HTTP status.
     #[error("{}", handshake_message(*status, code.as_deref(), message.as_deref(), body, retry_after.as_deref()))]
     Handshake {
@@ -132,6 +142,19 @@ pub enum Error {
         hint: &'static str,
     },
 
+    /// A server frame is not JSON, or its known `type` does not fit that event's schema. Not
+    /// fatal: the frame is skipped and the next receive goes on. Events of a `type` the protocol
+    /// crate does not know are not errors; they arrive as `ServerEvent::Unknown`.
+    #[error("skipped a server frame that does not parse as an event (receiving continues): {raw}")]
+    Parse {
+        /// The start of the frame's text (at most 256 bytes, cut on a character boundary, `...`
+        /// appended when cut).
+        raw: String,
+        /// What the protocol crate found wrong (invalid JSON, missing `type`, which field).
+        #[source]
+        source: rtclient_protocol::Error,
+    },
+
     /// The token command ran and failed.
     #[error("the token command `{command}` failed ({status}): {stderr}")]
     TokenCommandFailed {
@@ -178,6 +201,26 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the connection goes on after this error: true for [`Error::Parse`] and
+    /// [`Error::BinaryFrame`] (one bad frame, skipped), false for everything else.
+    ///
+    /// ```
+    /// # async fn run(mut client: rtclient::RealtimeClient) -> Result<(), rtclient::Error> {
+    /// loop {
+    ///     match client.recv().await {
+    ///         Ok(Some(event)) => println!("{}", event.kind()),
+    ///         Ok(None) => break,
+    ///         Err(error) if error.is_recoverable() => eprintln!("{error}"),
+    ///         Err(error) => return Err(error),
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn is_recoverable(&self) -> bool {
+        matches!(self, Error::Parse { .. } | Error::BinaryFrame { .. })
+    }
+
     /// What to do about a refused handshake or a server close, when we know.
     pub fn hint(&self) -> Option<&'static str> {
         match self {

@@ -2,56 +2,89 @@
 //!
 //! # Overview
 //!
-//! - [`Target`] says where to connect: OpenAI GA (model, transcription or call sideband), the
-//!   beta dialect, Azure OpenAI GA or preview, or any `ws://`/`wss://` URL. It builds the exact URL
-//!   and decides the dialect.
+//! - [`Target`] says where to connect: OpenAI GA (model, transcription or call sideband), Azure
+//!   OpenAI GA or preview, or any `ws://`/`wss://` URL. It builds the exact URL and decides the
+//!   [`Dialect`] (GA, or beta for Azure preview; [`Target::with_dialect`] forces either).
 //! - [`Credential`] says how to authenticate: an OpenAI key (`Authorization: Bearer`), an Azure
 //!   `api-key`, or a [`TokenProvider`] asked again on every connect (Entra ID via
 //!   [`CommandToken::azure_cli`], or a [`StaticToken`]).
 //! - [`ClientConfig`] joins both with the connection limits; build it in code with
 //!   [`ClientConfig::builder`] or read it from the environment and `.env` with
 //!   [`ClientConfig::from_env`] (names in [`env`](mod@env)).
-//! - [`Connection`] is the open socket carrying JSON text frames. [`Connection::split`] gives a
-//!   [`Sender`] and a [`Receiver`] for different tasks. Pings are answered, keepalive pings sent,
-//!   and every way the socket can end is reported as a typed [`Error`] (handshake status and body,
-//!   server close code and reason, lost connection, oversize message).
+//! - [`RealtimeClient`] is the typed client: [`send`](RealtimeClient::send) takes a
+//!   [`ClientEvent`], gives it an `event_id` if it has none (returned, to match an `error`
+//!   event's `error.event_id`) and writes it in the target's dialect;
+//!   [`recv`](RealtimeClient::recv) returns the next [`ServerEvent`] (beta frames translated to
+//!   the GA model). It is also a `Stream` of events, and [`RealtimeClient::split`] gives an
+//!   [`EventSender`] (cloneable) and an [`EventReceiver`] for different tasks.
+//! - [`Connection`] is the raw layer below it: the open socket carrying JSON text frames, with
+//!   its own [`Sender`] and [`Receiver`]. Pings are answered, keepalive pings sent, and every way
+//!   the socket can end is reported as a typed [`Error`] (handshake status and body, server close
+//!   code and reason, lost connection, oversize message).
+//!
+//! The events are those of the `rtclient-protocol` crate, re-exported as [`protocol`] (and
+//! [`ClientEvent`], [`ServerEvent`], [`Dialect`] at the root), so one dependency is enough.
+//!
+//! Errors: a server `error` event is an ordinary [`ServerEvent::Error`], never fatal by itself.
+//! A frame that does not parse is [`Error::Parse`] and a binary frame [`Error::BinaryFrame`];
+//! both are recoverable ([`Error::is_recoverable`]) and the next receive goes on. Every other
+//! receive error ends the connection.
 //!
 //! Keys and tokens are held in [`Secret`] and never appear in `Debug` output, logs or errors.
+//! Each connection has a `tracing` span (`rtclient.connection`) with the redacted URL, Azure's
+//! request id and the session id once `session.created` arrived.
 //!
 //! # What this crate does not do (yet)
 //!
-//! Frames are raw JSON text here: the typed events of `rtclient-protocol` will be layered on top
-//! of [`Connection`]. There is no automatic reconnect.
+//! No automatic reconnect, no conversation state, no audio: see `rtclient-audio` for files and
+//! `examples/low_level_sample.rs` for both together.
 //!
 //! # Example
 //!
 //! ```no_run
-//! use rtclient::{ClientConfig, Connection};
+//! use rtclient::{ClientConfig, ClientEvent, RealtimeClient, ServerEvent};
+//! use rtclient::protocol::{ServerVad, Session};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let Some(config) = ClientConfig::from_env()?.into_config() else {
 //!     return Err("set OPENAI_API_KEY or AZURE_OPENAI_ENDPOINT".into());
 //! };
-//! let (sender, mut receiver) = Connection::connect(&config).await?.split();
+//! let (sender, mut receiver) = RealtimeClient::connect(&config).await?.split();
 //!
 //! let send = async move {
-//!     sender.send_text(r#"{"type":"response.create"}"#).await?;
-//!     Ok::<_, rtclient::Error>(())
+//!     let session = Session::realtime()
+//!         .instructions("Answer in one sentence.")
+//!         .server_vad(ServerVad::default());
+//!     sender.send(ClientEvent::session_update(session)).await?;
+//!     sender.send(ClientEvent::append_audio(&[0u8; 4800])).await?;
+//!     Ok::<_, rtclient::Error>(sender)
 //! };
 //! let receive = async move {
-//!     while let Some(text) = receiver.recv_text().await? {
-//!         println!("{text}");
+//!     loop {
+//!         match receiver.recv().await {
+//!             Ok(Some(ServerEvent::ResponseDone(done))) => {
+//!                 println!("done: {:?}", done.response.status);
+//!                 break;
+//!             }
+//!             Ok(Some(ServerEvent::Error(error))) => eprintln!("error: {:?}", error.error.message),
+//!             Ok(Some(event)) => println!("{}", event.kind()),
+//!             Ok(None) => break,
+//!             Err(error) if error.is_recoverable() => eprintln!("{error}"),
+//!             Err(error) => return Err(error),
+//!         }
 //!     }
-//!     Ok::<_, rtclient::Error>(())
+//!     Ok(())
 //! };
 //! let (sent, received) = tokio::join!(send, receive);
-//! sent?;
+//! let sender = sent?;
 //! received?;
+//! sender.close(1000, "done").await?;
 //! # Ok(())
 //! # }
 //! ```
 
 mod auth;
+mod client;
 mod config;
 mod connection;
 pub mod env;
@@ -62,6 +95,7 @@ mod target;
 pub use auth::{
     AZURE_CLI_TOKEN_COMMAND, CommandToken, Credential, StaticToken, TokenFuture, TokenProvider,
 };
+pub use client::{EncodedEvent, EventReceiver, EventSender, RawEvent, RealtimeClient};
 pub use config::{
     ClientConfig, ClientConfigBuilder, DEFAULT_CLOSE_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE, EnvConfig,
@@ -70,3 +104,7 @@ pub use connection::{Connection, Receiver, Sender, USER_AGENT};
 pub use error::{BoxError, Error};
 pub use secret::{RedactedUrl, Secret};
 pub use target::{OPENAI_ENDPOINT, OpenAiSession, Target, TargetKind};
+
+/// The `rtclient-protocol` crate: every event, session and item type.
+pub use rtclient_protocol as protocol;
+pub use rtclient_protocol::{ClientEvent, Dialect, ServerEvent};

@@ -1,5 +1,6 @@
 //! Where to connect: OpenAI, Azure OpenAI (GA or preview) or any Realtime-compatible URL.
 
+use rtclient_protocol::Dialect;
 use url::Url;
 
 use crate::{
@@ -58,9 +59,9 @@ impl TargetKind {
 
 /// A WebSocket URL plus what kind of server is behind it and which dialect it speaks.
 ///
-/// The dialect follows the target: Azure preview speaks beta, everything else GA, and
-/// [`Target::with_beta`] forces either. For OpenAI and custom targets the beta dialect also sends
-/// the header `OpenAI-Beta: realtime=v1`.
+/// The [`Dialect`] follows the target: Azure preview speaks beta, everything else GA, and
+/// [`Target::with_dialect`] forces either. For OpenAI and custom targets the beta dialect also
+/// sends the header `OpenAI-Beta: realtime=v1`.
 ///
 /// ```
 /// use rtclient::{OpenAiSession, Target};
@@ -76,8 +77,7 @@ impl TargetKind {
 pub struct Target {
     url: Url,
     kind: TargetKind,
-    // Placeholder for `rtclient_protocol::Dialect` (Ga | Beta): replace once the protocol crate lands.
-    beta: bool,
+    dialect: Dialect,
 }
 
 impl Target {
@@ -104,7 +104,7 @@ impl Target {
         Ok(Self {
             url,
             kind: TargetKind::OpenAi,
-            beta: false,
+            dialect: Dialect::Ga,
         })
     }
 
@@ -119,7 +119,7 @@ impl Target {
         Ok(Self {
             url,
             kind: TargetKind::AzureGa,
-            beta: false,
+            dialect: Dialect::Ga,
         })
     }
 
@@ -138,7 +138,7 @@ impl Target {
         Ok(Self {
             url,
             kind: TargetKind::AzurePreview,
-            beta: true,
+            dialect: Dialect::Beta,
         })
     }
 
@@ -148,14 +148,15 @@ impl Target {
         Ok(Self {
             url: websocket_url(url)?,
             kind: TargetKind::Custom,
-            beta: false,
+            dialect: Dialect::Ga,
         })
     }
 
-    /// Forces the beta (`true`) or GA (`false`) dialect. For OpenAI and custom targets beta adds
-    /// the header `OpenAI-Beta: realtime=v1`.
-    pub fn with_beta(mut self, beta: bool) -> Self {
-        self.beta = beta;
+    /// Forces the dialect. For OpenAI and custom targets [`Dialect::Beta`] adds the header
+    /// `OpenAI-Beta: realtime=v1` (OpenAI itself refuses it since 2026-05 with close 4000
+    /// `beta_api_shape_disabled`; compatible servers and proxies may still speak it).
+    pub fn with_dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
         self
     }
 
@@ -175,14 +176,16 @@ impl Target {
         self.kind
     }
 
-    /// Whether the target speaks the beta dialect.
-    pub fn is_beta(&self) -> bool {
-        self.beta
+    /// The dialect events are written and read in: [`Dialect::Beta`] for Azure preview,
+    /// [`Dialect::Ga`] otherwise, unless forced with [`Target::with_dialect`].
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// Whether the `OpenAI-Beta: realtime=v1` header is sent.
     pub fn sends_beta_header(&self) -> bool {
-        self.beta && matches!(self.kind, TargetKind::OpenAi | TargetKind::Custom)
+        self.dialect == Dialect::Beta
+            && matches!(self.kind, TargetKind::OpenAi | TargetKind::Custom)
     }
 
     /// `host[:port]` for error messages.
@@ -200,7 +203,7 @@ impl std::fmt::Debug for Target {
         f.debug_struct("Target")
             .field("url", &redact_url(&self.url))
             .field("kind", &self.kind)
-            .field("beta", &self.beta)
+            .field("dialect", &self.dialect)
             .finish()
     }
 }
@@ -292,7 +295,7 @@ mod tests {
             preview.url().as_str(),
             "wss://res.openai.azure.com/openai/realtime?api-version=2025-04-01-preview&deployment=dep"
         );
-        assert!(preview.is_beta());
+        assert_eq!(preview.dialect(), Dialect::Beta);
         assert!(!preview.sends_beta_header());
         Ok(())
     }
@@ -322,8 +325,8 @@ mod tests {
 
     #[test]
     fn openai_at_appends_v1_realtime() -> Result<(), Error> {
-        let target =
-            Target::openai_at("http://127.0.0.1:9000", OpenAiSession::model("m"))?.with_beta(true);
+        let target = Target::openai_at("http://127.0.0.1:9000", OpenAiSession::model("m"))?
+            .with_dialect(Dialect::Beta);
         assert_eq!(
             target.url().as_str(),
             "ws://127.0.0.1:9000/v1/realtime?model=m"

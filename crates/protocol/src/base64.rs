@@ -79,7 +79,7 @@ mod tests {
         for b in bytes {
             bits.push_str(&format!("{b:08b}"));
         }
-        while bits.len() % 6 != 0 {
+        while !bits.len().is_multiple_of(6) {
             bits.push('0');
         }
         let mut out: String =
@@ -90,7 +90,7 @@ mod tests {
                         .unwrap_or(0)] as char
                 })
                 .collect();
-        while out.len() % 4 != 0 {
+        while !out.len().is_multiple_of(4) {
             out.push('=');
         }
         out

@@ -25,8 +25,12 @@ impl Dialect {
         match self {
             Dialect::Ga => ServerEvent::from_json(json),
             Dialect::Beta => match beta::ServerEvent::from_json(json)? {
-                // A GA-only name on a beta connection (Azure Voice Live mixes them in).
-                beta::ServerEvent::Unknown(v) => ServerEvent::from_value(v),
+                // A GA-only name on a beta connection (Azure Voice Live mixes them in): parse
+                // the text as GA, with the same checks as on a GA connection.
+                beta::ServerEvent::Unknown(v) if is_known(ServerEvent::KINDS, &v) => {
+                    ServerEvent::from_json(json)
+                }
+                beta::ServerEvent::Unknown(v) => Ok(ServerEvent::Unknown(v)),
                 ev => Ok(translate::server_to_ga(ev)),
             },
         }
@@ -52,7 +56,10 @@ impl Dialect {
         match self {
             Dialect::Ga => ClientEvent::from_json(json),
             Dialect::Beta => match beta::ClientEvent::from_json(json)? {
-                beta::ClientEvent::Unknown(v) => ClientEvent::from_value(v),
+                beta::ClientEvent::Unknown(v) if is_known(ClientEvent::KINDS, &v) => {
+                    ClientEvent::from_json(json)
+                }
+                beta::ClientEvent::Unknown(v) => Ok(ClientEvent::Unknown(v)),
                 ev => Ok(translate::client_to_ga(ev)),
             },
         }
@@ -92,4 +99,12 @@ impl Dialect {
             (Dialect::Beta, _) => event.to_json(),
         }
     }
+}
+
+/// Whether the `type` of an event object is one of `kinds`.
+fn is_known(kinds: &[&str], event: &serde_json::Value) -> bool {
+    event
+        .get("type")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|kind| kinds.contains(&kind))
 }

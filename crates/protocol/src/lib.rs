@@ -24,6 +24,13 @@
 //! input. Optional fields are left out when `None`; fields the API lets be `null` are
 //! `Option<Nullable<T>>` so an explicit `null` (e.g. `turn_detection: null`) can be written.
 //! A known event type whose fields do not fit is an [`Error`], never a silent `Unknown`.
+//! Numbers that may be fractional (`threshold`, `speed`, `temperature`, `reset_seconds`,
+//! `seconds`) are [`serde_json::Number`], so `1` stays `1` and `2.03` stays exactly `2.03`;
+//! counts and milliseconds are integers.
+//!
+//! Parsing reads the `type` first and deserializes the frame straight into the event's struct
+//! (no intermediate `serde_json::Value`); writing puts `type` first, and
+//! `input_audio_buffer.append` is written without a JSON escape pass over the base64.
 //!
 //! # What this crate does not do
 //!

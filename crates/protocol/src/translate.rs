@@ -86,9 +86,15 @@ pub fn server_to_ga(event: beta::ServerEvent) -> ServerEvent {
         }
         B::ConversationItemTruncated(e) => ServerEvent::ConversationItemTruncated(e),
         B::ConversationItemDeleted(e) => ServerEvent::ConversationItemDeleted(e),
-        B::InputAudioTranscriptionDelta(e) => ServerEvent::InputAudioTranscriptionDelta(e),
-        B::InputAudioTranscriptionCompleted(e) => ServerEvent::InputAudioTranscriptionCompleted(e),
-        B::InputAudioTranscriptionFailed(e) => ServerEvent::InputAudioTranscriptionFailed(e),
+        B::ConversationItemInputAudioTranscriptionDelta(e) => {
+            ServerEvent::ConversationItemInputAudioTranscriptionDelta(e)
+        }
+        B::ConversationItemInputAudioTranscriptionCompleted(e) => {
+            ServerEvent::ConversationItemInputAudioTranscriptionCompleted(e)
+        }
+        B::ConversationItemInputAudioTranscriptionFailed(e) => {
+            ServerEvent::ConversationItemInputAudioTranscriptionFailed(e)
+        }
         B::InputAudioBufferCommitted(e) => ServerEvent::InputAudioBufferCommitted(e),
         B::InputAudioBufferCleared(e) => ServerEvent::InputAudioBufferCleared(e),
         B::InputAudioBufferSpeechStarted(e) => ServerEvent::InputAudioBufferSpeechStarted(e),
@@ -192,9 +198,15 @@ pub fn server_to_beta(event: ServerEvent) -> beta::ServerEvent {
         }
         ServerEvent::ConversationItemTruncated(e) => B::ConversationItemTruncated(e),
         ServerEvent::ConversationItemDeleted(e) => B::ConversationItemDeleted(e),
-        ServerEvent::InputAudioTranscriptionDelta(e) => B::InputAudioTranscriptionDelta(e),
-        ServerEvent::InputAudioTranscriptionCompleted(e) => B::InputAudioTranscriptionCompleted(e),
-        ServerEvent::InputAudioTranscriptionFailed(e) => B::InputAudioTranscriptionFailed(e),
+        ServerEvent::ConversationItemInputAudioTranscriptionDelta(e) => {
+            B::ConversationItemInputAudioTranscriptionDelta(e)
+        }
+        ServerEvent::ConversationItemInputAudioTranscriptionCompleted(e) => {
+            B::ConversationItemInputAudioTranscriptionCompleted(e)
+        }
+        ServerEvent::ConversationItemInputAudioTranscriptionFailed(e) => {
+            B::ConversationItemInputAudioTranscriptionFailed(e)
+        }
         ServerEvent::InputAudioBufferCommitted(e) => B::InputAudioBufferCommitted(e),
         ServerEvent::InputAudioBufferCleared(e) => B::InputAudioBufferCleared(e),
         ServerEvent::InputAudioBufferSpeechStarted(e) => B::InputAudioBufferSpeechStarted(e),

@@ -90,6 +90,25 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OptField<T> {
     }
 }
 
+/// Remembers an event's `type` value and rejects a later, different one (a JSON object with two
+/// `type` keys is ambiguous: the enum dispatched on the first, a generic JSON reader keeps the
+/// last).
+pub(crate) fn check_type_key<'de, E: de::Error>(
+    seen: &mut Option<Key<'de>>,
+    value: Key<'de>,
+) -> Result<(), E> {
+    match seen {
+        Some(first) if first.as_str() != value.as_str() => {
+            Err(E::custom("conflicting duplicate \"type\" keys"))
+        }
+        Some(_) => Ok(()),
+        None => {
+            *seen = Some(value);
+            Ok(())
+        }
+    }
+}
+
 /// The field type for a `req` or `opt` field.
 macro_rules! wire_field_type {
     (req $ty:ty) => { $ty };
@@ -198,10 +217,12 @@ macro_rules! wire_struct {
                     ) -> Result<$name, A::Error> {
                         $( let mut $field: Option<$ty> = None; )*
                         let mut extra = serde_json::Map::new();
+                        #[allow(unused_variables)] // only `[event]` structs track their `type` key
+                        let mut type_seen: Option<$crate::wire::Key<'de>> = None;
                         while let Some(key) = map.next_key::<$crate::wire::Key<'de>>()? {
                             match key.as_str() {
                                 $( $wire => $crate::wire::wire_read!($req, map, $field, $ty, $wire, extra), )*
-                                _ => $crate::wire::wire_struct!(@other $mode, key, map, extra),
+                                _ => $crate::wire::wire_struct!(@other $mode, key, map, extra, type_seen),
                             }
                         }
                         Ok($name {
@@ -216,15 +237,16 @@ macro_rules! wire_struct {
     };
     (@reqdoc req) => { " (required)." };
     (@reqdoc opt) => { " (optional; `None` leaves it out)." };
-    (@other event, $key:ident, $map:ident, $extra:ident) => {
+    (@other event, $key:ident, $map:ident, $extra:ident, $type_seen:ident) => {
         if $key.as_str() == "type" {
-            $map.next_value::<serde::de::IgnoredAny>()?;
+            // The event enum dispatched on the first `type`; a different second one is ambiguous.
+            $crate::wire::check_type_key(&mut $type_seen, $map.next_value()?)?;
         } else {
             let v = $map.next_value::<serde_json::Value>()?;
             $extra.insert($key.into_string(), v);
         }
     };
-    (@other object, $key:ident, $map:ident, $extra:ident) => {{
+    (@other object, $key:ident, $map:ident, $extra:ident, $type_seen:ident) => {{
         let v = $map.next_value::<serde_json::Value>()?;
         $extra.insert($key.into_string(), v);
     }};

@@ -87,7 +87,7 @@ async fn openai_beta_adds_header() {
         ClientConfig::builder(
             Target::openai_at(base, OpenAiSession::model("gpt-4o-realtime-preview"))
                 .unwrap()
-                .with_beta(true),
+                .with_dialect(rtclient::Dialect::Beta),
         )
         .credential(Credential::bearer_key("sk-test-3"))
         .build()

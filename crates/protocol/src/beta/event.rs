@@ -138,12 +138,12 @@ event_enum! {
         ConversationItemTruncated(ConversationItemTruncated) = "conversation.item.truncated",
         /// See [`ConversationItemDeleted`].
         ConversationItemDeleted(ConversationItemDeleted) = "conversation.item.deleted",
-        /// See [`InputAudioTranscriptionDelta`].
-        InputAudioTranscriptionDelta(InputAudioTranscriptionDelta) = "conversation.item.input_audio_transcription.delta",
-        /// See [`InputAudioTranscriptionCompleted`].
-        InputAudioTranscriptionCompleted(InputAudioTranscriptionCompleted) = "conversation.item.input_audio_transcription.completed",
-        /// See [`InputAudioTranscriptionFailed`].
-        InputAudioTranscriptionFailed(InputAudioTranscriptionFailed) = "conversation.item.input_audio_transcription.failed",
+        /// See [`ConversationItemInputAudioTranscriptionDelta`].
+        ConversationItemInputAudioTranscriptionDelta(ConversationItemInputAudioTranscriptionDelta) = "conversation.item.input_audio_transcription.delta",
+        /// See [`ConversationItemInputAudioTranscriptionCompleted`].
+        ConversationItemInputAudioTranscriptionCompleted(ConversationItemInputAudioTranscriptionCompleted) = "conversation.item.input_audio_transcription.completed",
+        /// See [`ConversationItemInputAudioTranscriptionFailed`].
+        ConversationItemInputAudioTranscriptionFailed(ConversationItemInputAudioTranscriptionFailed) = "conversation.item.input_audio_transcription.failed",
         /// See [`InputAudioBufferCommitted`].
         InputAudioBufferCommitted(InputAudioBufferCommitted) = "input_audio_buffer.committed",
         /// See [`InputAudioBufferCleared`].

@@ -4,12 +4,12 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::event::server::ResponseOutputAudioDelta;
-use crate::event::{invalid, probe_type};
+use crate::event::{invalid, probe_type, scan};
 use crate::wire::Key;
 
 /// `response.output_audio.delta` (beta `response.audio.delta`) borrowed from the frame text.
@@ -59,16 +59,20 @@ impl AudioDeltaRef<'_> {
 
 impl Dialect {
     /// Parses `json` as an output audio delta without copying, if it is one: `None` when the
-    /// frame's `type` is not this dialect's audio delta (then use
-    /// [`Dialect::parse_server_event`]).
+    /// frame's `type` is not an audio delta of this dialect (then use
+    /// [`Dialect::parse_server_event`]). GA takes `response.output_audio.delta`; beta takes
+    /// `response.audio.delta` and, as [`Dialect::parse_server_event`] does, the GA name.
     pub fn parse_audio_delta(self, json: &str) -> Option<Result<AudioDeltaRef<'_>, Error>> {
-        let wire = match self {
-            Dialect::Ga => "response.output_audio.delta",
-            Dialect::Beta => "response.audio.delta",
-        };
-        match probe_type(json) {
-            Ok(kind) if kind == wire => {}
+        const GA: &str = "response.output_audio.delta";
+        const BETA: &str = "response.audio.delta";
+        let wire = match (self, probe_type(json).ok()?.as_ref()) {
+            (_, GA) => GA,
+            // like `parse_server_event`, a beta connection also takes the GA name
+            (Dialect::Beta, BETA) => BETA,
             _ => return None,
+        };
+        if let Some(fast) = scan::audio_delta_ref(wire, json) {
+            return Some(Ok(fast));
         }
         let mut de = serde_json::Deserializer::from_str(json);
         let parsed = de
@@ -100,10 +104,11 @@ impl<'de> Visitor<'de> for DeltaVisitor {
         let (mut event_id, mut response_id, mut item_id) = (None, None, None);
         let (mut output_index, mut content_index, mut delta) = (None, None, None);
         let mut extra = serde_json::Map::new();
+        let mut type_seen = None;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
                 "type" => {
-                    map.next_value::<IgnoredAny>()?;
+                    crate::wire::check_type_key(&mut type_seen, map.next_value()?)?;
                 }
                 "event_id" => match map.next_value::<Option<Str<'de>>>()? {
                     Some(s) => event_id = Some(s.0),

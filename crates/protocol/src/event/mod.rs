@@ -17,15 +17,18 @@ pub use audio_delta::AudioDeltaRef;
 
 mod audio_delta;
 pub mod client;
+pub(crate) mod scan;
 pub mod server;
 
 /// Finds the `type` of a JSON event object.
 pub(crate) fn probe_type(json: &str) -> Result<Cow<'_, str>, Error> {
     if let Some(rest) = json.strip_prefix("{\"type\":\"")
         && let Some(end) = rest.find('"')
-        && !rest[..end].contains('\\')
     {
-        return Ok(Cow::Borrowed(&rest[..end]));
+        let kind = &rest[..end];
+        if !kind.contains('\\') {
+            return Ok(Cow::Borrowed(kind));
+        }
     }
     let mut de = serde_json::Deserializer::from_str(json);
     let kind = de.deserialize_map(TypeProbe).map_err(Error::Json)?;
@@ -157,6 +160,11 @@ macro_rules! event_enum {
             /// unknown `type` becomes `Unknown`.
             pub fn from_json(json: &str) -> Result<Self, $crate::Error> {
                 let kind = $crate::event::probe_type(json)?;
+                if let Some(event) =
+                    <Self as $crate::event::scan::FastPath>::fast_path(kind.as_ref(), json)
+                {
+                    return Ok(event);
+                }
                 match kind.as_ref() {
                     $(
                         $wire => serde_json::from_str::<$st>(json)

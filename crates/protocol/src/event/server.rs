@@ -101,7 +101,7 @@ event_struct! {
 
 event_struct! {
     /// A piece of an input audio transcription.
-    pub struct InputAudioTranscriptionDelta {
+    pub struct ConversationItemInputAudioTranscriptionDelta {
         /// The user item.
         req item_id: String = "item_id",
         /// The content part.
@@ -115,7 +115,7 @@ event_struct! {
 
 event_struct! {
     /// An input audio transcription finished.
-    pub struct InputAudioTranscriptionCompleted {
+    pub struct ConversationItemInputAudioTranscriptionCompleted {
         /// The user item.
         req item_id: String = "item_id",
         /// The content part.
@@ -133,7 +133,7 @@ event_struct! {
 
 event_struct! {
     /// An input audio transcription failed.
-    pub struct InputAudioTranscriptionFailed {
+    pub struct ConversationItemInputAudioTranscriptionFailed {
         /// The user item.
         req item_id: String = "item_id",
         /// The content part.
@@ -145,7 +145,7 @@ event_struct! {
 
 event_struct! {
     /// A diarized transcription segment.
-    pub struct InputAudioTranscriptionSegment {
+    pub struct ConversationItemInputAudioTranscriptionSegment {
         /// The user item.
         req item_id: String = "item_id",
         /// The content part.
@@ -563,14 +563,14 @@ event_enum! {
         ConversationItemTruncated(ConversationItemTruncated) = "conversation.item.truncated",
         /// See [`ConversationItemDeleted`].
         ConversationItemDeleted(ConversationItemDeleted) = "conversation.item.deleted",
-        /// See [`InputAudioTranscriptionDelta`].
-        InputAudioTranscriptionDelta(InputAudioTranscriptionDelta) = "conversation.item.input_audio_transcription.delta",
-        /// See [`InputAudioTranscriptionCompleted`].
-        InputAudioTranscriptionCompleted(InputAudioTranscriptionCompleted) = "conversation.item.input_audio_transcription.completed",
-        /// See [`InputAudioTranscriptionFailed`].
-        InputAudioTranscriptionFailed(InputAudioTranscriptionFailed) = "conversation.item.input_audio_transcription.failed",
-        /// See [`InputAudioTranscriptionSegment`].
-        InputAudioTranscriptionSegment(InputAudioTranscriptionSegment) = "conversation.item.input_audio_transcription.segment",
+        /// See [`ConversationItemInputAudioTranscriptionDelta`].
+        ConversationItemInputAudioTranscriptionDelta(ConversationItemInputAudioTranscriptionDelta) = "conversation.item.input_audio_transcription.delta",
+        /// See [`ConversationItemInputAudioTranscriptionCompleted`].
+        ConversationItemInputAudioTranscriptionCompleted(ConversationItemInputAudioTranscriptionCompleted) = "conversation.item.input_audio_transcription.completed",
+        /// See [`ConversationItemInputAudioTranscriptionFailed`].
+        ConversationItemInputAudioTranscriptionFailed(ConversationItemInputAudioTranscriptionFailed) = "conversation.item.input_audio_transcription.failed",
+        /// See [`ConversationItemInputAudioTranscriptionSegment`].
+        ConversationItemInputAudioTranscriptionSegment(ConversationItemInputAudioTranscriptionSegment) = "conversation.item.input_audio_transcription.segment",
         /// See [`InputAudioBufferCommitted`].
         InputAudioBufferCommitted(InputAudioBufferCommitted) = "input_audio_buffer.committed",
         /// See [`InputAudioBufferCleared`].

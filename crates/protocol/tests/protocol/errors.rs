@@ -184,3 +184,38 @@ fn conflicting_duplicate_type_keys_are_rejected() {
         Ok(ServerEvent::InputAudioBufferCleared(_))
     ));
 }
+
+/// Found by the `server_event` fuzz target: a GA audio delta with a second, different `type`
+/// key on a beta connection parsed as a borrowed view but not as an owned event. Every path
+/// now applies one rule: a repeated `type` must repeat the same value.
+#[test]
+fn audio_delta_paths_agree_on_duplicate_type_keys() {
+    let frame = |second: &str| {
+        format!(
+            r#"{{"type":"response.output_audio.delta","event_id":"e","response_id":"r","item_id":"i","output_index":0,"content_index":0,"delta":"AA==","type":"{second}"}}"#
+        )
+    };
+    let conflicting = frame("response.output_audio.done");
+    let identical = frame("response.output_audio.delta");
+    for dialect in [Dialect::Ga, Dialect::Beta] {
+        assert!(
+            dialect.parse_server_event(&conflicting).is_err(),
+            "{dialect:?}"
+        );
+        assert!(
+            matches!(dialect.parse_audio_delta(&conflicting), Some(Err(_))),
+            "{dialect:?}"
+        );
+        assert!(
+            matches!(
+                dialect.parse_server_event(&identical),
+                Ok(ServerEvent::ResponseOutputAudioDelta(_))
+            ),
+            "{dialect:?}"
+        );
+        assert!(
+            matches!(dialect.parse_audio_delta(&identical), Some(Ok(_))),
+            "{dialect:?}"
+        );
+    }
+}

@@ -1,6 +1,9 @@
 //! The exact wire JSON of the common client events, in both dialects.
 
-use rtclient_protocol::{ClientEvent, Dialect, Item, ServerVad, Session};
+use rtclient_protocol::{
+    AudioFormat, ClientEvent, Dialect, Eagerness, Item, Modality, NoiseReductionKind,
+    ResponseCreateParams, ServerVad, Session,
+};
 
 fn common_events() -> Vec<(&'static str, ClientEvent)> {
     vec![
@@ -39,6 +42,25 @@ fn common_events() -> Vec<(&'static str, ClientEvent)> {
         ("create_response", ClientEvent::create_response()),
         ("cancel_response", ClientEvent::cancel_response()),
         ("truncate", ClientEvent::truncate("item_1", 0, 1500)),
+        (
+            "session_update_transcription",
+            ClientEvent::session_update(
+                Session::transcription()
+                    .input_format(AudioFormat::pcmu())
+                    .input_transcription(Some("gpt-4o-transcribe"))
+                    .semantic_vad(Eagerness::High)
+                    .noise_reduction(Some(NoiseReductionKind::FarField)),
+            ),
+        ),
+        (
+            "create_response_out_of_band",
+            ClientEvent::create_response_with(
+                ResponseCreateParams::default()
+                    .instructions("Summarize.")
+                    .output_modality(Modality::Text)
+                    .out_of_band(),
+            ),
+        ),
     ]
 }
 
