@@ -91,4 +91,4 @@ pub use auth::ApiKey;
 pub use config::{ConfigError, ServerConfig, ServerConfigBuilder};
 pub use endpoint::{Dialect, Route, SessionKind, SessionRequest};
 pub use server::{Serve, ServerState, WithGracefulShutdown, router, serve};
-pub use session::{IdleSession, SessionHandler};
+pub use session::{IdleSession, MAX_APPEND_BASE64, Pace, RealtimeSession, SessionHandler};
