@@ -6,3 +6,4 @@
 mod client;
 mod errors;
 mod flows;
+mod vad;
