@@ -1,12 +1,12 @@
 //! The session configuration: the default `session.created` config and `session.update`
 //! validation.
 
+use rtclient_audio::WireFormat;
 use rtclient_protocol::{
     AudioFormat, AudioFormatKind, AudioInput, AudioOutput, Dialect, MaxTokens, Modality, Nullable,
     Session, SessionAudio, SessionKind, ToolChoice, ToolChoiceMode, TurnDetection,
     TurnDetectionKind, Voice, VoiceName,
 };
-use rtclient_audio::WireFormat;
 
 use super::errors::ClientError;
 
@@ -145,11 +145,16 @@ pub(crate) fn apply_update(
                 into.format = Some(complete_format(f));
             }
             if let Some(t) = &input.transcription {
-                into.transcription = Some(t.clone().into_option().map(|mut t| {
-                    t.language.get_or_insert(Nullable::Null);
-                    t.prompt.get_or_insert(Nullable::Null);
-                    t
-                }).into());
+                into.transcription = Some(
+                    t.clone()
+                        .into_option()
+                        .map(|mut t| {
+                            t.language.get_or_insert(Nullable::Null);
+                            t.prompt.get_or_insert(Nullable::Null);
+                            t
+                        })
+                        .into(),
+                );
             }
             if let Some(n) = &input.noise_reduction {
                 into.noise_reduction = Some(n.clone());
@@ -266,7 +271,8 @@ fn complete_turn_detection(
         out.kind = Some(TurnDetectionKind::ServerVad);
     }
     if out.kind == Some(TurnDetectionKind::ServerVad) {
-        out.threshold.get_or_insert_with(|| serde_json::Number::from(0));
+        out.threshold
+            .get_or_insert_with(|| serde_json::Number::from(0));
         if td.threshold.is_none() {
             out.threshold = serde_json::Number::from_f64(0.5);
         }

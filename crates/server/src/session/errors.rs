@@ -70,8 +70,11 @@ pub(crate) fn parse_failure(text: &str, error: &Error) -> (ClientError, Option<S
         ),
         Error::MissingType => match value.as_ref().map(|v| v.get("type")) {
             Some(Some(_)) => ClientError::invalid_value("type", "Invalid type: expected a string."),
-            _ => ClientError::new("missing_required_parameter", "Missing required parameter: 'type'.")
-                .param("type"),
+            _ => ClientError::new(
+                "missing_required_parameter",
+                "Missing required parameter: 'type'.",
+            )
+            .param("type"),
         },
         Error::InvalidEvent { source, .. } => field_error(&source.to_string()),
         other => ClientError::new("invalid_value", other.to_string()),

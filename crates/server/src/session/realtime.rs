@@ -280,7 +280,9 @@ impl Running {
     }
 
     fn session_update(&mut self, e: &cl::SessionUpdate) -> Result<(), ClientError> {
-        let Ok(mut st) = self.state.lock() else { return Ok(()) };
+        let Ok(mut st) = self.state.lock() else {
+            return Ok(());
+        };
         let next = config::apply_update(
             &st.session,
             &e.session,
@@ -307,8 +309,11 @@ impl Running {
             return;
         };
         let params = VadParams {
-            threshold: td.threshold.as_ref().and_then(serde_json::Number::as_f64).unwrap_or(0.5)
-                as f32,
+            threshold: td
+                .threshold
+                .as_ref()
+                .and_then(serde_json::Number::as_f64)
+                .unwrap_or(0.5) as f32,
             prefix_padding_ms: td.prefix_padding_ms.unwrap_or(300) as u32,
             silence_duration_ms: td.silence_duration_ms.unwrap_or(200) as u32,
         };
@@ -344,7 +349,10 @@ impl Running {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(e.audio.as_bytes())
             .map_err(|_| {
-                ClientError::invalid_value("audio", "Invalid 'audio'. Expected base64-encoded audio.")
+                ClientError::invalid_value(
+                    "audio",
+                    "Invalid 'audio'. Expected base64-encoded audio.",
+                )
             })?;
         self.input.buffer.extend_from_slice(&bytes);
         self.input.total_bytes += bytes.len() as u64;
@@ -381,7 +389,9 @@ impl Running {
     fn speech_started(&mut self, audio_start_ms: u64) {
         let item_id = new_id("item_");
         self.input.speech_item = Some(item_id.clone());
-        let Ok(mut st) = self.state.lock() else { return };
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
         self.emitter.send(ev::InputAudioBufferSpeechStarted {
             audio_start_ms,
             item_id,
@@ -457,7 +467,9 @@ impl Running {
             }]),
             ..Default::default()
         };
-        let Ok(mut st) = self.state.lock() else { return };
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
         let previous = st.conversation.push(Stored {
             item: item.clone(),
             audio,
@@ -499,8 +511,14 @@ impl Running {
 
     fn item_create(&mut self, e: cl::ConversationItemCreate) -> Result<(), ClientError> {
         let item = prepare_client_item(e.item, new_id("item_"))?;
-        let Ok(mut st) = self.state.lock() else { return Ok(()) };
-        let previous = e.previous_item_id.as_ref().and_then(Nullable::value).map(String::as_str);
+        let Ok(mut st) = self.state.lock() else {
+            return Ok(());
+        };
+        let previous = e
+            .previous_item_id
+            .as_ref()
+            .and_then(Nullable::value)
+            .map(String::as_str);
         let (position, previous) = st.conversation.position(previous)?;
         let audio = item
             .content
@@ -535,7 +553,9 @@ impl Running {
     }
 
     fn item_retrieve(&mut self, e: &cl::ConversationItemRetrieve) -> Result<(), ClientError> {
-        let Ok(st) = self.state.lock() else { return Ok(()) };
+        let Ok(st) = self.state.lock() else {
+            return Ok(());
+        };
         let stored = st
             .conversation
             .get(&e.item_id)
@@ -560,7 +580,9 @@ impl Running {
     }
 
     fn item_delete(&mut self, e: &cl::ConversationItemDelete) -> Result<(), ClientError> {
-        let Ok(mut st) = self.state.lock() else { return Ok(()) };
+        let Ok(mut st) = self.state.lock() else {
+            return Ok(());
+        };
         if !st.conversation.remove(&e.item_id) {
             return Err(item_not_found(&e.item_id));
         }
@@ -572,7 +594,9 @@ impl Running {
     }
 
     fn item_truncate(&mut self, e: &cl::ConversationItemTruncate) -> Result<(), ClientError> {
-        let Ok(mut st) = self.state.lock() else { return Ok(()) };
+        let Ok(mut st) = self.state.lock() else {
+            return Ok(());
+        };
         let format = config::output_format(&st.session);
         let stored = st
             .conversation
@@ -624,7 +648,9 @@ impl Running {
     }
 
     fn response_create(&mut self, e: cl::ResponseCreate) -> Result<(), ClientError> {
-        let Ok(mut st) = self.state.lock() else { return Ok(()) };
+        let Ok(mut st) = self.state.lock() else {
+            return Ok(());
+        };
         if let Some(active) = &st.active {
             return Err(ClientError::new(
                 "conversation_already_has_active_response",
@@ -638,9 +664,11 @@ impl Running {
         let mut plan = response::plan(&st, e.response);
         if let Some(items) = plan.input.as_mut() {
             for (i, item) in items.iter_mut().enumerate() {
-                let prepared = prepare_client_item(item.clone(), new_id("item_"))
-                    .map_err(|mut err| {
-                        err.param = err.param.map(|p| format!("response.input[{i}].{}", p.trim_start_matches("item.")));
+                let prepared =
+                    prepare_client_item(item.clone(), new_id("item_")).map_err(|mut err| {
+                        err.param = err.param.map(|p| {
+                            format!("response.input[{i}].{}", p.trim_start_matches("item."))
+                        });
                         err
                     })?;
                 *item = prepared;
@@ -664,7 +692,9 @@ impl Running {
     }
 
     fn response_cancel(&mut self) -> Result<(), ClientError> {
-        let Ok(mut st) = self.state.lock() else { return Ok(()) };
+        let Ok(mut st) = self.state.lock() else {
+            return Ok(());
+        };
         if response::cancel(&mut st.active, &self.emitter, StatusReason::ClientCancelled) {
             Ok(())
         } else {

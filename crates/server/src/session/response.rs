@@ -95,7 +95,12 @@ pub(crate) fn new_response(
 }
 
 /// Runs one response to its end (or until it is cancelled elsewhere).
-pub(crate) async fn generate(state: SharedState, emitter: Emitter, engines: Arc<Engines>, plan: Plan) {
+pub(crate) async fn generate(
+    state: SharedState,
+    emitter: Emitter,
+    engines: Arc<Engines>,
+    plan: Plan,
+) {
     let id = plan.response.id.clone().unwrap_or_default();
     let reply = {
         let Ok(st) = state.lock() else { return };
@@ -188,7 +193,11 @@ pub(crate) async fn generate(state: SharedState, emitter: Emitter, engines: Arc<
             if !ctx.add_item(&item) {
                 return;
             }
-            let part_kind = if plan.audio { ContentKind::Audio } else { ContentKind::Text };
+            let part_kind = if plan.audio {
+                ContentKind::Audio
+            } else {
+                ContentKind::Text
+            };
             let empty_part = if plan.audio {
                 ContentPart {
                     kind: Some(part_kind.clone()),
@@ -291,19 +300,31 @@ pub(crate) async fn generate(state: SharedState, emitter: Emitter, engines: Arc<
     }
 }
 
-fn prompt_reply(engines: &Engines, items: &[Item], audio_ms: Option<u64>, tools: &[String]) -> Reply {
+fn prompt_reply(
+    engines: &Engines,
+    items: &[Item],
+    audio_ms: Option<u64>,
+    tools: &[String],
+) -> Reply {
     let tool_names: Vec<&str> = tools.iter().map(String::as_str).collect();
     let last = items.last();
     let function_output = last
         .filter(|i| i.kind == Some(ItemKind::FunctionCallOutput))
-        .and_then(|out| {
+        .map(|out| {
             let call = items.iter().rev().find(|i| {
-                i.kind == Some(ItemKind::FunctionCall) && i.call_id.is_some() && i.call_id == out.call_id
+                i.kind == Some(ItemKind::FunctionCall)
+                    && i.call_id.is_some()
+                    && i.call_id == out.call_id
             });
-            Some(FunctionOutput {
+            FunctionOutput {
                 name: call.and_then(|c| c.name.as_deref()).unwrap_or("function"),
-                output: out.output.as_ref().and_then(Nullable::value).map(String::as_str).unwrap_or(""),
-            })
+                output: out
+                    .output
+                    .as_ref()
+                    .and_then(Nullable::value)
+                    .map(String::as_str)
+                    .unwrap_or(""),
+            }
         });
     let user_text = items
         .iter()
@@ -313,7 +334,11 @@ fn prompt_reply(engines: &Engines, items: &[Item], audio_ms: Option<u64>, tools:
         .and_then(|parts| {
             parts.iter().find_map(|p| match p.kind {
                 Some(ContentKind::InputText) => p.text.as_deref(),
-                Some(ContentKind::InputAudio) => p.transcript.as_ref().and_then(Nullable::value).map(String::as_str),
+                Some(ContentKind::InputAudio) => p
+                    .transcript
+                    .as_ref()
+                    .and_then(Nullable::value)
+                    .map(String::as_str),
                 _ => None,
             })
         });
@@ -349,7 +374,11 @@ async fn speak(engines: &Arc<Engines>, text: &str, voice: &str) -> Option<Arc<Sp
 
 /// Resamples `speech` to `format`'s rate and encodes it.
 fn encode(speech: &Speech, format: WireFormat) -> Vec<u8> {
-    let input: Vec<f32> = speech.samples.iter().map(|s| f32::from(*s) / 32768.0).collect();
+    let input: Vec<f32> = speech
+        .samples
+        .iter()
+        .map(|s| f32::from(*s) / 32768.0)
+        .collect();
     let mut out = Vec::with_capacity(input.len() * 2);
     let resampled = Resampler::new(speech.sample_rate, format.sample_rate()).and_then(|mut r| {
         r.process(&input, &mut out)?;
@@ -430,8 +459,15 @@ async fn pause(pace: Pace, ms: u64) {
     match pace {
         Pace::Max => tokio::task::yield_now().await,
         Pace::Speed(speed) => {
-            let speed = if speed.is_finite() && speed > 0.0 { speed } else { 1.0 };
-            tokio::time::sleep(Duration::from_secs_f64(ms as f64 / 1000.0 / f64::from(speed))).await;
+            let speed = if speed.is_finite() && speed > 0.0 {
+                speed
+            } else {
+                1.0
+            };
+            tokio::time::sleep(Duration::from_secs_f64(
+                ms as f64 / 1000.0 / f64::from(speed),
+            ))
+            .await;
         }
     }
 }
@@ -440,7 +476,11 @@ async fn pause(pace: Pace, ms: u64) {
 fn split_words(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, word) in text.split(' ').enumerate() {
-        out.push(if i == 0 { word.to_owned() } else { format!(" {word}") });
+        out.push(if i == 0 {
+            word.to_owned()
+        } else {
+            format!(" {word}")
+        });
     }
     out
 }
@@ -462,7 +502,9 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     /// Emits while the response is still the active one; false once it was cancelled.
     fn emit(&self, event: impl Into<rtclient_protocol::ServerEvent>) -> bool {
-        let Ok(st) = self.state.lock() else { return false };
+        let Ok(st) = self.state.lock() else {
+            return false;
+        };
         if !is_active(&st.active, self.id) {
             return false;
         }
@@ -472,7 +514,9 @@ impl Ctx<'_> {
 
     /// `output_item.added` + `conversation.item.added`, and records the item.
     fn add_item(&self, item: &Item) -> bool {
-        let Ok(mut st) = self.state.lock() else { return false };
+        let Ok(mut st) = self.state.lock() else {
+            return false;
+        };
         if !is_active(&st.active, self.id) {
             return false;
         }
@@ -483,7 +527,11 @@ impl Ctx<'_> {
             ..Default::default()
         });
         if let Some(active) = st.active.as_mut() {
-            active.response.output.get_or_insert_with(Vec::new).push(item.clone());
+            active
+                .response
+                .output
+                .get_or_insert_with(Vec::new)
+                .push(item.clone());
         }
         if self.in_conversation {
             let previous = st.conversation.push(Stored {
@@ -502,7 +550,9 @@ impl Ctx<'_> {
 
     /// `conversation.item.done` -> `output_item.done` -> `response.done` -> `rate_limits.updated`.
     fn finish(&self, item: Item, audio: Vec<u8>, audio_ms: u64, _engines: &Engines) {
-        let Ok(mut st) = self.state.lock() else { return };
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
         if !is_active(&st.active, self.id) {
             return;
         }
@@ -528,7 +578,9 @@ impl Ctx<'_> {
             item: item.clone(),
             ..Default::default()
         });
-        let Some(mut active) = st.active.take() else { return };
+        let Some(mut active) = st.active.take() else {
+            return;
+        };
         active.response.output = Some(vec![item.clone()]);
         active.response.status = Some(ResponseStatus::Completed);
         active.response.usage = Some(Nullable::Value(usage(&item, audio_ms)));
@@ -537,7 +589,9 @@ impl Ctx<'_> {
 
     /// Ends the response as `failed`.
     fn fail(&self, reason: &str) {
-        let Ok(mut st) = self.state.lock() else { return };
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
         if !is_active(&st.active, self.id) {
             return;
         }
@@ -545,7 +599,9 @@ impl Ctx<'_> {
             active.response.status = Some(ResponseStatus::Failed);
             active.response.status_details = Some(Nullable::Value(StatusDetails {
                 kind: Some(ResponseStatus::Failed),
-                error: Some(serde_json::json!({"type": "server_error", "code": null, "message": reason})),
+                error: Some(
+                    serde_json::json!({"type": "server_error", "code": null, "message": reason}),
+                ),
                 ..Default::default()
             }));
             send_done(self.emitter, active.response);
@@ -562,7 +618,9 @@ fn is_active(active: &Option<Active>, id: &str) -> bool {
 /// Cancels the active response (if any) with `reason`: `response.done` status `cancelled`.
 /// Returns false when nothing was active. Call with the state locked.
 pub(crate) fn cancel(active: &mut Option<Active>, emitter: &Emitter, reason: StatusReason) -> bool {
-    let Some(mut active) = active.take() else { return false };
+    let Some(mut active) = active.take() else {
+        return false;
+    };
     for item in active.response.output.iter_mut().flatten() {
         item.status = Some(ItemStatus::Incomplete);
     }
@@ -618,7 +676,11 @@ fn usage(item: &Item, audio_ms: u64) -> Usage {
         .map(|p| {
             p.text
                 .as_deref()
-                .or(p.transcript.as_ref().and_then(Nullable::value).map(String::as_str))
+                .or(p
+                    .transcript
+                    .as_ref()
+                    .and_then(Nullable::value)
+                    .map(String::as_str))
                 .unwrap_or("")
                 .split_whitespace()
                 .count()
@@ -671,7 +733,11 @@ pub(crate) fn plan(
         .into_iter()
         .filter_map(|t| t.name)
         .collect();
-    let output = session.audio.as_ref().and_then(|a| a.output.clone()).unwrap_or_default();
+    let output = session
+        .audio
+        .as_ref()
+        .and_then(|a| a.output.clone())
+        .unwrap_or_default();
     let response_audio = SessionAudio {
         output: Some(rtclient_protocol::AudioOutput {
             format: output.format.clone(),

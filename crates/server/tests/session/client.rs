@@ -53,7 +53,10 @@ pub(crate) async fn connect() -> Client {
 impl Client {
     /// Sends a JSON event.
     pub(crate) async fn send(&mut self, event: Value) {
-        self.ws.send(Message::text(event.to_string())).await.unwrap();
+        self.ws
+            .send(Message::text(event.to_string()))
+            .await
+            .unwrap();
     }
 
     /// Sends a raw frame.

@@ -11,7 +11,9 @@ async fn error_for(event: serde_json::Value) -> serde_json::Value {
     client.send(event).await;
     let error = client.expect("error").await;
     // The session goes on.
-    client.send(json!({"type": "input_audio_buffer.clear"})).await;
+    client
+        .send(json!({"type": "input_audio_buffer.clear"}))
+        .await;
     client.expect("input_audio_buffer.cleared").await;
     error["error"].clone()
 }
@@ -29,7 +31,9 @@ async fn binary_frame_is_invalid_event() {
         "Expected a text WebSocket message; binary frames are not supported."
     );
     assert!(error["error"]["event_id"].is_null());
-    client.send(json!({"type": "input_audio_buffer.clear"})).await;
+    client
+        .send(json!({"type": "input_audio_buffer.clear"}))
+        .await;
     client.expect("input_audio_buffer.cleared").await;
 }
 
@@ -49,7 +53,12 @@ async fn unknown_type_is_invalid_value_on_type_with_event_id() {
     assert_eq!(error["code"], "invalid_value");
     assert_eq!(error["param"], "type");
     assert_eq!(error["event_id"], "evt_1");
-    assert!(error["message"].as_str().unwrap().starts_with("Invalid value: 'foo.bar'."));
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid value: 'foo.bar'.")
+    );
 }
 
 #[tokio::test]
@@ -91,8 +100,10 @@ async fn commit_under_100_ms() {
     let mut client = connect().await;
     client.expect("session.created").await;
     client
-        .send(json!({"type": "session.update", "session": {"type": "realtime",
-            "audio": {"input": {"turn_detection": null}}}}))
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime",
+            "audio": {"input": {"turn_detection": null}}}}),
+        )
         .await;
     client.expect("session.updated").await;
     client
@@ -129,14 +140,19 @@ async fn assistant_text_content_is_refused_like_the_service() {
     .await;
     assert_eq!(error["code"], "invalid_value");
     assert_eq!(error["param"], "item.content[0].type");
-    assert_eq!(error["message"], "Invalid value: 'text'. Value must be 'output_text'.");
+    assert_eq!(
+        error["message"],
+        "Invalid value: 'text'. Value must be 'output_text'."
+    );
 }
 
 #[tokio::test]
 async fn unknown_previous_item_and_missing_items() {
-    let error = error_for(json!({"type": "conversation.item.create", "previous_item_id": "item_x",
+    let error = error_for(
+        json!({"type": "conversation.item.create", "previous_item_id": "item_x",
         "item": {"type": "message", "role": "user",
-            "content": [{"type": "input_text", "text": "hi"}]}}))
+            "content": [{"type": "input_text", "text": "hi"}]}}),
+    )
     .await;
     assert_eq!(error["code"], "invalid_value");
     assert_eq!(error["param"], "previous_item_id");
@@ -151,8 +167,10 @@ async fn truncate_of_a_user_item_is_unsupported_content_type() {
     let mut client = connect().await;
     client.expect("session.created").await;
     client
-        .send(json!({"type": "conversation.item.create", "item": {"type": "message",
-            "role": "user", "content": [{"type": "input_text", "text": "hi"}]}}))
+        .send(
+            json!({"type": "conversation.item.create", "item": {"type": "message",
+            "role": "user", "content": [{"type": "input_text", "text": "hi"}]}}),
+        )
         .await;
     let added = client.expect("conversation.item.added").await;
     client.expect("conversation.item.done").await;

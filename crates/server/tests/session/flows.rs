@@ -14,8 +14,10 @@ fn user_text(text: &str) -> Value {
 async fn text_only(client: &mut Client) {
     client.expect("session.created").await;
     client
-        .send(json!({"type": "session.update", "session": {"type": "realtime",
-            "output_modalities": ["text"]}}))
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime",
+            "output_modalities": ["text"]}}),
+        )
         .await;
     client.expect("session.updated").await;
 }
@@ -77,13 +79,19 @@ async fn session_update_answers_the_whole_effective_config() {
     let s = &updated["session"];
     assert_eq!(s["instructions"], "Reply in a few words.");
     assert_eq!(s["tool_choice"], "auto");
-    assert_eq!(s["audio"]["input"]["turn_detection"]["silence_duration_ms"], 500);
+    assert_eq!(
+        s["audio"]["input"]["turn_detection"]["silence_duration_ms"],
+        500
+    );
     assert_eq!(s["audio"]["input"]["turn_detection"]["threshold"], 0.5);
     assert_eq!(
         s["audio"]["input"]["transcription"],
         json!({"model": "whisper-1", "language": null, "prompt": null})
     );
-    assert_eq!(s["audio"]["output"]["format"], json!({"type": "audio/pcmu"}));
+    assert_eq!(
+        s["audio"]["output"]["format"],
+        json!({"type": "audio/pcmu"})
+    );
     assert_eq!(s["audio"]["output"]["voice"], "marin");
 }
 
@@ -155,7 +163,12 @@ async fn text_response_follows_the_recorded_order() {
     assert_eq!(created["status"], "in_progress");
     assert_eq!(created["output"], json!([]));
     assert_eq!(created["metadata"], json!({"k": "v"}));
-    assert!(created["conversation_id"].as_str().unwrap().starts_with("conv_"));
+    assert!(
+        created["conversation_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("conv_")
+    );
     assert!(created["usage"].is_null());
     let added = &events[2];
     assert_eq!(added["previous_item_id"], user["item"]["id"]);
@@ -220,18 +233,29 @@ async fn audio_response_streams_speech_and_can_be_truncated() {
     assert_eq!(transcript, "I heard: hello there");
     let done = &events[events.len() - 2]["response"];
     assert_eq!(done["output"][0]["content"][0]["type"], "output_audio");
-    assert_eq!(done["output"][0]["content"][0]["transcript"], transcript.as_str());
+    assert_eq!(
+        done["output"][0]["content"][0]["transcript"],
+        transcript.as_str()
+    );
     let item_id = done["output"][0]["id"].as_str().unwrap().to_owned();
     // Retrieve includes the audio.
     client
         .send(json!({"type": "conversation.item.retrieve", "item_id": item_id}))
         .await;
     let retrieved = client.expect("conversation.item.retrieved").await;
-    assert!(retrieved["item"]["content"][0]["audio"].as_str().unwrap().len() > 1000);
+    assert!(
+        retrieved["item"]["content"][0]["audio"]
+            .as_str()
+            .unwrap()
+            .len()
+            > 1000
+    );
     // Beyond the audio: the service's error.
     client
-        .send(json!({"type": "conversation.item.truncate", "item_id": item_id,
-            "content_index": 0, "audio_end_ms": 999_999}))
+        .send(
+            json!({"type": "conversation.item.truncate", "item_id": item_id,
+            "content_index": 0, "audio_end_ms": 999_999}),
+        )
         .await;
     let error = client.expect("error").await;
     assert_eq!(error["error"]["code"], "invalid_value");
@@ -242,15 +266,19 @@ async fn audio_response_streams_speech_and_can_be_truncated() {
             .ends_with("is already shorter than 999999ms")
     );
     client
-        .send(json!({"type": "conversation.item.truncate", "item_id": item_id,
-            "content_index": 0, "audio_end_ms": 300}))
+        .send(
+            json!({"type": "conversation.item.truncate", "item_id": item_id,
+            "content_index": 0, "audio_end_ms": 300}),
+        )
         .await;
     let truncated = client.expect("conversation.item.truncated").await;
     assert_eq!(truncated["audio_end_ms"], 300);
     // Voice change after audio is refused.
     client
-        .send(json!({"type": "session.update", "session": {"type": "realtime",
-            "audio": {"output": {"voice": "marin"}}}}))
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime",
+            "audio": {"output": {"voice": "marin"}}}}),
+        )
         .await;
     let error = client.expect("error").await;
     assert_eq!(error["error"]["code"], "cannot_update_voice");
@@ -270,13 +298,17 @@ async fn function_call_round() {
     .await;
     client.expect("session.created").await;
     client
-        .send(json!({"type": "session.update", "session": {"type": "realtime",
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime",
             "output_modalities": ["text"],
             "tools": [{"type": "function", "name": "get_weather",
-                "parameters": {"type": "object"}}]}}))
+                "parameters": {"type": "object"}}]}}),
+        )
         .await;
     client.expect("session.updated").await;
-    client.send(user_text("What is the weather in London?")).await;
+    client
+        .send(user_text("What is the weather in London?"))
+        .await;
     client.expect("conversation.item.added").await;
     client.expect("conversation.item.done").await;
     client.send(json!({"type": "response.create"})).await;
@@ -307,8 +339,10 @@ async fn function_call_round() {
     let args: Value = serde_json::from_str(args_done["arguments"].as_str().unwrap()).unwrap();
     assert_eq!(args, json!({"city": "London"}));
     client
-        .send(json!({"type": "conversation.item.create", "item": {"type": "function_call_output",
-            "call_id": call_id, "output": "foggy"}}))
+        .send(
+            json!({"type": "conversation.item.create", "item": {"type": "function_call_output",
+            "call_id": call_id, "output": "foggy"}}),
+        )
         .await;
     client.expect("conversation.item.added").await;
     client.expect("conversation.item.done").await;
@@ -327,7 +361,9 @@ async fn one_active_response_and_cancel() {
     )
     .await;
     client.expect("session.created").await;
-    client.send(user_text("please say something long enough")).await;
+    client
+        .send(user_text("please say something long enough"))
+        .await;
     client.expect("conversation.item.added").await;
     client.expect("conversation.item.done").await;
     client.send(json!({"type": "response.create"})).await;
@@ -345,7 +381,10 @@ async fn one_active_response_and_cancel() {
         }
     }
     let error = error.expect("an error for the second response.create");
-    assert_eq!(error["error"]["code"], "conversation_already_has_active_response");
+    assert_eq!(
+        error["error"]["code"],
+        "conversation_already_has_active_response"
+    );
     assert_eq!(error["error"]["event_id"], "evt_second");
     let done = &events.last().unwrap()["response"];
     assert_eq!(done["id"], created["response"]["id"]);
@@ -363,14 +402,19 @@ async fn out_of_band_response_stays_out_of_the_conversation() {
     let mut client = connect().await;
     text_only(&mut client).await;
     client
-        .send(json!({"type": "response.create", "response": {"conversation": "none",
+        .send(
+            json!({"type": "response.create", "response": {"conversation": "none",
             "input": [{"type": "message", "role": "user",
-                "content": [{"type": "input_text", "text": "classify this"}]}]}}))
+                "content": [{"type": "input_text", "text": "classify this"}]}]}}),
+        )
         .await;
     let events = client.until("rate_limits.updated").await;
     assert!(!kinds(&events).contains(&"conversation.item.added"));
     let done = &events[events.len() - 2]["response"];
-    assert_eq!(done["output"][0]["content"][0]["text"], "I heard: classify this");
+    assert_eq!(
+        done["output"][0]["content"][0]["text"],
+        "I heard: classify this"
+    );
 }
 
 #[tokio::test]
@@ -382,7 +426,10 @@ async fn beta_dialect_uses_beta_names() {
     )
     .await;
     let created = client.expect("session.created").await;
-    assert_eq!(created["session"]["turn_detection"]["silence_duration_ms"], 500);
+    assert_eq!(
+        created["session"]["turn_detection"]["silence_duration_ms"],
+        500
+    );
     assert_eq!(created["session"]["output_audio_format"], "pcm16");
     client.send(user_text("hi")).await;
     client.expect("conversation.item.created").await;

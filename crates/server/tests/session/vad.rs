@@ -58,7 +58,10 @@ async fn server_vad_turn_on_real_speech() {
     let started = client.expect("input_audio_buffer.speech_started").await;
     let item_id = started["item_id"].as_str().unwrap().to_owned();
     let start_ms = started["audio_start_ms"].as_u64().unwrap();
-    assert!((500..=1100).contains(&start_ms), "speech started at {start_ms} ms");
+    assert!(
+        (500..=1100).contains(&start_ms),
+        "speech started at {start_ms} ms"
+    );
     let stopped = client.expect("input_audio_buffer.speech_stopped").await;
     assert_eq!(stopped["item_id"], item_id.as_str());
     assert!(stopped["audio_end_ms"].as_u64().unwrap() > start_ms + 800);
@@ -78,7 +81,9 @@ async fn server_vad_turn_on_real_speech() {
     assert!(names.contains(&"response.output_audio.delta"));
     let done = &events[events.len() - 2]["response"];
     assert_eq!(done["status"], "completed");
-    let said = done["output"][0]["content"][0]["transcript"].as_str().unwrap();
+    let said = done["output"][0]["content"][0]["transcript"]
+        .as_str()
+        .unwrap();
     assert!(said.starts_with("You spoke for "), "{said}");
 }
 
@@ -87,15 +92,19 @@ async fn manual_turn_with_turn_detection_null() {
     let mut client = connect().await;
     client.expect("session.created").await;
     client
-        .send(json!({"type": "session.update", "session": {"type": "realtime",
-            "audio": {"input": {"turn_detection": null}}}}))
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime",
+            "audio": {"input": {"turn_detection": null}}}}),
+        )
         .await;
     let updated = client.expect("session.updated").await;
     assert!(updated["session"]["audio"]["input"]["turn_detection"].is_null());
     let dir = tempfile::tempdir().unwrap();
     let audio = speech_24k(dir.path(), "Hello there.");
     stream(&mut client, &audio).await;
-    client.send(json!({"type": "input_audio_buffer.commit"})).await;
+    client
+        .send(json!({"type": "input_audio_buffer.commit"}))
+        .await;
     let committed = client.expect("input_audio_buffer.committed").await;
     let added = client.expect("conversation.item.added").await;
     assert_eq!(added["item"]["id"], committed["item_id"]);
@@ -108,7 +117,9 @@ async fn manual_turn_with_turn_detection_null() {
     let retrieved = client.expect("conversation.item.retrieved").await;
     let b64 = retrieved["item"]["content"][0]["audio"].as_str().unwrap();
     assert_eq!(
-        base64::engine::general_purpose::STANDARD.decode(b64).unwrap(),
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap(),
         audio
     );
 }
@@ -123,9 +134,13 @@ async fn transcription_without_engine_fails_clearly() {
         .await;
     client.expect("session.updated").await;
     client
-        .send(json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(200)}))
+        .send(
+            json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(200)}),
+        )
         .await;
-    client.send(json!({"type": "input_audio_buffer.commit"})).await;
+    client
+        .send(json!({"type": "input_audio_buffer.commit"}))
+        .await;
     let committed = client.expect("input_audio_buffer.committed").await;
     client.expect("conversation.item.added").await;
     client.expect("conversation.item.done").await;
@@ -134,7 +149,12 @@ async fn transcription_without_engine_fails_clearly() {
         .await;
     assert_eq!(failed["item_id"], committed["item_id"]);
     assert_eq!(failed["error"]["code"], "transcription_engine_missing");
-    assert!(failed["error"]["message"].as_str().unwrap().contains("no transcription engine"));
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no transcription engine")
+    );
 }
 
 #[tokio::test]
@@ -148,8 +168,12 @@ async fn barge_in_cancels_the_response_with_turn_detected() {
     )
     .await;
     client.expect("session.created").await;
-    client.send(json!({"type": "conversation.item.create", "item": {"type": "message",
-        "role": "user", "content": [{"type": "input_text", "text": "hello"}]}})).await;
+    client
+        .send(
+            json!({"type": "conversation.item.create", "item": {"type": "message",
+        "role": "user", "content": [{"type": "input_text", "text": "hello"}]}}),
+        )
+        .await;
     client.expect("conversation.item.added").await;
     client.expect("conversation.item.done").await;
     client.send(json!({"type": "response.create"})).await;
