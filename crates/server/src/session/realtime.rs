@@ -156,6 +156,8 @@ struct Input {
     vad: Option<(TurnDetector, Resampler)>,
     /// Item id announced by `speech_started`.
     speech_item: Option<String>,
+    /// Audio clock (ms) from which silence counts towards `idle_timeout_ms`.
+    idle_since_ms: u64,
 }
 
 impl SessionHandler for RealtimeSession {
@@ -208,6 +210,7 @@ impl SessionHandler for RealtimeSession {
                 total_bytes: 0,
                 vad: None,
                 speech_item: None,
+                idle_since_ms: 0,
             },
         };
         session.configure_vad();
@@ -380,10 +383,52 @@ impl Running {
         for event in events {
             match event {
                 VadEvent::SpeechStarted { audio_start_ms } => self.speech_started(audio_start_ms),
-                VadEvent::SpeechStopped { audio_end_ms } => self.speech_stopped(audio_end_ms),
+                VadEvent::SpeechStopped { audio_end_ms } => {
+                    self.speech_stopped(audio_end_ms);
+                    self.input.idle_since_ms = audio_end_ms;
+                }
             }
         }
+        self.check_idle();
         Ok(())
+    }
+
+    /// `idle_timeout_ms`: silence (on the audio clock) since the last turn or response ends
+    /// in `input_audio_buffer.timeout_triggered`, a commit and a response, as the service does.
+    fn check_idle(&mut self) {
+        let now_ms = self.bytes_to_ms(self.input.total_bytes);
+        let (timeout, responding) = match self.state.lock() {
+            Ok(st) => (
+                config::turn_detection(&st.session)
+                    .and_then(|td| td.idle_timeout_ms.as_ref())
+                    .and_then(Nullable::value)
+                    .copied(),
+                st.active.is_some(),
+            ),
+            Err(_) => return,
+        };
+        let in_speech = self.input.speech_item.is_some();
+        if responding || in_speech {
+            self.input.idle_since_ms = now_ms;
+            return;
+        }
+        let Some(timeout) = timeout else { return };
+        if now_ms.saturating_sub(self.input.idle_since_ms) < timeout {
+            return;
+        }
+        let item_id = new_id("item_");
+        self.emitter.send(ev::InputAudioBufferTimeoutTriggered {
+            audio_start_ms: self.input.idle_since_ms,
+            audio_end_ms: now_ms,
+            item_id: item_id.clone(),
+            ..Default::default()
+        });
+        self.input.idle_since_ms = now_ms;
+        if let Some((vad, _)) = self.input.vad.as_mut() {
+            vad.reset_turn();
+        }
+        self.commit_as(item_id);
+        let _ = self.response_create(cl::ResponseCreate::default());
     }
 
     fn speech_started(&mut self, audio_start_ms: u64) {

@@ -189,3 +189,32 @@ async fn barge_in_cancels_the_response_with_turn_detected() {
         json!({"type": "cancelled", "reason": "turn_detected"})
     );
 }
+
+#[tokio::test]
+async fn idle_timeout_triggers_on_silence() {
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client
+        .send(json!({"type": "session.update", "session": {"type": "realtime",
+            "output_modalities": ["text"],
+            "audio": {"input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}}}}))
+        .await;
+    let updated = client.expect("session.updated").await;
+    assert_eq!(
+        updated["session"]["audio"]["input"]["turn_detection"]["idle_timeout_ms"],
+        5000
+    );
+    for _ in 0..60 {
+        client
+            .send(json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(100)}))
+            .await;
+    }
+    let timeout = client.expect("input_audio_buffer.timeout_triggered").await;
+    assert_eq!(timeout["audio_start_ms"], 0);
+    assert_eq!(timeout["audio_end_ms"], 5000);
+    let committed = client.expect("input_audio_buffer.committed").await;
+    assert_eq!(committed["item_id"], timeout["item_id"]);
+    client.expect("conversation.item.added").await;
+    client.expect("conversation.item.done").await;
+    client.expect("response.created").await;
+}
