@@ -29,6 +29,9 @@
 //!   [`vad::TurnDetector`] applies `threshold`, `prefix_padding_ms` and `silence_duration_ms`.
 //! - [`synthesis`]: speech output. A [`synthesis::Synthesizer`] speaks a response's text; the
 //!   default runs the `espeak-ng` command, with one distinct voice per Realtime voice name.
+//! - [`transcription`]: input transcription behind a [`transcription::Transcriber`]; the
+//!   default [`transcription::NoTranscriber`] fails each request with an error naming the
+//!   missing engine.
 //! - [`responder`]: what the assistant says or which tool it calls. The default
 //!   [`responder::EchoResponder`] is deterministic and true about the turn; a
 //!   [`responder::Script`] file chooses replies and tool calls by the user's words.
@@ -95,6 +98,7 @@ pub mod responder;
 pub mod server;
 pub mod session;
 pub mod synthesis;
+pub mod transcription;
 pub mod vad;
 
 pub use auth::ApiKey;

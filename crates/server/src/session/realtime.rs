@@ -24,6 +24,7 @@ use super::response::{self, Active, SpeechCache};
 use crate::endpoint::{self, SessionRequest};
 use crate::responder::{EchoResponder, Responder};
 use crate::synthesis::{EspeakSynthesizer, Synthesizer};
+use crate::transcription::{NoTranscriber, Transcriber, TurnAudio};
 use crate::vad::{TurnDetector, VadEvent, VadParams};
 
 /// Largest `input_audio_buffer.append` payload, in base64 characters (15 MiB).
@@ -49,6 +50,7 @@ impl Default for Pace {
 pub(crate) struct Engines {
     pub(crate) responder: Arc<dyn Responder>,
     pub(crate) synthesizer: Arc<dyn Synthesizer>,
+    pub(crate) transcriber: Arc<dyn Transcriber>,
     pub(crate) cache: SpeechCache,
     pub(crate) pace: Pace,
     pub(crate) max_duration: Duration,
@@ -89,6 +91,7 @@ impl RealtimeSession {
             engines: Arc::new(Engines {
                 responder: Arc::new(EchoResponder),
                 synthesizer: Arc::new(EspeakSynthesizer::new()),
+                transcriber: Arc::new(NoTranscriber),
                 cache: SpeechCache::default(),
                 pace: Pace::default(),
                 max_duration: Duration::from_secs(3600),
@@ -102,6 +105,7 @@ impl RealtimeSession {
             Err(shared) => Engines {
                 responder: Arc::clone(&shared.responder),
                 synthesizer: Arc::clone(&shared.synthesizer),
+                transcriber: Arc::clone(&shared.transcriber),
                 cache: SpeechCache::default(),
                 pace: shared.pace,
                 max_duration: shared.max_duration,
@@ -121,6 +125,11 @@ impl RealtimeSession {
     /// Uses `synthesizer` for speech.
     pub fn synthesizer(self, synthesizer: impl Synthesizer + 'static) -> Self {
         self.edit(|e| e.synthesizer = Arc::new(synthesizer))
+    }
+
+    /// Uses `transcriber` for input audio transcription (default: [`NoTranscriber`]).
+    pub fn transcriber(self, transcriber: impl Transcriber + 'static) -> Self {
+        self.edit(|e| e.transcriber = Arc::new(transcriber))
     }
 
     /// Sets the response streaming pace.
@@ -535,22 +544,50 @@ impl Running {
             item,
             ..Default::default()
         });
-        if let Some(model) = config::transcription_model(&st.session) {
-            self.emitter.send(ev::InputAudioTranscriptionFailed {
+        let Some(model) = config::transcription_model(&st.session) else {
+            return;
+        };
+        let format = config::input_format(&st.session);
+        let audio = st
+            .conversation
+            .get(&item_id)
+            .map(|s| s.audio.clone())
+            .unwrap_or_default();
+        drop(st);
+        let mut samples = Vec::new();
+        format.decode(&audio, &mut samples);
+        let turn = TurnAudio {
+            sample_rate: format.sample_rate(),
+            samples: &samples,
+        };
+        match self.engines.transcriber.transcribe(turn, &model) {
+            Ok(transcript) => {
+                if let Ok(mut st) = self.state.lock()
+                    && let Some(stored) = st.conversation.get_mut(&item_id)
+                {
+                    for part in stored.item.content.iter_mut().flatten() {
+                        part.transcript = Some(Nullable::Value(transcript.clone()));
+                    }
+                }
+                self.emitter.send(ev::InputAudioTranscriptionCompleted {
+                    item_id,
+                    content_index: 0,
+                    transcript,
+                    ..Default::default()
+                });
+            }
+            Err(error) => self.emitter.send(ev::InputAudioTranscriptionFailed {
                 item_id,
                 content_index: 0,
                 error: ApiError {
                     kind: Some("server_error".to_owned()),
-                    code: Some(Nullable::Value("transcription_engine_missing".to_owned())),
-                    message: Some(format!(
-                        "Input transcription with '{model}' is unavailable: this rtclient-server \
-                         has no transcription engine configured."
-                    )),
+                    code: Some(Nullable::Value(error.code)),
+                    message: Some(error.message),
                     param: Some(Nullable::Null),
                     ..Default::default()
                 },
                 ..Default::default()
-            });
+            }),
         }
     }
 

@@ -218,3 +218,94 @@ async fn idle_timeout_triggers_on_silence() {
     client.expect("conversation.item.done").await;
     client.expect("response.created").await;
 }
+
+/// A transcriber that reports the turn's length.
+struct Counting;
+
+impl rtclient_server::transcription::Transcriber for Counting {
+    fn transcribe(
+        &self,
+        audio: rtclient_server::transcription::TurnAudio<'_>,
+        model: &str,
+    ) -> Result<String, rtclient_server::transcription::TranscriptionError> {
+        Ok(format!("{model} {} samples", audio.samples.len()))
+    }
+}
+
+#[tokio::test]
+async fn a_plugged_in_transcriber_feeds_the_transcript_to_the_responder() {
+    let mut client = connect_with(
+        RealtimeSession::new().pace(Pace::Max).transcriber(Counting),
+        "/v1/realtime?model=gpt-realtime",
+        false,
+    )
+    .await;
+    client.expect("session.created").await;
+    client
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime",
+            "output_modalities": ["text"],
+            "audio": {"input": {"turn_detection": null, "transcription": {"model": "m1"}}}}}),
+        )
+        .await;
+    client.expect("session.updated").await;
+    client
+        .send(
+            json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(200)}),
+        )
+        .await;
+    client
+        .send(json!({"type": "input_audio_buffer.commit"}))
+        .await;
+    client.expect("input_audio_buffer.committed").await;
+    client.expect("conversation.item.added").await;
+    client.expect("conversation.item.done").await;
+    let completed = client
+        .expect("conversation.item.input_audio_transcription.completed")
+        .await;
+    assert_eq!(completed["transcript"], "m1 4800 samples");
+    client.send(json!({"type": "response.create"})).await;
+    let events = client.until("response.done").await;
+    let done = &events.last().unwrap()["response"];
+    assert_eq!(
+        done["output"][0]["content"][0]["text"],
+        "I heard: m1 4800 samples"
+    );
+}
+
+#[tokio::test]
+async fn g711_output_has_one_byte_per_sample_at_8_khz() {
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime",
+            "audio": {"output": {"format": {"type": "audio/pcmu"}}}}}),
+        )
+        .await;
+    client.expect("session.updated").await;
+    client
+        .send(
+            json!({"type": "conversation.item.create", "item": {"type": "message",
+            "role": "user", "content": [{"type": "input_text", "text": "hello"}]}}),
+        )
+        .await;
+    client.expect("conversation.item.added").await;
+    client.expect("conversation.item.done").await;
+    client.send(json!({"type": "response.create"})).await;
+    let events = client.until("response.done").await;
+    let first = events
+        .iter()
+        .find(|e| e["type"] == "response.output_audio.delta")
+        .unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(first["delta"].as_str().unwrap())
+        .unwrap();
+    // 200 ms of 8 kHz G.711: 1600 bytes.
+    assert_eq!(bytes.len(), 1600);
+    let done = &events.last().unwrap()["response"];
+    assert_eq!(
+        done["audio"]["output"]["format"],
+        json!({"type": "audio/pcmu"})
+    );
+}
