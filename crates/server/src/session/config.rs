@@ -88,6 +88,13 @@ pub(crate) fn apply_update(
     audio_produced: bool,
 ) -> Result<Session, ClientError> {
     if dialect == Dialect::Ga {
+        if update.kind.is_none() {
+            return Err(ClientError::new(
+                "missing_required_parameter",
+                "Missing required parameter: 'session.type'.",
+            )
+            .param("session.type"));
+        }
         check_unknown(update)?;
     }
     if let (Some(new), Some(old)) = (&update.model, &current.model)
@@ -190,6 +197,22 @@ pub(crate) fn apply_update(
         }
     }
     Ok(next)
+}
+
+/// `unknown_parameter` for the first key of `extra` (fields the GA schema does not have),
+/// named `prefix.key`.
+pub(crate) fn unknown_field(
+    prefix: &str,
+    extra: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), ClientError> {
+    match extra.keys().next() {
+        Some(k) => Err(ClientError::new(
+            "unknown_parameter",
+            format!("Unknown parameter: '{prefix}.{k}'."),
+        )
+        .param(format!("{prefix}.{k}"))),
+        None => Ok(()),
+    }
 }
 
 /// `unknown_parameter` for the first field the GA schema does not have.

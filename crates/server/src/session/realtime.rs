@@ -10,8 +10,8 @@ use rtclient_audio::Resampler;
 use rtclient_protocol::event::client as cl;
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
-    ApiError, ClientEvent, ContentKind, ContentPart, Item, ItemKind, ItemStatus, Nullable, Role,
-    Session, SessionKind, StatusReason,
+    ApiError, ClientEvent, ContentKind, ContentPart, Dialect, Item, ItemKind, ItemStatus, Nullable,
+    Role, Session, SessionKind, StatusReason,
 };
 
 use super::SessionHandler;
@@ -592,6 +592,9 @@ impl Running {
     }
 
     fn item_create(&mut self, e: cl::ConversationItemCreate) -> Result<(), ClientError> {
+        if self.emitter.dialect() == Dialect::Ga {
+            config::unknown_field("item", &e.item.extra)?;
+        }
         let item = prepare_client_item(e.item, new_id("item_"))?;
         let Ok(mut st) = self.state.lock() else {
             return Ok(());
@@ -742,6 +745,11 @@ impl Running {
                     active.response.id.as_deref().unwrap_or("")
                 ),
             ));
+        }
+        if self.emitter.dialect() == Dialect::Ga
+            && let Some(params) = &e.response
+        {
+            config::unknown_field("response", &params.extra)?;
         }
         let mut plan = response::plan(&st, e.response);
         if let Some(items) = plan.input.as_mut() {

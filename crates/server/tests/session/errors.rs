@@ -182,3 +182,26 @@ async fn truncate_of_a_user_item_is_unsupported_content_type() {
     let error = client.expect("error").await;
     assert_eq!(error["error"]["code"], "unsupported_content_type");
 }
+
+#[tokio::test]
+async fn ga_update_without_type_is_missing_required_parameter() {
+    let error =
+        error_for(json!({"type": "session.update", "session": {"instructions": "x"}})).await;
+    assert_eq!(error["code"], "missing_required_parameter");
+    assert_eq!(error["param"], "session.type");
+}
+
+#[tokio::test]
+async fn unknown_fields_in_items_and_responses() {
+    let error = error_for(
+        json!({"type": "conversation.item.create", "item": {"type": "message",
+        "role": "user", "content": [{"type": "input_text", "text": "hi"}], "colour": "red"}}),
+    )
+    .await;
+    assert_eq!(error["code"], "unknown_parameter");
+    assert_eq!(error["param"], "item.colour");
+    let error =
+        error_for(json!({"type": "response.create", "response": {"modalities": ["text"]}})).await;
+    assert_eq!(error["code"], "unknown_parameter");
+    assert_eq!(error["param"], "response.modalities");
+}
