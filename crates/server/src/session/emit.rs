@@ -1,7 +1,7 @@
 //! [`Emitter`]: stamps each server event with a fresh `event_id`, writes it in the session's
 //! dialect and queues it for the connection's writer task.
 
-use rtclient_protocol::{Dialect, ServerEvent};
+use rtclient_protocol::{Dialect, Item, ServerEvent};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::ids::new_id;
@@ -31,6 +31,9 @@ impl Emitter {
         if self.dialect == Dialect::Beta && matches!(event, ServerEvent::ConversationItemDone(_)) {
             return;
         }
+        if self.dialect == Dialect::Beta {
+            mark_beta_items(&mut event);
+        }
         event.set_event_id(new_id("event_"));
         match self.dialect.server_event_to_json(&event) {
             Ok(text) => {
@@ -39,5 +42,20 @@ impl Emitter {
             }
             Err(error) => tracing::error!(%error, kind = event.kind(), "event not written"),
         }
+    }
+}
+
+/// Beta items carry `object: "realtime.item"` (as the beta recordings show).
+fn mark_beta_items(event: &mut ServerEvent) {
+    fn mark(item: &mut Item) {
+        item.object = Some("realtime.item".to_owned());
+    }
+    match event {
+        ServerEvent::ConversationItemAdded(e) => mark(&mut e.item),
+        ServerEvent::ConversationItemRetrieved(e) => mark(&mut e.item),
+        ServerEvent::ResponseOutputItemAdded(e) => mark(&mut e.item),
+        ServerEvent::ResponseOutputItemDone(e) => mark(&mut e.item),
+        ServerEvent::ResponseDone(e) => e.response.output.iter_mut().flatten().for_each(mark),
+        _ => {}
     }
 }

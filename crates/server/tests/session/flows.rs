@@ -432,7 +432,9 @@ async fn beta_dialect_uses_beta_names() {
     );
     assert_eq!(created["session"]["output_audio_format"], "pcm16");
     client.send(user_text("hi")).await;
-    client.expect("conversation.item.created").await;
+    let created = client.expect("conversation.item.created").await;
+    assert_eq!(created["item"]["object"], "realtime.item");
+    assert_eq!(created["item"]["content"][0]["text"], "hi");
     client.send(json!({"type": "response.create"})).await;
     let events = client.until("response.done").await;
     let names = kinds(&events);
@@ -440,4 +442,9 @@ async fn beta_dialect_uses_beta_names() {
     assert!(names.contains(&"response.audio_transcript.done"));
     assert!(names.contains(&"conversation.item.created"));
     assert!(!names.contains(&"conversation.item.done"));
+    let done = &events.last().unwrap()["response"];
+    assert_eq!(done["modalities"], json!(["text", "audio"]));
+    assert_eq!(done["output"][0]["object"], "realtime.item");
+    assert_eq!(done["output"][0]["content"][0]["type"], "audio");
+    assert_eq!(done["output"][0]["content"][0]["transcript"], "I heard: hi");
 }
