@@ -164,3 +164,54 @@ pub(crate) fn without_audio(item: &Item) -> Item {
     }
     item
 }
+
+#[cfg(test)]
+mod tests {
+    use rtclient_protocol::ItemStatus;
+
+    use super::*;
+
+    fn stored(id: &str) -> Stored {
+        let mut item = Item::user_text("x");
+        item.id = Some(id.to_owned());
+        Stored {
+            item,
+            audio: Vec::new(),
+            audio_ms: 0,
+        }
+    }
+
+    #[test]
+    fn positions_follow_previous_item_id() {
+        let mut c = Conversation::default();
+        assert_eq!(c.position(None).unwrap(), (0, None));
+        c.push(stored("a"));
+        c.push(stored("b"));
+        assert_eq!(c.position(None).unwrap(), (2, Some("b".to_owned())));
+        assert_eq!(c.position(Some("root")).unwrap(), (0, None));
+        assert_eq!(c.position(Some("a")).unwrap(), (1, Some("a".to_owned())));
+        let error = c.position(Some("zz")).unwrap_err();
+        assert_eq!(error.code, "invalid_value");
+        assert_eq!(error.param.as_deref(), Some("previous_item_id"));
+        c.insert(1, stored("m"));
+        let ids: Vec<_> = c.items().map(|s| s.item.id.clone().unwrap()).collect();
+        assert_eq!(ids, ["a", "m", "b"]);
+        assert!(c.remove("m"));
+        assert!(!c.remove("m"));
+    }
+
+    #[test]
+    fn client_items_are_checked_and_completed() {
+        let item = prepare_client_item(Item::user_text("hi"), "item_1".to_owned()).unwrap();
+        assert_eq!(item.id.as_deref(), Some("item_1"));
+        assert_eq!(item.status, Some(ItemStatus::Completed));
+        let output = prepare_client_item(Item::function_call_output("c", "o"), "i".into()).unwrap();
+        assert_eq!(output.status, None);
+        let mut bad = Item::assistant_text("x");
+        if let Some(part) = bad.content.as_mut().and_then(|c| c.first_mut()) {
+            part.kind = Some(ContentKind::InputText);
+        }
+        let error = prepare_client_item(bad, "i".into()).unwrap_err();
+        assert_eq!(error.param.as_deref(), Some("item.content[0].type"));
+    }
+}

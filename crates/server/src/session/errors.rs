@@ -108,3 +108,41 @@ pub(crate) fn unknown_type(kind: &str) -> ClientError {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use rtclient_protocol::{ClientEvent, Dialect};
+
+    use super::*;
+
+    fn failure(text: &str) -> (ClientError, Option<String>) {
+        let error = Dialect::Ga.parse_client_event(text).unwrap_err();
+        parse_failure(text, &error)
+    }
+
+    #[test]
+    fn parse_failures_map_to_api_codes() {
+        assert_eq!(failure("nope").0.code, "invalid_json");
+        let (error, id) = failure(r#"{"event_id":"e1"}"#);
+        assert_eq!(error.code, "missing_required_parameter");
+        assert_eq!(error.param.as_deref(), Some("type"));
+        assert_eq!(id.as_deref(), Some("e1"));
+        let (error, id) = failure(r#"{"type":"conversation.item.delete","event_id":"e2"}"#);
+        assert_eq!(error.code, "missing_required_parameter");
+        assert_eq!(error.param.as_deref(), Some("item_id"));
+        assert_eq!(id.as_deref(), Some("e2"));
+        let (error, _) = failure(r#"{"type":"conversation.item.delete","item_id":5}"#);
+        assert_eq!(error.code, "invalid_value");
+    }
+
+    #[test]
+    fn unknown_types_parse_and_get_invalid_value() {
+        let event = Dialect::Ga.parse_client_event(r#"{"type":"x.y"}"#).unwrap();
+        assert!(matches!(event, ClientEvent::Unknown(_)));
+        let error = unknown_type("x.y");
+        assert_eq!(error.param.as_deref(), Some("type"));
+        let event = error.into_event(Some("e3".to_owned()));
+        let json = Dialect::Ga.server_event_to_json(&event).unwrap();
+        assert!(json.contains(r#""event_id":"e3""#), "{json}");
+    }
+}
