@@ -422,8 +422,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(error.param.as_deref(), Some("session.model"));
-        let mut vad = rtclient_protocol::ServerVad::default();
-        vad.threshold = 1.5;
+        let vad = rtclient_protocol::ServerVad {
+            threshold: 1.5,
+            ..Default::default()
+        };
         let error = apply_update(
             &current,
             &Session::realtime().server_vad(vad),
