@@ -165,7 +165,7 @@ pub(crate) async fn generate(
             }
             item.status = Some(ItemStatus::Completed);
             item.arguments = Some(arguments);
-            ctx.finish(item, Vec::new(), 0, &engines);
+            ctx.finish(item, Vec::new(), 0);
         }
         Reply::Say(text) => {
             let speech = if plan.audio {
@@ -179,17 +179,14 @@ pub(crate) async fn generate(
             } else {
                 None
             };
-            let item = Item {
+            let mut item = Item {
                 id: Some(item_id.clone()),
-                object: Some("realtime.item".to_owned()),
                 kind: Some(ItemKind::Message),
                 status: Some(ItemStatus::InProgress),
                 role: Some(Role::Assistant),
                 content: Some(Vec::new()),
                 ..Default::default()
             };
-            let mut item = item;
-            item.object = None;
             if !ctx.add_item(&item) {
                 return;
             }
@@ -295,7 +292,7 @@ pub(crate) async fn generate(
             };
             item.status = Some(ItemStatus::Completed);
             item.content = Some(vec![content]);
-            ctx.finish(item, audio_bytes, audio_ms, &engines);
+            ctx.finish(item, audio_bytes, audio_ms);
         }
     }
 }
@@ -549,7 +546,7 @@ impl Ctx<'_> {
     }
 
     /// `conversation.item.done` -> `output_item.done` -> `response.done` -> `rate_limits.updated`.
-    fn finish(&self, item: Item, audio: Vec<u8>, audio_ms: u64, _engines: &Engines) {
+    fn finish(&self, item: Item, audio: Vec<u8>, audio_ms: u64) {
         let Ok(mut st) = self.state.lock() else {
             return;
         };
