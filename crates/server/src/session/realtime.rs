@@ -799,3 +799,46 @@ impl Running {
 fn item_not_found(id: &str) -> ClientError {
     ClientError::invalid_value("item_id", format!("Item with item_id not found: {id}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderMap;
+    use futures_util::SinkExt;
+
+    use super::*;
+    use crate::endpoint::Route;
+
+    #[tokio::test]
+    async fn runs_over_plain_channels() {
+        let request =
+            SessionRequest::resolve(Route::OpenAi, Some("model=m"), &HeaderMap::new(), []);
+        let (out_tx, mut out_rx) = futures_channel::mpsc::channel::<Message>(16);
+        let (mut in_tx, in_rx) = futures_channel::mpsc::channel::<Message>(16);
+        let session = RealtimeSession::new().pace(Pace::Max);
+        let task = tokio::spawn(async move { session.run(request, out_tx, in_rx).await });
+        let next = |m: Option<Message>| -> serde_json::Value {
+            match m {
+                Some(Message::Text(t)) => serde_json::from_str(t.as_str()).unwrap(),
+                other => panic!("expected text, got {other:?}"),
+            }
+        };
+        let created = next(out_rx.next().await);
+        assert_eq!(created["type"], "session.created");
+        assert_eq!(created["session"]["model"], "m");
+        in_tx.send(Message::binary(vec![0u8; 4])).await.unwrap();
+        let error = next(out_rx.next().await);
+        assert_eq!(error["error"]["code"], "invalid_event");
+        in_tx
+            .send(Message::text(
+                r#"{"type":"response.cancel","event_id":"c1"}"#,
+            ))
+            .await
+            .unwrap();
+        let error = next(out_rx.next().await);
+        assert_eq!(error["error"]["code"], "response_cancel_not_active");
+        assert_eq!(error["error"]["event_id"], "c1");
+        drop(in_tx);
+        task.await.unwrap();
+        assert!(out_rx.next().await.is_none());
+    }
+}
