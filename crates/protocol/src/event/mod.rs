@@ -21,13 +21,11 @@ pub mod server;
 
 /// Finds the `type` of a JSON event object.
 pub(crate) fn probe_type(json: &str) -> Result<Cow<'_, str>, Error> {
-    if let Some(rest) = json.strip_prefix("{\"type\":\"") {
-        if let Some(end) = rest.find('"') {
-            let kind = &rest[..end];
-            if !kind.contains('\\') {
-                return Ok(Cow::Borrowed(kind));
-            }
-        }
+    if let Some(rest) = json.strip_prefix("{\"type\":\"")
+        && let Some(end) = rest.find('"')
+        && !rest[..end].contains('\\')
+    {
+        return Ok(Cow::Borrowed(&rest[..end]));
     }
     let mut de = serde_json::Deserializer::from_str(json);
     let kind = de.deserialize_map(TypeProbe).map_err(Error::Json)?;
