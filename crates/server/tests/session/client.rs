@@ -36,7 +36,11 @@ pub(crate) async fn connect_with(session: RealtimeSession, path: &str, beta: boo
     let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     Client {
         ws,
-        dialect: if beta { Dialect::Beta } else { Dialect::Ga },
+        dialect: if beta || path.starts_with("/openai/realtime") {
+            Dialect::Beta
+        } else {
+            Dialect::Ga
+        },
     }
 }
 

@@ -309,3 +309,34 @@ async fn g711_output_has_one_byte_per_sample_at_8_khz() {
         json!({"type": "audio/pcmu"})
     );
 }
+
+#[tokio::test]
+async fn beta_server_vad_turn_uses_beta_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = speech_24k(dir.path(), "Good morning, how are you?");
+    let mut client = connect_with(
+        RealtimeSession::new().pace(Pace::Max),
+        "/openai/realtime?api-version=2025-04-01-preview&deployment=gpt-4o-realtime-preview",
+        false,
+    )
+    .await;
+    let created = client.expect("session.created").await;
+    assert_eq!(
+        created["session"]["turn_detection"]["silence_duration_ms"],
+        500
+    );
+    stream(&mut client, &audio).await;
+    let started = client.expect("input_audio_buffer.speech_started").await;
+    client.expect("input_audio_buffer.speech_stopped").await;
+    let committed = client.expect("input_audio_buffer.committed").await;
+    assert_eq!(committed["item_id"], started["item_id"]);
+    let item = client.expect("conversation.item.created").await;
+    assert_eq!(item["item"]["id"], started["item_id"]);
+    let events = client.until("response.done").await;
+    let names = kinds(&events);
+    assert_eq!(names[0], "response.created");
+    assert!(names.contains(&"response.audio.delta"));
+    assert!(names.contains(&"response.audio_transcript.delta"));
+    assert!(!names.contains(&"response.output_audio.delta"));
+    assert_eq!(events.last().unwrap()["response"]["status"], "completed");
+}
