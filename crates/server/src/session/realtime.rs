@@ -230,6 +230,10 @@ impl SessionHandler for RealtimeSession {
                 _ => {}
             }
         }
+        // The client is gone: stop a response in progress at its next event.
+        if let Ok(mut st) = session.state.lock() {
+            st.active = None;
+        }
         drop(session);
         let _ = writer.await;
     }

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use rtclient_audio::{Resampler, WireFormat};
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
-    ContentKind, ContentPart, Item, ItemKind, ItemStatus, Modality, Nullable, RateLimit,
+    ContentKind, ContentPart, Item, ItemKind, ItemStatus, MaxTokens, Modality, Nullable, RateLimit,
     RateLimitName, Response, ResponseStatus, Role, SessionAudio, StatusDetails, StatusReason,
     TokenDetails, Usage,
 };
@@ -168,6 +168,7 @@ pub(crate) async fn generate(
             ctx.finish(item, Vec::new(), 0);
         }
         Reply::Say(text) => {
+            let (text, cut) = limit_tokens(text, plan.response.max_output_tokens);
             let speech = if plan.audio {
                 match speak(&engines, &text, &plan.voice).await {
                     Some(s) => Some(s),
@@ -292,6 +293,9 @@ pub(crate) async fn generate(
             };
             item.status = Some(ItemStatus::Completed);
             item.content = Some(vec![content]);
+            if cut {
+                item.status = Some(ItemStatus::Incomplete);
+            }
             ctx.finish(item, audio_bytes, audio_ms);
         }
     }
@@ -469,6 +473,19 @@ async fn pause(pace: Pace, ms: u64) {
     }
 }
 
+/// Cuts `text` to what fits in `max` output tokens (~1.3 tokens a word); true when cut.
+fn limit_tokens(text: String, max: Option<MaxTokens>) -> (String, bool) {
+    let Some(MaxTokens::Count(max)) = max else {
+        return (text, false);
+    };
+    let words: Vec<&str> = text.split(' ').collect();
+    let fit = (max * 10 / 13) as usize;
+    if words.len() <= fit {
+        return (text, false);
+    }
+    (words[..fit].join(" "), true)
+}
+
 /// Words with their leading space (`"Hello"`, `" world."`).
 fn split_words(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -579,7 +596,16 @@ impl Ctx<'_> {
             return;
         };
         active.response.output = Some(vec![item.clone()]);
-        active.response.status = Some(ResponseStatus::Completed);
+        if item.status == Some(ItemStatus::Incomplete) {
+            active.response.status = Some(ResponseStatus::Incomplete);
+            active.response.status_details = Some(Nullable::Value(StatusDetails {
+                kind: Some(ResponseStatus::Incomplete),
+                reason: Some(StatusReason::MaxOutputTokens),
+                ..Default::default()
+            }));
+        } else {
+            active.response.status = Some(ResponseStatus::Completed);
+        }
         active.response.usage = Some(Nullable::Value(usage(&item, audio_ms)));
         send_done(self.emitter, active.response);
     }

@@ -448,3 +448,29 @@ async fn beta_dialect_uses_beta_names() {
     assert_eq!(done["output"][0]["content"][0]["type"], "audio");
     assert_eq!(done["output"][0]["content"][0]["transcript"], "I heard: hi");
 }
+
+#[tokio::test]
+async fn max_output_tokens_cuts_the_reply_as_incomplete() {
+    let mut client = connect().await;
+    text_only(&mut client).await;
+    client
+        .send(user_text(
+            "one two three four five six seven eight nine ten",
+        ))
+        .await;
+    client.expect("conversation.item.added").await;
+    client.expect("conversation.item.done").await;
+    client
+        .send(json!({"type": "response.create", "response": {"max_output_tokens": 4}}))
+        .await;
+    let events = client.until("response.done").await;
+    let done = &events.last().unwrap()["response"];
+    assert_eq!(done["status"], "incomplete");
+    assert_eq!(
+        done["status_details"],
+        json!({"type": "incomplete", "reason": "max_output_tokens"})
+    );
+    assert_eq!(done["max_output_tokens"], 4);
+    assert_eq!(done["output"][0]["status"], "incomplete");
+    assert_eq!(done["output"][0]["content"][0]["text"], "I heard: one");
+}
