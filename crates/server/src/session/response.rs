@@ -748,14 +748,25 @@ pub(crate) fn plan(
         .unwrap_or_else(|| vec![Modality::Audio]);
     let audio = modalities.contains(&Modality::Audio);
     let in_conversation = params.conversation.as_ref().and_then(|c| c.as_str()) != Some("none");
-    let tools = params
-        .tools
+    let tool_choice = params
+        .tool_choice
         .clone()
-        .or_else(|| session.tools.clone())
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|t| t.name)
-        .collect();
+        .or_else(|| session.tool_choice.clone());
+    let tools = if tool_choice
+        == Some(rtclient_protocol::ToolChoice::Mode(
+            rtclient_protocol::ToolChoiceMode::None,
+        )) {
+        Vec::new()
+    } else {
+        params
+            .tools
+            .clone()
+            .or_else(|| session.tools.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| t.name)
+            .collect()
+    };
     let output = session
         .audio
         .as_ref()

@@ -347,9 +347,19 @@ async fn function_call_round() {
     client.expect("conversation.item.added").await;
     client.expect("conversation.item.done").await;
     client.send(json!({"type": "response.create"})).await;
+    let events = client.until("rate_limits.updated").await;
+    let done = &events[events.len() - 2]["response"];
+    assert_eq!(done["output"][0]["content"][0]["text"], "Tool said foggy");
+    // With tool_choice none the tool is not offered, so the script's call rule cannot fire.
+    client.send(user_text("And the weather in Paris?")).await;
+    client.expect("conversation.item.added").await;
+    client.expect("conversation.item.done").await;
+    client
+        .send(json!({"type": "response.create", "response": {"tool_choice": "none"}}))
+        .await;
     let events = client.until("response.done").await;
     let done = &events.last().unwrap()["response"];
-    assert_eq!(done["output"][0]["content"][0]["text"], "Tool said foggy");
+    assert_eq!(done["output"][0]["type"], "message");
 }
 
 #[tokio::test]
