@@ -1,8 +1,9 @@
 //! Run with `cargo run -p rtclient-server --example local-server -- [ADDR] [--api-key KEY]
 //! [--refuse-beta]`.
 //!
-//! Serves the Realtime routes on ADDR (default 127.0.0.1:8765) until Ctrl-C. Sessions are idle
-//! for now: they accept the connection, answer pings and close handshakes, and enforce limits.
+//! Serves the Realtime routes on ADDR (default 127.0.0.1:8765) until Ctrl-C. Every connection
+//! gets a full Realtime session: server VAD on the audio you stream, replies from the default
+//! echo responder spoken with espeak-ng (install `espeak-ng`), items, cancel, truncate, errors.
 
 use std::net::SocketAddr;
 

@@ -69,16 +69,7 @@ impl Route {
     }
 }
 
-/// The wire dialect of a session.
-///
-/// Placeholder until `rtclient_protocol::Dialect` is available; it will be replaced by that type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    /// The generally available shapes (`session.type`, nested audio config, `response.output_*`).
-    Ga,
-    /// The legacy beta shapes (flat session, `pcm16`, `response.audio.*`).
-    Beta,
-}
+pub use rtclient_protocol::Dialect;
 
 /// What kind of session the connection opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

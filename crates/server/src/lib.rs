@@ -16,8 +16,9 @@
 //! - [`refusal`]: the `error` event plus close 3000/4000 that OpenAI sends after the upgrade.
 //! - [`connection`]: one WebSocket from upgrade to close: pings, close handshake, size limits,
 //!   the session timer (close 1001), shutdown.
-//! - [`session`]: the [`SessionHandler`] trait a session state machine implements, and the
-//!   stand-in [`IdleSession`].
+//! - [`session`]: the [`SessionHandler`] trait, the Realtime state machine [`RealtimeSession`]
+//!   (the default handler of [`serve`] and [`ServerState::new`]) and [`IdleSession`], a
+//!   transport-only stand-in for testing connection handling.
 //! - [`server`]: [`router`] builds the axum router; [`serve`] runs it on a bound listener with
 //!   graceful shutdown.
 //!
@@ -28,12 +29,24 @@
 //!   [`vad::TurnDetector`] applies `threshold`, `prefix_padding_ms` and `silence_duration_ms`.
 //! - [`synthesis`]: speech output. A [`synthesis::Synthesizer`] speaks a response's text; the
 //!   default runs the `espeak-ng` command, with one distinct voice per Realtime voice name.
+//! - [`transcription`]: input transcription behind a [`transcription::Transcriber`]; the
+//!   default [`transcription::NoTranscriber`] fails each request with an error naming the
+//!   missing engine.
 //! - [`responder`]: what the assistant says or which tool it calls. The default
 //!   [`responder::EchoResponder`] is deterministic and true about the turn; a
 //!   [`responder::Script`] file chooses replies and tool calls by the user's words.
 //!
-//! The Realtime session state machine (events) plugs in as a [`SessionHandler`] once the
-//! protocol crate lands; today sessions are [`IdleSession`]s that keep the transport alive.
+//! # Sessions
+//!
+//! [`RealtimeSession`] implements DESIGN §4 for the GA and beta dialects: `session.created`
+//! with a complete default config, `session.update` validation (`unknown_parameter`,
+//! `cannot_update_voice`, ...), conversation items (create with `previous_item_id`, retrieve,
+//! delete, truncate), responses (text, espeak-ng speech resampled and encoded to the session's
+//! output format, function calls; one active at a time, cancellable, out-of-band with
+//! `conversation: "none"`), the input audio buffer with server VAD and barge-in, and the error
+//! event the service sends for every bad input. Responses stream at a [`Pace`] (default 4x real
+//! time; [`Pace::Max`] for tests). Engines are swapped with [`RealtimeSession::responder`] and
+//! [`RealtimeSession::synthesizer`].
 //!
 //! # Example
 //!
@@ -85,10 +98,11 @@ pub mod responder;
 pub mod server;
 pub mod session;
 pub mod synthesis;
+pub mod transcription;
 pub mod vad;
 
 pub use auth::ApiKey;
 pub use config::{ConfigError, ServerConfig, ServerConfigBuilder};
 pub use endpoint::{Dialect, Route, SessionKind, SessionRequest};
 pub use server::{Serve, ServerState, WithGracefulShutdown, router, serve};
-pub use session::{IdleSession, SessionHandler};
+pub use session::{IdleSession, MAX_APPEND_BASE64, Pace, RealtimeSession, SessionHandler};

@@ -6,7 +6,7 @@
 //! `"."` + `error.code` (just `error.type` when there is no code). A [`Refusal`] holds exactly
 //! those facts, and [`refusal_event`] is the one place that turns it into JSON.
 
-use serde_json::json;
+use rtclient_protocol::{ApiError, Dialect, Nullable, ServerEvent};
 
 /// Close code OpenAI sends after an authentication failure.
 pub const CLOSE_AUTH: u16 = 3000;
@@ -100,24 +100,28 @@ impl std::fmt::Display for Refusal {
 
 impl std::error::Error for Refusal {}
 
-/// The `error` event sent before a refusal close, as JSON text.
+/// The `error` event sent before a refusal close.
 ///
-/// This is the only place the network layer writes a Realtime event; it will become a typed
-/// `ServerEvent` once `rtclient-protocol` lands. The shape is the same in the GA and beta
-/// dialects. `event_id` is `event_` plus `event_suffix` (any unique string).
+/// The shape is the same in the GA and beta dialects. `event_id` is `event_` plus
+/// `event_suffix` (any unique string); `param` and `error.event_id` are `null`.
+pub fn refusal_error(refusal: &Refusal, event_suffix: &str) -> ServerEvent {
+    let mut event = ServerEvent::error(ApiError {
+        kind: Some(refusal.kind.to_owned()),
+        code: Some(refusal.code.map(str::to_owned).into()),
+        message: Some(refusal.message.to_owned()),
+        param: Some(Nullable::Null),
+        event_id: Some(Nullable::Null),
+        ..Default::default()
+    });
+    event.set_event_id(format!("event_{event_suffix}"));
+    event
+}
+
+/// The [`refusal_error`] event as JSON text, ready to send.
 pub fn refusal_event(refusal: &Refusal, event_suffix: &str) -> String {
-    json!({
-        "type": "error",
-        "event_id": format!("event_{event_suffix}"),
-        "error": {
-            "type": refusal.kind,
-            "code": refusal.code,
-            "message": refusal.message,
-            "param": null,
-            "event_id": null,
-        }
-    })
-    .to_string()
+    Dialect::Ga
+        .server_event_to_json(&refusal_error(refusal, event_suffix))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

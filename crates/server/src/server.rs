@@ -33,7 +33,7 @@ use crate::config::ServerConfig;
 use crate::connection::{self, ConnectionTimers};
 use crate::endpoint::{BETA_SUBPROTOCOL, Route, SessionRequest};
 use crate::limits::ConnectionGate;
-use crate::session::{IdleSession, SessionHandler};
+use crate::session::{RealtimeSession, SessionHandler};
 
 /// The subprotocol the server answers to browser clients (who also offer their key as one).
 pub const REALTIME_SUBPROTOCOL: &str = "realtime";
@@ -41,7 +41,7 @@ pub const REALTIME_SUBPROTOCOL: &str = "realtime";
 /// What every connection shares: the configuration, the session handler, the connection limit
 /// and the shutdown signal. Cheap to clone.
 #[derive(Debug)]
-pub struct ServerState<H = IdleSession> {
+pub struct ServerState<H = RealtimeSession> {
     inner: Arc<Shared<H>>,
 }
 
@@ -62,10 +62,12 @@ struct Shared<H> {
     next_connection: AtomicU64,
 }
 
-impl ServerState<IdleSession> {
-    /// State for a server whose sessions are [`IdleSession`]s.
+impl ServerState<RealtimeSession> {
+    /// State for a server whose sessions are [`RealtimeSession`]s (defaults, `expires_at` from
+    /// the configured session duration).
     pub fn new(config: ServerConfig) -> Self {
-        Self::with_handler(config, IdleSession)
+        let session = RealtimeSession::new().max_duration(config.max_session_duration());
+        Self::with_handler(config, session)
     }
 }
 
@@ -128,8 +130,8 @@ pub fn router<H: SessionHandler>(state: ServerState<H>) -> Router {
         .with_state(state)
 }
 
-/// Serves [`IdleSession`]s on `listener` with `config`; see [`Serve`].
-pub fn serve(listener: TcpListener, config: ServerConfig) -> Serve<IdleSession> {
+/// Serves [`RealtimeSession`]s on `listener` with `config`; see [`Serve`].
+pub fn serve(listener: TcpListener, config: ServerConfig) -> Serve<RealtimeSession> {
     Serve::new(listener, ServerState::new(config))
 }
 
@@ -137,7 +139,7 @@ pub fn serve(listener: TcpListener, config: ServerConfig) -> Serve<IdleSession> 
 /// [`with_graceful_shutdown`](Serve::with_graceful_shutdown)) to run it.
 #[derive(Debug)]
 #[must_use = "a server does nothing until awaited"]
-pub struct Serve<H = IdleSession> {
+pub struct Serve<H = RealtimeSession> {
     listener: TcpListener,
     state: ServerState<H>,
 }

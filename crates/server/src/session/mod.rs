@@ -20,6 +20,16 @@ use futures_util::{Sink, Stream, StreamExt};
 
 use crate::endpoint::SessionRequest;
 
+mod config;
+mod conversation;
+mod emit;
+mod errors;
+mod ids;
+mod realtime;
+mod response;
+
+pub use realtime::{MAX_APPEND_BASE64, Pace, RealtimeSession};
+
 /// Runs one session over a connection that the network layer already accepted.
 pub trait SessionHandler: Send + Sync + 'static {
     /// Serves one session until `incoming` ends or the handler decides to stop.

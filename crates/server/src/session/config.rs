@@ -1,0 +1,452 @@
+//! The session configuration: the default `session.created` config and `session.update`
+//! validation.
+
+use rtclient_audio::WireFormat;
+use rtclient_protocol::{
+    AudioFormat, AudioFormatKind, AudioInput, AudioOutput, Dialect, MaxTokens, Modality, Nullable,
+    Session, SessionAudio, SessionKind, ToolChoice, ToolChoiceMode, TurnDetection,
+    TurnDetectionKind, Voice, VoiceName,
+};
+
+use super::errors::ClientError;
+
+/// The default instructions (the service's wording, shortened).
+pub(crate) const DEFAULT_INSTRUCTIONS: &str = "You are a helpful, witty, and friendly AI. \
+    Act like a human, but remember that you aren't a human and that you can't do human things \
+    in the real world. Your voice and personality should be warm and engaging.";
+
+/// The complete default configuration of a new session.
+pub(crate) fn default_session(
+    kind: SessionKind,
+    dialect: Dialect,
+    id: String,
+    model: Option<&str>,
+    expires_at: u64,
+) -> Session {
+    let silence = if dialect == Dialect::Beta { 500 } else { 200 };
+    let turn_detection = TurnDetection {
+        kind: Some(TurnDetectionKind::ServerVad),
+        threshold: serde_json::Number::from_f64(0.5),
+        prefix_padding_ms: Some(300),
+        silence_duration_ms: Some(silence),
+        idle_timeout_ms: Some(Nullable::Null),
+        create_response: Some(true),
+        interrupt_response: Some(true),
+        ..Default::default()
+    };
+    let input = AudioInput {
+        format: Some(AudioFormat::pcm()),
+        transcription: Some(Nullable::Null),
+        noise_reduction: Some(Nullable::Null),
+        turn_detection: Some(Nullable::Value(turn_detection)),
+        ..Default::default()
+    };
+    let mut session = Session {
+        kind: Some(kind.clone()),
+        object: Some("realtime.session".to_owned()),
+        id: Some(id),
+        model: model.map(str::to_owned),
+        expires_at: Some(expires_at),
+        include: Some(Nullable::Null),
+        ..Default::default()
+    };
+    if kind == SessionKind::Transcription {
+        session.object = Some("realtime.transcription_session".to_owned());
+        session.audio = Some(SessionAudio {
+            input: Some(input),
+            ..Default::default()
+        });
+        return session;
+    }
+    session.output_modalities = Some(vec![Modality::Audio]);
+    session.instructions = Some(DEFAULT_INSTRUCTIONS.to_owned());
+    session.tools = Some(Vec::new());
+    session.tool_choice = Some(ToolChoice::Mode(ToolChoiceMode::Auto));
+    session.max_output_tokens = Some(MaxTokens::Inf);
+    session.tracing = Some(serde_json::Value::Null);
+    session.truncation = Some(serde_json::Value::String("auto".to_owned()));
+    session.prompt = Some(serde_json::Value::Null);
+    session.audio = Some(SessionAudio {
+        input: Some(input),
+        output: Some(AudioOutput {
+            format: Some(AudioFormat::pcm()),
+            voice: Some(Voice::Name(VoiceName::Alloy)),
+            speed: serde_json::Number::from_f64(1.0),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    session
+}
+
+/// Checks `update` against `current` and returns the new effective config, or the error to
+/// send (nothing applied). `audio_produced`: the session already sent output audio.
+pub(crate) fn apply_update(
+    current: &Session,
+    update: &Session,
+    dialect: Dialect,
+    audio_produced: bool,
+) -> Result<Session, ClientError> {
+    if dialect == Dialect::Ga {
+        if update.kind.is_none() {
+            return Err(ClientError::new(
+                "missing_required_parameter",
+                "Missing required parameter: 'session.type'.",
+            )
+            .param("session.type"));
+        }
+        check_unknown(update)?;
+    }
+    if let (Some(new), Some(old)) = (&update.model, &current.model)
+        && new != old
+    {
+        return Err(ClientError::invalid_value(
+            "session.model",
+            "The model of a session cannot be changed.",
+        ));
+    }
+    if let (Some(new), Some(old)) = (&update.kind, &current.kind)
+        && new != old
+    {
+        return Err(ClientError::invalid_value(
+            "session.type",
+            format!(
+                "Invalid value: '{}'. Session type cannot be changed.",
+                new.as_str()
+            ),
+        ));
+    }
+    let mut next = current.clone();
+    if let Some(v) = &update.output_modalities {
+        next.output_modalities = Some(v.clone());
+    }
+    if let Some(v) = &update.instructions {
+        next.instructions = Some(v.clone());
+    }
+    if let Some(v) = &update.tools {
+        next.tools = Some(v.clone());
+    }
+    if let Some(v) = &update.tool_choice {
+        next.tool_choice = Some(v.clone());
+    }
+    if let Some(v) = &update.max_output_tokens {
+        next.max_output_tokens = Some(*v);
+    }
+    if let Some(v) = &update.tracing {
+        next.tracing = Some(v.clone());
+    }
+    if let Some(v) = &update.truncation {
+        next.truncation = Some(v.clone());
+    }
+    if let Some(v) = &update.prompt {
+        next.prompt = Some(v.clone());
+    }
+    if let Some(v) = &update.include {
+        next.include = Some(v.clone());
+    }
+    if let Some(audio) = &update.audio {
+        if let Some(input) = &audio.input {
+            let into = next.audio_input();
+            if let Some(f) = &input.format {
+                check_format(f, "session.audio.input.format")?;
+                into.format = Some(complete_format(f));
+            }
+            if let Some(t) = &input.transcription {
+                into.transcription = Some(
+                    t.clone()
+                        .into_option()
+                        .map(|mut t| {
+                            t.language.get_or_insert(Nullable::Null);
+                            t.prompt.get_or_insert(Nullable::Null);
+                            t
+                        })
+                        .into(),
+                );
+            }
+            if let Some(n) = &input.noise_reduction {
+                into.noise_reduction = Some(n.clone());
+            }
+            if let Some(td) = &input.turn_detection {
+                into.turn_detection = Some(complete_turn_detection(td, dialect)?);
+            }
+        }
+        if let Some(output) = &audio.output {
+            let voice_before = current
+                .audio
+                .as_ref()
+                .and_then(|a| a.output.as_ref())
+                .and_then(|o| o.voice.clone());
+            let into = next.audio_output();
+            if let Some(f) = &output.format {
+                check_format(f, "session.audio.output.format")?;
+                into.format = Some(complete_format(f));
+            }
+            if let Some(v) = &output.voice {
+                if audio_produced && voice_before.as_ref() != Some(v) {
+                    return Err(ClientError::new(
+                        "cannot_update_voice",
+                        "Cannot update a conversation's voice if assistant audio is present.",
+                    )
+                    .param("session.audio.output.voice"));
+                }
+                into.voice = Some(v.clone());
+            }
+            if let Some(s) = &output.speed {
+                into.speed = Some(s.clone());
+            }
+        }
+    }
+    Ok(next)
+}
+
+/// `unknown_parameter` for the first key of `extra` (fields the GA schema does not have),
+/// named `prefix.key`.
+pub(crate) fn unknown_field(
+    prefix: &str,
+    extra: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), ClientError> {
+    match extra.keys().next() {
+        Some(k) => Err(ClientError::new(
+            "unknown_parameter",
+            format!("Unknown parameter: '{prefix}.{k}'."),
+        )
+        .param(format!("{prefix}.{k}"))),
+        None => Ok(()),
+    }
+}
+
+/// `unknown_parameter` for the first field the GA schema does not have.
+fn check_unknown(update: &Session) -> Result<(), ClientError> {
+    let unknown = |prefix: &str, extra: &serde_json::Map<String, serde_json::Value>| {
+        extra.keys().next().map(|k| {
+            ClientError::new(
+                "unknown_parameter",
+                format!("Unknown parameter: '{prefix}.{k}'."),
+            )
+            .param(format!("{prefix}.{k}"))
+        })
+    };
+    if let Some(e) = unknown("session", &update.extra) {
+        return Err(e);
+    }
+    if let Some(audio) = &update.audio {
+        if let Some(e) = unknown("session.audio", &audio.extra) {
+            return Err(e);
+        }
+        if let Some(input) = &audio.input
+            && let Some(e) = unknown("session.audio.input", &input.extra)
+        {
+            return Err(e);
+        }
+        if let Some(output) = &audio.output
+            && let Some(e) = unknown("session.audio.output", &output.extra)
+        {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+fn check_format(format: &AudioFormat, param: &str) -> Result<(), ClientError> {
+    match &format.kind {
+        Some(AudioFormatKind::Other(kind)) => Err(ClientError::invalid_value(
+            format!("{param}.type"),
+            format!(
+                "Invalid value: '{kind}'. Supported values are: 'audio/pcm', 'audio/pcmu', and \
+                 'audio/pcma'."
+            ),
+        )),
+        Some(AudioFormatKind::Pcm) if format.rate.is_some_and(|r| r != 24_000) => {
+            Err(ClientError::invalid_value(
+                format!("{param}.rate"),
+                "Invalid value: audio/pcm supports a rate of 24000 only.",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn complete_format(format: &AudioFormat) -> AudioFormat {
+    match format.kind {
+        Some(AudioFormatKind::Pcmu) => AudioFormat::pcmu(),
+        Some(AudioFormatKind::Pcma) => AudioFormat::pcma(),
+        _ => AudioFormat::pcm(),
+    }
+}
+
+fn complete_turn_detection(
+    td: &Nullable<TurnDetection>,
+    dialect: Dialect,
+) -> Result<Nullable<TurnDetection>, ClientError> {
+    let Some(td) = td.value() else {
+        return Ok(Nullable::Null);
+    };
+    let mut out = td.clone();
+    if let Some(t) = td.threshold.as_ref().and_then(serde_json::Number::as_f64)
+        && !(0.0..=1.0).contains(&t)
+    {
+        return Err(ClientError::invalid_value(
+            "session.audio.input.turn_detection.threshold",
+            format!("Invalid value: {t}. Value must be between 0 and 1."),
+        ));
+    }
+    if out.kind.is_none() {
+        out.kind = Some(TurnDetectionKind::ServerVad);
+    }
+    if out.kind == Some(TurnDetectionKind::ServerVad) {
+        out.threshold
+            .get_or_insert_with(|| serde_json::Number::from(0));
+        if td.threshold.is_none() {
+            out.threshold = serde_json::Number::from_f64(0.5);
+        }
+        out.prefix_padding_ms.get_or_insert(300);
+        out.silence_duration_ms
+            .get_or_insert(if dialect == Dialect::Beta { 500 } else { 200 });
+        out.idle_timeout_ms.get_or_insert(Nullable::Null);
+    }
+    out.create_response.get_or_insert(true);
+    out.interrupt_response.get_or_insert(true);
+    Ok(Nullable::Value(out))
+}
+
+/// The input audio format of `session` for the audio crate.
+pub(crate) fn input_format(session: &Session) -> WireFormat {
+    wire_format(
+        session
+            .audio
+            .as_ref()
+            .and_then(|a| a.input.as_ref())
+            .and_then(|i| i.format.as_ref()),
+    )
+}
+
+/// The output audio format of `session` for the audio crate.
+pub(crate) fn output_format(session: &Session) -> WireFormat {
+    wire_format(
+        session
+            .audio
+            .as_ref()
+            .and_then(|a| a.output.as_ref())
+            .and_then(|o| o.format.as_ref()),
+    )
+}
+
+fn wire_format(format: Option<&AudioFormat>) -> WireFormat {
+    match format.and_then(|f| f.kind.as_ref()) {
+        Some(AudioFormatKind::Pcmu) => WireFormat::G711Ulaw,
+        Some(AudioFormatKind::Pcma) => WireFormat::G711Alaw,
+        _ => WireFormat::Pcm16 { rate: 24_000 },
+    }
+}
+
+/// The configured turn detection, if any.
+pub(crate) fn turn_detection(session: &Session) -> Option<&TurnDetection> {
+    session
+        .audio
+        .as_ref()
+        .and_then(|a| a.input.as_ref())
+        .and_then(|i| i.turn_detection.as_ref())
+        .and_then(Nullable::value)
+}
+
+/// Whether input transcription is configured.
+pub(crate) fn transcription_model(session: &Session) -> Option<String> {
+    session
+        .audio
+        .as_ref()
+        .and_then(|a| a.input.as_ref())
+        .and_then(|i| i.transcription.as_ref())
+        .and_then(Nullable::value)
+        .map(|t| t.model.clone().unwrap_or_default())
+}
+
+/// The voice name of `session` (default `alloy`).
+pub(crate) fn voice(session: &Session) -> String {
+    match session
+        .audio
+        .as_ref()
+        .and_then(|a| a.output.as_ref())
+        .and_then(|o| o.voice.as_ref())
+    {
+        Some(Voice::Name(name)) => name.as_str().to_owned(),
+        _ => "alloy".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Session {
+        default_session(
+            SessionKind::Realtime,
+            Dialect::Ga,
+            "sess_1".into(),
+            Some("m"),
+            9,
+        )
+    }
+
+    #[test]
+    fn an_invalid_update_applies_nothing() {
+        let current = base();
+        let mut update = Session::realtime().instructions("new");
+        update.extra.insert("voice".into(), "ash".into());
+        let error = apply_update(&current, &update, Dialect::Ga, false).unwrap_err();
+        assert_eq!(error.code, "unknown_parameter");
+        assert_eq!(error.param.as_deref(), Some("session.voice"));
+        let next = apply_update(&current, &Session::realtime(), Dialect::Ga, false).unwrap();
+        assert_eq!(next, current);
+    }
+
+    #[test]
+    fn voice_changes_only_before_audio() {
+        let current = base();
+        let update = Session::realtime().voice("marin");
+        assert!(apply_update(&current, &update, Dialect::Ga, false).is_ok());
+        let error = apply_update(&current, &update, Dialect::Ga, true).unwrap_err();
+        assert_eq!(error.code, "cannot_update_voice");
+        // The same voice again is fine.
+        let same = Session::realtime().voice("alloy");
+        assert!(apply_update(&current, &same, Dialect::Ga, true).is_ok());
+    }
+
+    #[test]
+    fn model_and_threshold_are_checked() {
+        let current = base();
+        let error = apply_update(
+            &current,
+            &Session::realtime().model("other"),
+            Dialect::Ga,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(error.param.as_deref(), Some("session.model"));
+        let vad = rtclient_protocol::ServerVad {
+            threshold: 1.5,
+            ..Default::default()
+        };
+        let error = apply_update(
+            &current,
+            &Session::realtime().server_vad(vad),
+            Dialect::Ga,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.param.as_deref(),
+            Some("session.audio.input.turn_detection.threshold")
+        );
+    }
+
+    #[test]
+    fn beta_defaults_to_500_ms_of_silence() {
+        let beta = default_session(SessionKind::Realtime, Dialect::Beta, "s".into(), None, 0);
+        assert_eq!(
+            turn_detection(&beta).unwrap().silence_duration_ms,
+            Some(500)
+        );
+        assert_eq!(output_format(&beta), WireFormat::PCM16_24K);
+        assert_eq!(voice(&beta), "alloy");
+    }
+}

@@ -1,0 +1,800 @@
+//! Response generation: asks the responder, synthesizes speech, and streams the response
+//! events of DESIGN §4 as a task that can be cancelled at any point.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use rtclient_audio::{Resampler, WireFormat};
+use rtclient_protocol::event::server as ev;
+use rtclient_protocol::{
+    ContentKind, ContentPart, Item, ItemKind, ItemStatus, MaxTokens, Modality, Nullable, RateLimit,
+    RateLimitName, Response, ResponseStatus, Role, SessionAudio, StatusDetails, StatusReason,
+    TokenDetails, Usage,
+};
+
+use super::config;
+use super::conversation::{Stored, without_audio};
+use super::emit::Emitter;
+use super::ids::new_id;
+use super::realtime::{Engines, Pace, SharedState};
+use crate::responder::{FunctionOutput, Prompt, Reply};
+use crate::synthesis::Speech;
+
+/// Audio per output delta, in ms.
+const DELTA_MS: u64 = 200;
+
+/// The response in progress (at most one per session).
+#[derive(Debug)]
+pub(crate) struct Active {
+    /// The response object as far as it got.
+    pub(crate) response: Response,
+}
+
+/// Synthesized speech cache keyed by (text, voice).
+#[derive(Debug, Default)]
+pub(crate) struct SpeechCache {
+    map: Mutex<HashMap<(String, String), Arc<Speech>>>,
+}
+
+impl SpeechCache {
+    const CAPACITY: usize = 64;
+
+    fn get(&self, text: &str, voice: &str) -> Option<Arc<Speech>> {
+        let map = self.map.lock().ok()?;
+        map.get(&(text.to_owned(), voice.to_owned())).cloned()
+    }
+
+    fn put(&self, text: &str, voice: &str, speech: Arc<Speech>) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= Self::CAPACITY {
+                map.clear();
+            }
+            map.insert((text.to_owned(), voice.to_owned()), speech);
+        }
+    }
+}
+
+/// What a response is asked to do, resolved from the session and `response.create`.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) response: Response,
+    pub(crate) audio: bool,
+    pub(crate) voice: String,
+    pub(crate) format: WireFormat,
+    pub(crate) in_conversation: bool,
+    /// Items the response reads instead of the conversation (`input`).
+    pub(crate) input: Option<Vec<Item>>,
+    pub(crate) tools: Vec<String>,
+}
+
+/// The `response` object of `response.created`.
+pub(crate) fn new_response(
+    id: String,
+    conversation_id: Option<&str>,
+    modalities: Vec<Modality>,
+    audio: SessionAudio,
+    max_output_tokens: Option<rtclient_protocol::MaxTokens>,
+    metadata: Option<serde_json::Value>,
+) -> Response {
+    Response {
+        object: Some("realtime.response".to_owned()),
+        id: Some(id),
+        status: Some(ResponseStatus::InProgress),
+        status_details: Some(Nullable::Null),
+        output: Some(Vec::new()),
+        conversation_id: conversation_id.map(str::to_owned),
+        output_modalities: Some(modalities),
+        max_output_tokens,
+        audio: Some(audio),
+        usage: Some(Nullable::Null),
+        metadata: Some(metadata.unwrap_or(serde_json::Value::Null)),
+        ..Default::default()
+    }
+}
+
+/// Runs one response to its end (or until it is cancelled elsewhere).
+pub(crate) async fn generate(
+    state: SharedState,
+    emitter: Emitter,
+    engines: Arc<Engines>,
+    plan: Plan,
+) {
+    let id = plan.response.id.clone().unwrap_or_default();
+    let reply = {
+        let Ok(st) = state.lock() else { return };
+        let items: Vec<Item> = match &plan.input {
+            Some(items) => items.clone(),
+            None => st.conversation.items().map(|s| s.item.clone()).collect(),
+        };
+        let audio_ms = st
+            .conversation
+            .items()
+            .next_back()
+            .filter(|s| s.item.role == Some(Role::User))
+            .map(|s| s.audio_ms)
+            .filter(|ms| *ms > 0);
+        prompt_reply(&engines, &items, audio_ms, &plan.tools)
+    };
+    let ctx = Ctx {
+        state: &state,
+        emitter: &emitter,
+        id: &id,
+        in_conversation: plan.in_conversation,
+    };
+    let item_id = new_id("item_");
+    match reply {
+        Reply::Call { name, arguments } => {
+            let call_id = new_id("call_");
+            let mut item = Item {
+                id: Some(item_id.clone()),
+                kind: Some(ItemKind::FunctionCall),
+                status: Some(ItemStatus::InProgress),
+                name: Some(name.clone()),
+                call_id: Some(call_id.clone()),
+                arguments: Some(String::new()),
+                ..Default::default()
+            };
+            if !ctx.add_item(&item) {
+                return;
+            }
+            for piece in split_text(&arguments, 4) {
+                if !ctx.emit(ev::ResponseFunctionCallArgumentsDelta {
+                    response_id: id.clone(),
+                    item_id: item_id.clone(),
+                    output_index: 0,
+                    call_id: call_id.clone(),
+                    delta: piece,
+                    ..Default::default()
+                }) {
+                    return;
+                }
+                pause(engines.pace, 10).await;
+            }
+            if !ctx.emit(ev::ResponseFunctionCallArgumentsDone {
+                response_id: id.clone(),
+                item_id: item_id.clone(),
+                output_index: 0,
+                call_id,
+                name: Some(name),
+                arguments: arguments.clone(),
+                ..Default::default()
+            }) {
+                return;
+            }
+            item.status = Some(ItemStatus::Completed);
+            item.arguments = Some(arguments);
+            ctx.finish(item, Vec::new(), 0);
+        }
+        Reply::Say(text) => {
+            let (text, cut) = limit_tokens(text, plan.response.max_output_tokens);
+            let speech = if plan.audio {
+                match speak(&engines, &text, &plan.voice).await {
+                    Some(s) => Some(s),
+                    None => {
+                        ctx.fail("speech synthesis failed");
+                        return;
+                    }
+                }
+            } else {
+                None
+            };
+            let mut item = Item {
+                id: Some(item_id.clone()),
+                kind: Some(ItemKind::Message),
+                status: Some(ItemStatus::InProgress),
+                role: Some(Role::Assistant),
+                content: Some(Vec::new()),
+                ..Default::default()
+            };
+            if !ctx.add_item(&item) {
+                return;
+            }
+            let part_kind = if plan.audio {
+                ContentKind::Audio
+            } else {
+                ContentKind::Text
+            };
+            let empty_part = if plan.audio {
+                ContentPart {
+                    kind: Some(part_kind.clone()),
+                    transcript: Some(Nullable::Value(String::new())),
+                    ..Default::default()
+                }
+            } else {
+                ContentPart {
+                    kind: Some(part_kind.clone()),
+                    text: Some(String::new()),
+                    ..Default::default()
+                }
+            };
+            if !ctx.emit(ev::ResponseContentPartAdded {
+                response_id: id.clone(),
+                item_id: item_id.clone(),
+                output_index: 0,
+                content_index: 0,
+                part: empty_part,
+                ..Default::default()
+            }) {
+                return;
+            }
+            let (audio_bytes, audio_ms) = match speech {
+                Some(speech) => {
+                    let bytes = encode(&speech, plan.format);
+                    let ms = speech.duration_ms();
+                    if !stream_audio(&ctx, &engines, &item_id, &text, &bytes, plan.format).await {
+                        return;
+                    }
+                    (bytes, ms)
+                }
+                None => {
+                    for word in split_words(&text) {
+                        if !ctx.emit(ev::ResponseOutputTextDelta {
+                            response_id: id.clone(),
+                            item_id: item_id.clone(),
+                            output_index: 0,
+                            content_index: 0,
+                            delta: word,
+                            ..Default::default()
+                        }) {
+                            return;
+                        }
+                        pause(engines.pace, 20).await;
+                    }
+                    if !ctx.emit(ev::ResponseOutputTextDone {
+                        response_id: id.clone(),
+                        item_id: item_id.clone(),
+                        output_index: 0,
+                        content_index: 0,
+                        text: text.clone(),
+                        ..Default::default()
+                    }) {
+                        return;
+                    }
+                    (Vec::new(), 0)
+                }
+            };
+            let done_part = if plan.audio {
+                ContentPart {
+                    kind: Some(ContentKind::Audio),
+                    transcript: Some(Nullable::Value(text.clone())),
+                    ..Default::default()
+                }
+            } else {
+                ContentPart {
+                    kind: Some(ContentKind::Text),
+                    text: Some(text.clone()),
+                    ..Default::default()
+                }
+            };
+            if !ctx.emit(ev::ResponseContentPartDone {
+                response_id: id.clone(),
+                item_id: item_id.clone(),
+                output_index: 0,
+                content_index: 0,
+                part: done_part,
+                ..Default::default()
+            }) {
+                return;
+            }
+            let content = if plan.audio {
+                ContentPart {
+                    kind: Some(ContentKind::OutputAudio),
+                    transcript: Some(Nullable::Value(text)),
+                    ..Default::default()
+                }
+            } else {
+                ContentPart {
+                    kind: Some(ContentKind::OutputText),
+                    text: Some(text),
+                    ..Default::default()
+                }
+            };
+            item.status = Some(ItemStatus::Completed);
+            item.content = Some(vec![content]);
+            if cut {
+                item.status = Some(ItemStatus::Incomplete);
+            }
+            ctx.finish(item, audio_bytes, audio_ms);
+        }
+    }
+}
+
+fn prompt_reply(
+    engines: &Engines,
+    items: &[Item],
+    audio_ms: Option<u64>,
+    tools: &[String],
+) -> Reply {
+    let tool_names: Vec<&str> = tools.iter().map(String::as_str).collect();
+    let last = items.last();
+    let function_output = last
+        .filter(|i| i.kind == Some(ItemKind::FunctionCallOutput))
+        .map(|out| {
+            let call = items.iter().rev().find(|i| {
+                i.kind == Some(ItemKind::FunctionCall)
+                    && i.call_id.is_some()
+                    && i.call_id == out.call_id
+            });
+            FunctionOutput {
+                name: call.and_then(|c| c.name.as_deref()).unwrap_or("function"),
+                output: out
+                    .output
+                    .as_ref()
+                    .and_then(Nullable::value)
+                    .map(String::as_str)
+                    .unwrap_or(""),
+            }
+        });
+    let user_text = items
+        .iter()
+        .rev()
+        .find(|i| i.role == Some(Role::User))
+        .and_then(|i| i.content.as_ref())
+        .and_then(|parts| {
+            parts.iter().find_map(|p| match p.kind {
+                Some(ContentKind::InputText) => p.text.as_deref(),
+                Some(ContentKind::InputAudio) => p
+                    .transcript
+                    .as_ref()
+                    .and_then(Nullable::value)
+                    .map(String::as_str),
+                _ => None,
+            })
+        });
+    let prompt = Prompt {
+        user_text,
+        user_audio_ms: audio_ms,
+        function_output,
+        tools: &tool_names,
+    };
+    engines.responder.reply(&prompt)
+}
+
+async fn speak(engines: &Arc<Engines>, text: &str, voice: &str) -> Option<Arc<Speech>> {
+    if let Some(speech) = engines.cache.get(text, voice) {
+        return Some(speech);
+    }
+    let synth = Arc::clone(&engines.synthesizer);
+    let (t, v) = (text.to_owned(), voice.to_owned());
+    let result = tokio::task::spawn_blocking(move || synth.synthesize(&t, &v)).await;
+    match result {
+        Ok(Ok(speech)) => {
+            let speech = Arc::new(speech);
+            engines.cache.put(text, voice, Arc::clone(&speech));
+            Some(speech)
+        }
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "speech synthesis failed");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+/// Resamples `speech` to `format`'s rate and encodes it.
+fn encode(speech: &Speech, format: WireFormat) -> Vec<u8> {
+    let input: Vec<f32> = speech
+        .samples
+        .iter()
+        .map(|s| f32::from(*s) / 32768.0)
+        .collect();
+    let mut out = Vec::with_capacity(input.len() * 2);
+    let resampled = Resampler::new(speech.sample_rate, format.sample_rate()).and_then(|mut r| {
+        r.process(&input, &mut out)?;
+        r.finish(&mut out)
+    });
+    if resampled.is_err() {
+        return Vec::new();
+    }
+    let samples: Vec<i16> = out
+        .iter()
+        .map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16)
+        .collect();
+    let mut bytes = Vec::new();
+    format.encode(&samples, &mut bytes);
+    bytes
+}
+
+async fn stream_audio(
+    ctx: &Ctx<'_>,
+    engines: &Engines,
+    item_id: &str,
+    text: &str,
+    bytes: &[u8],
+    format: WireFormat,
+) -> bool {
+    let chunk = (format.bytes_per_second() * DELTA_MS / 1000).max(2) as usize;
+    let chunks: Vec<&[u8]> = bytes.chunks(chunk).collect();
+    let words = split_words(text);
+    let n = chunks.len().max(1);
+    let mut next_word = 0;
+    let id = ctx.id.to_owned();
+    for i in 0..n {
+        let upto = (words.len() * (i + 1)).div_ceil(n);
+        while next_word < upto {
+            if !ctx.emit(ev::ResponseOutputAudioTranscriptDelta {
+                response_id: id.clone(),
+                item_id: item_id.to_owned(),
+                output_index: 0,
+                content_index: 0,
+                delta: words[next_word].clone(),
+                ..Default::default()
+            }) {
+                return false;
+            }
+            next_word += 1;
+        }
+        if let Some(piece) = chunks.get(i) {
+            if !ctx.emit(ev::ResponseOutputAudioDelta {
+                response_id: id.clone(),
+                item_id: item_id.to_owned(),
+                output_index: 0,
+                content_index: 0,
+                delta: base64::engine::general_purpose::STANDARD.encode(piece),
+                ..Default::default()
+            }) {
+                return false;
+            }
+            pause(engines.pace, DELTA_MS).await;
+        }
+    }
+    ctx.emit(ev::ResponseOutputAudioDone {
+        response_id: id.clone(),
+        item_id: item_id.to_owned(),
+        output_index: 0,
+        content_index: 0,
+        ..Default::default()
+    }) && ctx.emit(ev::ResponseOutputAudioTranscriptDone {
+        response_id: id,
+        item_id: item_id.to_owned(),
+        output_index: 0,
+        content_index: 0,
+        transcript: text.to_owned(),
+        ..Default::default()
+    })
+}
+
+async fn pause(pace: Pace, ms: u64) {
+    match pace {
+        Pace::Max => tokio::task::yield_now().await,
+        Pace::Speed(speed) => {
+            let speed = if speed.is_finite() && speed > 0.0 {
+                speed
+            } else {
+                1.0
+            };
+            tokio::time::sleep(Duration::from_secs_f64(
+                ms as f64 / 1000.0 / f64::from(speed),
+            ))
+            .await;
+        }
+    }
+}
+
+/// Cuts `text` to what fits in `max` output tokens (~1.3 tokens a word); true when cut.
+fn limit_tokens(text: String, max: Option<MaxTokens>) -> (String, bool) {
+    let Some(MaxTokens::Count(max)) = max else {
+        return (text, false);
+    };
+    let words: Vec<&str> = text.split(' ').collect();
+    let fit = (max * 10 / 13) as usize;
+    if words.len() <= fit {
+        return (text, false);
+    }
+    (words[..fit].join(" "), true)
+}
+
+/// Words with their leading space (`"Hello"`, `" world."`).
+fn split_words(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, word) in text.split(' ').enumerate() {
+        out.push(if i == 0 {
+            word.to_owned()
+        } else {
+            format!(" {word}")
+        });
+    }
+    out
+}
+
+fn split_text(text: &str, pieces: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let size = chars.len().div_ceil(pieces).max(1);
+    chars.chunks(size).map(|c| c.iter().collect()).collect()
+}
+
+/// Helpers bound to one running response.
+struct Ctx<'a> {
+    state: &'a SharedState,
+    emitter: &'a Emitter,
+    id: &'a str,
+    in_conversation: bool,
+}
+
+impl Ctx<'_> {
+    /// Emits while the response is still the active one; false once it was cancelled.
+    fn emit(&self, event: impl Into<rtclient_protocol::ServerEvent>) -> bool {
+        let Ok(st) = self.state.lock() else {
+            return false;
+        };
+        if !is_active(&st.active, self.id) {
+            return false;
+        }
+        self.emitter.send(event);
+        true
+    }
+
+    /// `output_item.added` + `conversation.item.added`, and records the item.
+    fn add_item(&self, item: &Item) -> bool {
+        let Ok(mut st) = self.state.lock() else {
+            return false;
+        };
+        if !is_active(&st.active, self.id) {
+            return false;
+        }
+        self.emitter.send(ev::ResponseOutputItemAdded {
+            response_id: self.id.to_owned(),
+            output_index: 0,
+            item: item.clone(),
+            ..Default::default()
+        });
+        if let Some(active) = st.active.as_mut() {
+            active
+                .response
+                .output
+                .get_or_insert_with(Vec::new)
+                .push(item.clone());
+        }
+        if self.in_conversation {
+            let previous = st.conversation.push(Stored {
+                item: item.clone(),
+                audio: Vec::new(),
+                audio_ms: 0,
+            });
+            self.emitter.send(ev::ConversationItemAdded {
+                previous_item_id: Some(previous.into()),
+                item: item.clone(),
+                ..Default::default()
+            });
+        }
+        true
+    }
+
+    /// `conversation.item.done` -> `output_item.done` -> `response.done` -> `rate_limits.updated`.
+    fn finish(&self, item: Item, audio: Vec<u8>, audio_ms: u64) {
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        if !is_active(&st.active, self.id) {
+            return;
+        }
+        let item_id = item.id.clone().unwrap_or_default();
+        if self.in_conversation {
+            if !audio.is_empty() {
+                st.audio_produced = true;
+            }
+            if let Some(stored) = st.conversation.get_mut(&item_id) {
+                stored.item = item.clone();
+                stored.audio = audio;
+                stored.audio_ms = audio_ms;
+            }
+            self.emitter.send(ev::ConversationItemDone {
+                previous_item_id: Some(Nullable::Null),
+                item: without_audio(&item),
+                ..Default::default()
+            });
+        }
+        self.emitter.send(ev::ResponseOutputItemDone {
+            response_id: self.id.to_owned(),
+            output_index: 0,
+            item: item.clone(),
+            ..Default::default()
+        });
+        let Some(mut active) = st.active.take() else {
+            return;
+        };
+        active.response.output = Some(vec![item.clone()]);
+        if item.status == Some(ItemStatus::Incomplete) {
+            active.response.status = Some(ResponseStatus::Incomplete);
+            active.response.status_details = Some(Nullable::Value(StatusDetails {
+                kind: Some(ResponseStatus::Incomplete),
+                reason: Some(StatusReason::MaxOutputTokens),
+                ..Default::default()
+            }));
+        } else {
+            active.response.status = Some(ResponseStatus::Completed);
+        }
+        active.response.usage = Some(Nullable::Value(usage(&item, audio_ms)));
+        send_done(self.emitter, active.response);
+    }
+
+    /// Ends the response as `failed`.
+    fn fail(&self, reason: &str) {
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        if !is_active(&st.active, self.id) {
+            return;
+        }
+        if let Some(mut active) = st.active.take() {
+            active.response.status = Some(ResponseStatus::Failed);
+            active.response.status_details = Some(Nullable::Value(StatusDetails {
+                kind: Some(ResponseStatus::Failed),
+                error: Some(
+                    serde_json::json!({"type": "server_error", "code": null, "message": reason}),
+                ),
+                ..Default::default()
+            }));
+            send_done(self.emitter, active.response);
+        }
+    }
+}
+
+fn is_active(active: &Option<Active>, id: &str) -> bool {
+    active
+        .as_ref()
+        .is_some_and(|a| a.response.id.as_deref() == Some(id))
+}
+
+/// Cancels the active response (if any) with `reason`: `response.done` status `cancelled`.
+/// Returns false when nothing was active. Call with the state locked.
+pub(crate) fn cancel(active: &mut Option<Active>, emitter: &Emitter, reason: StatusReason) -> bool {
+    let Some(mut active) = active.take() else {
+        return false;
+    };
+    for item in active.response.output.iter_mut().flatten() {
+        item.status = Some(ItemStatus::Incomplete);
+    }
+    active.response.status = Some(ResponseStatus::Cancelled);
+    active.response.status_details = Some(Nullable::Value(StatusDetails {
+        kind: Some(ResponseStatus::Cancelled),
+        reason: Some(reason),
+        ..Default::default()
+    }));
+    active.response.usage = Some(Nullable::Value(Usage::default()));
+    send_done(emitter, active.response);
+    true
+}
+
+fn send_done(emitter: &Emitter, response: Response) {
+    let tokens = response
+        .usage
+        .as_ref()
+        .and_then(Nullable::value)
+        .and_then(|u| u.total_tokens)
+        .unwrap_or(0);
+    emitter.send(ev::ResponseDone {
+        response: Box::new(response),
+        ..Default::default()
+    });
+    emitter.send(ev::RateLimitsUpdated {
+        rate_limits: vec![
+            RateLimit {
+                name: Some(RateLimitName::Requests),
+                limit: Some(5_000),
+                remaining: Some(4_999),
+                reset_seconds: serde_json::Number::from_f64(0.012),
+                ..Default::default()
+            },
+            RateLimit {
+                name: Some(RateLimitName::Tokens),
+                limit: Some(40_000),
+                remaining: Some(40_000u64.saturating_sub(tokens)),
+                reset_seconds: serde_json::Number::from_f64(0.3),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    });
+}
+
+/// Plausible token counts: ~1.3 text tokens a word, 1 audio token per 50 ms.
+fn usage(item: &Item, audio_ms: u64) -> Usage {
+    let words: usize = item
+        .content
+        .iter()
+        .flatten()
+        .map(|p| {
+            p.text
+                .as_deref()
+                .or(p
+                    .transcript
+                    .as_ref()
+                    .and_then(Nullable::value)
+                    .map(String::as_str))
+                .unwrap_or("")
+                .split_whitespace()
+                .count()
+        })
+        .sum::<usize>()
+        + item.arguments.as_deref().map_or(0, |a| a.len() / 4);
+    let text_tokens = (words as u64 * 13).div_ceil(10);
+    let audio_tokens = audio_ms / 50;
+    let input = TokenDetails {
+        text_tokens: Some(20),
+        audio_tokens: Some(0),
+        image_tokens: Some(0),
+        cached_tokens: Some(0),
+        ..Default::default()
+    };
+    let output = TokenDetails {
+        text_tokens: Some(text_tokens),
+        audio_tokens: Some(audio_tokens),
+        ..Default::default()
+    };
+    Usage {
+        total_tokens: Some(20 + text_tokens + audio_tokens),
+        input_tokens: Some(20),
+        output_tokens: Some(text_tokens + audio_tokens),
+        input_token_details: Some(input),
+        output_token_details: Some(output),
+        ..Default::default()
+    }
+}
+
+/// The plan of a response from the session config and `response.create` params.
+pub(crate) fn plan(
+    st: &super::realtime::State,
+    params: Option<rtclient_protocol::ResponseCreateParams>,
+) -> Plan {
+    let params = params.unwrap_or_default();
+    let session = &st.session;
+    let modalities = params
+        .output_modalities
+        .clone()
+        .or_else(|| session.output_modalities.clone())
+        .unwrap_or_else(|| vec![Modality::Audio]);
+    let audio = modalities.contains(&Modality::Audio);
+    let in_conversation = params.conversation.as_ref().and_then(|c| c.as_str()) != Some("none");
+    let tool_choice = params
+        .tool_choice
+        .clone()
+        .or_else(|| session.tool_choice.clone());
+    let tools = if tool_choice
+        == Some(rtclient_protocol::ToolChoice::Mode(
+            rtclient_protocol::ToolChoiceMode::None,
+        )) {
+        Vec::new()
+    } else {
+        params
+            .tools
+            .clone()
+            .or_else(|| session.tools.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| t.name)
+            .collect()
+    };
+    let output = session
+        .audio
+        .as_ref()
+        .and_then(|a| a.output.clone())
+        .unwrap_or_default();
+    let response_audio = SessionAudio {
+        output: Some(rtclient_protocol::AudioOutput {
+            format: output.format.clone(),
+            voice: output.voice.clone(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let response = new_response(
+        new_id("resp_"),
+        in_conversation.then_some(st.conversation_id.as_str()),
+        modalities,
+        response_audio,
+        params.max_output_tokens.or(session.max_output_tokens),
+        params.metadata.clone(),
+    );
+    Plan {
+        response,
+        audio,
+        voice: config::voice(session),
+        format: config::output_format(session),
+        in_conversation,
+        input: params.input,
+        tools,
+    }
+}

@@ -1,0 +1,123 @@
+//! A server on an ephemeral port and a raw JSON client.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use rtclient_protocol::Dialect;
+use rtclient_server::{Pace, RealtimeSession, Serve, ServerConfig, ServerState};
+use serde_json::Value;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A connected test client.
+pub(crate) struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    dialect: Dialect,
+}
+
+/// Starts a server with `session` and connects to `path` (GA unless `beta`).
+pub(crate) async fn connect_with(session: RealtimeSession, path: &str, beta: bool) -> Client {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let state = ServerState::with_handler(ServerConfig::default(), session);
+    let serve = Serve::new(listener, state);
+    let addr = serve.local_addr().unwrap();
+    tokio::spawn(serve.into_future());
+    let mut request = format!("ws://{addr}{path}").into_client_request().unwrap();
+    if beta {
+        request
+            .headers_mut()
+            .insert("OpenAI-Beta", HeaderValue::from_static("realtime=v1"));
+    }
+    let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    Client {
+        ws,
+        dialect: if beta || path.starts_with("/openai/realtime") {
+            Dialect::Beta
+        } else {
+            Dialect::Ga
+        },
+    }
+}
+
+/// A GA client of a server with `Pace::Max`.
+pub(crate) async fn connect() -> Client {
+    connect_with(
+        RealtimeSession::new().pace(Pace::Max),
+        "/v1/realtime?model=gpt-realtime",
+        false,
+    )
+    .await
+}
+
+impl Client {
+    /// Sends a JSON event.
+    pub(crate) async fn send(&mut self, event: Value) {
+        self.ws
+            .send(Message::text(event.to_string()))
+            .await
+            .unwrap();
+    }
+
+    /// Sends a raw frame.
+    pub(crate) async fn send_raw(&mut self, message: Message) {
+        self.ws.send(message).await.unwrap();
+    }
+
+    /// The next server event; it must parse with the protocol crate in the session's dialect.
+    pub(crate) async fn next(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(PATIENCE, self.ws.next())
+                .await
+                .expect("an event in time")
+                .expect("connection open")
+                .unwrap();
+            if let Message::Text(text) = message {
+                let parsed = self.dialect.parse_server_event(text.as_str());
+                assert!(parsed.is_ok(), "unparsable event {text}");
+                return serde_json::from_str(text.as_str()).unwrap();
+            }
+        }
+    }
+
+    /// The next event, which must be of type `kind`.
+    pub(crate) async fn expect(&mut self, kind: &str) -> Value {
+        let event = self.next().await;
+        assert_eq!(event["type"], kind, "unexpected event {event}");
+        event
+    }
+
+    /// Events up to and including the first of type `kind`.
+    pub(crate) async fn until(&mut self, kind: &str) -> Vec<Value> {
+        let mut events = Vec::new();
+        loop {
+            let event = self.next().await;
+            let done = event["type"] == kind;
+            events.push(event);
+            if done {
+                return events;
+            }
+        }
+    }
+
+    /// Asserts nothing arrives for a short while.
+    pub(crate) async fn quiet(&mut self) {
+        let got = tokio::time::timeout(Duration::from_millis(300), self.ws.next()).await;
+        assert!(got.is_err(), "unexpected frame {got:?}");
+    }
+}
+
+/// The `type`s of `events`, in order.
+pub(crate) fn kinds(events: &[Value]) -> Vec<&str> {
+    events.iter().map(|e| e["type"].as_str().unwrap()).collect()
+}
+
+/// `n` ms of 24 kHz PCM16 silence, base64.
+pub(crate) fn silence_b64(ms: usize) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(vec![0u8; ms * 48])
+}

@@ -1,0 +1,9 @@
+//! Realtime session flows over real sockets: a server on 127.0.0.1:0 running
+//! [`RealtimeSession`]s, a raw tokio-tungstenite client, events checked with
+//! `rtclient_protocol` and as JSON.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod client;
+mod errors;
+mod flows;
+mod vad;

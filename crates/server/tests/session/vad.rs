@@ -1,0 +1,342 @@
+//! A server VAD turn on real speech (espeak-ng + sox at test time), and barge-in.
+
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine as _;
+use rtclient_server::{Pace, RealtimeSession};
+use serde_json::json;
+
+use crate::client::{Client, connect, connect_with, kinds};
+
+/// 1 s of silence, `text` spoken at 24 kHz mono PCM16, 1.5 s of silence: raw bytes.
+fn speech_24k(dir: &Path, text: &str) -> Vec<u8> {
+    let raw = dir.join("raw.wav");
+    let wav = dir.join("speech.wav");
+    assert!(
+        Command::new("espeak-ng")
+            .args(["-v", "en-us", "-w"])
+            .arg(&raw)
+            .arg(text)
+            .status()
+            .expect("espeak-ng")
+            .success()
+    );
+    assert!(
+        Command::new("sox")
+            .arg(&raw)
+            .args(["-r", "24000", "-c", "1", "-b", "16"])
+            .arg(&wav)
+            .status()
+            .expect("sox")
+            .success()
+    );
+    let mut reader = hound::WavReader::open(&wav).unwrap();
+    let mut samples = vec![0i16; 24_000];
+    samples.extend(reader.samples::<i16>().map(Result::unwrap));
+    samples.extend(std::iter::repeat_n(0i16, 36_000));
+    samples.iter().flat_map(|s| s.to_le_bytes()).collect()
+}
+
+/// Appends `audio` in 100 ms chunks.
+async fn stream(client: &mut Client, audio: &[u8]) {
+    for chunk in audio.chunks(4_800) {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(chunk);
+        client
+            .send(json!({"type": "input_audio_buffer.append", "audio": b64}))
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn server_vad_turn_on_real_speech() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = speech_24k(dir.path(), "Hello, my name is Marcelo.");
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    stream(&mut client, &audio).await;
+    let started = client.expect("input_audio_buffer.speech_started").await;
+    let item_id = started["item_id"].as_str().unwrap().to_owned();
+    let start_ms = started["audio_start_ms"].as_u64().unwrap();
+    assert!(
+        (500..=1100).contains(&start_ms),
+        "speech started at {start_ms} ms"
+    );
+    let stopped = client.expect("input_audio_buffer.speech_stopped").await;
+    assert_eq!(stopped["item_id"], item_id.as_str());
+    assert!(stopped["audio_end_ms"].as_u64().unwrap() > start_ms + 800);
+    let committed = client.expect("input_audio_buffer.committed").await;
+    assert_eq!(committed["item_id"], item_id.as_str());
+    assert!(committed["previous_item_id"].is_null());
+    let added = client.expect("conversation.item.added").await;
+    assert_eq!(
+        added["item"],
+        json!({"id": item_id, "type": "message", "status": "completed", "role": "user",
+            "content": [{"type": "input_audio", "transcript": null}]})
+    );
+    client.expect("conversation.item.done").await;
+    let events = client.until("rate_limits.updated").await;
+    let names = kinds(&events);
+    assert_eq!(names[0], "response.created");
+    assert!(names.contains(&"response.output_audio.delta"));
+    let done = &events[events.len() - 2]["response"];
+    assert_eq!(done["status"], "completed");
+    let said = done["output"][0]["content"][0]["transcript"]
+        .as_str()
+        .unwrap();
+    assert!(said.starts_with("You spoke for "), "{said}");
+}
+
+#[tokio::test]
+async fn manual_turn_with_turn_detection_null() {
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime",
+            "audio": {"input": {"turn_detection": null}}}}),
+        )
+        .await;
+    let updated = client.expect("session.updated").await;
+    assert!(updated["session"]["audio"]["input"]["turn_detection"].is_null());
+    let dir = tempfile::tempdir().unwrap();
+    let audio = speech_24k(dir.path(), "Hello there.");
+    stream(&mut client, &audio).await;
+    client
+        .send(json!({"type": "input_audio_buffer.commit"}))
+        .await;
+    let committed = client.expect("input_audio_buffer.committed").await;
+    let added = client.expect("conversation.item.added").await;
+    assert_eq!(added["item"]["id"], committed["item_id"]);
+    client.expect("conversation.item.done").await;
+    // No automatic response without turn detection.
+    client.quiet().await;
+    client
+        .send(json!({"type": "conversation.item.retrieve", "item_id": committed["item_id"]}))
+        .await;
+    let retrieved = client.expect("conversation.item.retrieved").await;
+    let b64 = retrieved["item"]["content"][0]["audio"].as_str().unwrap();
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap(),
+        audio
+    );
+}
+
+#[tokio::test]
+async fn transcription_without_engine_fails_clearly() {
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client
+        .send(json!({"type": "session.update", "session": {"type": "realtime",
+            "audio": {"input": {"turn_detection": null, "transcription": {"model": "whisper-1"}}}}}))
+        .await;
+    client.expect("session.updated").await;
+    client
+        .send(
+            json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(200)}),
+        )
+        .await;
+    client
+        .send(json!({"type": "input_audio_buffer.commit"}))
+        .await;
+    let committed = client.expect("input_audio_buffer.committed").await;
+    client.expect("conversation.item.added").await;
+    client.expect("conversation.item.done").await;
+    let failed = client
+        .expect("conversation.item.input_audio_transcription.failed")
+        .await;
+    assert_eq!(failed["item_id"], committed["item_id"]);
+    assert_eq!(failed["error"]["code"], "transcription_engine_missing");
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no transcription engine")
+    );
+}
+
+#[tokio::test]
+async fn barge_in_cancels_the_response_with_turn_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = speech_24k(dir.path(), "Tell me a long story about the sea.");
+    let mut client = connect_with(
+        RealtimeSession::new().pace(Pace::Speed(0.5)),
+        "/v1/realtime?model=gpt-realtime",
+        false,
+    )
+    .await;
+    client.expect("session.created").await;
+    client
+        .send(
+            json!({"type": "conversation.item.create", "item": {"type": "message",
+        "role": "user", "content": [{"type": "input_text", "text": "hello"}]}}),
+        )
+        .await;
+    client.expect("conversation.item.added").await;
+    client.expect("conversation.item.done").await;
+    client.send(json!({"type": "response.create"})).await;
+    let created = client.expect("response.created").await;
+    stream(&mut client, &audio).await;
+    let events = client.until("input_audio_buffer.speech_started").await;
+    assert!(!kinds(&events).contains(&"response.done"));
+    let done = client.expect("response.done").await;
+    assert_eq!(done["response"]["id"], created["response"]["id"]);
+    assert_eq!(done["response"]["status"], "cancelled");
+    assert_eq!(
+        done["response"]["status_details"],
+        json!({"type": "cancelled", "reason": "turn_detected"})
+    );
+}
+
+#[tokio::test]
+async fn idle_timeout_triggers_on_silence() {
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client
+        .send(json!({"type": "session.update", "session": {"type": "realtime",
+            "output_modalities": ["text"],
+            "audio": {"input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}}}}))
+        .await;
+    let updated = client.expect("session.updated").await;
+    assert_eq!(
+        updated["session"]["audio"]["input"]["turn_detection"]["idle_timeout_ms"],
+        5000
+    );
+    for _ in 0..60 {
+        client
+            .send(json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(100)}))
+            .await;
+    }
+    let timeout = client.expect("input_audio_buffer.timeout_triggered").await;
+    assert_eq!(timeout["audio_start_ms"], 0);
+    assert_eq!(timeout["audio_end_ms"], 5000);
+    let committed = client.expect("input_audio_buffer.committed").await;
+    assert_eq!(committed["item_id"], timeout["item_id"]);
+    client.expect("conversation.item.added").await;
+    client.expect("conversation.item.done").await;
+    client.expect("response.created").await;
+}
+
+/// A transcriber that reports the turn's length.
+struct Counting;
+
+impl rtclient_server::transcription::Transcriber for Counting {
+    fn transcribe(
+        &self,
+        audio: rtclient_server::transcription::TurnAudio<'_>,
+        model: &str,
+    ) -> Result<String, rtclient_server::transcription::TranscriptionError> {
+        Ok(format!("{model} {} samples", audio.samples.len()))
+    }
+}
+
+#[tokio::test]
+async fn a_plugged_in_transcriber_feeds_the_transcript_to_the_responder() {
+    let mut client = connect_with(
+        RealtimeSession::new().pace(Pace::Max).transcriber(Counting),
+        "/v1/realtime?model=gpt-realtime",
+        false,
+    )
+    .await;
+    client.expect("session.created").await;
+    client
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime",
+            "output_modalities": ["text"],
+            "audio": {"input": {"turn_detection": null, "transcription": {"model": "m1"}}}}}),
+        )
+        .await;
+    client.expect("session.updated").await;
+    client
+        .send(
+            json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(200)}),
+        )
+        .await;
+    client
+        .send(json!({"type": "input_audio_buffer.commit"}))
+        .await;
+    client.expect("input_audio_buffer.committed").await;
+    client.expect("conversation.item.added").await;
+    client.expect("conversation.item.done").await;
+    let completed = client
+        .expect("conversation.item.input_audio_transcription.completed")
+        .await;
+    assert_eq!(completed["transcript"], "m1 4800 samples");
+    client.send(json!({"type": "response.create"})).await;
+    let events = client.until("response.done").await;
+    let done = &events.last().unwrap()["response"];
+    assert_eq!(
+        done["output"][0]["content"][0]["text"],
+        "I heard: m1 4800 samples"
+    );
+}
+
+#[tokio::test]
+async fn g711_output_has_one_byte_per_sample_at_8_khz() {
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime",
+            "audio": {"output": {"format": {"type": "audio/pcmu"}}}}}),
+        )
+        .await;
+    client.expect("session.updated").await;
+    client
+        .send(
+            json!({"type": "conversation.item.create", "item": {"type": "message",
+            "role": "user", "content": [{"type": "input_text", "text": "hello"}]}}),
+        )
+        .await;
+    client.expect("conversation.item.added").await;
+    client.expect("conversation.item.done").await;
+    client.send(json!({"type": "response.create"})).await;
+    let events = client.until("response.done").await;
+    let first = events
+        .iter()
+        .find(|e| e["type"] == "response.output_audio.delta")
+        .unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(first["delta"].as_str().unwrap())
+        .unwrap();
+    // 200 ms of 8 kHz G.711: 1600 bytes.
+    assert_eq!(bytes.len(), 1600);
+    let done = &events.last().unwrap()["response"];
+    assert_eq!(
+        done["audio"]["output"]["format"],
+        json!({"type": "audio/pcmu"})
+    );
+}
+
+#[tokio::test]
+async fn beta_server_vad_turn_uses_beta_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = speech_24k(dir.path(), "Good morning, how are you?");
+    let mut client = connect_with(
+        RealtimeSession::new().pace(Pace::Max),
+        "/openai/realtime?api-version=2025-04-01-preview&deployment=gpt-4o-realtime-preview",
+        false,
+    )
+    .await;
+    let created = client.expect("session.created").await;
+    assert_eq!(
+        created["session"]["turn_detection"]["silence_duration_ms"],
+        500
+    );
+    stream(&mut client, &audio).await;
+    let started = client.expect("input_audio_buffer.speech_started").await;
+    client.expect("input_audio_buffer.speech_stopped").await;
+    let committed = client.expect("input_audio_buffer.committed").await;
+    assert_eq!(committed["item_id"], started["item_id"]);
+    let item = client.expect("conversation.item.created").await;
+    assert_eq!(item["item"]["id"], started["item_id"]);
+    let events = client.until("response.done").await;
+    let names = kinds(&events);
+    assert_eq!(names[0], "response.created");
+    assert!(names.contains(&"response.audio.delta"));
+    assert!(names.contains(&"response.audio_transcript.delta"));
+    assert!(!names.contains(&"response.output_audio.delta"));
+    assert_eq!(events.last().unwrap()["response"]["status"], "completed");
+}
