@@ -573,25 +573,28 @@ impl Running {
                         part.transcript = Some(Nullable::Value(transcript.clone()));
                     }
                 }
-                self.emitter.send(ev::InputAudioTranscriptionCompleted {
+                self.emitter
+                    .send(ev::ConversationItemInputAudioTranscriptionCompleted {
+                        item_id,
+                        content_index: 0,
+                        transcript,
+                        ..Default::default()
+                    });
+            }
+            Err(error) => self
+                .emitter
+                .send(ev::ConversationItemInputAudioTranscriptionFailed {
                     item_id,
                     content_index: 0,
-                    transcript,
+                    error: ApiError {
+                        kind: Some("server_error".to_owned()),
+                        code: Some(Nullable::Value(error.code)),
+                        message: Some(error.message),
+                        param: Some(Nullable::Null),
+                        ..Default::default()
+                    },
                     ..Default::default()
-                });
-            }
-            Err(error) => self.emitter.send(ev::InputAudioTranscriptionFailed {
-                item_id,
-                content_index: 0,
-                error: ApiError {
-                    kind: Some("server_error".to_owned()),
-                    code: Some(Nullable::Value(error.code)),
-                    message: Some(error.message),
-                    param: Some(Nullable::Null),
-                    ..Default::default()
-                },
-                ..Default::default()
-            }),
+                }),
         }
     }
 
