@@ -88,22 +88,74 @@ fn bad_url_and_options_exit_2() {
     }
 }
 
+/// The README's main job: real speech, no credentials, the built-in local server answers and
+/// the reply is saved as a playable WAV with its transcript.
 #[test]
-fn no_credentials_says_local_server_plainly() {
+fn no_credentials_uses_the_local_server_and_saves_the_reply() {
     let dir = tempfile::tempdir().unwrap();
-    write_wav(&dir.path().join("a.wav"));
-    rtclient(dir.path())
-        .args(["send", "a.wav", "--pace", "max", "--reply-timeout", "1"])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains(
-            "no OpenAI/Azure credentials found: using the built-in local server at ws://127.0.0.1:",
-        ))
-        // The built-in server's sessions do not answer yet: said plainly, exit 1.
-        .stderr(predicate::str::contains(
-            "error: no reply from the server for 1 s",
-        ));
+    let clip = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/audio/speech_10s_16k_mono.wav"
+    );
+    let out = dir.path().join("out");
+    let output = rtclient(dir.path())
+        .args(["send", clip, "--pace", "max", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(
+            "no OpenAI/Azure credentials found: using the built-in local server at ws://127.0.0.1:"
+        ),
+        "{stderr}"
+    );
+    for event in [
+        "input_audio_buffer.speech_started",
+        "input_audio_buffer.speech_stopped",
+        "input_audio_buffer.committed",
+        "response.output_audio.delta",
+    ] {
+        assert!(stdout.contains(event), "no {event} in\n{stdout}");
+    }
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("← response.done") && l.contains("completed")),
+        "{stdout}"
+    );
+
+    // The completed reply: a transcript and a non-silent 24 kHz mono PCM16 WAV.
+    let transcripts: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    assert!(
+        !transcripts.is_empty(),
+        "no transcript in {}",
+        out.display()
+    );
+    for txt in transcripts {
+        let text = std::fs::read_to_string(&txt).unwrap();
+        assert!(text.starts_with("You spoke for"), "{text}");
+        let wav = std::fs::read(txt.with_extension("wav")).unwrap();
+        assert_eq!(&wav[0..4], b"RIFF");
+        assert_eq!(&wav[8..12], b"WAVE");
+        assert_eq!(u16::from_le_bytes([wav[22], wav[23]]), 1, "mono");
+        assert_eq!(
+            u32::from_le_bytes([wav[24], wav[25], wav[26], wav[27]]),
+            24_000
+        );
+        let peak = wav[44..]
+            .chunks_exact(2)
+            .map(|s| i16::from_le_bytes([s[0], s[1]]).unsigned_abs())
+            .max()
+            .unwrap_or(0);
+        assert!(peak > 2_000, "reply is silent (peak {peak})");
+    }
 }
 
 #[test]
