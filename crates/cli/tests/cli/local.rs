@@ -134,6 +134,8 @@ fn stereo_44k1_flac_of_speech_gets_a_reply() {
     let wavs = files(&dir.path().join("out"), "wav");
     assert_eq!(wavs.len(), 1, "{wavs:?}");
     assert_reply_wav(&wavs[0]);
+    let transcript = std::fs::read_to_string(wavs[0].with_extension("txt")).unwrap();
+    assert!(!transcript.trim().is_empty(), "empty transcript");
 }
 
 #[test]
