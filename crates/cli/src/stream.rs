@@ -16,7 +16,11 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rtclient::{EventSender, RawEvent, RealtimeClient};
 use rtclient_audio::{AudioSource, Pacer, WavSink, WireFormat};
-use rtclient_protocol::{ClientEvent, Item, ServerEvent, ServerVad, Session, Tool, TurnDetection};
+use rtclient_protocol::event::server::{SessionCreated, SessionUpdated};
+use rtclient_protocol::{
+    AudioFormatKind, ClientEvent, Item, Nullable, ResponseStatus, ServerEvent, ServerVad, Session,
+    Tool, TurnDetection,
+};
 use serde_json::Value;
 
 use crate::args::VadArg;
@@ -221,12 +225,13 @@ pub(crate) async fn run(
             ServerEvent::ResponseDone(done) => {
                 in_progress = in_progress.saturating_sub(1);
                 outcome.responses += 1;
-                let r = serde_json::to_value(&done.response).unwrap_or(Value::Null);
-                if r["status"] == "failed" {
+                if done.response.status == Some(ResponseStatus::Failed) {
                     outcome.failed += 1;
                 }
-                outcome.tokens.0 += r["usage"]["input_tokens"].as_u64().unwrap_or(0);
-                outcome.tokens.1 += r["usage"]["output_tokens"].as_u64().unwrap_or(0);
+                if let Some(usage) = done.response.usage.as_ref().and_then(Nullable::value) {
+                    outcome.tokens.0 += usage.input_tokens.unwrap_or(0);
+                    outcome.tokens.1 += usage.output_tokens.unwrap_or(0);
+                }
                 for (item, sink) in wavs.drain() {
                     finish_wav(item, sink, settings, &mut outcome)?;
                 }
@@ -240,10 +245,8 @@ pub(crate) async fn run(
                 }
             }
             ServerEvent::ResponseOutputItemAdded(added) => {
-                let item = serde_json::to_value(&added.item).unwrap_or(Value::Null);
-                if let (Some(call), Some(name)) = (item["call_id"].as_str(), item["name"].as_str())
-                {
-                    call_names.insert(call.to_owned(), name.to_owned());
+                if let (Some(call), Some(name)) = (&added.item.call_id, &added.item.name) {
+                    call_names.insert(call.clone(), name.clone());
                 }
             }
             ServerEvent::ResponseFunctionCallArgumentsDone(call) => {
@@ -271,9 +274,9 @@ pub(crate) async fn run(
                     }),
                 }
             }
-            ServerEvent::SessionCreated(_) | ServerEvent::SessionUpdated(_) => {
-                let ga = serde_json::to_value(&event).unwrap_or(Value::Null);
-                if let Some(format) = output_format(&ga["session"]["audio"]["output"]["format"]) {
+            ServerEvent::SessionCreated(SessionCreated { session, .. })
+            | ServerEvent::SessionUpdated(SessionUpdated { session, .. }) => {
+                if let Some(format) = output_format(session) {
                     out_format = format;
                 }
             }
@@ -340,18 +343,16 @@ pub(crate) async fn run(
     Ok(outcome)
 }
 
-/// The wire format of a session's `audio.output.format` object; G.711 is decoded to PCM16 WAV.
-fn output_format(format: &Value) -> Option<WireFormat> {
-    match format["type"].as_str()? {
-        "audio/pcmu" => Some(WireFormat::G711Ulaw),
-        "audio/pcma" => Some(WireFormat::G711Alaw),
-        "audio/pcm" => Some(WireFormat::Pcm16 {
-            rate: format["rate"]
-                .as_u64()
-                .and_then(|r| u32::try_from(r).ok())
-                .unwrap_or(24_000),
+/// The wire format of a session's `audio.output.format`; G.711 is decoded to PCM16 WAV.
+fn output_format(session: &Session) -> Option<WireFormat> {
+    let format = session.audio.as_ref()?.output.as_ref()?.format.as_ref()?;
+    match format.kind.as_ref()? {
+        AudioFormatKind::Pcmu => Some(WireFormat::G711Ulaw),
+        AudioFormatKind::Pcma => Some(WireFormat::G711Alaw),
+        AudioFormatKind::Pcm => Some(WireFormat::Pcm16 {
+            rate: format.rate.unwrap_or(24_000),
         }),
-        _ => None,
+        AudioFormatKind::Other(_) => None,
     }
 }
 
@@ -528,4 +529,23 @@ async fn send_all(
         }
     }
     Ok(sender)
+}
+
+#[cfg(test)]
+mod tests {
+    use rtclient_protocol::AudioFormat;
+
+    use super::*;
+
+    #[test]
+    fn output_format_follows_the_session() {
+        let with = |format: AudioFormat| output_format(&Session::realtime().output_format(format));
+        assert_eq!(with(AudioFormat::pcmu()), Some(WireFormat::G711Ulaw));
+        assert_eq!(with(AudioFormat::pcma()), Some(WireFormat::G711Alaw));
+        assert_eq!(
+            with(AudioFormat::pcm()),
+            Some(WireFormat::Pcm16 { rate: 24_000 })
+        );
+        assert_eq!(output_format(&Session::realtime()), None);
+    }
 }
