@@ -132,7 +132,16 @@ impl From<rtclient::Error> for CliError {
             }
             _ => None,
         });
-        let message = error.to_string();
+        // The client's messages end with their own hint; the hint line says it once.
+        let text = error.to_string();
+        let message = match error.hint() {
+            Some(own) => text
+                .strip_suffix(own)
+                .and_then(|m| m.strip_suffix("; "))
+                .unwrap_or(&text)
+                .to_owned(),
+            None => text,
+        };
         let mut out = CliError::new(status, message);
         if let Some(source) = std::error::Error::source(&error) {
             out = out.caused_by(source);
@@ -151,6 +160,23 @@ mod tests {
         assert_eq!(Status::Failure.code(), 1);
         assert_eq!(Status::Usage.code(), 2);
         assert_eq!(Status::Connection.code(), 3);
+    }
+
+    #[test]
+    fn client_hint_is_said_once() {
+        let error = CliError::from(rtclient::Error::Closed {
+            code: 3000,
+            reason: "invalid_request_error.invalid_api_key".into(),
+        });
+        assert_eq!(error.status, Status::Connection);
+        assert_eq!(
+            error.message,
+            "the server closed the connection with code 3000 (invalid_request_error.invalid_api_key)"
+        );
+        assert_eq!(
+            error.hint.as_deref(),
+            Some("authentication failed; check the API key or token")
+        );
     }
 
     #[test]

@@ -3,13 +3,12 @@
 //! Resolves the provider and checks every argument and input file (exit 2 on a problem), says
 //! which provider it uses (starting the built-in local server in-process when there are no
 //! credentials), connects (exit 3 on a connection or authentication failure), then runs the
-//! [streaming loop](crate::stream) on the raw connection and prints a summary (exit 1 when the
-//! service reported an error or a response failed). The built-in server's sessions are not
-//! finished yet: against it, `send` ends with "no reply" (exit 1).
+//! [streaming loop](crate::stream) on the typed client and prints a summary (exit 1 when the
+//! service reported an error or a response failed).
 
 use std::future::IntoFuture;
 
-use rtclient::{ClientConfig, Connection, Target};
+use rtclient::{ClientConfig, RealtimeClient, Target};
 use rtclient_server::ServerConfig;
 
 use crate::exit::CliError;
@@ -53,12 +52,12 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
         }
     };
     // Connection and authentication failures end here with exit 3 (the key is never printed).
-    let connected = Connection::connect(&config).await;
+    let connected = RealtimeClient::connect(&config).await;
     let result = match connected {
         Err(e) => Err(CliError::from(e)),
-        Ok(connection) => {
+        Ok(client) => {
             tracing::debug!("connected to {}", config.target().redacted_url());
-            crate::stream::run(connection, &settings, printer)
+            crate::stream::run(client, &settings, printer)
                 .await
                 .and_then(|outcome| summarize(&outcome, printer))
         }

@@ -66,7 +66,6 @@ impl Record {
     }
 
     /// The line to write (no trailing newline).
-    #[allow(dead_code)] // written by `send --record` once streaming lands
     pub(crate) fn to_line(&self) -> String {
         format!(
             r#"{{"t":{},"dir":"{}","frame":{}}}"#,

@@ -1,4 +1,4 @@
-//! The streaming loop of `send` on the raw [`rtclient::Connection`]: configure the session,
+//! The streaming loop of `send` on the typed [`rtclient::RealtimeClient`]: configure the session,
 //! stream the files, print (or `--json`) every received event, save reply audio and
 //! transcripts, record the session log, and wait for the final response of every turn.
 //!
@@ -14,10 +14,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rtclient::{Connection, Sender};
+use rtclient::{EventSender, RawEvent, RealtimeClient};
 use rtclient_audio::{AudioSource, Pacer, WavSink, WireFormat};
+use rtclient_protocol::event::server::{SessionCreated, SessionUpdated};
 use rtclient_protocol::{
-    ClientEvent, Dialect, Item, ServerEvent, ServerVad, Session, Tool, TurnDetection,
+    AudioFormatKind, ClientEvent, Item, Nullable, ResponseStatus, ServerEvent, ServerVad, Session,
+    Tool, TurnDetection,
 };
 use serde_json::Value;
 
@@ -73,7 +75,7 @@ impl Log {
 
 /// Runs the session on an open connection.
 pub(crate) async fn run(
-    connection: Connection,
+    client: RealtimeClient,
     settings: &SendSettings,
     printer: &Printer,
 ) -> Result<Outcome, CliError> {
@@ -88,22 +90,20 @@ pub(crate) async fn run(
         },
         start,
     };
-    let (sender, mut receiver) = connection.split();
+    let (sender, mut receiver) = client.split();
     let progress = progress_bar(printer);
-    let dialect = settings.dialect;
     let plan = Plan {
         update: session_update(settings)?,
         files: settings.files.clone(),
         pace: settings.pace,
         vad: settings.session.vad,
-        dialect,
     };
     let answer_sender = sender.clone();
     let sending = tokio::spawn(send_all(sender, plan, log.clone(), progress.clone()));
     let mut call_names: HashMap<String, String> = HashMap::new();
     let mut answers: Vec<ClientEvent> = Vec::new();
     let mut sending = Some(sending);
-    let mut sender: Option<Sender> = None;
+    let mut sender: Option<EventSender> = None;
     let mut send_failed: Option<(CliError, Instant)> = None;
     let mut sent_at: Option<Instant> = None;
     let mut outcome = Outcome::default();
@@ -180,13 +180,13 @@ pub(crate) async fn run(
                     "no reply from the server for {} s after the audio was sent",
                     settings.reply_timeout.as_secs()
                 ))
-                .hint("raise --reply-timeout for a slow service; the built-in local server does not answer sessions yet"));
+                .hint("raise --reply-timeout for a slow service"));
             }
         }
-        let next = tokio::time::timeout(Duration::from_millis(200), receiver.recv_text()).await;
-        let text = match next {
+        let next = tokio::time::timeout(Duration::from_millis(200), receiver.recv_raw()).await;
+        let RawEvent { text, event } = match next {
             Err(_) => continue,
-            Ok(Ok(Some(text))) => text,
+            Ok(Ok(Some(raw))) => raw,
             Ok(Ok(None)) => {
                 return Err(CliError::connection("the server closed the connection"));
             }
@@ -198,7 +198,7 @@ pub(crate) async fn run(
         };
         last_event = Instant::now();
         log.write(Direction::Received, &text);
-        let event = match dialect.parse_server_event(&text) {
+        let event = match event {
             Ok(event) => event,
             Err(e) => {
                 printer.warn(&format!("could not parse a server event: {e}"));
@@ -225,35 +225,28 @@ pub(crate) async fn run(
             ServerEvent::ResponseDone(done) => {
                 in_progress = in_progress.saturating_sub(1);
                 outcome.responses += 1;
-                let r = serde_json::to_value(&done.response).unwrap_or(Value::Null);
-                if r["status"] == "failed" {
+                if done.response.status == Some(ResponseStatus::Failed) {
                     outcome.failed += 1;
                 }
-                outcome.tokens.0 += r["usage"]["input_tokens"].as_u64().unwrap_or(0);
-                outcome.tokens.1 += r["usage"]["output_tokens"].as_u64().unwrap_or(0);
+                if let Some(usage) = done.response.usage.as_ref().and_then(Nullable::value) {
+                    outcome.tokens.0 += usage.input_tokens.unwrap_or(0);
+                    outcome.tokens.1 += usage.output_tokens.unwrap_or(0);
+                }
                 for (item, sink) in wavs.drain() {
                     finish_wav(item, sink, settings, &mut outcome)?;
                 }
                 // Answer the function calls of this response, then ask for the next one.
                 if !answers.is_empty() {
                     for item in answers.drain(..) {
-                        send_event(&answer_sender, dialect, &log, item).await?;
+                        send_event(&answer_sender, &log, item).await?;
                     }
-                    send_event(
-                        &answer_sender,
-                        dialect,
-                        &log,
-                        ClientEvent::create_response(),
-                    )
-                    .await?;
+                    send_event(&answer_sender, &log, ClientEvent::create_response()).await?;
                     expected += 1;
                 }
             }
             ServerEvent::ResponseOutputItemAdded(added) => {
-                let item = serde_json::to_value(&added.item).unwrap_or(Value::Null);
-                if let (Some(call), Some(name)) = (item["call_id"].as_str(), item["name"].as_str())
-                {
-                    call_names.insert(call.to_owned(), name.to_owned());
+                if let (Some(call), Some(name)) = (&added.item.call_id, &added.item.name) {
+                    call_names.insert(call.clone(), name.clone());
                 }
             }
             ServerEvent::ResponseFunctionCallArgumentsDone(call) => {
@@ -281,9 +274,9 @@ pub(crate) async fn run(
                     }),
                 }
             }
-            ServerEvent::SessionCreated(_) | ServerEvent::SessionUpdated(_) => {
-                let ga = serde_json::to_value(&event).unwrap_or(Value::Null);
-                if let Some(format) = output_format(&ga["session"]["audio"]["output"]["format"]) {
+            ServerEvent::SessionCreated(SessionCreated { session, .. })
+            | ServerEvent::SessionUpdated(SessionUpdated { session, .. }) => {
+                if let Some(format) = output_format(session) {
                     out_format = format;
                 }
             }
@@ -350,18 +343,16 @@ pub(crate) async fn run(
     Ok(outcome)
 }
 
-/// The wire format of a session's `audio.output.format` object; G.711 is decoded to PCM16 WAV.
-fn output_format(format: &Value) -> Option<WireFormat> {
-    match format["type"].as_str()? {
-        "audio/pcmu" => Some(WireFormat::G711Ulaw),
-        "audio/pcma" => Some(WireFormat::G711Alaw),
-        "audio/pcm" => Some(WireFormat::Pcm16 {
-            rate: format["rate"]
-                .as_u64()
-                .and_then(|r| u32::try_from(r).ok())
-                .unwrap_or(24_000),
+/// The wire format of a session's `audio.output.format`; G.711 is decoded to PCM16 WAV.
+fn output_format(session: &Session) -> Option<WireFormat> {
+    let format = session.audio.as_ref()?.output.as_ref()?.format.as_ref()?;
+    match format.kind.as_ref()? {
+        AudioFormatKind::Pcmu => Some(WireFormat::G711Ulaw),
+        AudioFormatKind::Pcma => Some(WireFormat::G711Alaw),
+        AudioFormatKind::Pcm => Some(WireFormat::Pcm16 {
+            rate: format.rate.unwrap_or(24_000),
         }),
-        _ => None,
+        AudioFormatKind::Other(_) => None,
     }
 }
 
@@ -465,18 +456,14 @@ fn session_update(settings: &SendSettings) -> Result<ClientEvent, CliError> {
     Ok(ClientEvent::session_update(session))
 }
 
-/// Writes one client event in `dialect`, records it and sends it.
-async fn send_event(
-    sender: &Sender,
-    dialect: Dialect,
-    log: &Log,
-    event: ClientEvent,
-) -> Result<(), CliError> {
-    let text = dialect
-        .client_event_to_json(&event)
+/// Encodes one client event in the connection's dialect (with an `event_id`), records it and
+/// sends it.
+async fn send_event(sender: &EventSender, log: &Log, event: ClientEvent) -> Result<(), CliError> {
+    let encoded = sender
+        .encode(event)
         .map_err(|e| CliError::failure("could not write an event").caused_by(&e))?;
-    log.write(Direction::Sent, &text);
-    sender.send_text(text).await.map_err(CliError::from)
+    log.write(Direction::Sent, &encoded.text);
+    sender.send_text(encoded.text).await.map_err(CliError::from)
 }
 
 /// What the sending half sends.
@@ -486,25 +473,23 @@ struct Plan {
     files: Vec<PathBuf>,
     pace: rtclient_audio::Pace,
     vad: VadArg,
-    dialect: Dialect,
 }
 
 /// Sends the session update, then every file (and with VAD off: commit and response.create
 /// after each file; with VAD on: trailing silence so the last turn ends).
 async fn send_all(
-    sender: Sender,
+    sender: EventSender,
     plan: Plan,
     log: Log,
     progress: ProgressBar,
-) -> Result<Sender, CliError> {
+) -> Result<EventSender, CliError> {
     let Plan {
         update,
         files,
         pace,
         vad,
-        dialect,
     } = plan;
-    let send = |event: ClientEvent| send_event(&sender, dialect, &log, event);
+    let send = |event: ClientEvent| send_event(&sender, &log, event);
     send(update).await?;
     let mut pacer =
         Pacer::new(pace).map_err(|e| CliError::usage("invalid --pace").caused_by(&e))?;
@@ -544,4 +529,23 @@ async fn send_all(
         }
     }
     Ok(sender)
+}
+
+#[cfg(test)]
+mod tests {
+    use rtclient_protocol::AudioFormat;
+
+    use super::*;
+
+    #[test]
+    fn output_format_follows_the_session() {
+        let with = |format: AudioFormat| output_format(&Session::realtime().output_format(format));
+        assert_eq!(with(AudioFormat::pcmu()), Some(WireFormat::G711Ulaw));
+        assert_eq!(with(AudioFormat::pcma()), Some(WireFormat::G711Alaw));
+        assert_eq!(
+            with(AudioFormat::pcm()),
+            Some(WireFormat::Pcm16 { rate: 24_000 })
+        );
+        assert_eq!(output_format(&Session::realtime()), None);
+    }
 }

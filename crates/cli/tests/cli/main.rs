@@ -4,6 +4,7 @@
 
 mod help;
 mod inspect;
+mod local;
 mod send;
 mod serve;
 mod testutil;

@@ -1,7 +1,7 @@
 //! `rtclient send`: provider resolution, input checks, connecting, and streaming against a
-//! scripted server.
+//! scripted server (for what the real local server cannot show: the exact frames sent, a
+//! service `error`, function calls). The real server's runs are in `local.rs`.
 
-use std::future::IntoFuture;
 use std::path::Path;
 
 use predicates::prelude::*;
@@ -456,46 +456,6 @@ async fn vad_on_waits_for_the_turn_and_json_is_jsonl() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn refused_key_exits_3_without_showing_it() {
-    let dir = tempfile::tempdir().unwrap();
-    write_wav(&dir.path().join("a.wav"));
-    let config = rtclient_server::ServerConfig::builder()
-        .api_key(rtclient_server::ApiKey::new("sk-right-key"))
-        .build()
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = rtclient_server::serve(listener, config);
-    let url = format!("ws://{}/v1/realtime?model=m", server.local_addr().unwrap());
-    tokio::spawn(server.into_future());
-    let cwd = dir.path().to_owned();
-    let wrong = "sk-wrong-key-do-not-print-777";
-    let output = tokio::task::spawn_blocking(move || {
-        rtclient(&cwd)
-            .args([
-                "send",
-                "a.wav",
-                "--pace",
-                "max",
-                "--reply-timeout",
-                "5",
-                "--provider",
-                &url,
-            ])
-            .env("RTCLIENT_API_KEY", wrong)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(3), "{stdout}\n{stderr}");
-    assert!(stderr.contains("error: "), "{stderr}");
-    assert!(stderr.contains("hint: "), "{stderr}");
-    assert!(!stdout.contains(wrong) && !stderr.contains(wrong));
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn stereo_44k1_input_is_sent_as_24k_mono() {
     let dir = tempfile::tempdir().unwrap();
     write_wav_with(&dir.path().join("stereo.wav"), 44_100, 2);
@@ -652,4 +612,66 @@ fn ctrl_c_stops_cleanly_with_exit_1() {
     stderr.read_to_string(&mut rest).unwrap();
     assert_eq!(status.code(), Some(1), "{rest}");
     assert!(rest.contains("error: interrupted"), "{rest}");
+}
+
+/// A service `error` event (which the local server does not send for a well-formed session)
+/// is printed and ends `send` with exit 1 once the service goes quiet.
+#[tokio::test(flavor = "multi_thread")]
+async fn service_error_event_exits_1() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let dir = tempfile::tempdir().unwrap();
+    write_wav(&dir.path().join("a.wav"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "ws://{}/v1/realtime?model=m",
+        listener.local_addr().unwrap()
+    );
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        let created = serde_json::json!({"type":"session.created","event_id":"e0","session":{"type":"realtime","id":"sess_1","model":"gpt-realtime"}});
+        ws.send(Message::Text(created.to_string().into()))
+            .await
+            .unwrap();
+        while let Some(Ok(message)) = ws.next().await {
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let frame: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if frame["type"] == "input_audio_buffer.commit" {
+                let error = serde_json::json!({"type":"error","event_id":"e1","error":{"type":"invalid_request_error","code":"input_audio_buffer_commit_empty","message":"Error committing input audio buffer: buffer too small.","event_id":frame["event_id"]}});
+                ws.send(Message::Text(error.to_string().into()))
+                    .await
+                    .unwrap();
+            }
+        }
+    });
+    let cwd = dir.path().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        rtclient(&cwd)
+            .args(["send", "a.wav", "--vad", "none", "--pace", "max"])
+            .args(["--provider", &url])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    server.abort();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("← error invalid_request_error input_audio_buffer_commit_empty"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: the service reported 1 errors and 0 failed responses"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: see the error events above"),
+        "{stderr}"
+    );
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use rtclient::{ClientConfig, Connection, Credential, Target};
 
 /// Kills the server if a test fails before stopping it, so no process outlives the test.
-struct Guard(Option<Child>);
+pub(crate) struct Guard(Option<Child>);
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -18,7 +18,7 @@ impl Drop for Guard {
     }
 }
 
-fn spawn(args: &[&str]) -> (Guard, String) {
+pub(crate) fn spawn(args: &[&str]) -> (Guard, String) {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("rtclient"))
         .arg("serve")
         .args(["--listen", "127.0.0.1:0"])
