@@ -1,0 +1,202 @@
+"""The openai Python SDK (pinned in requirements.txt) against `rtclient serve`.
+
+Every test drives one session with the real SDK and asserts the exact order and fields of the
+events it receives. Runs of one delta kind are collapsed to one entry by `kinds`, since their
+count depends on chunking, not on the protocol.
+"""
+
+import asyncio
+import base64
+
+import pytest
+import websockets
+from openai import AsyncAzureOpenAI, AsyncOpenAI
+from openai.types.realtime import SessionCreatedEvent
+
+from conftest import API_KEY
+
+MODEL = "gpt-realtime"
+CHUNK = 4800  # 100 ms of 24 kHz 16-bit mono PCM
+TIMEOUT = 20
+
+
+def run(coro):
+    asyncio.run(asyncio.wait_for(coro, TIMEOUT * 2))
+
+
+def ga(server):
+    return AsyncOpenAI(api_key="unused", websocket_base_url=server.base + "/v1")
+
+
+def azure(server, key):
+    return AsyncAzureOpenAI(
+        api_key=key,
+        api_version="2025-04-01-preview",
+        azure_endpoint=server.http,
+        websocket_base_url=server.base + "/openai",
+    )
+
+
+async def recv_until(conn, last, timeout=TIMEOUT):
+    """Events up to and including the first of type `last`."""
+    events = []
+    async with asyncio.timeout(timeout):
+        while True:
+            event = await conn.recv()
+            events.append(event)
+            if event.type == last:
+                return events
+
+
+def kinds(events):
+    """Event types, with consecutive repeats (delta runs) collapsed."""
+    out = []
+    for event in events:
+        if not out or out[-1] != event.type:
+            out.append(event.type)
+    return out
+
+
+def shape(events):
+    """Event types, with each run of deltas (which may interleave audio and transcript) as DELTAS."""
+    out = []
+    for event in events:
+        kind = DELTAS if event.type.endswith(".delta") else event.type
+        if not out or out[-1] != kind or kind != DELTAS:
+            out.append(kind)
+    return out
+
+
+def delta_types(events):
+    return {e.type for e in events if e.type.endswith(".delta")}
+
+
+def no_errors(events):
+    errors = [e for e in events if e.type == "error"]
+    assert not errors, errors
+
+
+async def stream(conn, pcm):
+    for i in range(0, len(pcm), CHUNK):
+        await conn.input_audio_buffer.append(audio=base64.b64encode(pcm[i : i + CHUNK]).decode())
+
+
+async def user_text(conn, text):
+    await conn.conversation.item.create(
+        item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+    )
+
+
+SERVER_VAD = {
+    "type": "server_vad",
+    "threshold": 0.6,
+    "prefix_padding_ms": 200,
+    "silence_duration_ms": 400,
+    "create_response": True,
+    "interrupt_response": True,
+}
+
+DELTAS = "<deltas>"
+
+# A completed response with one assistant message of audio (GA names).
+AUDIO_RESPONSE = [
+    "response.created",
+    "response.output_item.added",
+    "conversation.item.added",
+    "response.content_part.added",
+    DELTAS,
+    "response.output_audio.done",
+    "response.output_audio_transcript.done",
+    "response.content_part.done",
+    "conversation.item.done",
+    "response.output_item.done",
+    "response.done",
+]
+
+# The same with text output only.
+TEXT_RESPONSE = [
+    "response.created",
+    "response.output_item.added",
+    "conversation.item.added",
+    "response.content_part.added",
+    DELTAS,
+    "response.output_text.done",
+    "response.content_part.done",
+    "conversation.item.done",
+    "response.output_item.done",
+    "response.done",
+]
+
+
+def test_ga_connect_gets_a_typed_session_created(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            event = await conn.recv()
+            assert isinstance(event, SessionCreatedEvent)
+            assert event.type == "session.created"
+            assert event.session.type == "realtime"
+            assert event.session.model == MODEL
+            assert event.session.id.startswith("sess_")
+            assert event.event_id
+
+    run(main())
+
+
+def test_session_update_with_server_vad(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(
+                session={
+                    "type": "realtime",
+                    "instructions": "Be brief.",
+                    "audio": {"input": {"turn_detection": SERVER_VAD}, "output": {"voice": "marin"}},
+                }
+            )
+            events = await recv_until(conn, "session.updated")
+            assert kinds(events) == ["session.updated"]
+            session = events[0].session
+            assert session.instructions == "Be brief."
+            assert session.audio.output.voice == "marin"
+            vad = session.audio.input.turn_detection
+            assert vad.type == "server_vad"
+            assert vad.threshold == 0.6
+            assert vad.prefix_padding_ms == 200
+            assert vad.silence_duration_ms == 400
+            assert vad.create_response is True
+            assert vad.interrupt_response is True
+
+    run(main())
+
+
+def test_audio_turn_with_server_vad(server, speech):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": SERVER_VAD}}})
+            await recv_until(conn, "session.updated")
+            await stream(conn, speech)
+            events = await recv_until(conn, "response.done")
+            no_errors(events)
+            assert shape(events) == [
+                "input_audio_buffer.speech_started",
+                "input_audio_buffer.speech_stopped",
+                "input_audio_buffer.committed",
+                "conversation.item.added",
+                "conversation.item.done",
+                *AUDIO_RESPONSE,
+            ]
+            assert delta_types(events) == {"response.output_audio.delta", "response.output_audio_transcript.delta"}
+            started, stopped, committed, added = events[0], events[1], events[2], events[3]
+            assert started.audio_start_ms < stopped.audio_end_ms
+            assert committed.item_id == started.item_id == stopped.item_id == added.item.id
+            assert added.item.role == "user"
+            done = events[-1]
+            assert done.response.status == "completed"
+            assert done.response.output[0].role == "assistant"
+            assert done.response.output[0].content[0].type == "output_audio"
+            assert done.response.output[0].content[0].transcript.startswith("You spoke for")
+            audio = b"".join(base64.b64decode(e.delta) for e in events if e.type == "response.output_audio.delta")
+            assert len(audio) > CHUNK
+
+    run(main())
