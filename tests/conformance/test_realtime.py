@@ -44,6 +44,8 @@ async def recv_until(conn, last, timeout=TIMEOUT):
         while True:
             event = await conn.recv()
             events.append(event)
+            if event.type == "error" and last != "error":
+                raise AssertionError(f"unexpected error while waiting for {last}: {event.error}")
             if event.type == last:
                 return events
 
@@ -198,5 +200,149 @@ def test_audio_turn_with_server_vad(server, speech):
             assert done.response.output[0].content[0].transcript.startswith("You spoke for")
             audio = b"".join(base64.b64decode(e.delta) for e in events if e.type == "response.output_audio.delta")
             assert len(audio) > CHUNK
+
+    run(main())
+
+
+def test_manual_commit_turn(server, speech):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": None}}})
+            updated = await recv_until(conn, "session.updated")
+            assert updated[0].session.audio.input.turn_detection is None
+            await stream(conn, speech)
+            await conn.input_audio_buffer.commit()
+            events = await recv_until(conn, "conversation.item.done")
+            assert kinds(events) == ["input_audio_buffer.committed", "conversation.item.added", "conversation.item.done"]
+            item_id = events[0].item_id
+            assert events[1].item.id == item_id
+            assert events[2].item.content[0].type == "input_audio"
+            await conn.response.create()
+            events = await recv_until(conn, "response.done")
+            no_errors(events)
+            assert shape(events) == AUDIO_RESPONSE
+            assert events[-1].response.status == "completed"
+
+    run(main())
+
+
+def test_text_turn(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await user_text(conn, "hello there")
+            events = await recv_until(conn, "conversation.item.done")
+            assert kinds(events) == ["conversation.item.added", "conversation.item.done"]
+            assert events[1].item.content[0].text == "hello there"
+            await conn.response.create(response={"output_modalities": ["text"]})
+            events = await recv_until(conn, "response.done")
+            assert shape(events) == TEXT_RESPONSE
+            assert delta_types(events) == {"response.output_text.delta"}
+            text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+            assert text == "I heard: hello there"
+            done_text = next(e for e in events if e.type == "response.output_text.done")
+            assert done_text.text == text
+            done = events[-1]
+            assert done.response.status == "completed"
+            assert done.response.output[0].content[0].text == text
+            assert done.response.usage.total_tokens > 0
+            assert (await conn.recv()).type == "rate_limits.updated"
+
+    run(main())
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "The weather in a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+
+
+def test_function_call_round(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(
+                session={"type": "realtime", "output_modalities": ["text"], "tools": [WEATHER_TOOL]}
+            )
+            updated = await recv_until(conn, "session.updated")
+            assert updated[0].session.tools[0].name == "get_weather"
+            await user_text(conn, "What is the weather in Paris?")
+            await recv_until(conn, "conversation.item.done")
+            await conn.response.create()
+            events = await recv_until(conn, "response.done")
+            assert shape(events) == [
+                "response.created",
+                "response.output_item.added",
+                "conversation.item.added",
+                DELTAS,
+                "response.function_call_arguments.done",
+                "conversation.item.done",
+                "response.output_item.done",
+                "response.done",
+            ]
+            assert delta_types(events) == {"response.function_call_arguments.delta"}
+            args = next(e for e in events if e.type == "response.function_call_arguments.done")
+            assert args.name == "get_weather"
+            assert args.arguments == '{"city":"Paris"}'
+            call = events[-1].response.output[0]
+            assert call.type == "function_call"
+            assert call.name == "get_weather"
+            assert call.call_id == args.call_id
+            assert events[-1].response.status == "completed"
+            await recv_until(conn, "rate_limits.updated")
+
+            await conn.conversation.item.create(
+                item={"type": "function_call_output", "call_id": call.call_id, "output": "sunny"}
+            )
+            events = await recv_until(conn, "conversation.item.done")
+            assert kinds(events) == ["conversation.item.added", "conversation.item.done"]
+            await conn.response.create()
+            events = await recv_until(conn, "response.done")
+            assert shape(events) == TEXT_RESPONSE
+            assert events[-1].response.output[0].content[0].text == "It is sunny in Paris."
+
+    run(main())
+
+
+def test_barge_in_cancels_and_truncates(server, speech):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            vad = {**SERVER_VAD, "create_response": False}
+            await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": vad}}})
+            await recv_until(conn, "session.updated")
+            await user_text(conn, "Tell me a story")
+            await recv_until(conn, "conversation.item.done")
+            await conn.response.create()
+            first = await recv_until(conn, "response.output_audio.delta")
+            assert shape(first)[:4] == AUDIO_RESPONSE[:4]
+            assistant_id = first[1].item.id
+
+            await stream(conn, speech)
+            events = await recv_until(conn, "response.done")
+            assert "input_audio_buffer.speech_started" in kinds(events)
+            done = events[-1]
+            assert done.response.status == "cancelled"
+            assert done.response.status_details.reason == "turn_detected"
+            assert done.response.output[0].id == assistant_id
+            assert done.response.output[0].status == "incomplete"
+            assert done.response.output[0].content[0].type == "output_audio"
+            rest = await recv_until(conn, "conversation.item.done")
+            assert kinds(rest)[-4:] == [
+                "input_audio_buffer.speech_stopped",
+                "input_audio_buffer.committed",
+                "conversation.item.added",
+                "conversation.item.done",
+            ]
+
+            await conn.conversation.item.truncate(item_id=assistant_id, content_index=0, audio_end_ms=100)
+            events = await recv_until(conn, "conversation.item.truncated")
+            assert kinds(events) == ["conversation.item.truncated"]
+            assert events[0].item_id == assistant_id
+            assert events[0].content_index == 0
+            assert events[0].audio_end_ms == 100
 
     run(main())
