@@ -7,6 +7,7 @@ count depends on chunking, not on the protocol.
 
 import asyncio
 import base64
+import json
 
 import pytest
 import websockets
@@ -28,12 +29,13 @@ def ga(server):
     return AsyncOpenAI(api_key="unused", websocket_base_url=server.base + "/v1")
 
 
-def azure(server, key):
+def azure(server, key, path="/openai"):
+    """The Azure client: /openai/realtime is the preview (beta) endpoint, /openai/v1 the GA one."""
     return AsyncAzureOpenAI(
         api_key=key,
         api_version="2025-04-01-preview",
         azure_endpoint=server.http,
-        websocket_base_url=server.base + "/openai",
+        websocket_base_url=server.base + path,
     )
 
 
@@ -344,5 +346,120 @@ def test_barge_in_cancels_and_truncates(server, speech):
             assert events[0].item_id == assistant_id
             assert events[0].content_index == 0
             assert events[0].audio_end_ms == 100
+
+    run(main())
+
+
+async def expect_error(conn, code):
+    events = await recv_until(conn, "error")
+    assert kinds(events) == ["error"], kinds(events)
+    error = events[0].error
+    assert error.code == code, error
+    assert error.type == "invalid_request_error"
+    return error
+
+
+def test_error_cases_leave_the_session_usable(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(
+                session={"type": "realtime", "output_modalities": ["text"], "audio": {"input": {"turn_detection": None}}}
+            )
+            await recv_until(conn, "session.updated")
+
+            await conn.response.cancel(event_id="evt_cancel_1")
+            error = await expect_error(conn, "response_cancel_not_active")
+            assert error.event_id == "evt_cancel_1"
+
+            await conn.input_audio_buffer.append(audio=base64.b64encode(bytes(CHUNK // 2)).decode())
+            await conn.input_audio_buffer.commit(event_id="evt_commit_1")
+            error = await expect_error(conn, "input_audio_buffer_commit_empty")
+            assert error.event_id == "evt_commit_1"
+
+            await conn.send_raw(json.dumps({"type": "no.such.event", "event_id": "evt_unknown_1"}))
+            error = await expect_error(conn, "invalid_value")
+            assert error.event_id == "evt_unknown_1"
+
+            # Still usable: a text turn completes.
+            await user_text(conn, "still there?")
+            await recv_until(conn, "conversation.item.done")
+            await conn.response.create()
+            events = await recv_until(conn, "response.done")
+            assert shape(events) == TEXT_RESPONSE
+            assert events[-1].response.status == "completed"
+
+    run(main())
+
+
+# A completed beta response with audio: beta event names throughout.
+BETA_AUDIO_RESPONSE = [
+    "response.created",
+    "response.output_item.added",
+    "conversation.item.created",
+    "response.content_part.added",
+    DELTAS,
+    "response.audio.done",
+    "response.audio_transcript.done",
+    "response.content_part.done",
+    "response.output_item.done",
+    "response.done",
+]
+
+
+async def beta_text_in_audio_out(conn):
+    created = await recv_until(conn, "session.created")
+    assert created[0].session.modalities is not None
+    await conn.conversation.item.create(
+        item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hello"}]}
+    )
+    events = await recv_until(conn, "conversation.item.created")
+    assert kinds(events) == ["conversation.item.created"]
+    assert events[0].item.content[0].text == "hello"
+    await conn.response.create()
+    events = await recv_until(conn, "response.done")
+    assert shape(events) == BETA_AUDIO_RESPONSE
+    assert delta_types(events) == {"response.audio.delta", "response.audio_transcript.delta"}
+    done = events[-1]
+    assert done.response.status == "completed"
+    assert done.response.output[0].content[0].type == "audio"
+    assert done.response.output[0].content[0].transcript == "I heard: hello"
+
+
+def test_beta_connect_uses_beta_event_names(server):
+    async def main():
+        async with ga(server).beta.realtime.connect(model=MODEL) as conn:
+            await beta_text_in_audio_out(conn)
+
+    run(main())
+
+
+def test_azure_beta_connect_with_api_key(auth_server):
+    async def main():
+        async with azure(auth_server, API_KEY).beta.realtime.connect(model="my-deployment") as conn:
+            await beta_text_in_audio_out(conn)
+
+    run(main())
+
+
+def test_azure_ga_connect_with_api_key(auth_server):
+    async def main():
+        async with azure(auth_server, API_KEY, "/openai/v1").realtime.connect(model="my-deployment") as conn:
+            event = await conn.recv()
+            assert isinstance(event, SessionCreatedEvent)
+            assert event.session.type == "realtime"
+
+    run(main())
+
+
+def test_wrong_api_key_gets_an_error_and_a_close(auth_server):
+    async def main():
+        async with azure(auth_server, "sk-wrong").beta.realtime.connect(model="my-deployment") as conn:
+            event = await conn.recv()
+            assert event.type == "error"
+            assert event.error.code == "invalid_api_key"
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await conn.recv()
+            assert closed.value.rcvd.code == 3000
 
     run(main())
