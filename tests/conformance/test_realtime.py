@@ -1,8 +1,8 @@
 """The openai Python SDK (pinned in requirements.txt) against `rtclient serve`.
 
 Every test drives one session with the real SDK and asserts the exact order and fields of the
-events it receives. Runs of one delta kind are collapsed to one entry by `kinds`, since their
-count depends on chunking, not on the protocol.
+events it receives. `shape` replaces each run of deltas by DELTAS, since their count and the
+interleaving of audio and transcript deltas depend on chunking, not on the protocol.
 """
 
 import asyncio
