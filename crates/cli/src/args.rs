@@ -193,6 +193,10 @@ pub(crate) struct ServeArgs {
     /// The model name shown in the printed URL.
     #[arg(long, default_value = "gpt-realtime")]
     pub(crate) model: String,
+    /// Reply (and call tools) by the rules of this YAML or JSON script instead of the default
+    /// responder.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) script: Option<PathBuf>,
     /// Largest message accepted from a client, in bytes.
     #[arg(long, value_name = "BYTES", help_heading = "Limits")]
     pub(crate) max_message_size: Option<usize>,

@@ -4,7 +4,7 @@
 //! go to stderr. On Ctrl-C or SIGTERM the listener stops, open sessions are closed with 1001 and
 //! the command exits 0 once the last connection is gone.
 
-use rtclient_server::serve as serve_on;
+use rtclient_server::{RealtimeSession, Serve, ServerState};
 use tokio::net::TcpListener;
 
 use crate::exit::CliError;
@@ -20,7 +20,14 @@ pub(crate) async fn run(settings: ServeSettings, printer: &Printer) -> Result<()
             .hint("is another server using that port? choose another with --listen HOST:PORT")
     })?;
     let auth = settings.config.api_key().is_some();
-    let server = serve_on(listener, settings.config);
+    let mut session = RealtimeSession::new().max_duration(settings.config.max_session_duration());
+    if let Some(script) = settings.script {
+        session = session.responder(script);
+    }
+    let server = Serve::new(
+        listener,
+        ServerState::with_handler(settings.config, session),
+    );
     let local = server
         .local_addr()
         .map_err(|e| CliError::connection("could not read the listening address").caused_by(&e))?;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use rtclient::{ClientConfig, Credential, EnvConfig, OpenAiSession, Secret, Target, env};
 use rtclient_audio::Pace;
 use rtclient_protocol::Dialect;
+use rtclient_server::responder::Script;
 use rtclient_server::{ApiKey, ServerConfig};
 
 use crate::args::{DialectArg, InspectArgs, SendArgs, ServeArgs, VadArg};
@@ -33,6 +34,8 @@ pub(crate) struct ServeSettings {
     pub(crate) config: ServerConfig,
     /// The model name shown in the printed URL.
     pub(crate) model: String,
+    /// The reply script, when `--script` was given.
+    pub(crate) script: Option<Script>,
 }
 
 impl ServeSettings {
@@ -61,9 +64,18 @@ impl ServeSettings {
                 .caused_by(&e)
                 .hint("see `rtclient serve --help`")
         })?;
+        let script = match args.script {
+            Some(path) => Some(Script::load(&path).map_err(|e| {
+                CliError::usage("invalid --script")
+                    .caused_by(&e)
+                    .hint("see the Script docs of rtclient-server for the format")
+            })?),
+            None => None,
+        };
         Ok(Self {
             config,
             model: args.model,
+            script,
         })
     }
 }

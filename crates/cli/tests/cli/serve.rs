@@ -136,3 +136,59 @@ fn bad_settings_exit_2() {
         .code(2)
         .stderr(predicates::str::contains("invalid server settings"));
 }
+
+#[tokio::test]
+async fn script_chooses_the_replies() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("script.yaml");
+    std::fs::write(
+        &script,
+        "rules:\n  - when: hello\n    say: \"Scripted hi!\"\n",
+    )
+    .unwrap();
+    let (child, url) = spawn(&["--script", script.to_str().unwrap()]);
+    let config = ClientConfig::builder(Target::custom(&url).unwrap()).build();
+    let (sender, mut receiver) = Connection::connect(&config).await.unwrap().split();
+    sender
+        .send_text(
+            r#"{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_text","text":"hello there"}]}}"#,
+        )
+        .await
+        .unwrap();
+    sender
+        .send_text(r#"{"type":"response.create","response":{"output_modalities":["text"]}}"#)
+        .await
+        .unwrap();
+    let done = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Ok(Some(text)) = receiver.recv_text().await {
+            if text.contains("\"response.done\"") {
+                return text;
+            }
+        }
+        panic!("no response.done");
+    })
+    .await
+    .unwrap();
+    assert!(done.contains("Scripted hi!"), "{done}");
+    signal(&child, "INT");
+    let (status, stderr) = tokio::task::spawn_blocking(move || wait(child))
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn bad_script_exits_2() {
+    assert_cmd::Command::cargo_bin("rtclient")
+        .unwrap()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--script",
+            "no-such-script.yaml",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("invalid --script"));
+}

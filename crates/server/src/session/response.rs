@@ -437,6 +437,7 @@ async fn stream_audio(
             }) {
                 return false;
             }
+            ctx.record_audio(item_id, piece, format, &words[..next_word].concat());
             pause(engines.pace, DELTA_MS).await;
         }
     }
@@ -560,6 +561,37 @@ impl Ctx<'_> {
             });
         }
         true
+    }
+
+    /// Records audio sent so far in the item, so a cancelled response leaves an assistant
+    /// message with its partial `output_audio` (which the client can then truncate), as the real
+    /// service does.
+    fn record_audio(&self, item_id: &str, piece: &[u8], format: WireFormat, transcript: &str) {
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        if !is_active(&st.active, self.id) {
+            return;
+        }
+        let partial = vec![ContentPart {
+            kind: Some(ContentKind::OutputAudio),
+            transcript: Some(Nullable::Value(transcript.to_owned())),
+            ..Default::default()
+        }];
+        if let Some(active) = st.active.as_mut() {
+            for item in active.response.output.iter_mut().flatten() {
+                if item.id.as_deref() == Some(item_id) {
+                    item.content = Some(partial.clone());
+                }
+            }
+        }
+        if self.in_conversation
+            && let Some(stored) = st.conversation.get_mut(item_id)
+        {
+            stored.item.content = Some(partial);
+            stored.audio.extend_from_slice(piece);
+            stored.audio_ms = stored.audio.len() as u64 * 1000 / format.bytes_per_second().max(1);
+        }
     }
 
     /// `conversation.item.done` -> `output_item.done` -> `response.done` -> `rate_limits.updated`.

@@ -484,3 +484,43 @@ async fn max_output_tokens_cuts_the_reply_as_incomplete() {
     assert_eq!(done["output"][0]["status"], "incomplete");
     assert_eq!(done["output"][0]["content"][0]["text"], "I heard: one");
 }
+
+#[tokio::test]
+async fn cancelled_audio_response_keeps_its_partial_audio_for_truncate() {
+    let mut client = connect_with(
+        RealtimeSession::new().pace(Pace::Speed(1.0)),
+        "/v1/realtime?model=gpt-realtime",
+        false,
+    )
+    .await;
+    client.expect("session.created").await;
+    client
+        .send(user_text("please say something long enough to interrupt"))
+        .await;
+    client.expect("conversation.item.added").await;
+    client.expect("conversation.item.done").await;
+    client.send(json!({"type": "response.create"})).await;
+    let first_audio = client.until("response.output_audio.delta").await;
+    let item_id = first_audio
+        .iter()
+        .find(|e| e["type"] == "response.output_item.added")
+        .map(|e| e["item"]["id"].clone())
+        .unwrap();
+    client.until("response.output_audio.delta").await;
+    client.send(json!({"type": "response.cancel"})).await;
+    let events = client.until("response.done").await;
+    let done = &events.last().unwrap()["response"];
+    assert_eq!(done["status"], "cancelled");
+    assert_eq!(done["output"][0]["id"], item_id);
+    assert_eq!(done["output"][0]["status"], "incomplete");
+    assert_eq!(done["output"][0]["content"][0]["type"], "output_audio");
+    client.expect("rate_limits.updated").await;
+    client
+        .send(
+            json!({"type": "conversation.item.truncate", "item_id": item_id,
+            "content_index": 0, "audio_end_ms": 50}),
+        )
+        .await;
+    let truncated = client.expect("conversation.item.truncated").await;
+    assert_eq!(truncated["audio_end_ms"], 50);
+}

@@ -1,0 +1,465 @@
+"""The openai Python SDK (pinned in requirements.txt) against `rtclient serve`.
+
+Every test drives one session with the real SDK and asserts the exact order and fields of the
+events it receives. `shape` replaces each run of deltas by DELTAS, since their count and the
+interleaving of audio and transcript deltas depend on chunking, not on the protocol.
+"""
+
+import asyncio
+import base64
+import json
+
+import pytest
+import websockets
+from openai import AsyncAzureOpenAI, AsyncOpenAI
+from openai.types.realtime import SessionCreatedEvent
+
+from conftest import API_KEY
+
+MODEL = "gpt-realtime"
+CHUNK = 4800  # 100 ms of 24 kHz 16-bit mono PCM
+TIMEOUT = 20
+
+
+def run(coro):
+    asyncio.run(asyncio.wait_for(coro, TIMEOUT * 2))
+
+
+def ga(server):
+    return AsyncOpenAI(api_key="unused", websocket_base_url=server.base + "/v1")
+
+
+def azure(server, key, path="/openai"):
+    """The Azure client: /openai/realtime is the preview (beta) endpoint, /openai/v1 the GA one."""
+    return AsyncAzureOpenAI(
+        api_key=key,
+        api_version="2025-04-01-preview",
+        azure_endpoint=server.http,
+        websocket_base_url=server.base + path,
+    )
+
+
+async def recv_until(conn, last, timeout=TIMEOUT):
+    """Events up to and including the first of type `last`."""
+    events = []
+    async with asyncio.timeout(timeout):
+        while True:
+            event = await conn.recv()
+            events.append(event)
+            if event.type == "error" and last != "error":
+                raise AssertionError(f"unexpected error while waiting for {last}: {event.error}")
+            if event.type == last:
+                return events
+
+
+def kinds(events):
+    """Event types, with consecutive repeats (delta runs) collapsed."""
+    out = []
+    for event in events:
+        if not out or out[-1] != event.type:
+            out.append(event.type)
+    return out
+
+
+def shape(events):
+    """Event types, with each run of deltas (which may interleave audio and transcript) as DELTAS."""
+    out = []
+    for event in events:
+        kind = DELTAS if event.type.endswith(".delta") else event.type
+        if not out or out[-1] != kind or kind != DELTAS:
+            out.append(kind)
+    return out
+
+
+def delta_types(events):
+    return {e.type for e in events if e.type.endswith(".delta")}
+
+
+def no_errors(events):
+    errors = [e for e in events if e.type == "error"]
+    assert not errors, errors
+
+
+async def stream(conn, pcm):
+    for i in range(0, len(pcm), CHUNK):
+        await conn.input_audio_buffer.append(audio=base64.b64encode(pcm[i : i + CHUNK]).decode())
+
+
+async def user_text(conn, text):
+    await conn.conversation.item.create(
+        item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+    )
+
+
+SERVER_VAD = {
+    "type": "server_vad",
+    "threshold": 0.6,
+    "prefix_padding_ms": 200,
+    "silence_duration_ms": 400,
+    "create_response": True,
+    "interrupt_response": True,
+}
+
+DELTAS = "<deltas>"
+
+# A completed response with one assistant message of audio (GA names).
+AUDIO_RESPONSE = [
+    "response.created",
+    "response.output_item.added",
+    "conversation.item.added",
+    "response.content_part.added",
+    DELTAS,
+    "response.output_audio.done",
+    "response.output_audio_transcript.done",
+    "response.content_part.done",
+    "conversation.item.done",
+    "response.output_item.done",
+    "response.done",
+]
+
+# The same with text output only.
+TEXT_RESPONSE = [
+    "response.created",
+    "response.output_item.added",
+    "conversation.item.added",
+    "response.content_part.added",
+    DELTAS,
+    "response.output_text.done",
+    "response.content_part.done",
+    "conversation.item.done",
+    "response.output_item.done",
+    "response.done",
+]
+
+
+def test_ga_connect_gets_a_typed_session_created(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            event = await conn.recv()
+            assert isinstance(event, SessionCreatedEvent)
+            assert event.type == "session.created"
+            assert event.session.type == "realtime"
+            assert event.session.model == MODEL
+            assert event.session.id.startswith("sess_")
+            assert event.event_id
+
+    run(main())
+
+
+def test_session_update_with_server_vad(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(
+                session={
+                    "type": "realtime",
+                    "instructions": "Be brief.",
+                    "audio": {"input": {"turn_detection": SERVER_VAD}, "output": {"voice": "marin"}},
+                }
+            )
+            events = await recv_until(conn, "session.updated")
+            assert kinds(events) == ["session.updated"]
+            session = events[0].session
+            assert session.instructions == "Be brief."
+            assert session.audio.output.voice == "marin"
+            vad = session.audio.input.turn_detection
+            assert vad.type == "server_vad"
+            assert vad.threshold == 0.6
+            assert vad.prefix_padding_ms == 200
+            assert vad.silence_duration_ms == 400
+            assert vad.create_response is True
+            assert vad.interrupt_response is True
+
+    run(main())
+
+
+def test_audio_turn_with_server_vad(server, speech):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": SERVER_VAD}}})
+            await recv_until(conn, "session.updated")
+            await stream(conn, speech)
+            events = await recv_until(conn, "response.done")
+            no_errors(events)
+            assert shape(events) == [
+                "input_audio_buffer.speech_started",
+                "input_audio_buffer.speech_stopped",
+                "input_audio_buffer.committed",
+                "conversation.item.added",
+                "conversation.item.done",
+                *AUDIO_RESPONSE,
+            ]
+            assert delta_types(events) == {"response.output_audio.delta", "response.output_audio_transcript.delta"}
+            started, stopped, committed, added = events[0], events[1], events[2], events[3]
+            assert started.audio_start_ms < stopped.audio_end_ms
+            assert committed.item_id == started.item_id == stopped.item_id == added.item.id
+            assert added.item.role == "user"
+            done = events[-1]
+            assert done.response.status == "completed"
+            assert done.response.output[0].role == "assistant"
+            assert done.response.output[0].content[0].type == "output_audio"
+            assert done.response.output[0].content[0].transcript.startswith("You spoke for")
+            audio = b"".join(base64.b64decode(e.delta) for e in events if e.type == "response.output_audio.delta")
+            assert len(audio) > CHUNK
+
+    run(main())
+
+
+def test_manual_commit_turn(server, speech):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": None}}})
+            updated = await recv_until(conn, "session.updated")
+            assert updated[0].session.audio.input.turn_detection is None
+            await stream(conn, speech)
+            await conn.input_audio_buffer.commit()
+            events = await recv_until(conn, "conversation.item.done")
+            assert kinds(events) == ["input_audio_buffer.committed", "conversation.item.added", "conversation.item.done"]
+            item_id = events[0].item_id
+            assert events[1].item.id == item_id
+            assert events[2].item.content[0].type == "input_audio"
+            await conn.response.create()
+            events = await recv_until(conn, "response.done")
+            no_errors(events)
+            assert shape(events) == AUDIO_RESPONSE
+            assert events[-1].response.status == "completed"
+
+    run(main())
+
+
+def test_text_turn(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await user_text(conn, "hello there")
+            events = await recv_until(conn, "conversation.item.done")
+            assert kinds(events) == ["conversation.item.added", "conversation.item.done"]
+            assert events[1].item.content[0].text == "hello there"
+            await conn.response.create(response={"output_modalities": ["text"]})
+            events = await recv_until(conn, "response.done")
+            assert shape(events) == TEXT_RESPONSE
+            assert delta_types(events) == {"response.output_text.delta"}
+            text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+            assert text == "I heard: hello there"
+            done_text = next(e for e in events if e.type == "response.output_text.done")
+            assert done_text.text == text
+            done = events[-1]
+            assert done.response.status == "completed"
+            assert done.response.output[0].content[0].text == text
+            assert done.response.usage.total_tokens > 0
+            assert (await conn.recv()).type == "rate_limits.updated"
+
+    run(main())
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "The weather in a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+
+
+def test_function_call_round(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(
+                session={"type": "realtime", "output_modalities": ["text"], "tools": [WEATHER_TOOL]}
+            )
+            updated = await recv_until(conn, "session.updated")
+            assert updated[0].session.tools[0].name == "get_weather"
+            await user_text(conn, "What is the weather in Paris?")
+            await recv_until(conn, "conversation.item.done")
+            await conn.response.create()
+            events = await recv_until(conn, "response.done")
+            assert shape(events) == [
+                "response.created",
+                "response.output_item.added",
+                "conversation.item.added",
+                DELTAS,
+                "response.function_call_arguments.done",
+                "conversation.item.done",
+                "response.output_item.done",
+                "response.done",
+            ]
+            assert delta_types(events) == {"response.function_call_arguments.delta"}
+            args = next(e for e in events if e.type == "response.function_call_arguments.done")
+            assert args.name == "get_weather"
+            assert args.arguments == '{"city":"Paris"}'
+            call = events[-1].response.output[0]
+            assert call.type == "function_call"
+            assert call.name == "get_weather"
+            assert call.call_id == args.call_id
+            assert events[-1].response.status == "completed"
+            await recv_until(conn, "rate_limits.updated")
+
+            await conn.conversation.item.create(
+                item={"type": "function_call_output", "call_id": call.call_id, "output": "sunny"}
+            )
+            events = await recv_until(conn, "conversation.item.done")
+            assert kinds(events) == ["conversation.item.added", "conversation.item.done"]
+            await conn.response.create()
+            events = await recv_until(conn, "response.done")
+            assert shape(events) == TEXT_RESPONSE
+            assert events[-1].response.output[0].content[0].text == "It is sunny in Paris."
+
+    run(main())
+
+
+def test_barge_in_cancels_and_truncates(server, speech):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            vad = {**SERVER_VAD, "create_response": False}
+            await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": vad}}})
+            await recv_until(conn, "session.updated")
+            await user_text(conn, "Tell me a story")
+            await recv_until(conn, "conversation.item.done")
+            await conn.response.create()
+            first = await recv_until(conn, "response.output_audio.delta")
+            assert shape(first)[:4] == AUDIO_RESPONSE[:4]
+            assistant_id = first[1].item.id
+
+            await stream(conn, speech)
+            events = await recv_until(conn, "response.done")
+            assert "input_audio_buffer.speech_started" in kinds(events)
+            done = events[-1]
+            assert done.response.status == "cancelled"
+            assert done.response.status_details.reason == "turn_detected"
+            assert done.response.output[0].id == assistant_id
+            assert done.response.output[0].status == "incomplete"
+            assert done.response.output[0].content[0].type == "output_audio"
+            rest = await recv_until(conn, "conversation.item.done")
+            assert kinds(rest)[-4:] == [
+                "input_audio_buffer.speech_stopped",
+                "input_audio_buffer.committed",
+                "conversation.item.added",
+                "conversation.item.done",
+            ]
+
+            await conn.conversation.item.truncate(item_id=assistant_id, content_index=0, audio_end_ms=100)
+            events = await recv_until(conn, "conversation.item.truncated")
+            assert kinds(events) == ["conversation.item.truncated"]
+            assert events[0].item_id == assistant_id
+            assert events[0].content_index == 0
+            assert events[0].audio_end_ms == 100
+
+    run(main())
+
+
+async def expect_error(conn, code):
+    events = await recv_until(conn, "error")
+    assert kinds(events) == ["error"], kinds(events)
+    error = events[0].error
+    assert error.code == code, error
+    assert error.type == "invalid_request_error"
+    return error
+
+
+def test_error_cases_leave_the_session_usable(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(
+                session={"type": "realtime", "output_modalities": ["text"], "audio": {"input": {"turn_detection": None}}}
+            )
+            await recv_until(conn, "session.updated")
+
+            await conn.response.cancel(event_id="evt_cancel_1")
+            error = await expect_error(conn, "response_cancel_not_active")
+            assert error.event_id == "evt_cancel_1"
+
+            await conn.input_audio_buffer.append(audio=base64.b64encode(bytes(CHUNK // 2)).decode())
+            await conn.input_audio_buffer.commit(event_id="evt_commit_1")
+            error = await expect_error(conn, "input_audio_buffer_commit_empty")
+            assert error.event_id == "evt_commit_1"
+
+            await conn.send_raw(json.dumps({"type": "no.such.event", "event_id": "evt_unknown_1"}))
+            error = await expect_error(conn, "invalid_value")
+            assert error.event_id == "evt_unknown_1"
+
+            # Still usable: a text turn completes.
+            await user_text(conn, "still there?")
+            await recv_until(conn, "conversation.item.done")
+            await conn.response.create()
+            events = await recv_until(conn, "response.done")
+            assert shape(events) == TEXT_RESPONSE
+            assert events[-1].response.status == "completed"
+
+    run(main())
+
+
+# A completed beta response with audio: beta event names throughout.
+BETA_AUDIO_RESPONSE = [
+    "response.created",
+    "response.output_item.added",
+    "conversation.item.created",
+    "response.content_part.added",
+    DELTAS,
+    "response.audio.done",
+    "response.audio_transcript.done",
+    "response.content_part.done",
+    "response.output_item.done",
+    "response.done",
+]
+
+
+async def beta_text_in_audio_out(conn):
+    created = await recv_until(conn, "session.created")
+    assert created[0].session.modalities is not None
+    await conn.conversation.item.create(
+        item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hello"}]}
+    )
+    events = await recv_until(conn, "conversation.item.created")
+    assert kinds(events) == ["conversation.item.created"]
+    assert events[0].item.content[0].text == "hello"
+    await conn.response.create()
+    events = await recv_until(conn, "response.done")
+    assert shape(events) == BETA_AUDIO_RESPONSE
+    assert delta_types(events) == {"response.audio.delta", "response.audio_transcript.delta"}
+    done = events[-1]
+    assert done.response.status == "completed"
+    assert done.response.output[0].content[0].type == "audio"
+    assert done.response.output[0].content[0].transcript == "I heard: hello"
+
+
+def test_beta_connect_uses_beta_event_names(server):
+    async def main():
+        async with ga(server).beta.realtime.connect(model=MODEL) as conn:
+            await beta_text_in_audio_out(conn)
+
+    run(main())
+
+
+def test_azure_beta_connect_with_api_key(auth_server):
+    async def main():
+        async with azure(auth_server, API_KEY).beta.realtime.connect(model="my-deployment") as conn:
+            await beta_text_in_audio_out(conn)
+
+    run(main())
+
+
+def test_azure_ga_connect_with_api_key(auth_server):
+    async def main():
+        async with azure(auth_server, API_KEY, "/openai/v1").realtime.connect(model="my-deployment") as conn:
+            event = await conn.recv()
+            assert isinstance(event, SessionCreatedEvent)
+            assert event.session.type == "realtime"
+
+    run(main())
+
+
+def test_wrong_api_key_gets_an_error_and_a_close(auth_server):
+    async def main():
+        async with azure(auth_server, "sk-wrong").beta.realtime.connect(model="my-deployment") as conn:
+            event = await conn.recv()
+            assert event.type == "error"
+            assert event.error.code == "invalid_api_key"
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await conn.recv()
+            assert closed.value.rcvd.code == 3000
+
+    run(main())
