@@ -40,7 +40,11 @@ use std::{
 
 use base64::Engine as _;
 use rtclient::{ClientConfig, Connection, Target};
-use rtclient_server::{Pace, RealtimeSession, ServerConfig, ServerState, server::Serve};
+use rtclient_server::{
+    Pace, RealtimeSession, ServerConfig, ServerState,
+    server::Serve,
+    vad::{TurnDetector, VadEvent, VadParams},
+};
 use serde::Deserialize;
 use tokio::time::Instant;
 
@@ -50,7 +54,8 @@ const CHUNK_MS: u64 = 100;
 const RATE: u64 = 24_000;
 const CHUNK_BYTES: usize = (RATE * 2 * CHUNK_MS / 1000) as usize;
 const PREFIX_PADDING_MS: u64 = 300;
-const ONSET_MS: u64 = 3 * 16;
+/// 1.5 s of silence after the stream, so the last turn ends.
+const TAIL_CHUNKS: usize = 15;
 
 struct Args {
     sessions: usize,
@@ -86,8 +91,8 @@ fn parse_args() -> Result<Args, BoxError> {
     Ok(args)
 }
 
-/// The looped input: 0.5 s silence, the clip at 24 kHz, 1 s silence; as base64 100 ms appends.
-fn load_audio() -> Result<Vec<String>, BoxError> {
+/// The looped input: 0.5 s silence, the clip at 24 kHz, 1 s silence; as 100 ms PCM16 chunks.
+fn load_audio() -> Result<Vec<Vec<u8>>, BoxError> {
     let wav = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../testdata/audio/speech_10s_16k_mono.wav"
@@ -106,13 +111,72 @@ fn load_audio() -> Result<Vec<String>, BoxError> {
         pcm.resize(pcm.len() + CHUNK_BYTES - rem, 0);
     }
     pcm.resize(pcm.len() + CHUNK_BYTES * 10, 0);
-    Ok(pcm
-        .chunks(CHUNK_BYTES)
+    Ok(pcm.chunks(CHUNK_BYTES).map(<[u8]>::to_vec).collect())
+}
+
+/// The `input_audio_buffer.append` message of each chunk.
+fn appends(chunks: &[Vec<u8>]) -> Vec<String> {
+    chunks
+        .iter()
         .map(|c| {
             let b64 = base64::engine::general_purpose::STANDARD.encode(c);
             format!(r#"{{"type":"input_audio_buffer.append","audio":"{b64}"}}"#)
         })
-        .collect())
+        .collect()
+}
+
+/// A VAD event the server will emit, and the index of the append after which it emits it.
+#[derive(Debug, Clone, Copy)]
+struct Expected {
+    started: bool,
+    append: usize,
+}
+
+/// Replays the server's VAD path (24 -> 16 kHz resampler, earshot turn detector, same
+/// parameters) over the exact append sequence every session sends, so each VAD event can be
+/// tied to the append that made the server emit it.
+fn vad_schedule(
+    chunks: &[Vec<u8>],
+    streamed: usize,
+    tail: usize,
+    silence_ms: u64,
+) -> Result<Vec<Expected>, BoxError> {
+    let mut resampler = rtclient_audio::Resampler::new(24_000, 16_000)?;
+    let mut vad = TurnDetector::new(VadParams {
+        threshold: 0.5,
+        prefix_padding_ms: PREFIX_PADDING_MS as u32,
+        silence_duration_ms: u32::try_from(silence_ms)?,
+    });
+    let silence = vec![0u8; CHUNK_BYTES];
+    let mut out = Vec::new();
+    let mut events = Vec::new();
+    let mut schedule = Vec::new();
+    for k in 0..streamed + tail {
+        let chunk = if k < streamed {
+            &chunks[k % chunks.len()]
+        } else {
+            &silence
+        };
+        let input: Vec<f32> = chunk
+            .chunks_exact(2)
+            .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+            .collect();
+        out.clear();
+        resampler.process(&input, &mut out)?;
+        let pcm: Vec<i16> = out
+            .iter()
+            .map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16)
+            .collect();
+        events.clear();
+        vad.push(&pcm, &mut events);
+        for e in &events {
+            schedule.push(Expected {
+                started: matches!(e, VadEvent::SpeechStarted { .. }),
+                append: k,
+            });
+        }
+    }
+    Ok(schedule)
 }
 
 /// The few fields of a server event the benchmark reads.
@@ -120,10 +184,6 @@ fn load_audio() -> Result<Vec<String>, BoxError> {
 struct Event<'a> {
     #[serde(rename = "type", borrow)]
     kind: &'a str,
-    #[serde(default)]
-    audio_start_ms: Option<u64>,
-    #[serde(default)]
-    audio_end_ms: Option<u64>,
     #[serde(default, borrow)]
     response_id: Option<&'a str>,
     #[serde(default, borrow)]
@@ -192,14 +252,14 @@ fn micros(d: Duration) -> u32 {
 /// Send times of a session's appends, by index; `None` until sent.
 type SendTimes = Arc<Mutex<Vec<Option<Instant>>>>;
 
-fn sent_at(times: &SendTimes, audio_ms: u64) -> Option<Instant> {
-    let index = usize::try_from(audio_ms.div_ceil(CHUNK_MS).checked_sub(1)?).ok()?;
-    times.lock().ok()?.get(index).copied().flatten()
+fn sent(times: &SendTimes, append: usize) -> Option<Instant> {
+    times.lock().ok()?.get(append).copied().flatten()
 }
 
 async fn run_session(
     url: String,
     audio: Arc<Vec<String>>,
+    schedule: Arc<Vec<Expected>>,
     seconds: u64,
     pace: f32,
     silence_ms: u64,
@@ -238,7 +298,8 @@ async fn run_session(
         let mut stats = Stats::default();
         let mut updated_tx = Some(updated_tx);
         let mut last_stopped: Option<Instant> = None;
-        let mut last_stop_ms: Option<u64> = None;
+        let mut last_stop_append: Option<usize> = None;
+        let mut next_vad = 0;
         let mut responses: HashMap<String, ResponseTrack> = HashMap::new();
         let mut open_turn = false;
         let mut finished_rx = finished_rx;
@@ -280,28 +341,33 @@ async fn run_session(
                         let _ = tx.send(());
                     }
                 }
-                "input_audio_buffer.speech_started" => {
-                    stats.started += 1;
-                    open_turn = true;
-                    if let Some(start) = ev.audio_start_ms.filter(|ms| *ms > 0)
-                        && let Some(t) = sent_at(&recv_times, start + PREFIX_PADDING_MS + ONSET_MS)
-                    {
-                        stats.vad_ack.push(micros(now.saturating_duration_since(t)));
+                "input_audio_buffer.speech_started" | "input_audio_buffer.speech_stopped" => {
+                    let started = ev.kind.ends_with("started");
+                    if started {
+                        stats.started += 1;
+                        open_turn = true;
+                    } else {
+                        stats.stopped += 1;
+                        last_stopped = Some(now);
                     }
-                }
-                "input_audio_buffer.speech_stopped" => {
-                    stats.stopped += 1;
-                    last_stopped = Some(now);
-                    last_stop_ms = ev.audio_end_ms;
-                    if let Some(t) = ev.audio_end_ms.and_then(|ms| sent_at(&recv_times, ms)) {
-                        stats.vad_ack.push(micros(now.saturating_duration_since(t)));
+                    match schedule.get(next_vad) {
+                        Some(e) if e.started == started => {
+                            next_vad += 1;
+                            if !started {
+                                last_stop_append = Some(e.append);
+                            }
+                            if let Some(t) = sent(&recv_times, e.append) {
+                                stats.vad_ack.push(micros(now.saturating_duration_since(t)));
+                            }
+                        }
+                        _ => stats.lost += 1,
                     }
                 }
                 "input_audio_buffer.committed" => {
                     stats.committed += 1;
                     open_turn = false;
-                    // Sent right after speech_stopped, for the same audio position.
-                    if let Some(t) = last_stop_ms.and_then(|ms| sent_at(&recv_times, ms)) {
+                    // Sent right after speech_stopped, for the same append.
+                    if let Some(t) = last_stop_append.and_then(|k| sent(&recv_times, k)) {
                         stats.vad_ack.push(micros(now.saturating_duration_since(t)));
                     }
                 }
@@ -379,6 +445,7 @@ async fn run_session(
                 _ => {}
             }
         }
+        stats.lost += (schedule.len().saturating_sub(next_vad)) as u64;
         stats.lost += stats.started.abs_diff(stats.stopped)
             + stats.stopped.abs_diff(stats.committed)
             + stats.committed.abs_diff(stats.created)
@@ -402,7 +469,7 @@ async fn run_session(
         tokio::time::sleep(Duration::from_millis(fastrand::u64(0..1000))).await;
         let start = Instant::now();
         let streamed = (seconds * 1000 / CHUNK_MS) as usize;
-        let tail = (1500 / CHUNK_MS) as usize;
+        let tail = TAIL_CHUNKS;
         let silence = audio.last().cloned().unwrap_or_default();
         for k in 0..streamed + tail {
             tokio::time::sleep_until(start + Duration::from_millis(k as u64 * CHUNK_MS)).await;
@@ -457,7 +524,10 @@ fn pct(sorted: &[u32], p: f64) -> f64 {
 
 fn main() -> Result<(), BoxError> {
     let args = parse_args()?;
-    let audio = Arc::new(load_audio()?);
+    let chunks = load_audio()?;
+    let audio = Arc::new(appends(&chunks));
+    let streamed = (args.seconds * 1000 / CHUNK_MS) as usize;
+    let schedule = Arc::new(vad_schedule(&chunks, streamed, TAIL_CHUNKS, args.silence_ms)?);
 
     // The in-process server gets its own runtime and threads.
     let (url, server_rt) = match &args.url {
@@ -505,6 +575,7 @@ fn main() -> Result<(), BoxError> {
             tasks.push(tokio::spawn(run_session(
                 url.clone(),
                 audio.clone(),
+                schedule.clone(),
                 seconds,
                 args.pace,
                 args.silence_ms,
