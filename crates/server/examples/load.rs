@@ -514,6 +514,46 @@ fn rss_kib(pid: Option<u32>) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds (user + system) used so far by this process's threads whose name starts with
+/// `prefix` (the runtimes name theirs `server` and `client`; spawn_blocking threads inherit it).
+fn cpu_seconds(prefix: &str) -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return f64::NAN;
+    };
+    let mut ticks = 0u64;
+    for task in tasks.flatten() {
+        let path = task.path();
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        if !comm.starts_with(prefix) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
+        // Fields after the parenthesised name: state is field 3; utime, stime are 14, 15.
+        if let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) {
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            for i in [11, 12] {
+                ticks += fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+            }
+        }
+    }
+    ticks as f64 / 100.0
+}
+
+/// CPU seconds of this process's waited-for children (the espeak-ng runs).
+fn children_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return f64::NAN;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // cutime and cstime are fields 16 and 17 of the whole line.
+    let ticks: u64 = [13, 14]
+        .iter()
+        .filter_map(|i| fields.get(*i).and_then(|f| f.parse::<u64>().ok()))
+        .sum();
+    ticks as f64 / 100.0
+}
+
 fn pct(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -596,6 +636,9 @@ fn main() -> Result<(), BoxError> {
         (stats, rss_mid, began.elapsed())
     });
     let rss_after = rss_kib(args.server_pid);
+    let cpu_server = cpu_seconds("server");
+    let cpu_client = cpu_seconds("client");
+    let cpu_children = children_cpu_seconds();
     drop(server_rt);
 
     let mut stats = stats;
@@ -651,6 +694,16 @@ fn main() -> Result<(), BoxError> {
         rss_after as f64 / 1024.0,
         rss_mid.saturating_sub(rss_before) as f64 / n.max(1) as f64
     );
+    if args.url.is_none() {
+        println!(
+            "CPU: server threads {:.1} s ({:.0}% of a core), espeak-ng {:.1} s, client threads {:.1} s ({:.0}%)",
+            cpu_server,
+            100.0 * cpu_server / wall.as_secs_f64(),
+            cpu_children,
+            cpu_client,
+            100.0 * cpu_client / wall.as_secs_f64()
+        );
+    }
     println!("loadavg {}", load.trim());
     Ok(())
 }
