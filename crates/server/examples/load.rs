@@ -376,7 +376,9 @@ async fn run_session(
                     if let Some(r) = ev.response {
                         let stopped_at = last_stopped.take();
                         if let Some(t) = stopped_at {
-                            stats.resp_created.push(micros(now.saturating_duration_since(t)));
+                            stats
+                                .resp_created
+                                .push(micros(now.saturating_duration_since(t)));
                         }
                         responses.insert(
                             r.id,
@@ -399,7 +401,9 @@ async fn run_session(
                     match track.last_delta {
                         None => {
                             if let Some(t) = track.stopped_at {
-                                stats.first_audio.push(micros(now.saturating_duration_since(t)));
+                                stats
+                                    .first_audio
+                                    .push(micros(now.saturating_duration_since(t)));
                             }
                         }
                         Some((prev, prev_bytes)) => {
@@ -532,7 +536,10 @@ fn cpu_seconds(prefix: &str) -> f64 {
         if let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) {
             let fields: Vec<&str> = rest.split_whitespace().collect();
             for i in [11, 12] {
-                ticks += fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+                ticks += fields
+                    .get(i)
+                    .and_then(|f| f.parse::<u64>().ok())
+                    .unwrap_or(0);
             }
         }
     }
@@ -567,7 +574,12 @@ fn main() -> Result<(), BoxError> {
     let chunks = load_audio()?;
     let audio = Arc::new(appends(&chunks));
     let streamed = (args.seconds * 1000 / CHUNK_MS) as usize;
-    let schedule = Arc::new(vad_schedule(&chunks, streamed, TAIL_CHUNKS, args.silence_ms)?);
+    let schedule = Arc::new(vad_schedule(
+        &chunks,
+        streamed,
+        TAIL_CHUNKS,
+        args.silence_ms,
+    )?);
 
     // The in-process server gets its own runtime and threads.
     let (url, server_rt) = match &args.url {
@@ -578,9 +590,7 @@ fn main() -> Result<(), BoxError> {
                 .thread_name("server")
                 .enable_all()
                 .build()?;
-            let config = ServerConfig::builder()
-                .max_connections(100_000)
-                .build()?;
+            let config = ServerConfig::builder().max_connections(100_000).build()?;
             let session = RealtimeSession::new().pace(Pace::Speed(args.pace));
             let addr = rt.block_on(async {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -671,7 +681,10 @@ fn main() -> Result<(), BoxError> {
         "lost {}, server errors {}, connection errors {}",
         stats.lost, stats.errors, stats.conn_errors
     );
-    println!("{:<14}{:>8}{:>10}{:>10}{:>10}", "metric", "count", "p50 ms", "p99 ms", "max ms");
+    println!(
+        "{:<14}{:>8}{:>10}{:>10}{:>10}",
+        "metric", "count", "p50 ms", "p99 ms", "max ms"
+    );
     for (name, v) in [
         ("vad_ack", &mut stats.vad_ack),
         ("resp_created", &mut stats.resp_created),
