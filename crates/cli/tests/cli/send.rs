@@ -211,6 +211,25 @@ fn unreachable_host_exits_3_and_never_shows_the_key() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("az-fake-key-xyz"));
 }
 
+/// Runs `rtclient send ARGS --provider URL` in `dir` on a blocking thread (the scripted server
+/// runs on the test's runtime) and returns the exit code, stdout and stderr.
+async fn run_send(dir: &Path, args: &[&str], url: &str) -> (Option<i32>, String, String) {
+    let cwd = dir.to_owned();
+    let mut argv: Vec<String> = std::iter::once("send")
+        .chain(args.iter().copied())
+        .map(str::to_owned)
+        .collect();
+    argv.extend(["--provider".to_owned(), url.to_owned()]);
+    let output = tokio::task::spawn_blocking(move || rtclient(&cwd).args(&argv).output().unwrap())
+        .await
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 /// A scripted Realtime server: answers every `response.create` (and, with `vad`, the eighth
 /// appended chunk as a detected turn) with one audio response; returns the frame types it
 /// received.
@@ -334,31 +353,23 @@ async fn vad_off_streams_saves_records_and_inspects() {
         listener.local_addr().unwrap()
     );
     let server = tokio::spawn(scripted_server(listener, false));
-    let cwd = dir.path().to_owned();
-    let output = tokio::task::spawn_blocking(move || {
-        rtclient(&cwd)
-            .args([
-                "send",
-                "a.wav",
-                "--vad",
-                "none",
-                "--pace",
-                "max",
-                "--out",
-                "out",
-                "--record",
-                "log.jsonl",
-                "--provider",
-                &url,
-            ])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = run_send(
+        dir.path(),
+        &[
+            "a.wav",
+            "--vad",
+            "none",
+            "--pace",
+            "max",
+            "--out",
+            "out",
+            "--record",
+            "log.jsonl",
+        ],
+        &url,
+    )
+    .await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(
         stdout.contains("← response.output_audio.delta resp_1 item_out1 ×2 19200 B"),
         "{stdout}"
@@ -408,28 +419,13 @@ async fn vad_on_waits_for_the_turn_and_json_is_jsonl() {
         listener.local_addr().unwrap()
     );
     let server = tokio::spawn(scripted_server(listener, true));
-    let cwd = dir.path().to_owned();
-    let output = tokio::task::spawn_blocking(move || {
-        rtclient(&cwd)
-            .args([
-                "send",
-                "a.wav",
-                "--json",
-                "--pace",
-                "max",
-                "--silence-ms",
-                "500",
-                "--provider",
-                &url,
-            ])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = run_send(
+        dir.path(),
+        &["a.wav", "--json", "--pace", "max", "--silence-ms", "500"],
+        &url,
+    )
+    .await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     let types: Vec<String> = stdout
         .lines()
         .map(|l| {
@@ -465,32 +461,21 @@ async fn stereo_44k1_input_is_sent_as_24k_mono() {
         listener.local_addr().unwrap()
     );
     let server = tokio::spawn(scripted_server(listener, false));
-    let cwd = dir.path().to_owned();
-    let output = tokio::task::spawn_blocking(move || {
-        rtclient(&cwd)
-            .args([
-                "send",
-                "stereo.wav",
-                "--vad",
-                "none",
-                "--pace",
-                "max",
-                "--record",
-                "log.jsonl",
-                "--provider",
-                &url,
-            ])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (code, _, stderr) = run_send(
+        dir.path(),
+        &[
+            "stereo.wav",
+            "--vad",
+            "none",
+            "--pace",
+            "max",
+            "--record",
+            "log.jsonl",
+        ],
+        &url,
+    )
+    .await;
+    assert_eq!(code, Some(0), "{stderr}");
     server.await.unwrap();
     // One second of 24 kHz mono PCM16 is 48,000 bytes, whatever the input layout.
     let log = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
@@ -525,33 +510,25 @@ async fn function_calls_are_answered_from_tool_outputs() {
         listener.local_addr().unwrap()
     );
     let server = tokio::spawn(scripted_server_with(listener, false, true));
-    let cwd = dir.path().to_owned();
-    let output = tokio::task::spawn_blocking(move || {
-        rtclient(&cwd)
-            .args([
-                "send",
-                "a.wav",
-                "--vad",
-                "none",
-                "--pace",
-                "max",
-                "--tool",
-                "tools.json",
-                "--tool-outputs",
-                "answers.json",
-                "--record",
-                "log.jsonl",
-                "--provider",
-                &url,
-            ])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = run_send(
+        dir.path(),
+        &[
+            "a.wav",
+            "--vad",
+            "none",
+            "--pace",
+            "max",
+            "--tool",
+            "tools.json",
+            "--tool-outputs",
+            "answers.json",
+            "--record",
+            "log.jsonl",
+        ],
+        &url,
+    )
+    .await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(
         stdout.contains("function_call get_weather call_1"),
         "{stdout}"
@@ -648,20 +625,14 @@ async fn service_error_event_exits_1() {
             }
         }
     });
-    let cwd = dir.path().to_owned();
-    let output = tokio::task::spawn_blocking(move || {
-        rtclient(&cwd)
-            .args(["send", "a.wav", "--vad", "none", "--pace", "max"])
-            .args(["--provider", &url])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let (code, stdout, stderr) = run_send(
+        dir.path(),
+        &["a.wav", "--vad", "none", "--pace", "max"],
+        &url,
+    )
+    .await;
     server.abort();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     assert!(
         stdout.contains("← error invalid_request_error input_audio_buffer_commit_empty"),
         "{stdout}"
