@@ -194,7 +194,8 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value = "gpt-realtime")]
     pub(crate) model: String,
     /// Reply (and call tools) by the rules of this YAML or JSON script instead of the default
-    /// responder.
+    /// responder, and inject its faults (stalls, errors, dropped or closed connections, latency,
+    /// rate limits); see `rtclient_server::responder::Script`.
     #[arg(long, value_name = "FILE")]
     pub(crate) script: Option<PathBuf>,
     /// Largest message accepted from a client, in bytes.

@@ -22,7 +22,7 @@ pub(crate) async fn run(settings: ServeSettings, printer: &Printer) -> Result<()
     let auth = settings.config.api_key().is_some();
     let mut session = RealtimeSession::new().max_duration(settings.config.max_session_duration());
     if let Some(script) = settings.script {
-        session = session.responder(script);
+        session = session.script(script);
     }
     let server = Serve::new(
         listener,

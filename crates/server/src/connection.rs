@@ -38,6 +38,9 @@ pub const CLOSE_NORMAL: u16 = 1000;
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code for a protocol violation by the client.
 pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+/// Close code never sent on the wire (RFC 6455): a session that asks for it gets its connection
+/// dropped with no close frame, as a network failure would (scripted faults).
+pub const CLOSE_ABNORMAL: u16 = 1006;
 /// Close code for a text message that is not valid UTF-8.
 pub const CLOSE_INVALID_PAYLOAD: u16 = 1007;
 /// Close code for a message over the size limit.
@@ -177,6 +180,10 @@ where
                 None => {
                     break server_close(&mut socket, CLOSE_NORMAL, "", timers.close_timeout).await;
                 }
+                Some(Message::Close(Some(frame))) if frame.code == CLOSE_ABNORMAL => {
+                    tracing::debug!("session asked to drop the connection");
+                    break Ending::Lost;
+                }
                 Some(Message::Close(frame)) => {
                     let (code, reason) = frame
                         .filter(|frame| sendable(frame.code))
@@ -284,7 +291,7 @@ fn close_for_error(error: BoxError) -> Option<(u16, &'static str)> {
 
 /// Whether a close code may be sent on the wire (RFC 6455 section 7.4): a session asking for
 /// another code gets a plain 1000.
-fn sendable(code: u16) -> bool {
+pub(crate) fn sendable(code: u16) -> bool {
     matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
@@ -550,6 +557,44 @@ mod tests {
             driver.await.unwrap(),
             Ending::ClosedByServer(CLOSE_GOING_AWAY, SHUTDOWN_REASON.to_owned())
         );
+    }
+
+    /// Asks for a drop (close code 1006) as soon as it starts.
+    struct DroppingSession;
+
+    impl SessionHandler for DroppingSession {
+        async fn run<Tx, Rx>(&self, _request: SessionRequest, mut outgoing: Tx, incoming: Rx)
+        where
+            Tx: Sink<Message> + Send + Unpin + 'static,
+            Rx: Stream<Item = Message> + Send + Unpin + 'static,
+        {
+            let _keep = incoming;
+            let _ = outgoing.send(Message::text("last words")).await;
+            let frame = CloseFrame {
+                code: CLOSE_ABNORMAL,
+                reason: "".into(),
+            };
+            let _ = outgoing.send(Message::Close(Some(frame))).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_session_asking_for_1006_gets_a_drop_with_no_close_frame() {
+        let (socket, mut client) = fake_socket();
+        let driver = tokio::spawn(drive(
+            socket,
+            request(),
+            Arc::new(DroppingSession),
+            default_timers(),
+            never_shutting_down(),
+        ));
+        match client.receive.next().await {
+            Some(Message::Text(text)) => assert_eq!(text.as_str(), "last words"),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(driver.await.unwrap(), Ending::Lost);
+        // The socket is gone and no close frame was sent.
+        assert!(client.receive.next().await.is_none());
     }
 
     #[test]

@@ -35,6 +35,9 @@
 //! - [`responder`]: what the assistant says or which tool it calls. The default
 //!   [`responder::EchoResponder`] is deterministic and true about the turn; a
 //!   [`responder::Script`] file chooses replies and tool calls by the user's words.
+//! - [`faults`]: fault injection for client authors' failure paths, set by a script: stalls,
+//!   failed responses with an `error`, dropped or closed connections mid-response, extra latency,
+//!   a forced 1001 close after N seconds, and rate limits that run out.
 //!
 //! # Sessions
 //!
@@ -46,7 +49,8 @@
 //! `conversation: "none"`), the input audio buffer with server VAD and barge-in, and the error
 //! event the service sends for every bad input. Responses stream at a [`Pace`] (default 4x real
 //! time; [`Pace::Max`] for tests). Engines are swapped with [`RealtimeSession::responder`] and
-//! [`RealtimeSession::synthesizer`].
+//! [`RealtimeSession::synthesizer`]; [`RealtimeSession::script`] sets a script's replies and
+//! faults.
 //!
 //! # Example
 //!
@@ -92,6 +96,7 @@ pub mod auth;
 pub mod config;
 pub mod connection;
 pub mod endpoint;
+pub mod faults;
 pub(crate) mod limits;
 pub mod refusal;
 pub mod responder;

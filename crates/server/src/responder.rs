@@ -3,11 +3,15 @@
 //! The default, [`EchoResponder`], is deterministic and says something true about the turn: what
 //! it heard when there is a transcript or typed text, how long the user spoke otherwise, and what
 //! a tool returned after a function call round. A [`Script`] (YAML or JSON, `--script FILE`) lets
-//! tests choose replies and tool calls by matching the user's words.
+//! tests choose replies and tool calls by matching the user's words, and inject faults (see
+//! [`crate::faults`]).
 
 use std::path::Path;
+use std::time::Duration;
 
 use serde::Deserialize;
+
+use crate::faults::{Disruption, Failure, Faults, RateLimits};
 
 /// What the responder knows about the turn it answers.
 #[derive(Debug, Clone, Copy, Default)]
@@ -43,12 +47,41 @@ pub enum Reply {
         /// Arguments as a JSON text.
         arguments: String,
     },
+    /// Fail the response with this error instead of replying.
+    Fail(Failure),
+}
+
+/// A reply and the faults around it: how long the server stalls before replying, and how the
+/// connection breaks during or after the response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// What the assistant does.
+    pub reply: Reply,
+    /// Silence after `response.created` before the response goes on.
+    pub delay: Duration,
+    /// A broken connection during or after the response.
+    pub disruption: Option<Disruption>,
+}
+
+impl From<Reply> for Answer {
+    fn from(reply: Reply) -> Self {
+        Answer {
+            reply,
+            delay: Duration::ZERO,
+            disruption: None,
+        }
+    }
 }
 
 /// Decides each response's content.
 pub trait Responder: Send + Sync {
     /// The reply to `prompt`.
     fn reply(&self, prompt: &Prompt<'_>) -> Reply;
+
+    /// The reply to `prompt` with its faults; the default has none.
+    fn answer(&self, prompt: &Prompt<'_>) -> Answer {
+        self.reply(prompt).into()
+    }
 }
 
 /// The default responder: deterministic, and true about the turn.
@@ -86,12 +119,29 @@ fn describe(prompt: &Prompt<'_>) -> String {
 ///     say: "It is {output} in Paris."
 ///   - when: "hello"
 ///     say: "Hi there!"
+///   - when: "slow"
+///     say: "Sorry for the wait."
+///     delay_ms: 1500               # stall 1.5 s after response.created
+///   - when: "break"
+///     error: {type: server_error, message: "Boom."}  # an error event + a failed response
+///   - when: "drop"
+///     say: "This reply is cut short by a dropped connection."
+///     drop: {after_events: 4}      # no close frame after the response's 4th event
+///   - when: "bye"
+///     say: "Goodbye!"
+///     close: {code: 1000, reason: "bye"}  # close after the response (or `after_events`)
 /// default: "Sorry, I did not catch that."  # optional; else the default responder's answer
+/// faults:                          # optional, for the whole session
+///   latency_ms: 50                 # every event 50 ms late
+///   close_after_s: 30              # close 1001 after 30 s, like the 60-minute limit
+///   rate_limits: {requests: 3, tokens: 10000, window_s: 60}
 /// ```
 ///
 /// The first rule that matches wins. A `when` rule matches the user's latest text or transcript;
 /// an `after_tool` rule matches a response that follows that tool's output; a rule with neither
-/// matches any turn. A `call` rule only fires when the tool is offered to the model.
+/// matches any turn. A `call` rule only fires when the tool is offered to the model. Each rule
+/// does one of `say`, `call` or `error`; `delay_ms`, `drop` and `close` add faults to it (see
+/// [`crate::faults`]).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Script {
@@ -101,6 +151,75 @@ pub struct Script {
     /// What to say when no rule matches.
     #[serde(default)]
     pub default: Option<String>,
+    /// Session-wide faults.
+    #[serde(default)]
+    pub faults: Option<FaultsRule>,
+}
+
+/// The `faults:` section of a [`Script`]: session-wide faults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultsRule {
+    /// Extra delay of every server event, in ms.
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// Close the session with 1001 after this many seconds (fractions allowed).
+    #[serde(default)]
+    pub close_after_s: Option<f64>,
+    /// Request and token budgets.
+    #[serde(default)]
+    pub rate_limits: Option<RateLimitsRule>,
+}
+
+/// `rate_limits:` in a script's `faults:` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitsRule {
+    /// Responses per window (default: unlimited).
+    #[serde(default)]
+    pub requests: Option<u64>,
+    /// Tokens per window (default: unlimited).
+    #[serde(default)]
+    pub tokens: Option<u64>,
+    /// The window in seconds (default 60).
+    #[serde(default = "RateLimitsRule::default_window")]
+    pub window_s: f64,
+}
+
+impl RateLimitsRule {
+    fn default_window() -> f64 {
+        60.0
+    }
+}
+
+/// `drop:` in a rule: drop the connection, with no close frame.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropRule {
+    /// Drop after this many events of the response; after its last event when absent.
+    #[serde(default)]
+    pub after_events: Option<usize>,
+}
+
+/// `close:` in a rule: close the connection with a close frame.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRule {
+    /// The close code (default 1000).
+    #[serde(default = "CloseRule::default_code")]
+    pub code: u16,
+    /// The close reason.
+    #[serde(default)]
+    pub reason: String,
+    /// Close after this many events of the response; after its last event when absent.
+    #[serde(default)]
+    pub after_events: Option<usize>,
+}
+
+impl CloseRule {
+    fn default_code() -> u16 {
+        1000
+    }
 }
 
 /// One rule of a [`Script`]: a condition and an action (`say`, or `call` with `arguments`).
@@ -122,6 +241,33 @@ pub struct Rule {
     /// Arguments of the call (any JSON value; sent as JSON text).
     #[serde(default)]
     pub arguments: Option<serde_json::Value>,
+    /// Fail the response with this error instead of replying.
+    #[serde(default)]
+    pub error: Option<Failure>,
+    /// Stall this many ms after `response.created`.
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    /// Drop the connection during or after the response.
+    #[serde(default)]
+    pub drop: Option<DropRule>,
+    /// Close the connection during or after the response.
+    #[serde(default)]
+    pub close: Option<CloseRule>,
+}
+
+impl Rule {
+    fn disruption(&self) -> Option<Disruption> {
+        if let Some(drop) = &self.drop {
+            return Some(Disruption::Drop {
+                after_events: drop.after_events,
+            });
+        }
+        self.close.as_ref().map(|close| Disruption::Close {
+            code: close.code,
+            reason: close.reason.clone(),
+            after_events: close.after_events,
+        })
+    }
 }
 
 /// Why a script could not be loaded.
@@ -179,24 +325,80 @@ impl Script {
         script.validate()
     }
 
+    /// The session-wide faults of the script's `faults:` section.
+    pub fn faults(&self) -> Faults {
+        let Some(rule) = &self.faults else {
+            return Faults::default();
+        };
+        Faults {
+            latency: Duration::from_millis(rule.latency_ms),
+            close_after: rule.close_after_s.map(Duration::from_secs_f64),
+            rate_limits: rule.rate_limits.as_ref().map(|limits| RateLimits {
+                requests: limits.requests.unwrap_or(u64::MAX),
+                tokens: limits.tokens.unwrap_or(u64::MAX),
+                window: Duration::from_secs_f64(limits.window_s),
+            }),
+        }
+    }
+
     fn validate(self) -> Result<Script, String> {
         for (index, rule) in self.rules.iter().enumerate() {
             let number = index + 1;
-            match (&rule.say, &rule.call) {
-                (Some(_), Some(_)) => {
-                    return Err(format!("rule {number} has both `say` and `call`"));
+            let actions = [
+                rule.say.is_some(),
+                rule.call.is_some(),
+                rule.error.is_some(),
+            ];
+            match actions.iter().filter(|set| **set).count() {
+                0 => return Err(format!("rule {number} needs `say`, `call` or `error`")),
+                1 => {}
+                _ => {
+                    return Err(format!(
+                        "rule {number} has more than one of `say`, `call` and `error`"
+                    ));
                 }
-                (None, None) => return Err(format!("rule {number} needs `say` or `call`")),
-                (Some(_), None) if rule.arguments.is_some() => {
-                    return Err(format!("rule {number} has `arguments` without `call`"));
+            }
+            if rule.arguments.is_some() && rule.call.is_none() {
+                return Err(format!("rule {number} has `arguments` without `call`"));
+            }
+            if rule.drop.is_some() && rule.close.is_some() {
+                return Err(format!("rule {number} has both `drop` and `close`"));
+            }
+            if let Some(close) = &rule.close
+                && !crate::connection::sendable(close.code)
+            {
+                return Err(format!(
+                    "rule {number}: close code {} cannot be sent; use 1000-1003, 1007-1014 or \
+                     3000-4999",
+                    close.code
+                ));
+            }
+        }
+        if let Some(faults) = &self.faults {
+            let seconds = [
+                ("close_after_s", faults.close_after_s),
+                (
+                    "rate_limits.window_s",
+                    faults.rate_limits.as_ref().map(|r| r.window_s),
+                ),
+            ];
+            for (name, value) in seconds {
+                if let Some(value) = value
+                    && !(value.is_finite() && value > 0.0 && value < 1e9)
+                {
+                    return Err(format!(
+                        "faults.{name} must be a positive number of seconds"
+                    ));
                 }
-                _ => {}
             }
         }
         Ok(self)
     }
 
     fn action(rule: &Rule, prompt: &Prompt<'_>) -> Option<Reply> {
+        if let Some(failure) = &rule.error {
+            return Some(Reply::Fail(failure.clone()));
+        }
         if let Some(name) = &rule.call {
             if !prompt.tools.contains(&name.as_str()) {
                 return None;
@@ -238,14 +440,26 @@ impl Script {
 
 impl Responder for Script {
     fn reply(&self, prompt: &Prompt<'_>) -> Reply {
-        self.rules
+        self.answer(prompt).reply
+    }
+
+    fn answer(&self, prompt: &Prompt<'_>) -> Answer {
+        let matched = self
+            .rules
             .iter()
             .filter(|rule| Script::matches(rule, prompt))
-            .find_map(|rule| Script::action(rule, prompt))
-            .unwrap_or_else(|| match &self.default {
-                Some(text) => Reply::Say(text.clone()),
-                None => EchoResponder.reply(prompt),
-            })
+            .find_map(|rule| Script::action(rule, prompt).map(|reply| (rule, reply)));
+        match matched {
+            Some((rule, reply)) => Answer {
+                reply,
+                delay: Duration::from_millis(rule.delay_ms.unwrap_or(0)),
+                disruption: rule.disruption(),
+            },
+            None => match &self.default {
+                Some(text) => Reply::Say(text.clone()).into(),
+                None => EchoResponder.answer(prompt),
+            },
+        }
     }
 }
 
@@ -354,6 +568,78 @@ default: "Sorry?"
     }
 
     #[test]
+    fn fault_rules_come_with_their_reply() {
+        let script = Script::from_yaml(
+            r#"
+rules:
+  - when: slow
+    say: "Finally."
+    delay_ms: 250
+    close: {code: 4001, reason: "bye", after_events: 3}
+  - when: break
+    error: {code: overloaded, message: "Too busy."}
+    drop: {}
+faults:
+  latency_ms: 40
+  close_after_s: 1.5
+  rate_limits: {requests: 2}
+"#,
+        )
+        .unwrap();
+        let slow = Prompt {
+            user_text: Some("slow please"),
+            ..Prompt::default()
+        };
+        assert_eq!(
+            script.answer(&slow),
+            Answer {
+                reply: say("Finally."),
+                delay: Duration::from_millis(250),
+                disruption: Some(Disruption::Close {
+                    code: 4001,
+                    reason: "bye".into(),
+                    after_events: Some(3)
+                }),
+            }
+        );
+        let broken = Prompt {
+            user_text: Some("break it"),
+            ..Prompt::default()
+        };
+        let answer = script.answer(&broken);
+        assert_eq!(
+            answer.reply,
+            Reply::Fail(Failure {
+                kind: "server_error".into(),
+                code: Some("overloaded".into()),
+                message: "Too busy.".into(),
+            })
+        );
+        assert_eq!(
+            answer.disruption,
+            Some(Disruption::Drop { after_events: None })
+        );
+        // Unmatched turns get the plain default reply, with no faults.
+        assert_eq!(
+            script.answer(&Prompt::default()),
+            Answer::from(EchoResponder.reply(&Prompt::default()))
+        );
+        assert_eq!(
+            script.faults(),
+            Faults {
+                latency: Duration::from_millis(40),
+                close_after: Some(Duration::from_millis(1_500)),
+                rate_limits: Some(RateLimits {
+                    requests: 2,
+                    tokens: u64::MAX,
+                    window: Duration::from_secs(60),
+                }),
+            }
+        );
+        assert!(Script::from_yaml(SCRIPT).unwrap().faults().is_none());
+    }
+
+    #[test]
     fn json_scripts_load_too() {
         let script = Script::from_json(r#"{"rules":[{"say":"always this"}]}"#).unwrap();
         assert_eq!(script.reply(&Prompt::default()), say("always this"));
@@ -362,9 +648,32 @@ default: "Sorry?"
     #[test]
     fn invalid_scripts_say_what_is_wrong() {
         let both = Script::from_yaml("rules:\n  - say: a\n    call: b\n").unwrap_err();
-        assert_eq!(both, "rule 1 has both `say` and `call`");
+        assert_eq!(
+            both,
+            "rule 1 has more than one of `say`, `call` and `error`"
+        );
         let neither = Script::from_yaml("rules:\n  - when: a\n").unwrap_err();
-        assert_eq!(neither, "rule 1 needs `say` or `call`");
+        assert_eq!(neither, "rule 1 needs `say`, `call` or `error`");
+        let say_and_error = Script::from_yaml("rules:\n  - say: a\n    error: {}\n").unwrap_err();
+        assert_eq!(
+            say_and_error,
+            "rule 1 has more than one of `say`, `call` and `error`"
+        );
+        let drop_and_close =
+            Script::from_yaml("rules:\n  - say: a\n    drop: {}\n    close: {}\n").unwrap_err();
+        assert_eq!(drop_and_close, "rule 1 has both `drop` and `close`");
+        let reserved =
+            Script::from_yaml("rules:\n  - say: a\n    close: {code: 1006}\n").unwrap_err();
+        assert!(
+            reserved.contains("close code 1006 cannot be sent"),
+            "{reserved}"
+        );
+        let window =
+            Script::from_yaml("faults:\n  rate_limits: {requests: 1, window_s: 0}\n").unwrap_err();
+        assert_eq!(
+            window,
+            "faults.rate_limits.window_s must be a positive number of seconds"
+        );
         let typo = Script::from_yaml("rules:\n  - sya: a\n").unwrap_err();
         assert!(typo.contains("unknown field `sya`"), "{typo}");
         let dir = tempfile::tempdir().unwrap();

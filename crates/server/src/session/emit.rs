@@ -1,22 +1,53 @@
 //! [`Emitter`]: stamps each server event with a fresh `event_id`, writes it in the session's
-//! dialect and queues it for the connection's writer task.
+//! dialect and queues it for the connection's writer task, which can also end the connection
+//! (a close frame, or a scripted drop).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rtclient_protocol::{Dialect, Item, ServerEvent};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::Instant;
 
 use super::ids::new_id;
+use crate::faults::Disruption;
+
+/// What the session hands its writer task.
+#[derive(Debug)]
+pub(crate) enum Outbound {
+    /// A server event, and when it was produced (the writer may hold it back by the scripted
+    /// latency).
+    Event { text: String, produced: Instant },
+    /// End the connection with this close frame.
+    Close { code: u16, reason: String },
+    /// End the connection with no close frame.
+    Drop,
+}
 
 /// Sends server events of one session, in order.
 #[derive(Debug, Clone)]
 pub(crate) struct Emitter {
-    tx: UnboundedSender<String>,
+    tx: UnboundedSender<Outbound>,
     dialect: Dialect,
+    tripwire: Option<Arc<Tripwire>>,
+}
+
+/// A scripted disruption waiting for its event count.
+#[derive(Debug)]
+struct Tripwire {
+    disruption: Disruption,
+    sent: AtomicUsize,
+    fired: AtomicBool,
 }
 
 impl Emitter {
     /// An emitter writing `dialect` frames into `tx`.
-    pub(crate) fn new(tx: UnboundedSender<String>, dialect: Dialect) -> Self {
-        Self { tx, dialect }
+    pub(crate) fn new(tx: UnboundedSender<Outbound>, dialect: Dialect) -> Self {
+        Self {
+            tx,
+            dialect,
+            tripwire: None,
+        }
     }
 
     /// The session's dialect.
@@ -27,6 +58,9 @@ impl Emitter {
     /// Sends `event` with a new `event_id`. Events the beta dialect lacks
     /// (`conversation.item.done`) are skipped there.
     pub(crate) fn send(&self, event: impl Into<ServerEvent>) {
+        if self.tripped() {
+            return;
+        }
         let mut event = event.into();
         if self.dialect == Dialect::Beta && matches!(event, ServerEvent::ConversationItemDone(_)) {
             return;
@@ -38,10 +72,78 @@ impl Emitter {
         match self.dialect.server_event_to_json(&event) {
             Ok(text) => {
                 // The writer is gone only when the connection ended.
-                let _ = self.tx.send(text);
+                let _ = self.tx.send(Outbound::Event {
+                    text,
+                    produced: Instant::now(),
+                });
+                self.count_event();
             }
             Err(error) => tracing::error!(%error, kind = event.kind(), "event not written"),
         }
+    }
+
+    /// Ends the connection with a close frame, after the events already sent.
+    pub(crate) fn close(&self, code: u16, reason: String) {
+        let _ = self.tx.send(Outbound::Close { code, reason });
+    }
+
+    /// An emitter for one response that carries out `disruption` once `already_sent` plus the
+    /// events it sends reach the disruption's count (or at [`Emitter::end_of_response`]).
+    pub(crate) fn with_disruption(&self, disruption: Disruption, already_sent: usize) -> Emitter {
+        let emitter = Emitter {
+            tx: self.tx.clone(),
+            dialect: self.dialect,
+            tripwire: Some(Arc::new(Tripwire {
+                disruption,
+                sent: AtomicUsize::new(already_sent),
+                fired: AtomicBool::new(false),
+            })),
+        };
+        emitter.check_tripwire();
+        emitter
+    }
+
+    /// The response is over: a disruption still waiting happens now.
+    pub(crate) fn end_of_response(&self) {
+        if let Some(wire) = &self.tripwire {
+            self.fire(wire);
+        }
+    }
+
+    fn tripped(&self) -> bool {
+        self.tripwire
+            .as_ref()
+            .is_some_and(|wire| wire.fired.load(Ordering::Acquire))
+    }
+
+    fn count_event(&self) {
+        if let Some(wire) = &self.tripwire {
+            wire.sent.fetch_add(1, Ordering::AcqRel);
+        }
+        self.check_tripwire();
+    }
+
+    fn check_tripwire(&self) {
+        let Some(wire) = &self.tripwire else { return };
+        if let Some(limit) = wire.disruption.after_events()
+            && wire.sent.load(Ordering::Acquire) >= limit
+        {
+            self.fire(wire);
+        }
+    }
+
+    fn fire(&self, wire: &Tripwire) {
+        if wire.fired.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let outbound = match &wire.disruption {
+            Disruption::Drop { .. } => Outbound::Drop,
+            Disruption::Close { code, reason, .. } => Outbound::Close {
+                code: *code,
+                reason: reason.clone(),
+            },
+        };
+        let _ = self.tx.send(outbound);
     }
 }
 

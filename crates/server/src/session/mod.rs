@@ -7,8 +7,9 @@
 //! - `incoming`: a [`Stream`] of the client's data messages ([`Message::Text`] and
 //!   [`Message::Binary`] only); it ends when the connection ends.
 //! - `outgoing`: a [`Sink`] for the server's messages. Send [`Message::Text`] events;
-//!   send [`Message::Close`] to end the session with a code and reason. Dropping it (or
-//!   returning) ends the session with a normal close (1000).
+//!   send [`Message::Close`] to end the session with a code and reason, or with
+//!   [`CLOSE_ABNORMAL`](crate::connection::CLOSE_ABNORMAL) (1006) to drop the connection with no
+//!   close frame. Dropping it (or returning) ends the session with a normal close (1000).
 //!
 //! Because the handler is generic over the two halves, a session state machine can be tested
 //! with plain channels and no socket.
@@ -25,6 +26,7 @@ mod conversation;
 mod emit;
 mod errors;
 mod ids;
+mod rates;
 mod realtime;
 mod response;
 

@@ -17,12 +17,15 @@ use rtclient_protocol::{
 use super::SessionHandler;
 use super::config;
 use super::conversation::{Conversation, Stored, prepare_client_item, without_audio};
-use super::emit::Emitter;
+use super::emit::{Emitter, Outbound};
 use super::errors::{self, ClientError};
 use super::ids::new_id;
+use super::rates::RateBook;
 use super::response::{self, Active, SpeechCache};
+use crate::connection::{CLOSE_ABNORMAL, CLOSE_GOING_AWAY, max_duration_reason};
 use crate::endpoint::{self, SessionRequest};
-use crate::responder::{EchoResponder, Responder};
+use crate::faults::Faults;
+use crate::responder::{EchoResponder, Responder, Script};
 use crate::synthesis::{EspeakSynthesizer, Synthesizer};
 use crate::transcription::{NoTranscriber, Transcriber, TurnAudio};
 use crate::vad::{TurnDetector, VadEvent, VadParams};
@@ -54,12 +57,14 @@ pub(crate) struct Engines {
     pub(crate) cache: SpeechCache,
     pub(crate) pace: Pace,
     pub(crate) max_duration: Duration,
+    pub(crate) faults: Faults,
 }
 
 impl std::fmt::Debug for Engines {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engines")
             .field("pace", &self.pace)
+            .field("faults", &self.faults)
             .finish_non_exhaustive()
     }
 }
@@ -95,6 +100,7 @@ impl RealtimeSession {
                 cache: SpeechCache::default(),
                 pace: Pace::default(),
                 max_duration: Duration::from_secs(3600),
+                faults: Faults::default(),
             }),
         }
     }
@@ -109,6 +115,7 @@ impl RealtimeSession {
                 cache: SpeechCache::default(),
                 pace: shared.pace,
                 max_duration: shared.max_duration,
+                faults: shared.faults.clone(),
             },
         };
         f(&mut engines);
@@ -120,6 +127,18 @@ impl RealtimeSession {
     /// Uses `responder` to choose replies (e.g. a [`crate::responder::Script`]).
     pub fn responder(self, responder: impl Responder + 'static) -> Self {
         self.edit(|e| e.responder = Arc::new(responder))
+    }
+
+    /// Injects session-wide `faults` into every session (see [`crate::faults`]).
+    pub fn faults(self, faults: Faults) -> Self {
+        self.edit(|e| e.faults = faults)
+    }
+
+    /// Replies by `script`'s rules and injects its faults: [`RealtimeSession::responder`] plus
+    /// [`RealtimeSession::faults`].
+    pub fn script(self, script: Script) -> Self {
+        let faults = script.faults();
+        self.responder(script).faults(faults)
     }
 
     /// Uses `synthesizer` for speech.
@@ -151,6 +170,7 @@ pub(crate) struct State {
     pub(crate) conversation_id: String,
     pub(crate) active: Option<Active>,
     pub(crate) audio_produced: bool,
+    pub(crate) rates: RateBook,
 }
 
 /// [`State`] behind a mutex.
@@ -170,20 +190,18 @@ struct Input {
 }
 
 impl SessionHandler for RealtimeSession {
-    async fn run<Tx, Rx>(&self, request: SessionRequest, mut outgoing: Tx, mut incoming: Rx)
+    async fn run<Tx, Rx>(&self, request: SessionRequest, outgoing: Tx, mut incoming: Rx)
     where
         Tx: Sink<Message> + Send + Unpin + 'static,
         Rx: Stream<Item = Message> + Send + Unpin + 'static,
     {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-        let writer = tokio::spawn(async move {
-            while let Some(text) = rx.recv().await {
-                if outgoing.send(Message::text(text)).await.is_err() {
-                    break;
-                }
-            }
-        });
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Outbound>();
+        let writer = tokio::spawn(write(rx, outgoing, self.engines.faults.latency));
         let emitter = Emitter::new(tx, request.dialect());
+        let lifetime = match self.engines.faults.close_after {
+            Some(close_after) => close_after.min(self.engines.max_duration),
+            None => self.engines.max_duration,
+        };
         let kind = match request.kind() {
             endpoint::SessionKind::Realtime => SessionKind::Realtime,
             endpoint::SessionKind::Transcription => SessionKind::Transcription,
@@ -197,7 +215,7 @@ impl SessionHandler for RealtimeSession {
             request.dialect(),
             new_id("sess_"),
             request.model(),
-            now + self.engines.max_duration.as_secs(),
+            now + lifetime.as_secs(),
         );
         emitter.send(ev::SessionCreated {
             session: Box::new(session.clone()),
@@ -209,6 +227,7 @@ impl SessionHandler for RealtimeSession {
             conversation_id: new_id("conv_"),
             active: None,
             audio_produced: false,
+            rates: RateBook::new(self.engines.faults.rate_limits),
         }));
         let mut session = Running {
             state,
@@ -223,11 +242,22 @@ impl SessionHandler for RealtimeSession {
             },
         };
         session.configure_vad();
-        while let Some(message) = incoming.next().await {
-            match message {
-                Message::Text(text) => session.handle_text(text.as_str()),
-                Message::Binary(_) => session.error(errors::binary_frame(), None),
-                _ => {}
+        let close_after = self.engines.faults.close_after;
+        let mut closing = std::pin::pin!(tokio::time::sleep(close_after.unwrap_or(Duration::MAX)));
+        let mut close_pending = close_after.is_some();
+        loop {
+            tokio::select! {
+                message = incoming.next() => match message {
+                    Some(Message::Text(text)) => session.handle_text(text.as_str()),
+                    Some(Message::Binary(_)) => session.error(errors::binary_frame(), None),
+                    Some(_) => {}
+                    None => break,
+                },
+                () = &mut closing, if close_pending => {
+                    close_pending = false;
+                    let reason = max_duration_reason(close_after.unwrap_or_default());
+                    session.emitter.close(CLOSE_GOING_AWAY, reason);
+                }
             }
         }
         // The client is gone: stop a response in progress at its next event.
@@ -237,6 +267,40 @@ impl SessionHandler for RealtimeSession {
         drop(session);
         let _ = writer.await;
     }
+}
+
+/// The writer task: sends the session's events (each `latency` after it was produced) until a
+/// close or drop, or until every [`Emitter`] is gone.
+async fn write<Tx>(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Outbound>,
+    mut outgoing: Tx,
+    latency: Duration,
+) where
+    Tx: Sink<Message> + Unpin,
+{
+    while let Some(outbound) = rx.recv().await {
+        let message = match outbound {
+            Outbound::Event { text, produced } => {
+                if !latency.is_zero() {
+                    tokio::time::sleep_until(produced + latency).await;
+                }
+                Message::text(text)
+            }
+            Outbound::Close { code, reason } => close_frame(code, reason),
+            Outbound::Drop => close_frame(CLOSE_ABNORMAL, String::new()),
+        };
+        let ends = matches!(message, Message::Close(_));
+        if outgoing.send(message).await.is_err() || ends {
+            break;
+        }
+    }
+}
+
+fn close_frame(code: u16, reason: String) -> Message {
+    Message::Close(Some(axum::extract::ws::CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
 }
 
 /// A session being served.
@@ -459,7 +523,7 @@ impl Running {
             .and_then(|td| td.interrupt_response)
             .unwrap_or(true);
         if interrupt {
-            response::cancel(&mut st.active, &self.emitter, StatusReason::TurnDetected);
+            response::cancel(&mut st, &self.emitter, StatusReason::TurnDetected);
         }
     }
 
@@ -771,12 +835,16 @@ impl Running {
                 *item = prepared;
             }
         }
-        st.active = Some(Active {
-            response: plan.response.clone(),
-        });
         self.emitter.send(ev::ResponseCreated {
             response: Box::new(plan.response.clone()),
             ..Default::default()
+        });
+        if let Err(failure) = st.rates.admit(tokio::time::Instant::now()) {
+            response::refuse(&st, &self.emitter, plan.response, &failure);
+            return Ok(());
+        }
+        st.active = Some(Active {
+            response: plan.response.clone(),
         });
         drop(st);
         tokio::spawn(response::generate(
@@ -792,7 +860,7 @@ impl Running {
         let Ok(mut st) = self.state.lock() else {
             return Ok(());
         };
-        if response::cancel(&mut st.active, &self.emitter, StatusReason::ClientCancelled) {
+        if response::cancel(&mut st, &self.emitter, StatusReason::ClientCancelled) {
             Ok(())
         } else {
             Err(ClientError::new(

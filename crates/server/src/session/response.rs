@@ -9,8 +9,8 @@ use base64::Engine as _;
 use rtclient_audio::{Resampler, WireFormat};
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
-    ContentKind, ContentPart, Item, ItemKind, ItemStatus, MaxTokens, Modality, Nullable, RateLimit,
-    RateLimitName, Response, ResponseStatus, Role, SessionAudio, StatusDetails, StatusReason,
+    ApiError, ContentKind, ContentPart, Item, ItemKind, ItemStatus, MaxTokens, Modality, Nullable,
+    Response, ResponseStatus, Role, ServerEvent, SessionAudio, StatusDetails, StatusReason,
     TokenDetails, Usage,
 };
 
@@ -18,8 +18,9 @@ use super::config;
 use super::conversation::{Stored, without_audio};
 use super::emit::Emitter;
 use super::ids::new_id;
-use super::realtime::{Engines, Pace, SharedState};
-use crate::responder::{FunctionOutput, Prompt, Reply};
+use super::realtime::{Engines, Pace, SharedState, State};
+use crate::faults::Failure;
+use crate::responder::{Answer, FunctionOutput, Prompt, Reply};
 use crate::synthesis::Speech;
 
 /// Audio per output delta, in ms.
@@ -94,37 +95,76 @@ pub(crate) fn new_response(
     }
 }
 
-/// Runs one response to its end (or until it is cancelled elsewhere).
+/// Runs one response to its end (or until it is cancelled elsewhere), with the faults its
+/// answer carries: a stall after `response.created`, a broken connection during or after it.
 pub(crate) async fn generate(
     state: SharedState,
     emitter: Emitter,
     engines: Arc<Engines>,
     plan: Plan,
 ) {
-    let id = plan.response.id.clone().unwrap_or_default();
-    let reply = {
-        let Ok(st) = state.lock() else { return };
-        let items: Vec<Item> = match &plan.input {
-            Some(items) => items.clone(),
-            None => st.conversation.items().map(|s| s.item.clone()).collect(),
-        };
-        let audio_ms = st
-            .conversation
-            .items()
-            .next_back()
-            .filter(|s| s.item.role == Some(Role::User))
-            .map(|s| s.audio_ms)
-            .filter(|ms| *ms > 0);
-        prompt_reply(&engines, &items, audio_ms, &plan.tools)
+    let Some(answer) = answer(&state, &engines, &plan) else {
+        return;
     };
+    // `response.created` was sent already: it counts towards a disruption's events.
+    let emitter = match answer.disruption {
+        Some(disruption) => emitter.with_disruption(disruption, 1),
+        None => emitter,
+    };
+    if !answer.delay.is_zero() {
+        tokio::time::sleep(answer.delay).await;
+    }
+    respond(&state, &emitter, &engines, plan, answer.reply).await;
+    emitter.end_of_response();
+}
+
+/// Asks the responder about the conversation (or the response's own `input`).
+fn answer(state: &SharedState, engines: &Engines, plan: &Plan) -> Option<Answer> {
+    let st = state.lock().ok()?;
+    let items: Vec<Item> = match &plan.input {
+        Some(items) => items.clone(),
+        None => st.conversation.items().map(|s| s.item.clone()).collect(),
+    };
+    let audio_ms = st
+        .conversation
+        .items()
+        .next_back()
+        .filter(|s| s.item.role == Some(Role::User))
+        .map(|s| s.audio_ms)
+        .filter(|ms| *ms > 0);
+    Some(prompt_answer(engines, &items, audio_ms, &plan.tools))
+}
+
+/// Streams `reply` as the response's events.
+async fn respond(
+    state: &SharedState,
+    emitter: &Emitter,
+    engines: &Arc<Engines>,
+    plan: Plan,
+    reply: Reply,
+) {
+    let id = plan.response.id.clone().unwrap_or_default();
     let ctx = Ctx {
-        state: &state,
-        emitter: &emitter,
+        state,
+        emitter,
         id: &id,
         in_conversation: plan.in_conversation,
     };
     let item_id = new_id("item_");
     match reply {
+        Reply::Fail(failure) => {
+            let error = ServerEvent::error(ApiError {
+                kind: Some(failure.kind.clone()),
+                code: Some(failure.code.clone().into()),
+                message: Some(failure.message.clone()),
+                param: Some(Nullable::Null),
+                event_id: Some(Nullable::Null),
+                ..Default::default()
+            });
+            if ctx.emit(error) {
+                ctx.fail(&failure);
+            }
+        }
         Reply::Call { name, arguments } => {
             let call_id = new_id("call_");
             let mut item = Item {
@@ -170,10 +210,13 @@ pub(crate) async fn generate(
         Reply::Say(text) => {
             let (text, cut) = limit_tokens(text, plan.response.max_output_tokens);
             let speech = if plan.audio {
-                match speak(&engines, &text, &plan.voice).await {
+                match speak(engines, &text, &plan.voice).await {
                     Some(s) => Some(s),
                     None => {
-                        ctx.fail("speech synthesis failed");
+                        ctx.fail(&Failure {
+                            message: "Speech synthesis failed.".to_owned(),
+                            ..Failure::default()
+                        });
                         return;
                     }
                 }
@@ -223,7 +266,7 @@ pub(crate) async fn generate(
                 Some(speech) => {
                     let bytes = encode(&speech, plan.format);
                     let ms = speech.duration_ms();
-                    if !stream_audio(&ctx, &engines, &item_id, &text, &bytes, plan.format).await {
+                    if !stream_audio(&ctx, engines, &item_id, &text, &bytes, plan.format).await {
                         return;
                     }
                     (bytes, ms)
@@ -301,12 +344,12 @@ pub(crate) async fn generate(
     }
 }
 
-fn prompt_reply(
+fn prompt_answer(
     engines: &Engines,
     items: &[Item],
     audio_ms: Option<u64>,
     tools: &[String],
-) -> Reply {
+) -> Answer {
     let tool_names: Vec<&str> = tools.iter().map(String::as_str).collect();
     let last = items.last();
     let function_output = last
@@ -349,7 +392,7 @@ fn prompt_reply(
         function_output,
         tools: &tool_names,
     };
-    engines.responder.reply(&prompt)
+    engines.responder.answer(&prompt)
 }
 
 async fn speak(engines: &Arc<Engines>, text: &str, voice: &str) -> Option<Arc<Speech>> {
@@ -638,28 +681,22 @@ impl Ctx<'_> {
         } else {
             active.response.status = Some(ResponseStatus::Completed);
         }
-        active.response.usage = Some(Nullable::Value(usage(&item, audio_ms)));
-        send_done(self.emitter, active.response);
+        let usage = usage(&item, audio_ms);
+        st.rates.charge(usage.total_tokens.unwrap_or(0));
+        active.response.usage = Some(Nullable::Value(usage));
+        send_done(&st, self.emitter, active.response);
     }
 
-    /// Ends the response as `failed`.
-    fn fail(&self, reason: &str) {
+    /// Ends the response as `failed` with `failure`.
+    fn fail(&self, failure: &Failure) {
         let Ok(mut st) = self.state.lock() else {
             return;
         };
         if !is_active(&st.active, self.id) {
             return;
         }
-        if let Some(mut active) = st.active.take() {
-            active.response.status = Some(ResponseStatus::Failed);
-            active.response.status_details = Some(Nullable::Value(StatusDetails {
-                kind: Some(ResponseStatus::Failed),
-                error: Some(
-                    serde_json::json!({"type": "server_error", "code": null, "message": reason}),
-                ),
-                ..Default::default()
-            }));
-            send_done(self.emitter, active.response);
+        if let Some(active) = st.active.take() {
+            refuse(&st, self.emitter, active.response, failure);
         }
     }
 }
@@ -670,10 +707,27 @@ fn is_active(active: &Option<Active>, id: &str) -> bool {
         .is_some_and(|a| a.response.id.as_deref() == Some(id))
 }
 
+/// Ends `response` at once as `failed` with `failure`: `response.done` and
+/// `rate_limits.updated`.
+pub(crate) fn refuse(st: &State, emitter: &Emitter, mut response: Response, failure: &Failure) {
+    response.status = Some(ResponseStatus::Failed);
+    response.status_details = Some(Nullable::Value(StatusDetails {
+        kind: Some(ResponseStatus::Failed),
+        error: Some(serde_json::json!({
+            "type": failure.kind,
+            "code": failure.code,
+            "message": failure.message,
+        })),
+        ..Default::default()
+    }));
+    response.usage = Some(Nullable::Value(Usage::default()));
+    send_done(st, emitter, response);
+}
+
 /// Cancels the active response (if any) with `reason`: `response.done` status `cancelled`.
 /// Returns false when nothing was active. Call with the state locked.
-pub(crate) fn cancel(active: &mut Option<Active>, emitter: &Emitter, reason: StatusReason) -> bool {
-    let Some(mut active) = active.take() else {
+pub(crate) fn cancel(st: &mut State, emitter: &Emitter, reason: StatusReason) -> bool {
+    let Some(mut active) = st.active.take() else {
         return false;
     };
     for item in active.response.output.iter_mut().flatten() {
@@ -686,38 +740,18 @@ pub(crate) fn cancel(active: &mut Option<Active>, emitter: &Emitter, reason: Sta
         ..Default::default()
     }));
     active.response.usage = Some(Nullable::Value(Usage::default()));
-    send_done(emitter, active.response);
+    send_done(st, emitter, active.response);
     true
 }
 
-fn send_done(emitter: &Emitter, response: Response) {
-    let tokens = response
-        .usage
-        .as_ref()
-        .and_then(Nullable::value)
-        .and_then(|u| u.total_tokens)
-        .unwrap_or(0);
+/// `response.done`, then `rate_limits.updated` with what is left of the session's budgets.
+fn send_done(st: &State, emitter: &Emitter, response: Response) {
     emitter.send(ev::ResponseDone {
         response: Box::new(response),
         ..Default::default()
     });
     emitter.send(ev::RateLimitsUpdated {
-        rate_limits: vec![
-            RateLimit {
-                name: Some(RateLimitName::Requests),
-                limit: Some(5_000),
-                remaining: Some(4_999),
-                reset_seconds: serde_json::Number::from_f64(0.012),
-                ..Default::default()
-            },
-            RateLimit {
-                name: Some(RateLimitName::Tokens),
-                limit: Some(40_000),
-                remaining: Some(40_000u64.saturating_sub(tokens)),
-                reset_seconds: serde_json::Number::from_f64(0.3),
-                ..Default::default()
-            },
-        ],
+        rate_limits: st.rates.report(tokio::time::Instant::now()),
         ..Default::default()
     });
 }

@@ -111,6 +111,41 @@ impl Client {
     }
 }
 
+/// How a connection ended, seen from the client.
+#[derive(Debug, PartialEq)]
+pub(crate) enum End {
+    /// The server sent a close frame.
+    Closed(u16, String),
+    /// The connection ended with no close frame.
+    Dropped,
+}
+
+impl Client {
+    /// Every event until the connection ends, and how it ended.
+    pub(crate) async fn until_end(&mut self) -> (Vec<Value>, End) {
+        let mut events = Vec::new();
+        loop {
+            let message = tokio::time::timeout(PATIENCE, self.ws.next())
+                .await
+                .expect("the connection to end in time");
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    events.push(serde_json::from_str(text.as_str()).unwrap());
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    let frame = frame.expect("a close code");
+                    return (
+                        events,
+                        End::Closed(frame.code.into(), frame.reason.to_string()),
+                    );
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return (events, End::Dropped),
+            }
+        }
+    }
+}
+
 /// The `type`s of `events`, in order.
 pub(crate) fn kinds(events: &[Value]) -> Vec<&str> {
     events.iter().map(|e| e["type"].as_str().unwrap()).collect()

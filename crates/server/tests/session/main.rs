@@ -5,5 +5,6 @@
 
 mod client;
 mod errors;
+mod faults;
 mod flows;
 mod vad;
