@@ -24,6 +24,9 @@ pub struct Prompt<'a> {
     pub function_output: Option<FunctionOutput<'a>>,
     /// Names of the function tools the model may call in this response.
     pub tools: &'a [&'a str],
+    /// The response's instructions (from `response.create`, else the session's). The default
+    /// responders do not read them; a responder backed by a model would.
+    pub instructions: Option<&'a str>,
 }
 
 /// A function call's result, as the client sent it in a `function_call_output` item.

@@ -3,8 +3,8 @@
 
 use rtclient_audio::WireFormat;
 use rtclient_protocol::{
-    AudioFormat, AudioFormatKind, AudioInput, AudioOutput, Dialect, MaxTokens, Modality, Nullable,
-    Session, SessionAudio, SessionKind, ToolChoice, ToolChoiceMode, TurnDetection,
+    AudioFormat, AudioFormatKind, AudioInput, AudioOutput, Dialect, Eagerness, MaxTokens, Modality,
+    Nullable, Session, SessionAudio, SessionKind, ToolChoice, ToolChoiceMode, TurnDetection,
     TurnDetectionKind, Voice, VoiceName,
 };
 
@@ -247,7 +247,8 @@ fn check_unknown(update: &Session) -> Result<(), ClientError> {
     Ok(())
 }
 
-fn check_format(format: &AudioFormat, param: &str) -> Result<(), ClientError> {
+/// `invalid_value` for an unsupported audio format, on `param`.
+pub(crate) fn check_format(format: &AudioFormat, param: &str) -> Result<(), ClientError> {
     match &format.kind {
         Some(AudioFormatKind::Other(kind)) => Err(ClientError::invalid_value(
             format!("{param}.type"),
@@ -266,7 +267,8 @@ fn check_format(format: &AudioFormat, param: &str) -> Result<(), ClientError> {
     }
 }
 
-fn complete_format(format: &AudioFormat) -> AudioFormat {
+/// `format` with its implied fields (the PCM rate).
+pub(crate) fn complete_format(format: &AudioFormat) -> AudioFormat {
     match format.kind {
         Some(AudioFormatKind::Pcmu) => AudioFormat::pcmu(),
         Some(AudioFormatKind::Pcma) => AudioFormat::pcma(),
@@ -304,6 +306,18 @@ fn complete_turn_detection(
             .get_or_insert(if dialect == Dialect::Beta { 500 } else { 200 });
         out.idle_timeout_ms.get_or_insert(Nullable::Null);
     }
+    if out.kind == Some(TurnDetectionKind::SemanticVad) {
+        if let Some(Eagerness::Other(value)) = &out.eagerness {
+            return Err(ClientError::invalid_value(
+                "session.audio.input.turn_detection.eagerness",
+                format!(
+                    "Invalid value: '{value}'. Supported values are: 'low', 'medium', 'high', \
+                     and 'auto'."
+                ),
+            ));
+        }
+        out.eagerness.get_or_insert(Eagerness::Auto);
+    }
     out.create_response.get_or_insert(true);
     out.interrupt_response.get_or_insert(true);
     Ok(Nullable::Value(out))
@@ -331,11 +345,25 @@ pub(crate) fn output_format(session: &Session) -> WireFormat {
     )
 }
 
-fn wire_format(format: Option<&AudioFormat>) -> WireFormat {
+/// The audio crate's format for a protocol format (PCM16 24 kHz when absent).
+pub(crate) fn wire_format(format: Option<&AudioFormat>) -> WireFormat {
     match format.and_then(|f| f.kind.as_ref()) {
         Some(AudioFormatKind::Pcmu) => WireFormat::G711Ulaw,
         Some(AudioFormatKind::Pcma) => WireFormat::G711Alaw,
         _ => WireFormat::Pcm16 { rate: 24_000 },
+    }
+}
+
+/// The silence that ends a turn under `semantic_vad`, by eagerness.
+///
+/// The local server has no end-of-turn model, so semantic VAD is server VAD whose silence
+/// window follows the eagerness: `high` ends turns soonest, `low` lets the user pause longest
+/// (the service's own upper bounds are 2 s, 4 s and 8 s).
+pub(crate) fn semantic_silence_ms(eagerness: Option<&Eagerness>) -> u64 {
+    match eagerness {
+        Some(Eagerness::High) => 300,
+        Some(Eagerness::Low) => 1_500,
+        _ => 700,
     }
 }
 
@@ -360,14 +388,9 @@ pub(crate) fn transcription_model(session: &Session) -> Option<String> {
         .map(|t| t.model.clone().unwrap_or_default())
 }
 
-/// The voice name of `session` (default `alloy`).
-pub(crate) fn voice(session: &Session) -> String {
-    match session
-        .audio
-        .as_ref()
-        .and_then(|a| a.output.as_ref())
-        .and_then(|o| o.voice.as_ref())
-    {
+/// The name of `voice` for the synthesizer (default `alloy`).
+pub(crate) fn voice_name(voice: Option<&Voice>) -> String {
+    match voice {
         Some(Voice::Name(name)) => name.as_str().to_owned(),
         _ => "alloy".to_owned(),
     }
@@ -447,6 +470,11 @@ mod tests {
             Some(500)
         );
         assert_eq!(output_format(&beta), WireFormat::PCM16_24K);
-        assert_eq!(voice(&beta), "alloy");
+        let voice = beta
+            .audio
+            .as_ref()
+            .and_then(|a| a.output.as_ref())
+            .and_then(|o| o.voice.as_ref());
+        assert_eq!(voice_name(voice), "alloy");
     }
 }

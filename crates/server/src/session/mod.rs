@@ -26,6 +26,7 @@ mod conversation;
 mod emit;
 mod errors;
 mod ids;
+mod input;
 mod rates;
 mod realtime;
 mod response;

@@ -11,7 +11,7 @@ use rtclient_protocol::event::client as cl;
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
     ApiError, ClientEvent, ContentKind, ContentPart, Dialect, Item, ItemKind, ItemStatus, Nullable,
-    Role, Session, SessionKind, StatusReason,
+    Role, Session, SessionKind, StatusReason, TurnDetectionKind,
 };
 
 use super::SessionHandler;
@@ -20,6 +20,7 @@ use super::conversation::{Conversation, Stored, prepare_client_item, without_aud
 use super::emit::{Emitter, Outbound};
 use super::errors::{self, ClientError};
 use super::ids::new_id;
+use super::input::InputBuffer;
 use super::rates::RateBook;
 use super::response::{self, Active, SpeechCache};
 use crate::connection::{CLOSE_ABNORMAL, CLOSE_GOING_AWAY, max_duration_reason};
@@ -178,10 +179,8 @@ pub(crate) type SharedState = Arc<Mutex<State>>;
 
 /// The input audio buffer and server VAD of one session (owned by the read loop).
 struct Input {
-    /// Wire bytes appended since the last commit or clear.
-    buffer: Vec<u8>,
-    /// Wire bytes appended since the session started (the `audio_*_ms` clock).
-    total_bytes: u64,
+    /// Audio appended and not yet committed, on the session's audio clock.
+    buffer: InputBuffer,
     vad: Option<(TurnDetector, Resampler)>,
     /// Item id announced by `speech_started`.
     speech_item: Option<String>,
@@ -234,8 +233,7 @@ impl SessionHandler for RealtimeSession {
             emitter,
             engines: Arc::clone(&self.engines),
             input: Input {
-                buffer: Vec::new(),
-                total_bytes: 0,
+                buffer: InputBuffer::default(),
                 vad: None,
                 speech_item: None,
                 idle_since_ms: 0,
@@ -331,7 +329,7 @@ impl Running {
             ClientEvent::InputAudioBufferAppend(e) => self.append(&e),
             ClientEvent::InputAudioBufferCommit(_) => self.commit(),
             ClientEvent::InputAudioBufferClear(_) => {
-                self.input.buffer.clear();
+                self.input.buffer.take_all();
                 self.input.speech_item = None;
                 if let Some((vad, _)) = self.input.vad.as_mut() {
                     vad.reset_turn();
@@ -388,6 +386,12 @@ impl Running {
             self.input.vad = None;
             return;
         };
+        let silence_ms = match td.kind {
+            Some(TurnDetectionKind::SemanticVad) => {
+                config::semantic_silence_ms(td.eagerness.as_ref())
+            }
+            _ => td.silence_duration_ms.unwrap_or(200),
+        };
         let params = VadParams {
             threshold: td
                 .threshold
@@ -395,7 +399,7 @@ impl Running {
                 .and_then(serde_json::Number::as_f64)
                 .unwrap_or(0.5) as f32,
             prefix_padding_ms: td.prefix_padding_ms.unwrap_or(300) as u32,
-            silence_duration_ms: td.silence_duration_ms.unwrap_or(200) as u32,
+            silence_duration_ms: silence_ms as u32,
         };
         match self.input.vad.as_mut() {
             Some((vad, resampler)) if resampler.from_rate() == rate => vad.set_params(params),
@@ -434,8 +438,7 @@ impl Running {
                     "Invalid 'audio'. Expected base64-encoded audio.",
                 )
             })?;
-        self.input.buffer.extend_from_slice(&bytes);
-        self.input.total_bytes += bytes.len() as u64;
+        self.input.buffer.push(&bytes)?;
         let Some((vad, resampler)) = self.input.vad.as_mut() else {
             return Ok(());
         };
@@ -466,14 +469,42 @@ impl Running {
                 }
             }
         }
+        if self.input.speech_item.is_none() {
+            // Between turns only the audio a turn could start with is kept: the prefix padding
+            // and the detector's onset delay, with room to spare.
+            let keep_ms = self.prefix_padding_ms() + 1_000;
+            let keep = self.ms_to_bytes(keep_ms);
+            let end = self.input.buffer.end();
+            self.input.buffer.discard_before(end.saturating_sub(keep));
+        }
         self.check_idle();
         Ok(())
+    }
+
+    fn prefix_padding_ms(&self) -> u64 {
+        self.state
+            .lock()
+            .ok()
+            .and_then(|st| config::turn_detection(&st.session).and_then(|td| td.prefix_padding_ms))
+            .unwrap_or(300)
+    }
+
+    /// The wire bytes of `ms` of input audio, whole samples.
+    fn ms_to_bytes(&self, ms: u64) -> u64 {
+        let format = self
+            .state
+            .lock()
+            .map(|st| config::input_format(&st.session))
+            .unwrap_or_default();
+        let bytes = format.bytes_per_second() * ms / 1000;
+        let sample = format.bytes_per_sample() as u64;
+        bytes - bytes % sample.max(1)
     }
 
     /// `idle_timeout_ms`: silence (on the audio clock) since the last turn or response ends
     /// in `input_audio_buffer.timeout_triggered`, a commit and a response, as the service does.
     fn check_idle(&mut self) {
-        let now_ms = self.bytes_to_ms(self.input.total_bytes);
+        let now_ms = self.bytes_to_ms(self.input.buffer.end());
         let (timeout, responding) = match self.state.lock() {
             Ok(st) => (
                 config::turn_detection(&st.session)
@@ -511,6 +542,9 @@ impl Running {
     fn speech_started(&mut self, audio_start_ms: u64) {
         let item_id = new_id("item_");
         self.input.speech_item = Some(item_id.clone());
+        // The turn's audio starts here (prefix padding included).
+        let start = self.ms_to_bytes(audio_start_ms);
+        self.input.buffer.discard_before(start);
         let Ok(mut st) = self.state.lock() else {
             return;
         };
@@ -538,7 +572,10 @@ impl Running {
             item_id: item_id.clone(),
             ..Default::default()
         });
-        self.commit_as(item_id);
+        // The turn ends here (the silence that ended it included); later audio stays.
+        let end = self.ms_to_bytes(audio_end_ms);
+        let audio = self.input.buffer.take_until(end);
+        self.commit_audio(item_id, audio);
         let create = self
             .state
             .lock()
@@ -573,9 +610,14 @@ impl Running {
         Ok(())
     }
 
-    /// `committed` + user item added/done (+ transcription failure when configured).
+    /// Commits the whole buffer as `item_id`.
     fn commit_as(&mut self, item_id: String) {
-        let audio = std::mem::take(&mut self.input.buffer);
+        let audio = self.input.buffer.take_all();
+        self.commit_audio(item_id, audio);
+    }
+
+    /// `committed` + user item added/done (+ transcription when configured).
+    fn commit_audio(&mut self, item_id: String, audio: Vec<u8>) {
         let audio_ms = self.bytes_to_ms(audio.len() as u64);
         let item = Item {
             id: Some(item_id.clone()),
@@ -821,6 +863,15 @@ impl Running {
             && let Some(params) = &e.response
         {
             config::unknown_field("response", &params.extra)?;
+        }
+        if let Some(format) = e
+            .response
+            .as_ref()
+            .and_then(|params| params.audio.as_ref())
+            .and_then(|audio| audio.output.as_ref())
+            .and_then(|output| output.format.as_ref())
+        {
+            config::check_format(format, "response.audio.output.format")?;
         }
         let mut plan = response::plan(&st, e.response);
         if let Some(items) = plan.input.as_mut() {

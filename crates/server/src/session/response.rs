@@ -64,6 +64,8 @@ pub(crate) struct Plan {
     pub(crate) audio: bool,
     pub(crate) voice: String,
     pub(crate) format: WireFormat,
+    /// The response's instructions (its own, else the session's).
+    pub(crate) instructions: Option<String>,
     pub(crate) in_conversation: bool,
     /// Items the response reads instead of the conversation (`input`).
     pub(crate) input: Option<Vec<Item>>,
@@ -132,7 +134,7 @@ fn answer(state: &SharedState, engines: &Engines, plan: &Plan) -> Option<Answer>
         .filter(|s| s.item.role == Some(Role::User))
         .map(|s| s.audio_ms)
         .filter(|ms| *ms > 0);
-    Some(prompt_answer(engines, &items, audio_ms, &plan.tools))
+    Some(prompt_answer(engines, &items, audio_ms, plan))
 }
 
 /// Streams `reply` as the response's events.
@@ -344,13 +346,8 @@ async fn respond(
     }
 }
 
-fn prompt_answer(
-    engines: &Engines,
-    items: &[Item],
-    audio_ms: Option<u64>,
-    tools: &[String],
-) -> Answer {
-    let tool_names: Vec<&str> = tools.iter().map(String::as_str).collect();
+fn prompt_answer(engines: &Engines, items: &[Item], audio_ms: Option<u64>, plan: &Plan) -> Answer {
+    let tool_names: Vec<&str> = plan.tools.iter().map(String::as_str).collect();
     let last = items.last();
     let function_output = last
         .filter(|i| i.kind == Some(ItemKind::FunctionCallOutput))
@@ -391,6 +388,7 @@ fn prompt_answer(
         user_audio_ms: audio_ms,
         function_output,
         tools: &tool_names,
+        instructions: plan.instructions.as_deref(),
     };
     engines.responder.answer(&prompt)
 }
@@ -833,15 +831,23 @@ pub(crate) fn plan(
             .filter_map(|t| t.name)
             .collect()
     };
-    let output = session
-        .audio
-        .as_ref()
-        .and_then(|a| a.output.clone())
-        .unwrap_or_default();
+    // `audio.output` of `response.create` overrides the session's, field by field.
+    let session_output = session.audio.as_ref().and_then(|a| a.output.as_ref());
+    let response_output = params.audio.as_ref().and_then(|a| a.output.as_ref());
+    let format = response_output
+        .and_then(|o| o.format.clone())
+        .or_else(|| session_output.and_then(|o| o.format.clone()));
+    let voice = response_output
+        .and_then(|o| o.voice.clone())
+        .or_else(|| session_output.and_then(|o| o.voice.clone()));
+    let instructions = params
+        .instructions
+        .clone()
+        .or_else(|| session.instructions.clone());
     let response_audio = SessionAudio {
         output: Some(rtclient_protocol::AudioOutput {
-            format: output.format.clone(),
-            voice: output.voice.clone(),
+            format: format.as_ref().map(config::complete_format),
+            voice: voice.clone(),
             ..Default::default()
         }),
         ..Default::default()
@@ -857,8 +863,9 @@ pub(crate) fn plan(
     Plan {
         response,
         audio,
-        voice: config::voice(session),
-        format: config::output_format(session),
+        voice: config::voice_name(voice.as_ref()),
+        format: config::wire_format(format.as_ref()),
+        instructions,
         in_conversation,
         input: params.input,
         tools,

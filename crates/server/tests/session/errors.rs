@@ -205,3 +205,38 @@ async fn unknown_fields_in_items_and_responses() {
     assert_eq!(error["code"], "unknown_parameter");
     assert_eq!(error["param"], "response.modalities");
 }
+
+#[tokio::test]
+async fn a_full_input_buffer_refuses_appends_until_committed_or_cleared() {
+    use base64::Engine as _;
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime",
+            "audio": {"input": {"turn_detection": null}}}}),
+        )
+        .await;
+    client.expect("session.updated").await;
+    // 10 MiB of audio per append (13.3 MiB of base64): three fit in 32 MiB, the fourth does not.
+    let chunk = base64::engine::general_purpose::STANDARD.encode(vec![0u8; 10 * 1024 * 1024]);
+    for _ in 0..3 {
+        client
+            .send(json!({"type": "input_audio_buffer.append", "audio": chunk}))
+            .await;
+    }
+    client
+        .send(json!({"type": "input_audio_buffer.append", "event_id": "a4", "audio": chunk}))
+        .await;
+    let error = client.expect("error").await["error"].clone();
+    assert_eq!(error["code"], "input_audio_buffer_full");
+    assert_eq!(error["event_id"], "a4");
+    client
+        .send(json!({"type": "input_audio_buffer.clear"}))
+        .await;
+    client.expect("input_audio_buffer.cleared").await;
+    client
+        .send(json!({"type": "input_audio_buffer.append", "audio": chunk}))
+        .await;
+    client.quiet().await;
+}

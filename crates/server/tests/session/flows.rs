@@ -524,3 +524,79 @@ async fn cancelled_audio_response_keeps_its_partial_audio_for_truncate() {
     let truncated = client.expect("conversation.item.truncated").await;
     assert_eq!(truncated["audio_end_ms"], 50);
 }
+
+/// All output audio bytes of a response's events.
+fn output_audio(events: &[Value]) -> Vec<u8> {
+    use base64::Engine as _;
+    events
+        .iter()
+        .filter(|e| e["type"] == "response.output_audio.delta")
+        .flat_map(|e| {
+            base64::engine::general_purpose::STANDARD
+                .decode(e["delta"].as_str().unwrap())
+                .unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn response_audio_overrides_the_session_voice_and_format_for_one_response() {
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client.send(user_text("hello")).await;
+    client.expect("conversation.item.added").await;
+    client.expect("conversation.item.done").await;
+    let mut audio = Vec::new();
+    for params in [
+        json!({"conversation": "none"}),
+        json!({"conversation": "none", "audio": {"output": {"voice": "verse"}}}),
+        json!({"conversation": "none", "audio": {"output": {"format": {"type": "audio/pcmu"}}}}),
+    ] {
+        client
+            .send(json!({"type": "response.create", "response": params}))
+            .await;
+        let events = client.until("rate_limits.updated").await;
+        let created = &events[0]["response"]["audio"]["output"];
+        let done = &events[events.len() - 2]["response"];
+        assert_eq!(&done["audio"]["output"], created);
+        audio.push((created.clone(), output_audio(&events)));
+    }
+    let [(session, pcm), (verse, other_voice), (pcmu, g711)] = &audio[..] else {
+        unreachable!()
+    };
+    assert_eq!(
+        session,
+        &json!({"format": {"type": "audio/pcm", "rate": 24000}, "voice": "alloy"})
+    );
+    assert_eq!(verse["voice"], "verse");
+    assert_eq!(pcmu["format"], json!({"type": "audio/pcmu"}));
+    assert_eq!(pcmu["voice"], "alloy");
+    // Another voice speaks the same words differently.
+    assert_ne!(pcm, other_voice);
+    // G.711 at 8 kHz: one byte per sample, a sixth of 24 kHz PCM16.
+    let ratio = pcm.len() as f64 / g711.len() as f64;
+    assert!((5.9..6.1).contains(&ratio), "PCM/G.711 size ratio {ratio}");
+    // The session itself is unchanged.
+    client
+        .send(json!({"type": "session.update", "session": {"type": "realtime"}}))
+        .await;
+    let updated = client.expect("session.updated").await;
+    assert_eq!(updated["session"]["audio"]["output"]["voice"], "alloy");
+}
+
+#[tokio::test]
+async fn response_audio_format_is_validated() {
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client
+        .send(
+            json!({"type": "response.create", "event_id": "r1", "response":
+            {"audio": {"output": {"format": {"type": "audio/mp3"}}}}}),
+        )
+        .await;
+    let error = client.expect("error").await["error"].clone();
+    assert_eq!(error["code"], "invalid_value");
+    assert_eq!(error["param"], "response.audio.output.format.type");
+    assert_eq!(error["event_id"], "r1");
+    client.quiet().await;
+}

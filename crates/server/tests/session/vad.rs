@@ -38,6 +38,20 @@ fn speech_24k(dir: &Path, text: &str) -> Vec<u8> {
     samples.iter().flat_map(|s| s.to_le_bytes()).collect()
 }
 
+/// Two phrases with a `pause_ms` pause between them, then 2 s of silence: raw 24 kHz bytes.
+fn two_phrases_24k(dir: &Path, pause_ms: usize) -> Vec<u8> {
+    let first = speech_24k(dir, "Let me think about that.");
+    let second = speech_24k(dir, "Yes, the blue one.");
+    // Each clip is 1 s silence + speech + 1.5 s silence: trim to the pause wanted.
+    let trailing = 36_000 * 2;
+    let leading = 24_000 * 2;
+    let mut audio = first[..first.len() - trailing].to_vec();
+    audio.extend(std::iter::repeat_n(0u8, pause_ms * 48));
+    audio.extend_from_slice(&second[leading..]);
+    audio.extend(std::iter::repeat_n(0u8, 2 * 48_000));
+    audio
+}
+
 /// Appends `audio` in 100 ms chunks.
 async fn stream(client: &mut Client, audio: &[u8]) {
     for chunk in audio.chunks(4_800) {
@@ -85,6 +99,44 @@ async fn server_vad_turn_on_real_speech() {
         .as_str()
         .unwrap();
     assert!(said.starts_with("You spoke for "), "{said}");
+}
+
+#[tokio::test]
+async fn a_vad_turn_commits_the_turn_not_the_silence_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // 4 s of silence, then speech: only the turn (prefix padding to silence end) is committed.
+    let mut audio = vec![0u8; 3 * 48_000];
+    audio.extend(speech_24k(
+        dir.path(),
+        "Good morning, I would like a coffee.",
+    ));
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime", "audio":
+            {"input": {"turn_detection": {"type": "server_vad", "create_response": false}}}}}),
+        )
+        .await;
+    client.expect("session.updated").await;
+    stream(&mut client, &audio).await;
+    let started = client.expect("input_audio_buffer.speech_started").await;
+    let stopped = client.expect("input_audio_buffer.speech_stopped").await;
+    let committed = client.expect("input_audio_buffer.committed").await;
+    let start_ms = started["audio_start_ms"].as_u64().unwrap();
+    let end_ms = stopped["audio_end_ms"].as_u64().unwrap();
+    assert!(start_ms > 3_500, "speech started at {start_ms} ms");
+    client
+        .send(json!({"type": "conversation.item.retrieve",
+            "item_id": committed["item_id"]}))
+        .await;
+    let retrieved = client.until("conversation.item.retrieved").await;
+    let item = &retrieved.last().unwrap()["item"];
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(item["content"][0]["audio"].as_str().unwrap())
+        .unwrap();
+    let committed_ms = bytes.len() as u64 / 48;
+    assert_eq!(committed_ms, end_ms - start_ms);
 }
 
 #[tokio::test]
@@ -339,4 +391,57 @@ async fn beta_server_vad_turn_uses_beta_names() {
     assert!(names.contains(&"response.audio_transcript.delta"));
     assert!(!names.contains(&"response.output_audio.delta"));
     assert_eq!(events.last().unwrap()["response"]["status"], "completed");
+}
+
+/// How many turns semantic VAD with `eagerness` finds in two phrases 0.8 s apart.
+async fn semantic_turns(audio: &[u8], eagerness: &str) -> usize {
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime", "audio":
+            {"input": {"turn_detection": {"type": "semantic_vad", "eagerness": eagerness,
+            "create_response": false}}}}}),
+        )
+        .await;
+    let updated = client.expect("session.updated").await;
+    assert_eq!(
+        updated["session"]["audio"]["input"]["turn_detection"],
+        json!({"type": "semantic_vad", "eagerness": eagerness, "create_response": false,
+            "interrupt_response": true})
+    );
+    stream(&mut client, audio).await;
+    client.send(json!({"type": "response.cancel"})).await;
+    // The cancel's error marks the end: every turn of the audio was found before it.
+    let events = client.until("error").await;
+    kinds(&events)
+        .iter()
+        .filter(|k| **k == "input_audio_buffer.committed")
+        .count()
+}
+
+#[tokio::test]
+async fn semantic_vad_eagerness_decides_whether_a_pause_ends_the_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = two_phrases_24k(dir.path(), 800);
+    assert_eq!(semantic_turns(&audio, "high").await, 2);
+    assert_eq!(semantic_turns(&audio, "low").await, 1);
+}
+
+#[tokio::test]
+async fn semantic_vad_rejects_an_unknown_eagerness() {
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client
+        .send(
+            json!({"type": "session.update", "session": {"type": "realtime", "audio":
+            {"input": {"turn_detection": {"type": "semantic_vad", "eagerness": "eager"}}}}}),
+        )
+        .await;
+    let error = client.expect("error").await["error"].clone();
+    assert_eq!(error["code"], "invalid_value");
+    assert_eq!(
+        error["param"],
+        "session.audio.input.turn_detection.eagerness"
+    );
 }
