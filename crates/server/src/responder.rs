@@ -643,6 +643,23 @@ faults:
     }
 
     #[test]
+    fn the_readme_fault_script_is_valid() {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split("### Testing your client's failure paths")
+            .nth(1)
+            .unwrap();
+        let yaml = section
+            .split("```yaml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .unwrap();
+        let script = Script::from_yaml(yaml).unwrap();
+        assert_eq!(script.rules.len(), 5);
+        assert!(script.faults().rate_limits.is_some());
+    }
+
+    #[test]
     fn json_scripts_load_too() {
         let script = Script::from_json(r#"{"rules":[{"say":"always this"}]}"#).unwrap();
         assert_eq!(script.reply(&Prompt::default()), say("always this"));
