@@ -292,6 +292,25 @@ fn complete_turn_detection(
             format!("Invalid value: {t}. Value must be between 0 and 1."),
         ));
     }
+    if let Some(Nullable::Value(ms)) = td.idle_timeout_ms {
+        const PARAM: &str = "session.audio.input.turn_detection.idle_timeout_ms";
+        let (code, bound, relation) = match ms {
+            ..5_000 => ("integer_below_min_value", 5_000, "below minimum"),
+            30_001.. => ("integer_above_max_value", 30_000, "above maximum"),
+            _ => ("", 0, ""),
+        };
+        if !code.is_empty() {
+            let sign = if ms < bound { ">=" } else { "<=" };
+            return Err(ClientError::new(
+                code,
+                format!(
+                    "Invalid '{PARAM}': integer {relation} value. Expected a value {sign} \
+                     {bound}, but got {ms} instead."
+                ),
+            )
+            .param(PARAM));
+        }
+    }
     if out.kind.is_none() {
         out.kind = Some(TurnDetectionKind::ServerVad);
     }

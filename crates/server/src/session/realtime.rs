@@ -172,6 +172,10 @@ pub(crate) struct State {
     pub(crate) active: Option<Active>,
     pub(crate) audio_produced: bool,
     pub(crate) rates: RateBook,
+    /// Responses ended so far (completed, cancelled or failed).
+    pub(crate) finished_responses: u64,
+    /// Output audio of the last response to end, in ms.
+    pub(crate) last_response_audio_ms: u64,
 }
 
 /// [`State`] behind a mutex.
@@ -186,6 +190,8 @@ struct Input {
     speech_item: Option<String>,
     /// Audio clock (ms) from which silence counts towards `idle_timeout_ms`.
     idle_since_ms: u64,
+    /// Responses that had ended at the last idle check.
+    responses_seen: u64,
 }
 
 impl SessionHandler for RealtimeSession {
@@ -227,6 +233,8 @@ impl SessionHandler for RealtimeSession {
             active: None,
             audio_produced: false,
             rates: RateBook::new(self.engines.faults.rate_limits),
+            finished_responses: 0,
+            last_response_audio_ms: 0,
         }));
         let mut session = Running {
             state,
@@ -237,6 +245,7 @@ impl SessionHandler for RealtimeSession {
                 vad: None,
                 speech_item: None,
                 idle_since_ms: 0,
+                responses_seen: 0,
             },
         };
         session.configure_vad();
@@ -438,6 +447,7 @@ impl Running {
                     "Invalid 'audio'. Expected base64-encoded audio.",
                 )
             })?;
+        let clock_before = self.input.buffer.end();
         self.input.buffer.push(&bytes)?;
         let Some((vad, resampler)) = self.input.vad.as_mut() else {
             return Ok(());
@@ -469,16 +479,29 @@ impl Running {
                 }
             }
         }
+        self.check_idle(self.bytes_to_ms(clock_before));
         if self.input.speech_item.is_none() {
-            // Between turns only the audio a turn could start with is kept: the prefix padding
-            // and the detector's onset delay, with room to spare.
+            // Between turns only the audio a turn could start with is kept (the prefix padding
+            // and the detector's onset delay, with room to spare), and the silence an idle
+            // timeout would commit.
             let keep_ms = self.prefix_padding_ms() + 1_000;
-            let keep = self.ms_to_bytes(keep_ms);
             let end = self.input.buffer.end();
-            self.input.buffer.discard_before(end.saturating_sub(keep));
+            let turn_start = end.saturating_sub(self.ms_to_bytes(keep_ms));
+            let idle_start = match self.idle_timeout_ms() {
+                Some(_) => self.ms_to_bytes(self.input.idle_since_ms),
+                None => turn_start,
+            };
+            self.input.buffer.discard_before(turn_start.min(idle_start));
         }
-        self.check_idle();
         Ok(())
+    }
+
+    fn idle_timeout_ms(&self) -> Option<u64> {
+        let st = self.state.lock().ok()?;
+        config::turn_detection(&st.session)
+            .and_then(|td| td.idle_timeout_ms.as_ref())
+            .and_then(Nullable::value)
+            .copied()
     }
 
     fn prefix_padding_ms(&self) -> u64 {
@@ -501,20 +524,27 @@ impl Running {
         bytes - bytes % sample.max(1)
     }
 
-    /// `idle_timeout_ms`: silence (on the audio clock) since the last turn or response ends
-    /// in `input_audio_buffer.timeout_triggered`, a commit and a response, as the service does.
-    fn check_idle(&mut self) {
+    /// `idle_timeout_ms`: silence (on the audio clock) since the last turn, or since the last
+    /// response's audio finished playing (its end plus its length), ends in
+    /// `input_audio_buffer.timeout_triggered`, a commit of that silence and a response, as the
+    /// service does.
+    /// `appended_at_ms`: the audio clock before the latest append.
+    fn check_idle(&mut self, appended_at_ms: u64) {
         let now_ms = self.bytes_to_ms(self.input.buffer.end());
-        let (timeout, responding) = match self.state.lock() {
+        let timeout = self.idle_timeout_ms();
+        let (responding, finished, played_ms) = match self.state.lock() {
             Ok(st) => (
-                config::turn_detection(&st.session)
-                    .and_then(|td| td.idle_timeout_ms.as_ref())
-                    .and_then(Nullable::value)
-                    .copied(),
                 st.active.is_some(),
+                st.finished_responses,
+                st.last_response_audio_ms,
             ),
             Err(_) => return,
         };
+        if finished != self.input.responses_seen {
+            // A response ended since the last check: silence counts once its audio has played.
+            self.input.responses_seen = finished;
+            self.input.idle_since_ms = appended_at_ms + played_ms;
+        }
         let in_speech = self.input.speech_item.is_some();
         if responding || in_speech {
             self.input.idle_since_ms = now_ms;
@@ -531,10 +561,13 @@ impl Running {
             item_id: item_id.clone(),
             ..Default::default()
         });
+        let silence_start = self.ms_to_bytes(self.input.idle_since_ms);
         self.input.idle_since_ms = now_ms;
         if let Some((vad, _)) = self.input.vad.as_mut() {
             vad.reset_turn();
         }
+        // The committed item is the silence that timed out.
+        self.input.buffer.discard_before(silence_start);
         self.commit_as(item_id);
         let _ = self.response_create(cl::ResponseCreate::default());
     }
@@ -891,7 +924,7 @@ impl Running {
             ..Default::default()
         });
         if let Err(failure) = st.rates.admit(tokio::time::Instant::now()) {
-            response::refuse(&st, &self.emitter, plan.response, &failure);
+            response::refuse(&mut st, &self.emitter, plan.response, &failure);
             return Ok(());
         }
         st.active = Some(Active {

@@ -682,7 +682,7 @@ impl Ctx<'_> {
         let usage = usage(&item, audio_ms);
         st.rates.charge(usage.total_tokens.unwrap_or(0));
         active.response.usage = Some(Nullable::Value(usage));
-        send_done(&st, self.emitter, active.response);
+        send_done(&mut st, self.emitter, active.response, audio_ms);
     }
 
     /// Ends the response as `failed` with `failure`.
@@ -694,7 +694,7 @@ impl Ctx<'_> {
             return;
         }
         if let Some(active) = st.active.take() {
-            refuse(&st, self.emitter, active.response, failure);
+            refuse(&mut st, self.emitter, active.response, failure);
         }
     }
 }
@@ -707,7 +707,7 @@ fn is_active(active: &Option<Active>, id: &str) -> bool {
 
 /// Ends `response` at once as `failed` with `failure`: `response.done` and
 /// `rate_limits.updated`.
-pub(crate) fn refuse(st: &State, emitter: &Emitter, mut response: Response, failure: &Failure) {
+pub(crate) fn refuse(st: &mut State, emitter: &Emitter, mut response: Response, failure: &Failure) {
     response.status = Some(ResponseStatus::Failed);
     response.status_details = Some(Nullable::Value(StatusDetails {
         kind: Some(ResponseStatus::Failed),
@@ -719,7 +719,7 @@ pub(crate) fn refuse(st: &State, emitter: &Emitter, mut response: Response, fail
         ..Default::default()
     }));
     response.usage = Some(Nullable::Value(Usage::default()));
-    send_done(st, emitter, response);
+    send_done(st, emitter, response, 0);
 }
 
 /// Cancels the active response (if any) with `reason`: `response.done` status `cancelled`.
@@ -738,12 +738,15 @@ pub(crate) fn cancel(st: &mut State, emitter: &Emitter, reason: StatusReason) ->
         ..Default::default()
     }));
     active.response.usage = Some(Nullable::Value(Usage::default()));
-    send_done(st, emitter, active.response);
+    send_done(st, emitter, active.response, 0);
     true
 }
 
 /// `response.done`, then `rate_limits.updated` with what is left of the session's budgets.
-fn send_done(st: &State, emitter: &Emitter, response: Response) {
+/// `audio_ms`: the response's output audio, which the idle timeout waits to finish playing.
+fn send_done(st: &mut State, emitter: &Emitter, response: Response, audio_ms: u64) {
+    st.finished_responses += 1;
+    st.last_response_audio_ms = audio_ms;
     emitter.send(ev::ResponseDone {
         response: Box::new(response),
         ..Default::default()

@@ -271,6 +271,83 @@ async fn idle_timeout_triggers_on_silence() {
     client.expect("response.created").await;
 }
 
+#[tokio::test]
+async fn idle_timeout_waits_for_the_last_response_to_finish_playing() {
+    use base64::Engine as _;
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client
+        .send(json!({"type": "session.update", "session": {"type": "realtime",
+            "audio": {"input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}}}}))
+        .await;
+    client.expect("session.updated").await;
+    client
+        .send(
+            json!({"type": "conversation.item.create", "item": {"type": "message",
+            "role": "user", "content": [{"type": "input_text", "text": "hello"}]}}),
+        )
+        .await;
+    client.send(json!({"type": "response.create"})).await;
+    let events = client.until("rate_limits.updated").await;
+    let played_ms: usize = events
+        .iter()
+        .filter(|e| e["type"] == "response.output_audio.delta")
+        .map(|e| {
+            base64::engine::general_purpose::STANDARD
+                .decode(e["delta"].as_str().unwrap())
+                .unwrap()
+                .len()
+        })
+        .sum::<usize>()
+        / 48;
+    assert!(played_ms > 500, "{played_ms} ms of reply audio");
+    // Silence from the start of the audio clock: the timeout counts from the end of playback.
+    let chunks = (played_ms + 5_000) / 100 + 2;
+    for _ in 0..chunks {
+        client
+            .send(json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(100)}))
+            .await;
+    }
+    let timeout = client.expect("input_audio_buffer.timeout_triggered").await;
+    let start = timeout["audio_start_ms"].as_u64().unwrap() as usize;
+    let end = timeout["audio_end_ms"].as_u64().unwrap() as usize;
+    assert!(
+        start.abs_diff(played_ms) <= 2,
+        "start {start}, played {played_ms}"
+    );
+    assert!((5_000..5_100).contains(&(end - start)), "{start}..{end}");
+    // The committed item is that silence.
+    let committed = client.expect("input_audio_buffer.committed").await;
+    client
+        .send(json!({"type": "conversation.item.retrieve", "item_id": committed["item_id"]}))
+        .await;
+    let retrieved = client.until("conversation.item.retrieved").await;
+    let audio = base64::engine::general_purpose::STANDARD
+        .decode(
+            retrieved.last().unwrap()["item"]["content"][0]["audio"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(audio.len() / 48, end - start);
+}
+
+#[tokio::test]
+async fn idle_timeout_out_of_range_is_refused() {
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    client
+        .send(json!({"type": "session.update", "session": {"type": "realtime",
+            "audio": {"input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 100}}}}}))
+        .await;
+    let error = client.expect("error").await["error"].clone();
+    assert_eq!(error["code"], "integer_below_min_value");
+    assert_eq!(
+        error["param"],
+        "session.audio.input.turn_detection.idle_timeout_ms"
+    );
+}
+
 /// A transcriber that reports the turn's length.
 struct Counting;
 
