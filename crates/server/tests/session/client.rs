@@ -104,6 +104,38 @@ impl Client {
         }
     }
 
+    /// Sends a GA `session.update` of `session` (its `type: "realtime"` added) and returns the
+    /// `session.updated` that must answer it.
+    pub(crate) async fn update(&mut self, mut session: Value) -> Value {
+        session["type"] = "realtime".into();
+        self.send(serde_json::json!({"type": "session.update", "session": session}))
+            .await;
+        self.expect("session.updated").await
+    }
+
+    /// Adds a user message with `text` and returns its `conversation.item.added` (GA: the
+    /// `conversation.item.done` that follows is read too).
+    pub(crate) async fn add_user_text(&mut self, text: &str) -> Value {
+        self.send(user_text(text)).await;
+        let added = self.expect("conversation.item.added").await;
+        if self.dialect == Dialect::Ga {
+            self.expect("conversation.item.done").await;
+        }
+        added
+    }
+
+    /// The audio of item `item_id`, by `conversation.item.retrieve`.
+    pub(crate) async fn retrieve_audio(&mut self, item_id: &Value) -> Vec<u8> {
+        use base64::Engine as _;
+        self.send(serde_json::json!({"type": "conversation.item.retrieve", "item_id": item_id}))
+            .await;
+        let retrieved = self.until("conversation.item.retrieved").await;
+        let item = &retrieved[retrieved.len() - 1]["item"];
+        base64::engine::general_purpose::STANDARD
+            .decode(item["content"][0]["audio"].as_str().unwrap())
+            .unwrap()
+    }
+
     /// Asserts nothing arrives for a short while.
     pub(crate) async fn quiet(&mut self) {
         let got = tokio::time::timeout(Duration::from_millis(300), self.ws.next()).await;
@@ -144,6 +176,26 @@ impl Client {
             }
         }
     }
+}
+
+/// A `conversation.item.create` of a user message with `text`.
+pub(crate) fn user_text(text: &str) -> Value {
+    serde_json::json!({"type": "conversation.item.create", "item": {"type": "message",
+        "role": "user", "content": [{"type": "input_text", "text": text}]}})
+}
+
+/// The output audio of a response's `response.output_audio.delta` events.
+pub(crate) fn output_audio(events: &[Value]) -> Vec<u8> {
+    use base64::Engine as _;
+    events
+        .iter()
+        .filter(|e| e["type"] == "response.output_audio.delta")
+        .flat_map(|e| {
+            base64::engine::general_purpose::STANDARD
+                .decode(e["delta"].as_str().unwrap())
+                .unwrap()
+        })
+        .collect()
 }
 
 /// The `type`s of `events`, in order.

@@ -100,12 +100,8 @@ async fn commit_under_100_ms() {
     let mut client = connect().await;
     client.expect("session.created").await;
     client
-        .send(
-            json!({"type": "session.update", "session": {"type": "realtime",
-            "audio": {"input": {"turn_detection": null}}}}),
-        )
+        .update(json!({"audio": {"input": {"turn_detection": null}}}))
         .await;
-    client.expect("session.updated").await;
     client
         .send(json!({"type": "input_audio_buffer.append", "audio": silence_b64(50)}))
         .await;
@@ -166,14 +162,7 @@ async fn unknown_previous_item_and_missing_items() {
 async fn truncate_of_a_user_item_is_unsupported_content_type() {
     let mut client = connect().await;
     client.expect("session.created").await;
-    client
-        .send(
-            json!({"type": "conversation.item.create", "item": {"type": "message",
-            "role": "user", "content": [{"type": "input_text", "text": "hi"}]}}),
-        )
-        .await;
-    let added = client.expect("conversation.item.added").await;
-    client.expect("conversation.item.done").await;
+    let added = client.add_user_text("hi").await;
     let id = added["item"]["id"].as_str().unwrap();
     client
         .send(json!({"type": "conversation.item.truncate", "item_id": id,
@@ -212,12 +201,8 @@ async fn a_full_input_buffer_refuses_appends_until_committed_or_cleared() {
     let mut client = connect().await;
     client.expect("session.created").await;
     client
-        .send(
-            json!({"type": "session.update", "session": {"type": "realtime",
-            "audio": {"input": {"turn_detection": null}}}}),
-        )
+        .update(json!({"audio": {"input": {"turn_detection": null}}}))
         .await;
-    client.expect("session.updated").await;
     // 10 MiB of audio per append (13.3 MiB of base64): three fit in 32 MiB, the fourth does not.
     let chunk = base64::engine::general_purpose::STANDARD.encode(vec![0u8; 10 * 1024 * 1024]);
     for _ in 0..3 {

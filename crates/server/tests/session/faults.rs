@@ -34,26 +34,13 @@ async fn scripted(script: &str) -> Client {
     )
     .await;
     client.expect("session.created").await;
-    client
-        .send(
-            json!({"type": "session.update", "session": {"type": "realtime",
-            "output_modalities": ["text"]}}),
-        )
-        .await;
-    client.expect("session.updated").await;
+    client.update(json!({"output_modalities": ["text"]})).await;
     client
 }
 
 /// Sends a user message and asks for a response.
 async fn say(client: &mut Client, text: &str) {
-    client
-        .send(
-            json!({"type": "conversation.item.create", "item": {"type": "message",
-            "role": "user", "content": [{"type": "input_text", "text": text}]}}),
-        )
-        .await;
-    client.expect("conversation.item.added").await;
-    client.expect("conversation.item.done").await;
+    client.add_user_text(text).await;
     client.send(json!({"type": "response.create"})).await;
 }
 

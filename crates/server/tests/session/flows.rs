@@ -4,22 +4,11 @@ use rtclient_server::responder::Script;
 use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 
-use crate::client::{Client, connect, connect_with, kinds};
-
-fn user_text(text: &str) -> Value {
-    json!({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
-        "content": [{"type": "input_text", "text": text}]}})
-}
+use crate::client::{Client, connect, connect_with, kinds, output_audio, user_text};
 
 async fn text_only(client: &mut Client) {
     client.expect("session.created").await;
-    client
-        .send(
-            json!({"type": "session.update", "session": {"type": "realtime",
-            "output_modalities": ["text"]}}),
-        )
-        .await;
-    client.expect("session.updated").await;
+    client.update(json!({"output_modalities": ["text"]})).await;
 }
 
 #[tokio::test]
@@ -68,14 +57,7 @@ async fn transcription_intent_gets_a_transcription_session() {
 async fn session_update_answers_the_whole_effective_config() {
     let mut client = connect().await;
     client.expect("session.created").await;
-    client
-        .send(json!({"type": "session.update", "session": {"type": "realtime",
-            "instructions": "Reply in a few words.",
-            "audio": {"input": {"turn_detection": {"type": "server_vad", "silence_duration_ms": 500},
-                "transcription": {"model": "whisper-1"}},
-                "output": {"format": {"type": "audio/pcmu"}, "voice": "marin"}}}}))
-        .await;
-    let updated = client.expect("session.updated").await;
+    let updated = client.update(json!({"instructions": "Reply in a few words.", "audio": {"input": {"turn_detection": {"type": "server_vad", "silence_duration_ms": 500}, "transcription": {"model": "whisper-1"}}, "output": {"format": {"type": "audio/pcmu"}, "voice": "marin"}}})).await;
     let s = &updated["session"];
     assert_eq!(s["instructions"], "Reply in a few words.");
     assert_eq!(s["tool_choice"], "auto");
@@ -134,9 +116,7 @@ async fn items_create_retrieve_delete_with_previous_item_id() {
 async fn text_response_follows_the_recorded_order() {
     let mut client = connect().await;
     text_only(&mut client).await;
-    client.send(user_text("What is my name?")).await;
-    let user = client.expect("conversation.item.added").await;
-    client.expect("conversation.item.done").await;
+    let user = client.add_user_text("What is my name?").await;
     client
         .send(json!({"type": "response.create", "response": {"metadata": {"k": "v"}}}))
         .await;
@@ -190,9 +170,7 @@ async fn text_response_follows_the_recorded_order() {
 async fn audio_response_streams_speech_and_can_be_truncated() {
     let mut client = connect().await;
     client.expect("session.created").await;
-    client.send(user_text("hello there")).await;
-    client.expect("conversation.item.added").await;
-    client.expect("conversation.item.done").await;
+    client.add_user_text("hello there").await;
     client.send(json!({"type": "response.create"})).await;
     let events = client.until("rate_limits.updated").await;
     let mut order: Vec<&str> = kinds(&events)
@@ -297,15 +275,7 @@ async fn function_call_round() {
     )
     .await;
     client.expect("session.created").await;
-    client
-        .send(
-            json!({"type": "session.update", "session": {"type": "realtime",
-            "output_modalities": ["text"],
-            "tools": [{"type": "function", "name": "get_weather",
-                "parameters": {"type": "object"}}]}}),
-        )
-        .await;
-    client.expect("session.updated").await;
+    client.update(json!({"output_modalities": ["text"], "tools": [{"type": "function", "name": "get_weather", "parameters": {"type": "object"}}]})).await;
     client
         .send(user_text("What is the weather in London?"))
         .await;
@@ -351,9 +321,7 @@ async fn function_call_round() {
     let done = &events[events.len() - 2]["response"];
     assert_eq!(done["output"][0]["content"][0]["text"], "Tool said foggy");
     // With tool_choice none the tool is not offered, so the script's call rule cannot fire.
-    client.send(user_text("And the weather in Paris?")).await;
-    client.expect("conversation.item.added").await;
-    client.expect("conversation.item.done").await;
+    client.add_user_text("And the weather in Paris?").await;
     client
         .send(json!({"type": "response.create", "response": {"tool_choice": "none"}}))
         .await;
@@ -525,27 +493,11 @@ async fn cancelled_audio_response_keeps_its_partial_audio_for_truncate() {
     assert_eq!(truncated["audio_end_ms"], 50);
 }
 
-/// All output audio bytes of a response's events.
-fn output_audio(events: &[Value]) -> Vec<u8> {
-    use base64::Engine as _;
-    events
-        .iter()
-        .filter(|e| e["type"] == "response.output_audio.delta")
-        .flat_map(|e| {
-            base64::engine::general_purpose::STANDARD
-                .decode(e["delta"].as_str().unwrap())
-                .unwrap()
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn response_audio_overrides_the_session_voice_and_format_for_one_response() {
     let mut client = connect().await;
     client.expect("session.created").await;
-    client.send(user_text("hello")).await;
-    client.expect("conversation.item.added").await;
-    client.expect("conversation.item.done").await;
+    client.add_user_text("hello").await;
     let mut audio = Vec::new();
     for params in [
         json!({"conversation": "none"}),

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use rtclient_server::{Pace, RealtimeSession};
 use serde_json::json;
 
-use crate::client::{Client, connect, connect_with, kinds};
+use crate::client::{Client, connect, connect_with, kinds, output_audio};
 
 /// 1 s of silence, `text` spoken at 24 kHz mono PCM16, 1.5 s of silence: raw bytes.
 fn speech_24k(dir: &Path, text: &str) -> Vec<u8> {
@@ -112,13 +112,7 @@ async fn a_vad_turn_commits_the_turn_not_the_silence_before_it() {
     ));
     let mut client = connect().await;
     client.expect("session.created").await;
-    client
-        .send(
-            json!({"type": "session.update", "session": {"type": "realtime", "audio":
-            {"input": {"turn_detection": {"type": "server_vad", "create_response": false}}}}}),
-        )
-        .await;
-    client.expect("session.updated").await;
+    client.update(json!({"audio": {"input": {"turn_detection": {"type": "server_vad", "create_response": false}}}})).await;
     stream(&mut client, &audio).await;
     let started = client.expect("input_audio_buffer.speech_started").await;
     let stopped = client.expect("input_audio_buffer.speech_stopped").await;
@@ -126,15 +120,7 @@ async fn a_vad_turn_commits_the_turn_not_the_silence_before_it() {
     let start_ms = started["audio_start_ms"].as_u64().unwrap();
     let end_ms = stopped["audio_end_ms"].as_u64().unwrap();
     assert!(start_ms > 3_500, "speech started at {start_ms} ms");
-    client
-        .send(json!({"type": "conversation.item.retrieve",
-            "item_id": committed["item_id"]}))
-        .await;
-    let retrieved = client.until("conversation.item.retrieved").await;
-    let item = &retrieved.last().unwrap()["item"];
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(item["content"][0]["audio"].as_str().unwrap())
-        .unwrap();
+    let bytes = client.retrieve_audio(&committed["item_id"]).await;
     let committed_ms = bytes.len() as u64 / 48;
     assert_eq!(committed_ms, end_ms - start_ms);
 }
@@ -143,13 +129,9 @@ async fn a_vad_turn_commits_the_turn_not_the_silence_before_it() {
 async fn manual_turn_with_turn_detection_null() {
     let mut client = connect().await;
     client.expect("session.created").await;
-    client
-        .send(
-            json!({"type": "session.update", "session": {"type": "realtime",
-            "audio": {"input": {"turn_detection": null}}}}),
-        )
+    let updated = client
+        .update(json!({"audio": {"input": {"turn_detection": null}}}))
         .await;
-    let updated = client.expect("session.updated").await;
     assert!(updated["session"]["audio"]["input"]["turn_detection"].is_null());
     let dir = tempfile::tempdir().unwrap();
     let audio = speech_24k(dir.path(), "Hello there.");
@@ -180,11 +162,7 @@ async fn manual_turn_with_turn_detection_null() {
 async fn transcription_without_engine_fails_clearly() {
     let mut client = connect().await;
     client.expect("session.created").await;
-    client
-        .send(json!({"type": "session.update", "session": {"type": "realtime",
-            "audio": {"input": {"turn_detection": null, "transcription": {"model": "whisper-1"}}}}}))
-        .await;
-    client.expect("session.updated").await;
+    client.update(json!({"audio": {"input": {"turn_detection": null, "transcription": {"model": "whisper-1"}}}})).await;
     client
         .send(
             json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(200)}),
@@ -220,14 +198,7 @@ async fn barge_in_cancels_the_response_with_turn_detected() {
     )
     .await;
     client.expect("session.created").await;
-    client
-        .send(
-            json!({"type": "conversation.item.create", "item": {"type": "message",
-        "role": "user", "content": [{"type": "input_text", "text": "hello"}]}}),
-        )
-        .await;
-    client.expect("conversation.item.added").await;
-    client.expect("conversation.item.done").await;
+    client.add_user_text("hello").await;
     client.send(json!({"type": "response.create"})).await;
     let created = client.expect("response.created").await;
     stream(&mut client, &audio).await;
@@ -246,12 +217,7 @@ async fn barge_in_cancels_the_response_with_turn_detected() {
 async fn idle_timeout_triggers_on_silence() {
     let mut client = connect().await;
     client.expect("session.created").await;
-    client
-        .send(json!({"type": "session.update", "session": {"type": "realtime",
-            "output_modalities": ["text"],
-            "audio": {"input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}}}}))
-        .await;
-    let updated = client.expect("session.updated").await;
+    let updated = client.update(json!({"output_modalities": ["text"], "audio": {"input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}}})).await;
     assert_eq!(
         updated["session"]["audio"]["input"]["turn_detection"]["idle_timeout_ms"],
         5000
@@ -273,14 +239,9 @@ async fn idle_timeout_triggers_on_silence() {
 
 #[tokio::test]
 async fn idle_timeout_waits_for_the_last_response_to_finish_playing() {
-    use base64::Engine as _;
     let mut client = connect().await;
     client.expect("session.created").await;
-    client
-        .send(json!({"type": "session.update", "session": {"type": "realtime",
-            "audio": {"input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}}}}))
-        .await;
-    client.expect("session.updated").await;
+    client.update(json!({"audio": {"input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}}})).await;
     client
         .send(
             json!({"type": "conversation.item.create", "item": {"type": "message",
@@ -289,17 +250,7 @@ async fn idle_timeout_waits_for_the_last_response_to_finish_playing() {
         .await;
     client.send(json!({"type": "response.create"})).await;
     let events = client.until("rate_limits.updated").await;
-    let played_ms: usize = events
-        .iter()
-        .filter(|e| e["type"] == "response.output_audio.delta")
-        .map(|e| {
-            base64::engine::general_purpose::STANDARD
-                .decode(e["delta"].as_str().unwrap())
-                .unwrap()
-                .len()
-        })
-        .sum::<usize>()
-        / 48;
+    let played_ms = output_audio(&events).len() / 48;
     assert!(played_ms > 500, "{played_ms} ms of reply audio");
     // Silence from the start of the audio clock: the timeout counts from the end of playback.
     let chunks = (played_ms + 5_000) / 100 + 2;
@@ -318,17 +269,7 @@ async fn idle_timeout_waits_for_the_last_response_to_finish_playing() {
     assert!((5_000..5_100).contains(&(end - start)), "{start}..{end}");
     // The committed item is that silence.
     let committed = client.expect("input_audio_buffer.committed").await;
-    client
-        .send(json!({"type": "conversation.item.retrieve", "item_id": committed["item_id"]}))
-        .await;
-    let retrieved = client.until("conversation.item.retrieved").await;
-    let audio = base64::engine::general_purpose::STANDARD
-        .decode(
-            retrieved.last().unwrap()["item"]["content"][0]["audio"]
-                .as_str()
-                .unwrap(),
-        )
-        .unwrap();
+    let audio = client.retrieve_audio(&committed["item_id"]).await;
     assert_eq!(audio.len() / 48, end - start);
 }
 
@@ -370,14 +311,7 @@ async fn a_plugged_in_transcriber_feeds_the_transcript_to_the_responder() {
     )
     .await;
     client.expect("session.created").await;
-    client
-        .send(
-            json!({"type": "session.update", "session": {"type": "realtime",
-            "output_modalities": ["text"],
-            "audio": {"input": {"turn_detection": null, "transcription": {"model": "m1"}}}}}),
-        )
-        .await;
-    client.expect("session.updated").await;
+    client.update(json!({"output_modalities": ["text"], "audio": {"input": {"turn_detection": null, "transcription": {"model": "m1"}}}})).await;
     client
         .send(
             json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(200)}),
@@ -407,20 +341,9 @@ async fn g711_output_has_one_byte_per_sample_at_8_khz() {
     let mut client = connect().await;
     client.expect("session.created").await;
     client
-        .send(
-            json!({"type": "session.update", "session": {"type": "realtime",
-            "audio": {"output": {"format": {"type": "audio/pcmu"}}}}}),
-        )
+        .update(json!({"audio": {"output": {"format": {"type": "audio/pcmu"}}}}))
         .await;
-    client.expect("session.updated").await;
-    client
-        .send(
-            json!({"type": "conversation.item.create", "item": {"type": "message",
-            "role": "user", "content": [{"type": "input_text", "text": "hello"}]}}),
-        )
-        .await;
-    client.expect("conversation.item.added").await;
-    client.expect("conversation.item.done").await;
+    client.add_user_text("hello").await;
     client.send(json!({"type": "response.create"})).await;
     let events = client.until("response.done").await;
     let first = events
@@ -474,14 +397,7 @@ async fn beta_server_vad_turn_uses_beta_names() {
 async fn semantic_turns(audio: &[u8], eagerness: &str) -> usize {
     let mut client = connect().await;
     client.expect("session.created").await;
-    client
-        .send(
-            json!({"type": "session.update", "session": {"type": "realtime", "audio":
-            {"input": {"turn_detection": {"type": "semantic_vad", "eagerness": eagerness,
-            "create_response": false}}}}}),
-        )
-        .await;
-    let updated = client.expect("session.updated").await;
+    let updated = client.update(json!({"audio": {"input": {"turn_detection": {"type": "semantic_vad", "eagerness": eagerness, "create_response": false}}}})).await;
     assert_eq!(
         updated["session"]["audio"]["input"]["turn_detection"],
         json!({"type": "semantic_vad", "eagerness": eagerness, "create_response": false,
