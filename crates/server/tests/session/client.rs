@@ -44,14 +44,14 @@ pub(crate) async fn connect_with(session: RealtimeSession, path: &str, beta: boo
     }
 }
 
+/// A GA client of a server running `session`.
+pub(crate) async fn connect_to(session: RealtimeSession) -> Client {
+    connect_with(session, "/v1/realtime?model=gpt-realtime", false).await
+}
+
 /// A GA client of a server with `Pace::Max`.
 pub(crate) async fn connect() -> Client {
-    connect_with(
-        RealtimeSession::new().pace(Pace::Max),
-        "/v1/realtime?model=gpt-realtime",
-        false,
-    )
-    .await
+    connect_to(RealtimeSession::new().pace(Pace::Max)).await
 }
 
 impl Client {

@@ -7,7 +7,7 @@ use rtclient_server::responder::Script;
 use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 
-use crate::client::{Client, End, connect_with, kinds};
+use crate::client::{Client, End, connect_to, kinds};
 
 const SCRIPT: &str = r#"
 rules:
@@ -27,12 +27,7 @@ rules:
 /// A text-only GA session of a server running `script`.
 async fn scripted(script: &str) -> Client {
     let script = Script::from_yaml(script).unwrap();
-    let mut client = connect_with(
-        RealtimeSession::new().pace(Pace::Max).script(script),
-        "/v1/realtime?model=gpt-realtime",
-        false,
-    )
-    .await;
+    let mut client = connect_to(RealtimeSession::new().pace(Pace::Max).script(script)).await;
     client.expect("session.created").await;
     client.update(json!({"output_modalities": ["text"]})).await;
     client
@@ -124,12 +119,7 @@ async fn a_close_rule_closes_after_the_whole_response() {
 #[tokio::test]
 async fn close_after_ends_the_session_with_1001_like_the_60_minute_limit() {
     let script = Script::from_yaml("faults: {close_after_s: 1}").unwrap();
-    let mut client = connect_with(
-        RealtimeSession::new().pace(Pace::Max).script(script),
-        "/v1/realtime?model=gpt-realtime",
-        false,
-    )
-    .await;
+    let mut client = connect_to(RealtimeSession::new().pace(Pace::Max).script(script)).await;
     let started = Instant::now();
     let created = client.expect("session.created").await;
     let expires_at = created["session"]["expires_at"].as_u64().unwrap();

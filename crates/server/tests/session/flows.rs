@@ -4,7 +4,7 @@ use rtclient_server::responder::Script;
 use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 
-use crate::client::{Client, connect, connect_with, kinds, output_audio, user_text};
+use crate::client::{Client, connect, connect_to, connect_with, kinds, output_audio, user_text};
 
 async fn text_only(client: &mut Client) {
     client.expect("session.created").await;
@@ -268,19 +268,10 @@ async fn function_call_round() {
         "rules:\n  - when: weather\n    call: get_weather\n    arguments: {\"city\": \"London\"}\n  - after_tool: get_weather\n    say: \"Tool said {output}\"\n",
     )
     .unwrap();
-    let mut client = connect_with(
-        RealtimeSession::new().pace(Pace::Max).responder(script),
-        "/v1/realtime?model=gpt-realtime",
-        false,
-    )
-    .await;
+    let mut client = connect_to(RealtimeSession::new().pace(Pace::Max).responder(script)).await;
     client.expect("session.created").await;
     client.update(json!({"output_modalities": ["text"], "tools": [{"type": "function", "name": "get_weather", "parameters": {"type": "object"}}]})).await;
-    client
-        .send(user_text("What is the weather in London?"))
-        .await;
-    client.expect("conversation.item.added").await;
-    client.expect("conversation.item.done").await;
+    client.add_user_text("What is the weather in London?").await;
     client.send(json!({"type": "response.create"})).await;
     let events = client.until("rate_limits.updated").await;
     let mut order = kinds(&events);
@@ -332,18 +323,11 @@ async fn function_call_round() {
 
 #[tokio::test]
 async fn one_active_response_and_cancel() {
-    let mut client = connect_with(
-        RealtimeSession::new().pace(Pace::Speed(1.0)),
-        "/v1/realtime?model=gpt-realtime",
-        false,
-    )
-    .await;
+    let mut client = connect_to(RealtimeSession::new().pace(Pace::Speed(1.0))).await;
     client.expect("session.created").await;
     client
-        .send(user_text("please say something long enough"))
+        .add_user_text("please say something long enough")
         .await;
-    client.expect("conversation.item.added").await;
-    client.expect("conversation.item.done").await;
     client.send(json!({"type": "response.create"})).await;
     let created = client.expect("response.created").await;
     client
@@ -432,12 +416,8 @@ async fn max_output_tokens_cuts_the_reply_as_incomplete() {
     let mut client = connect().await;
     text_only(&mut client).await;
     client
-        .send(user_text(
-            "one two three four five six seven eight nine ten",
-        ))
+        .add_user_text("one two three four five six seven eight nine ten")
         .await;
-    client.expect("conversation.item.added").await;
-    client.expect("conversation.item.done").await;
     client
         .send(json!({"type": "response.create", "response": {"max_output_tokens": 4}}))
         .await;
@@ -455,18 +435,11 @@ async fn max_output_tokens_cuts_the_reply_as_incomplete() {
 
 #[tokio::test]
 async fn cancelled_audio_response_keeps_its_partial_audio_for_truncate() {
-    let mut client = connect_with(
-        RealtimeSession::new().pace(Pace::Speed(1.0)),
-        "/v1/realtime?model=gpt-realtime",
-        false,
-    )
-    .await;
+    let mut client = connect_to(RealtimeSession::new().pace(Pace::Speed(1.0))).await;
     client.expect("session.created").await;
     client
-        .send(user_text("please say something long enough to interrupt"))
+        .add_user_text("please say something long enough to interrupt")
         .await;
-    client.expect("conversation.item.added").await;
-    client.expect("conversation.item.done").await;
     client.send(json!({"type": "response.create"})).await;
     let first_audio = client.until("response.output_audio.delta").await;
     let item_id = first_audio

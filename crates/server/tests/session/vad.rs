@@ -7,7 +7,7 @@ use base64::Engine as _;
 use rtclient_server::{Pace, RealtimeSession};
 use serde_json::json;
 
-use crate::client::{Client, connect, connect_with, kinds, output_audio};
+use crate::client::{Client, connect, connect_to, connect_with, kinds, output_audio};
 
 /// 1 s of silence, `text` spoken at 24 kHz mono PCM16, 1.5 s of silence: raw bytes.
 fn speech_24k(dir: &Path, text: &str) -> Vec<u8> {
@@ -191,12 +191,7 @@ async fn transcription_without_engine_fails_clearly() {
 async fn barge_in_cancels_the_response_with_turn_detected() {
     let dir = tempfile::tempdir().unwrap();
     let audio = speech_24k(dir.path(), "Tell me a long story about the sea.");
-    let mut client = connect_with(
-        RealtimeSession::new().pace(Pace::Speed(0.5)),
-        "/v1/realtime?model=gpt-realtime",
-        false,
-    )
-    .await;
+    let mut client = connect_to(RealtimeSession::new().pace(Pace::Speed(0.5))).await;
     client.expect("session.created").await;
     client.add_user_text("hello").await;
     client.send(json!({"type": "response.create"})).await;
@@ -304,12 +299,7 @@ impl rtclient_server::transcription::Transcriber for Counting {
 
 #[tokio::test]
 async fn a_plugged_in_transcriber_feeds_the_transcript_to_the_responder() {
-    let mut client = connect_with(
-        RealtimeSession::new().pace(Pace::Max).transcriber(Counting),
-        "/v1/realtime?model=gpt-realtime",
-        false,
-    )
-    .await;
+    let mut client = connect_to(RealtimeSession::new().pace(Pace::Max).transcriber(Counting)).await;
     client.expect("session.created").await;
     client.update(json!({"output_modalities": ["text"], "audio": {"input": {"turn_detection": null, "transcription": {"model": "m1"}}}})).await;
     client
