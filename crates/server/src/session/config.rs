@@ -15,6 +15,9 @@ pub(crate) const DEFAULT_INSTRUCTIONS: &str = "You are a helpful, witty, and fri
     Act like a human, but remember that you aren't a human and that you can't do human things \
     in the real world. Your voice and personality should be warm and engaging.";
 
+/// The beta sampling temperature (beta sessions and responses only).
+const DEFAULT_TEMPERATURE: f64 = 0.8;
+
 /// The complete default configuration of a new session.
 pub(crate) fn default_session(
     kind: SessionKind,
@@ -50,6 +53,15 @@ pub(crate) fn default_session(
         include: Some(Nullable::Null),
         ..Default::default()
     };
+    if dialect == Dialect::Beta && kind == SessionKind::Realtime {
+        // Beta-only fields, carried in `extra` (the beta recordings show both).
+        session
+            .extra
+            .insert("temperature".to_owned(), DEFAULT_TEMPERATURE.into());
+        session
+            .extra
+            .insert("client_secret".to_owned(), serde_json::Value::Null);
+    }
     if kind == SessionKind::Transcription {
         session.object = Some("realtime.transcription_session".to_owned());
         session.audio = Some(SessionAudio {
@@ -117,6 +129,14 @@ pub(crate) fn apply_update(
         ));
     }
     let mut next = current.clone();
+    if dialect == Dialect::Beta
+        && let Some(value) = update.extra.get("temperature")
+    {
+        next.extra.insert(
+            "temperature".to_owned(),
+            check_temperature(value, "session.temperature")?,
+        );
+    }
     if let Some(v) = &update.output_modalities {
         next.output_modalities = Some(v.clone());
     }
@@ -197,6 +217,35 @@ pub(crate) fn apply_update(
         }
     }
     Ok(next)
+}
+
+/// A beta `temperature`, which must be a number in 0.6..=1.2.
+pub(crate) fn check_temperature(
+    value: &serde_json::Value,
+    param: &str,
+) -> Result<serde_json::Value, ClientError> {
+    let Some(t) = value.as_f64() else {
+        return Err(ClientError::new(
+            "invalid_type",
+            format!("Invalid type for '{param}': expected a decimal, but got {value} instead."),
+        )
+        .param(param));
+    };
+    let (code, relation, sign, bound) = if t < 0.6 {
+        ("decimal_below_min_value", "below minimum", ">=", 0.6)
+    } else if t > 1.2 {
+        ("decimal_above_max_value", "above maximum", "<=", 1.2)
+    } else {
+        return Ok(value.clone());
+    };
+    Err(ClientError::new(
+        code,
+        format!(
+            "Invalid '{param}': decimal {relation} value. Expected a value {sign} {bound}, but \
+             got {t} instead."
+        ),
+    )
+    .param(param))
 }
 
 /// `unknown_parameter` for the first key of `extra` (fields the GA schema does not have),

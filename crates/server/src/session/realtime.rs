@@ -897,6 +897,13 @@ impl Running {
         {
             config::unknown_field("response", &params.extra)?;
         }
+        if let Some(temperature) = e
+            .response
+            .as_ref()
+            .and_then(|params| params.extra.get("temperature"))
+        {
+            config::check_temperature(temperature, "response.temperature")?;
+        }
         if let Some(format) = e
             .response
             .as_ref()

@@ -784,6 +784,12 @@ fn usage(item: &Item, audio_ms: u64) -> Usage {
         audio_tokens: Some(0),
         image_tokens: Some(0),
         cached_tokens: Some(0),
+        cached_tokens_details: Some(Box::new(TokenDetails {
+            text_tokens: Some(0),
+            audio_tokens: Some(0),
+            image_tokens: Some(0),
+            ..Default::default()
+        })),
         ..Default::default()
     };
     let output = TokenDetails {
@@ -855,7 +861,7 @@ pub(crate) fn plan(
         }),
         ..Default::default()
     };
-    let response = new_response(
+    let mut response = new_response(
         new_id("resp_"),
         in_conversation.then_some(st.conversation_id.as_str()),
         modalities,
@@ -863,6 +869,16 @@ pub(crate) fn plan(
         params.max_output_tokens.or(session.max_output_tokens),
         params.metadata.clone(),
     );
+    // Beta responses carry their sampling temperature (only beta sessions hold one).
+    if let Some(temperature) = params
+        .extra
+        .get("temperature")
+        .or_else(|| session.extra.get("temperature"))
+    {
+        response
+            .extra
+            .insert("temperature".to_owned(), temperature.clone());
+    }
     Plan {
         response,
         audio,

@@ -525,3 +525,42 @@ async fn response_audio_format_is_validated() {
     assert_eq!(error["event_id"], "r1");
     client.quiet().await;
 }
+
+#[tokio::test]
+async fn beta_temperature_is_kept_checked_and_reported_on_responses() {
+    let mut client = connect_with(
+        RealtimeSession::new().pace(Pace::Max),
+        "/v1/realtime?model=gpt-4o-realtime-preview",
+        true,
+    )
+    .await;
+    let created = client.expect("session.created").await;
+    assert_eq!(created["session"]["temperature"], 0.8);
+    assert!(created["session"]["client_secret"].is_null());
+    client
+        .send(json!({"type": "session.update", "session": {"temperature": 1.1}}))
+        .await;
+    let updated = client.expect("session.updated").await;
+    assert_eq!(updated["session"]["temperature"], 1.1);
+    client
+        .send(json!({"type": "session.update", "event_id": "hot",
+            "session": {"temperature": 2.0, "voice": "verse"}}))
+        .await;
+    let error = client.expect("error").await["error"].clone();
+    assert_eq!(error["code"], "decimal_above_max_value");
+    assert_eq!(error["param"], "session.temperature");
+    assert_eq!(error["event_id"], "hot");
+    client
+        .send(json!({"type": "response.create", "response": {"modalities": ["text"]}}))
+        .await;
+    let created = client.expect("response.created").await;
+    assert_eq!(created["response"]["temperature"], 1.1);
+    let done = client.until("response.done").await;
+    assert_eq!(done.last().unwrap()["response"]["temperature"], 1.1);
+    // Nothing of the refused update was applied.
+    client
+        .send(json!({"type": "session.update", "session": {}}))
+        .await;
+    let updated = client.until("session.updated").await;
+    assert_eq!(updated.last().unwrap()["session"]["voice"], "alloy");
+}

@@ -7,4 +7,5 @@ mod client;
 mod errors;
 mod faults;
 mod flows;
+mod recorded;
 mod vad;
