@@ -1,0 +1,176 @@
+//! `rtclient send` against `rtclient serve --script` with faults: what a user sees when the
+//! service fails a response, drops the connection or closes the session.
+
+use std::path::Path;
+
+use crate::send::write_wav;
+use crate::serve::spawn;
+use crate::testutil::{frame_types, recorded, rtclient, testdata};
+
+/// Starts `rtclient serve --script` with the YAML `script` (written into `dir`), runs
+/// `rtclient send ARGS --provider URL --record log.jsonl` in `dir`, stops the server and returns
+/// the exit code, stdout and stderr.
+fn send_to(dir: &Path, script: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let path = dir.join("script.yaml");
+    std::fs::write(&path, script).unwrap();
+    let (server, url) = spawn(&["--script", path.to_str().unwrap()]);
+    let output = rtclient(dir)
+        .arg("send")
+        .args(args)
+        .args(["--provider", &url, "--record", "log.jsonl"])
+        .output()
+        .unwrap();
+    drop(server);
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The 10 s speech clip of `testdata/audio`.
+fn speech() -> String {
+    testdata()
+        .join("audio/speech_10s_16k_mono.wav")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn a_drop_mid_response_exits_3_saying_the_connection_was_lost_and_keeps_the_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wav(&dir.path().join("a.wav"));
+    let (code, stdout, stderr) = send_to(
+        dir.path(),
+        r#"
+rules:
+  - say: "This reply is cut short by a dropped connection, so nobody hears its end."
+    drop: {after_events: 8}
+"#,
+        &["a.wav", "--vad", "none", "--pace", "max"],
+    );
+    assert_eq!(code, Some(3), "{stdout}\n{stderr}");
+    let received = recorded(&dir.path().join("log.jsonl"), "received");
+    let kinds = frame_types(&received);
+    assert!(!kinds.contains(&"response.done"), "{kinds:?}");
+    let created = received
+        .iter()
+        .find(|f| f["type"] == "response.created")
+        .unwrap();
+    let response = created["response"]["id"].as_str().unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "error: the connection was lost without a close frame during response {response}"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "hint: the server or the network dropped the session; what arrived before was saved"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("0 responses (0 failed)"), "{stderr}");
+
+    // The audio that arrived before the drop is saved as a complete WAV.
+    let deltas: Vec<_> = received
+        .iter()
+        .filter(|f| f["type"] == "response.output_audio.delta")
+        .collect();
+    assert!(!deltas.is_empty(), "{kinds:?}");
+    let bytes: usize = deltas
+        .iter()
+        .map(|d| {
+            let b64 = d["delta"].as_str().unwrap();
+            b64.len() / 4 * 3 - b64.bytes().rev().take_while(|&c| c == b'=').count()
+        })
+        .sum();
+    let wav_path = format!(
+        "rtclient-out/{}.wav",
+        deltas[0]["item_id"].as_str().unwrap()
+    );
+    assert!(stderr.contains(&format!("wrote {wav_path}")), "{stderr}");
+    let wav = std::fs::read(dir.path().join(&wav_path)).unwrap();
+    assert_eq!(wav.len(), 44 + bytes);
+    assert_eq!(
+        u32::from_le_bytes([wav[40], wav[41], wav[42], wav[43]]) as usize,
+        bytes,
+        "the WAV header counts the saved samples"
+    );
+}
+
+#[test]
+fn an_error_rule_exits_1_showing_the_error_on_stdout_and_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wav(&dir.path().join("a.wav"));
+    let (code, stdout, stderr) = send_to(
+        dir.path(),
+        r#"
+rules:
+  - error: {type: server_error, code: overloaded, message: "The engine is overloaded."}
+"#,
+        &["a.wav", "--vad", "none", "--pace", "max"],
+    );
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("← error server_error overloaded \"The engine is overloaded.\""),
+        "{stdout}"
+    );
+    let done = stdout
+        .lines()
+        .find(|l| l.starts_with("← response.done"))
+        .unwrap_or_else(|| panic!("no response.done in {stdout}"));
+    assert!(
+        done.ends_with("failed \"The engine is overloaded.\" out=0"),
+        "{done}"
+    );
+    assert!(
+        stderr.contains("1 responses (1 failed), 1 errors"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: the service reported 1 errors and 1 failed responses"),
+        "{stderr}"
+    );
+    // The error event and the failed response carry the same error: it is shown once.
+    let causes: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Caused by:"))
+        .collect();
+    assert_eq!(
+        causes,
+        ["  Caused by: server_error (overloaded): The engine is overloaded."],
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_forced_1001_close_mid_stream_exits_3_with_the_reason_and_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = speech();
+    // The 10 s clip at the real pace: the server closes the session a second in.
+    let (code, stdout, stderr) = send_to(dir.path(), "faults: {close_after_s: 1}\n", &[&clip]);
+    assert_eq!(code, Some(3), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(
+            "error: the server closed the connection with code 1001 (Your session hit the maximum duration of 1 second.)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "hint: the session reached its maximum duration; reconnect to start a new session"
+        ),
+        "{stderr}"
+    );
+    let errors = stderr.lines().filter(|l| l.starts_with("error: ")).count();
+    assert_eq!(errors, 1, "{stderr}");
+    // It ended mid-stream: most of the clip's 100 chunks were never sent.
+    let sent = recorded(&dir.path().join("log.jsonl"), "sent");
+    let appends = frame_types(&sent)
+        .iter()
+        .filter(|k| **k == "input_audio_buffer.append")
+        .count();
+    assert!(appends > 0 && appends < 100, "{appends} appends");
+}
