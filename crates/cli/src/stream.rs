@@ -4,7 +4,9 @@
 //!
 //! A turn is done when no response is in progress, every committed turn has had its response,
 //! and (with VAD) the server has been quiet for [`SETTLE`] after the audio ended. With VAD off each
-//! file is appended, committed and answered: the loop waits for one `response.done` per file.
+//! file is appended, committed and answered, one response at a time (the service refuses a
+//! `response.create` while a response is in progress): the loop waits for one `response.done`
+//! per file.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -138,11 +140,16 @@ pub(crate) async fn run(
     };
     let (sender, mut receiver) = client.split();
     let progress = progress_bar(printer);
+    // Responses asked for and not done yet: with VAD off, a file's turn waits until there are
+    // none, since the service refuses a response.create while another response is in progress.
+    let open_responses = Arc::new(tokio::sync::watch::Sender::new(0usize));
     let plan = Plan {
         update: session_update(settings)?,
         files: settings.files.clone(),
         pace: settings.pace,
         vad: settings.session.vad,
+        open_responses: Arc::clone(&open_responses),
+        reply_timeout: settings.reply_timeout,
     };
     let answer_sender = sender.clone();
     let sending = tokio::spawn(send_all(sender, plan, log.clone(), progress.clone()));
@@ -284,6 +291,7 @@ pub(crate) async fn run(
             }
             ServerEvent::ResponseDone(done) => {
                 in_progress = in_progress.saturating_sub(1);
+                open_responses.send_modify(|open| *open = open.saturating_sub(1));
                 current = None;
                 outcome.responses += 1;
                 if done.response.status == Some(ResponseStatus::Failed) {
@@ -310,6 +318,7 @@ pub(crate) async fn run(
                     for item in answers.drain(..) {
                         send_event(&answer_sender, &log, item).await?;
                     }
+                    open_responses.send_modify(|open| *open += 1);
                     send_event(&answer_sender, &log, ClientEvent::create_response()).await?;
                     expected += 1;
                 }
@@ -546,10 +555,15 @@ struct Plan {
     files: Vec<PathBuf>,
     pace: rtclient_audio::Pace,
     vad: VadArg,
+    /// Responses asked for and not done yet (see [`run`]).
+    open_responses: Arc<tokio::sync::watch::Sender<usize>>,
+    /// How long a turn waits for the previous response to finish.
+    reply_timeout: Duration,
 }
 
 /// Sends the session update, then every file (and with VAD off: commit and response.create
-/// after each file; with VAD on: trailing silence so the last turn ends).
+/// after each file, once the previous file's response is done; with VAD on: trailing silence
+/// so the last turn ends).
 async fn send_all(
     sender: EventSender,
     plan: Plan,
@@ -561,6 +575,8 @@ async fn send_all(
         files,
         pace,
         vad,
+        open_responses,
+        reply_timeout,
     } = plan;
     let send = |event: ClientEvent| send_event(&sender, &log, event);
     send(update).await?;
@@ -588,7 +604,19 @@ async fn send_all(
             progress.inc(chunk.duration().as_millis() as u64);
         }
         if vad == VadArg::None {
+            let mut open = open_responses.subscribe();
+            let idle = tokio::time::timeout(reply_timeout, open.wait_for(|open| *open == 0))
+                .await
+                .is_ok_and(|waited| waited.is_ok());
+            if !idle {
+                return Err(CliError::failure(format!(
+                    "no reply from the server for {} s: the previous response did not finish",
+                    reply_timeout.as_secs()
+                ))
+                .hint("raise --reply-timeout for a slow service"));
+            }
             send(ClientEvent::commit()).await?;
+            open_responses.send_modify(|open| *open += 1);
             send(ClientEvent::create_response()).await?;
         }
     }

@@ -1,5 +1,5 @@
 //! `rtclient send` against `rtclient serve --script` with faults: what a user sees when the
-//! service fails a response, drops the connection or closes the session.
+//! service fails a response, drops the connection, closes the session or runs out of budget.
 
 use std::path::Path;
 
@@ -173,4 +173,32 @@ fn the_forced_1001_close_mid_stream_exits_3_with_the_reason_and_a_hint() {
         .filter(|k| **k == "input_audio_buffer.append")
         .count();
     assert!(appends > 0 && appends < 100, "{appends} appends");
+}
+#[test]
+fn a_spent_request_budget_fails_the_next_response_with_the_rate_limit_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wav(&dir.path().join("a.wav"));
+    write_wav(&dir.path().join("b.wav"));
+    let (code, stdout, stderr) = send_to(
+        dir.path(),
+        "faults: {rate_limits: {requests: 1, window_s: 600}}\n",
+        &["a.wav", "b.wav", "--vad", "none", "--pace", "max"],
+    );
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    let received = recorded(&dir.path().join("log.jsonl"), "received");
+    let statuses: Vec<&str> = received
+        .iter()
+        .filter(|f| f["type"] == "response.done")
+        .map(|f| f["response"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["completed", "failed"]);
+    assert!(
+        stderr.contains("2 responses (1 failed), 0 errors"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("Caused by: requests (rate_limit_exceeded): Rate limit reached for requests"),
+        "{stderr}"
+    );
 }

@@ -519,6 +519,68 @@ rules:
     );
 }
 
+/// With VAD off each file is a turn; the next turn's `response.create` waits for the previous
+/// response, which the service would refuse while it is in progress.
+#[tokio::test(flavor = "multi_thread")]
+async fn vad_off_files_take_turns_one_response_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wav(&dir.path().join("a.wav"));
+    write_tone(&dir.path().join("b.wav"), 16_000, 1, 2_000);
+    let url = local_server("").await;
+    let (code, stdout, stderr) = run_send(
+        dir.path(),
+        &[
+            "a.wav",
+            "b.wav",
+            "--vad",
+            "none",
+            "--pace",
+            "max",
+            "--record",
+            "log.jsonl",
+        ],
+        &url,
+    )
+    .await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("2 responses (0 failed), 0 errors"),
+        "{stderr}"
+    );
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("log.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let turns: Vec<String> = records
+        .iter()
+        .filter(|r| {
+            (r["dir"] == "sent" && r["frame"]["type"] == "response.create")
+                || (r["dir"] == "received" && r["frame"]["type"] == "response.done")
+        })
+        .map(|r| r["frame"]["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        turns,
+        [
+            "response.create",
+            "response.done",
+            "response.create",
+            "response.done"
+        ]
+    );
+    // Each file was answered in turn.
+    let said: Vec<&str> = records
+        .iter()
+        .filter(|r| r["frame"]["type"] == "response.output_audio_transcript.done")
+        .map(|r| r["frame"]["transcript"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        said,
+        ["You spoke for 1.0 seconds.", "You spoke for 2.0 seconds."]
+    );
+}
+
 #[test]
 fn ctrl_c_stops_cleanly_with_exit_1() {
     use std::io::{BufRead, BufReader, Read};
