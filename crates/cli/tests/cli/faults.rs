@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::send::write_wav;
 use crate::serve::spawn;
-use crate::testutil::{frame_types, recorded, rtclient, testdata};
+use crate::testutil::{base64_bytes, frame_types, of_kind, recorded, rtclient, speech};
 
 /// Starts `rtclient serve --script` with the YAML `script` (written into `dir`), runs
 /// `rtclient send ARGS --provider URL --record log.jsonl` in `dir`, stops the server and returns
@@ -28,15 +28,6 @@ fn send_to(dir: &Path, script: &str, args: &[&str]) -> (Option<i32>, String, Str
     )
 }
 
-/// The 10 s speech clip of `testdata/audio`.
-fn speech() -> String {
-    testdata()
-        .join("audio/speech_10s_16k_mono.wav")
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[test]
 fn a_drop_mid_response_exits_3_saying_the_connection_was_lost_and_keeps_the_audio() {
     let dir = tempfile::tempdir().unwrap();
@@ -54,11 +45,8 @@ rules:
     let received = recorded(&dir.path().join("log.jsonl"), "received");
     let kinds = frame_types(&received);
     assert!(!kinds.contains(&"response.done"), "{kinds:?}");
-    let created = received
-        .iter()
-        .find(|f| f["type"] == "response.created")
-        .unwrap();
-    let response = created["response"]["id"].as_str().unwrap();
+    let created = of_kind(&received, "response.created");
+    let response = created[0]["response"]["id"].as_str().unwrap();
     assert!(
         stderr.contains(&format!(
             "error: the connection was lost without a close frame during response {response}"
@@ -74,18 +62,9 @@ rules:
     assert!(stderr.contains("0 responses (0 failed)"), "{stderr}");
 
     // The audio that arrived before the drop is saved as a complete WAV.
-    let deltas: Vec<_> = received
-        .iter()
-        .filter(|f| f["type"] == "response.output_audio.delta")
-        .collect();
+    let deltas = of_kind(&received, "response.output_audio.delta");
     assert!(!deltas.is_empty(), "{kinds:?}");
-    let bytes: usize = deltas
-        .iter()
-        .map(|d| {
-            let b64 = d["delta"].as_str().unwrap();
-            b64.len() / 4 * 3 - b64.bytes().rev().take_while(|&c| c == b'=').count()
-        })
-        .sum();
+    let bytes = base64_bytes(&deltas, "delta");
     let wav_path = format!(
         "rtclient-out/{}.wav",
         deltas[0]["item_id"].as_str().unwrap()
@@ -149,8 +128,9 @@ rules:
 fn the_forced_1001_close_mid_stream_exits_3_with_the_reason_and_a_hint() {
     let dir = tempfile::tempdir().unwrap();
     let clip = speech();
+    let clip = clip.to_str().unwrap();
     // The 10 s clip at the real pace: the server closes the session a second in.
-    let (code, stdout, stderr) = send_to(dir.path(), "faults: {close_after_s: 1}\n", &[&clip]);
+    let (code, stdout, stderr) = send_to(dir.path(), "faults: {close_after_s: 1}\n", &[clip]);
     assert_eq!(code, Some(3), "{stdout}\n{stderr}");
     assert!(
         stderr.contains(
@@ -186,15 +166,27 @@ fn a_spent_request_budget_fails_the_next_response_with_the_rate_limit_shown() {
     );
     assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     let received = recorded(&dir.path().join("log.jsonl"), "received");
-    let statuses: Vec<&str> = received
+    let statuses: Vec<&str> = of_kind(&received, "response.done")
         .iter()
-        .filter(|f| f["type"] == "response.done")
         .map(|f| f["response"]["status"].as_str().unwrap())
         .collect();
+    // The second file's turn waited for the first response, so the service refused no
+    // request: the spent budget failed the second response.
     assert_eq!(statuses, ["completed", "failed"]);
     assert!(
         stderr.contains("2 responses (1 failed), 0 errors"),
         "{stderr}"
+    );
+    // What is left is reported: no requests; the tokens, not limited here, as usual.
+    let report = of_kind(&received, "rate_limits.updated")[0];
+    let requests = &report["rate_limits"][0];
+    assert_eq!(requests["name"], "requests", "{report}");
+    assert_eq!(requests["limit"], 1, "{report}");
+    assert_eq!(requests["remaining"], 0, "{report}");
+    assert_eq!(report["rate_limits"][1]["limit"], 40_000, "{report}");
+    assert!(
+        stdout.contains("← rate_limits.updated requests=0/1 tokens="),
+        "{stdout}"
     );
     assert!(
         stderr

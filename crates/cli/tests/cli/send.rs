@@ -7,7 +7,9 @@ use std::path::Path;
 
 use predicates::prelude::*;
 
-use crate::testutil::{frame_types, local_server, recorded, rtclient, run_send, testdata};
+use crate::testutil::{
+    base64_bytes, frame_types, local_server, of_kind, recorded, rtclient, run_send, speech,
+};
 
 /// Writes a one-second 16 kHz mono PCM16 WAV tone.
 pub(crate) fn write_wav(path: &Path) {
@@ -94,10 +96,8 @@ fn bad_url_and_options_exit_2() {
 #[test]
 fn no_credentials_uses_the_local_server_and_saves_the_reply() {
     let dir = tempfile::tempdir().unwrap();
-    let clip = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/audio/speech_10s_16k_mono.wav"
-    );
+    let clip = speech();
+    let clip = clip.to_str().unwrap();
     let out = dir.path().join("out");
     let output = rtclient(dir.path())
         .args(["send", clip, "--pace", "max", "--out"])
@@ -212,31 +212,6 @@ fn unreachable_host_exits_3_and_never_shows_the_key() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("az-fake-key-xyz"));
 }
 
-/// The 10 s speech clip of `testdata/audio`, for turns the server's VAD must detect.
-fn speech() -> String {
-    testdata()
-        .join("audio/speech_10s_16k_mono.wav")
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// The frames of `kind` among `frames`.
-fn of_kind<'a>(frames: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
-    frames.iter().filter(|f| f["type"] == kind).collect()
-}
-
-/// The decoded bytes of the base64 `field` of each of `frames`, added up.
-fn base64_bytes(frames: &[&serde_json::Value], field: &str) -> usize {
-    frames
-        .iter()
-        .map(|f| {
-            let b64 = f[field].as_str().unwrap();
-            b64.len() / 4 * 3 - b64.bytes().rev().take_while(|&c| c == b'=').count()
-        })
-        .sum()
-}
-
 /// A 24 kHz mono PCM16 WAV holding `data_len` bytes of samples, not all silent.
 fn assert_reply_wav(path: &Path, data_len: usize) {
     let wav = std::fs::read(path).unwrap();
@@ -337,10 +312,11 @@ async fn vad_on_waits_for_the_turn_and_json_is_jsonl() {
     let dir = tempfile::tempdir().unwrap();
     let url = local_server(HELLO).await;
     let clip = speech();
+    let clip = clip.to_str().unwrap();
     let (code, stdout, stderr) = run_send(
         dir.path(),
         &[
-            &clip,
+            clip,
             "--json",
             "--pace",
             "max",

@@ -9,6 +9,11 @@ pub(crate) fn testdata() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
+/// The 10 s speech clip of `testdata/audio`, for turns the server's VAD must detect.
+pub(crate) fn speech() -> PathBuf {
+    testdata().join("audio/speech_10s_16k_mono.wav")
+}
+
 /// `rtclient` with a clean environment: no provider variables, no colour, run in a temporary
 /// directory so no `.env` is found.
 pub(crate) fn rtclient(dir: &std::path::Path) -> Command {
@@ -93,4 +98,23 @@ pub(crate) fn frame_types(frames: &[serde_json::Value]) -> Vec<&str> {
         .iter()
         .map(|frame| frame["type"].as_str().unwrap())
         .collect()
+}
+
+/// The frames of `kind` among `frames`.
+pub(crate) fn of_kind<'a>(
+    frames: &'a [serde_json::Value],
+    kind: &str,
+) -> Vec<&'a serde_json::Value> {
+    frames.iter().filter(|f| f["type"] == kind).collect()
+}
+
+/// The decoded bytes of the base64 `field` of each of `frames`, added up.
+pub(crate) fn base64_bytes(frames: &[&serde_json::Value], field: &str) -> usize {
+    frames
+        .iter()
+        .map(|f| {
+            let b64 = f[field].as_str().unwrap();
+            b64.len() / 4 * 3 - b64.bytes().rev().take_while(|&c| c == b'=').count()
+        })
+        .sum()
 }
