@@ -291,7 +291,6 @@ pub(crate) async fn run(
             }
             ServerEvent::ResponseDone(done) => {
                 in_progress = in_progress.saturating_sub(1);
-                open_responses.send_modify(|open| *open = open.saturating_sub(1));
                 current = None;
                 outcome.responses += 1;
                 if done.response.status == Some(ResponseStatus::Failed) {
@@ -322,6 +321,8 @@ pub(crate) async fn run(
                     send_event(&answer_sender, &log, ClientEvent::create_response()).await?;
                     expected += 1;
                 }
+                // Only now, so the next file's turn cannot slip in before the answer's response.
+                open_responses.send_modify(|open| *open = open.saturating_sub(1));
             }
             ServerEvent::ResponseOutputItemAdded(added) => {
                 if let (Some(call), Some(name)) = (&added.item.call_id, &added.item.name) {

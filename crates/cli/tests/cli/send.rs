@@ -403,32 +403,46 @@ async fn stereo_44k1_input_is_sent_as_24k_mono() {
     assert_eq!(said[0]["transcript"], "You spoke for 1.0 seconds.");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn function_calls_are_answered_from_tool_outputs() {
-    let dir = tempfile::tempdir().unwrap();
-    write_wav(&dir.path().join("a.wav"));
-    std::fs::write(
-        dir.path().join("tools.json"),
-        r#"[{"type":"function","name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}]"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("answers.json"),
-        r#"{"get_weather":"Sunny, 20 C"}"#,
-    )
-    .unwrap();
-    // Any turn calls the tool (an audio turn has no transcript to match); the tool's result is
-    // answered in words.
-    let url = local_server(
-        r#"
+/// Any turn calls the tool (an audio turn has no transcript to match); the tool's result is
+/// answered in words.
+const WEATHER: &str = r#"
 rules:
   - after_tool: get_weather
     say: "It is {output} in Paris."
   - call: get_weather
     arguments: {"city": "Paris"}
-"#,
+"#;
+
+/// Writes `tools.json` (a `get_weather` tool) and `answers.json` (its output) into `dir`.
+fn write_weather_tool(dir: &Path) {
+    std::fs::write(
+        dir.join("tools.json"),
+        r#"[{"type":"function","name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}]"#,
     )
-    .await;
+    .unwrap();
+    std::fs::write(dir.join("answers.json"), r#"{"get_weather":"Sunny, 20 C"}"#).unwrap();
+}
+
+/// The `response.create` frames sent and `response.done` frames received, in log order.
+fn turns(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| {
+            (r["dir"] == "sent" && r["frame"]["type"] == "response.create")
+                || (r["dir"] == "received" && r["frame"]["type"] == "response.done")
+        })
+        .map(|r| r["frame"]["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn function_calls_are_answered_from_tool_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wav(&dir.path().join("a.wav"));
+    write_weather_tool(dir.path());
+    let url = local_server(WEATHER).await;
     let (code, stdout, stderr) = run_send(
         dir.path(),
         &[
@@ -523,21 +537,9 @@ async fn vad_off_files_take_turns_one_response_at_a_time() {
         stderr.contains("2 responses (0 failed), 0 errors"),
         "{stderr}"
     );
-    let records: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("log.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let turns: Vec<String> = records
-        .iter()
-        .filter(|r| {
-            (r["dir"] == "sent" && r["frame"]["type"] == "response.create")
-                || (r["dir"] == "received" && r["frame"]["type"] == "response.done")
-        })
-        .map(|r| r["frame"]["type"].as_str().unwrap().to_owned())
-        .collect();
+    let log = dir.path().join("log.jsonl");
     assert_eq!(
-        turns,
+        turns(&log),
         [
             "response.create",
             "response.done",
@@ -546,15 +548,59 @@ async fn vad_off_files_take_turns_one_response_at_a_time() {
         ]
     );
     // Each file was answered in turn.
-    let said: Vec<&str> = records
+    let received = recorded(&log, "received");
+    let said: Vec<&str> = of_kind(&received, "response.output_audio_transcript.done")
         .iter()
-        .filter(|r| r["frame"]["type"] == "response.output_audio_transcript.done")
-        .map(|r| r["frame"]["transcript"].as_str().unwrap())
+        .map(|f| f["transcript"].as_str().unwrap())
         .collect();
     assert_eq!(
         said,
         ["You spoke for 1.0 seconds.", "You spoke for 2.0 seconds."]
     );
+}
+
+/// Each file's tool round (the call, its answer, the reply) ends before the next file's turn.
+#[tokio::test(flavor = "multi_thread")]
+async fn tool_rounds_of_several_files_take_turns() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wav(&dir.path().join("a.wav"));
+    write_wav(&dir.path().join("b.wav"));
+    write_weather_tool(dir.path());
+    let url = local_server(WEATHER).await;
+    let (code, stdout, stderr) = run_send(
+        dir.path(),
+        &[
+            "a.wav",
+            "b.wav",
+            "--vad",
+            "none",
+            "--pace",
+            "max",
+            "--tool",
+            "tools.json",
+            "--tool-outputs",
+            "answers.json",
+            "--record",
+            "log.jsonl",
+        ],
+        &url,
+    )
+    .await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("4 responses (0 failed), 0 errors"),
+        "{stderr}"
+    );
+    let log = dir.path().join("log.jsonl");
+    assert_eq!(turns(&log), ["response.create", "response.done"].repeat(4));
+    let sent = recorded(&log, "sent");
+    assert_eq!(of_kind(&sent, "conversation.item.create").len(), 2);
+    let received = recorded(&log, "received");
+    let said: Vec<&str> = of_kind(&received, "response.output_audio_transcript.done")
+        .iter()
+        .map(|f| f["transcript"].as_str().unwrap())
+        .collect();
+    assert_eq!(said, ["It is Sunny, 20 C in Paris."; 2]);
 }
 
 #[test]
