@@ -123,7 +123,11 @@ fn summarize(outcome: &crate::stream::Outcome, printer: &Printer) -> Result<(), 
             "the service reported {} errors and {} failed responses",
             outcome.errors, outcome.failed
         ))
-        .hint("see the error events above");
+        .hint(match (outcome.errors, outcome.failed) {
+            (_, 0) => "see the error events above",
+            (0, _) => "see the failed responses above",
+            _ => "see the error events and failed responses above",
+        });
         error.causes.clone_from(&outcome.reasons);
         return Err(error);
     }

@@ -112,6 +112,10 @@ rules:
         stderr.contains("error: the service reported 1 errors and 1 failed responses"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("hint: see the error events and failed responses above"),
+        "{stderr}"
+    );
     // The error event and the failed response carry the same error: it is shown once.
     let causes: Vec<&str> = stderr
         .lines()
@@ -191,6 +195,10 @@ fn a_spent_request_budget_fails_the_next_response_with_the_rate_limit_shown() {
     assert!(
         stderr
             .contains("Caused by: requests (rate_limit_exceeded): Rate limit reached for requests"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: see the failed responses above"),
         "{stderr}"
     );
 }
