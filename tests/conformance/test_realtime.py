@@ -12,7 +12,7 @@ import json
 import pytest
 import websockets
 from openai import AsyncAzureOpenAI, AsyncOpenAI
-from openai.types.realtime import SessionCreatedEvent
+from openai.types.realtime import RealtimeErrorEvent, SessionCreatedEvent
 
 from conftest import API_KEY
 
@@ -461,5 +461,67 @@ def test_wrong_api_key_gets_an_error_and_a_close(auth_server):
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await conn.recv()
             assert closed.value.rcvd.code == 3000
+
+    run(main())
+
+
+def test_scripted_error_fails_the_response(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})
+            await recv_until(conn, "session.updated")
+            await user_text(conn, "Please fail this one")
+            await recv_until(conn, "conversation.item.done")
+            await conn.response.create()
+            events = await recv_until(conn, "error")
+            assert kinds(events) == ["response.created", "error"]
+            created, error = events
+            assert isinstance(error, RealtimeErrorEvent)
+            assert error.error.type == "server_error"
+            assert error.error.code == "overloaded"
+            assert error.error.message == "The engine is overloaded."
+            events = await recv_until(conn, "response.done")
+            assert kinds(events) == ["response.done"]
+            done = events[0].response
+            assert done.id == created.response.id
+            assert done.status == "failed"
+            assert done.output == []
+            details = done.status_details
+            assert details.type == "failed"
+            assert details.error.type == "server_error"
+            assert details.error.code == "overloaded"
+            assert details.error.message == "The engine is overloaded."
+            assert (await conn.recv()).type == "rate_limits.updated"
+
+            # The session goes on: the next turn completes.
+            await user_text(conn, "hello again")
+            await recv_until(conn, "conversation.item.done")
+            await conn.response.create()
+            events = await recv_until(conn, "response.done")
+            assert shape(events) == TEXT_RESPONSE
+            assert events[-1].response.status == "completed"
+
+    run(main())
+
+
+def test_scripted_drop_mid_response_closes_without_a_close_frame(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})
+            await recv_until(conn, "session.updated")
+            await user_text(conn, "Please drop the line")
+            await recv_until(conn, "conversation.item.done")
+            await conn.response.create()
+            events = []
+            with pytest.raises(websockets.ConnectionClosedError) as closed:
+                while True:
+                    events.append(await conn.recv())
+            # Three events of the response, then the socket ends: no response.done, and no
+            # close frame either way (1006, abnormal closure).
+            assert kinds(events) == ["response.created", "response.output_item.added", "conversation.item.added"]
+            assert closed.value.rcvd is None
+            assert closed.value.sent is None
 
     run(main())

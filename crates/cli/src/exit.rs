@@ -5,7 +5,7 @@
 //! | 0 | done |
 //! | 1 | the service reported an error, a response failed, no reply came, `send` was interrupted, or `inspect --strict` found problems |
 //! | 2 | usage or input-file error (bad option, missing or unsupported file, bad URL) |
-//! | 3 | connection or authentication failure (unreachable host, refused key, port in use) |
+//! | 3 | connection or authentication failure (unreachable host, refused key, port in use, a connection lost or closed by the server mid-session) |
 //!
 //! Every failure is printed the same way by the [`Printer`](crate::printer::Printer):
 //! `error: <one line>`, one `Caused by: <source>` line per underlying error, then `hint: <what to

@@ -401,8 +401,9 @@ fn response_fields(r: &Value, f: &mut Vec<String>) {
     if let Some(out) = r["output"].as_array() {
         f.push(format!("out={}", out.len()));
     }
+    // A failed response may carry an empty `usage` object: no token counts to show.
     let usage = &r["usage"];
-    if usage.is_object() {
+    if usage["input_tokens"].is_number() || usage["output_tokens"].is_number() {
         f.push(format!(
             "tokens={}/{}",
             usage["input_tokens"], usage["output_tokens"]
@@ -494,6 +495,21 @@ mod tests {
         assert_eq!(
             lines[0],
             "→ session.update instructions=\"Be brief.\" vad=server_vad(0.5,300ms,200ms)"
+        );
+    }
+
+    #[test]
+    fn response_done_shows_tokens_only_when_counted() {
+        let mut r = Renderer::new();
+        let completed = json!({"response":{"id":"r1","status":"completed","output":[],"usage":{"input_tokens":20,"output_tokens":23}}});
+        let failed = json!({"response":{"id":"r2","status":"failed","status_details":{"type":"failed","error":{"type":"server_error","message":"Boom."}},"output":[],"usage":{}}});
+        assert_eq!(
+            r.push(Direction::Received, "response.done", &completed),
+            vec!["← response.done r1 completed out=0 tokens=20/23".to_owned()]
+        );
+        assert_eq!(
+            r.push(Direction::Received, "response.done", &failed),
+            vec!["← response.done r2 failed \"Boom.\" out=0".to_owned()]
         );
     }
 

@@ -114,8 +114,29 @@ impl LocalServer {
     }
 }
 
-/// Prints the summary on stderr and turns failures into exit 1.
+/// Prints the summary on stderr and turns failures into exit 1, with what the service said as
+/// the causes.
 fn summarize(outcome: &crate::stream::Outcome, printer: &Printer) -> Result<(), CliError> {
+    print_summary(outcome, printer);
+    if outcome.errors > 0 || outcome.failed > 0 {
+        let mut error = CliError::failure(format!(
+            "the service reported {} errors and {} failed responses",
+            outcome.errors, outcome.failed
+        ))
+        .hint(match (outcome.errors, outcome.failed) {
+            (_, 0) => "see the error events above",
+            (0, _) => "see the failed responses above",
+            _ => "see the error events and failed responses above",
+        });
+        error.causes.clone_from(&outcome.reasons);
+        return Err(error);
+    }
+    Ok(())
+}
+
+/// Prints on stderr how many responses finished, failed and errors came, the tokens and
+/// latencies, and the files written.
+pub(crate) fn print_summary(outcome: &crate::stream::Outcome, printer: &Printer) {
     let latency = match outcome.latencies.as_slice() {
         [] => String::new(),
         all => {
@@ -133,12 +154,4 @@ fn summarize(outcome: &crate::stream::Outcome, printer: &Printer) -> Result<(), 
     for file in &outcome.files {
         printer.note(&format!("wrote {}", file.display()));
     }
-    if outcome.errors > 0 || outcome.failed > 0 {
-        return Err(CliError::failure(format!(
-            "the service reported {} errors and {} failed responses",
-            outcome.errors, outcome.failed
-        ))
-        .hint("see the error events above"));
-    }
-    Ok(())
 }

@@ -4,7 +4,9 @@
 //!
 //! A turn is done when no response is in progress, every committed turn has had its response,
 //! and (with VAD) the server has been quiet for [`SETTLE`] after the audio ended. With VAD off each
-//! file is appended, committed and answered: the loop waits for one `response.done` per file.
+//! file is appended, committed and answered, one response at a time (the service refuses a
+//! `response.create` while a response is in progress): the loop waits for one `response.done`
+//! per file.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -42,12 +44,58 @@ pub(crate) struct Outcome {
     pub(crate) failed: usize,
     /// `error` events received.
     pub(crate) errors: usize,
+    /// What the errors and failed responses said, each once (`type (code): message`).
+    pub(crate) reasons: Vec<String>,
     /// Files written (WAV and transcripts).
     pub(crate) files: Vec<PathBuf>,
     /// Latency from speech end (or commit) to the first audio of the next response, per turn.
     pub(crate) latencies: Vec<Duration>,
     /// Input and output tokens.
     pub(crate) tokens: (u64, u64),
+}
+
+impl Outcome {
+    /// Notes what an error object (of an `error` event or a failed response) says, once.
+    fn add_reason(&mut self, error: &Value) {
+        let Some(message) = error["message"].as_str() else {
+            return;
+        };
+        let kind = error["type"].as_str().unwrap_or("error");
+        let reason = match error["code"].as_str() {
+            Some(code) => format!("{kind} ({code}): {message}"),
+            None => format!("{kind}: {message}"),
+        };
+        if !self.reasons.contains(&reason) {
+            self.reasons.push(reason);
+        }
+    }
+}
+
+/// The error for a connection that ended before the session was done (`error` is `None` when
+/// it ended without one): what ended it, during which response, and what to do.
+fn connection_ended(error: Option<rtclient::Error>, response: Option<&str>) -> CliError {
+    let mut out = match error {
+        None => CliError::connection("the server closed the connection"),
+        // The client's own advice ("reconnect") is the hint's job here.
+        Some(rtclient::Error::ConnectionLost { source }) => {
+            let lost = CliError::connection("the connection was lost without a close frame");
+            match &source {
+                Some(source) => lost.caused_by(source.as_ref()),
+                None => lost,
+            }
+        }
+        Some(error) => CliError::from(error),
+    };
+    if let Some(id) = response {
+        out.message.push_str(&format!(" during response {id}"));
+    }
+    if out.hint.is_none() {
+        out.hint = Some(
+            "the server or the network dropped the session; what arrived before was saved; run send again to retry"
+                .to_owned(),
+        );
+    }
+    out
 }
 
 /// The session log, shared by the sending and receiving halves.
@@ -92,11 +140,16 @@ pub(crate) async fn run(
     };
     let (sender, mut receiver) = client.split();
     let progress = progress_bar(printer);
+    // Responses asked for and not done yet: with VAD off, a file's turn waits until there are
+    // none, since the service refuses a response.create while another response is in progress.
+    let open_responses = Arc::new(tokio::sync::watch::Sender::new(0usize));
     let plan = Plan {
         update: session_update(settings)?,
         files: settings.files.clone(),
         pace: settings.pace,
         vad: settings.session.vad,
+        open_responses: Arc::clone(&open_responses),
+        reply_timeout: settings.reply_timeout,
     };
     let answer_sender = sender.clone();
     let sending = tokio::spawn(send_all(sender, plan, log.clone(), progress.clone()));
@@ -109,6 +162,8 @@ pub(crate) async fn run(
     let mut outcome = Outcome::default();
     let mut renderer = Renderer::new();
     let mut in_progress = 0usize;
+    // The response being streamed, to say where a lost connection cut in.
+    let mut current: Option<String> = None;
     let mut wavs: HashMap<String, WavSink> = HashMap::new();
     let mut turn_end: Option<Instant> = None;
     // The output audio format the server announced (PCM16 24 kHz until told otherwise).
@@ -187,14 +242,23 @@ pub(crate) async fn run(
         let RawEvent { text, event } = match next {
             Err(_) => continue,
             Ok(Ok(Some(raw))) => raw,
-            Ok(Ok(None)) => {
-                return Err(CliError::connection("the server closed the connection"));
-            }
             Ok(Err(rtclient::Error::BinaryFrame { len })) => {
                 printer.warn(&format!("ignored a binary frame of {len} bytes"));
                 continue;
             }
-            Ok(Err(e)) => return Err(CliError::from(e)),
+            Ok(ended) => {
+                progress.finish_and_clear();
+                if !settings.json {
+                    for line in renderer.flush() {
+                        printer.out(&line);
+                    }
+                }
+                for (item, sink) in wavs.drain() {
+                    finish_wav(item, sink, settings, &mut outcome)?;
+                }
+                crate::send::print_summary(&outcome, printer);
+                return Err(connection_ended(ended.err(), current.as_deref()));
+            }
         };
         last_event = Instant::now();
         log.write(Direction::Received, &text);
@@ -221,12 +285,25 @@ pub(crate) async fn run(
             return Ok(outcome);
         }
         match &event {
-            ServerEvent::ResponseCreated(_) => in_progress += 1,
+            ServerEvent::ResponseCreated(created) => {
+                in_progress += 1;
+                current.clone_from(&created.response.id);
+            }
             ServerEvent::ResponseDone(done) => {
                 in_progress = in_progress.saturating_sub(1);
+                current = None;
                 outcome.responses += 1;
                 if done.response.status == Some(ResponseStatus::Failed) {
                     outcome.failed += 1;
+                    let error = done
+                        .response
+                        .status_details
+                        .as_ref()
+                        .and_then(Nullable::value)
+                        .and_then(|details| details.error.as_ref());
+                    if let Some(error) = error {
+                        outcome.add_reason(error);
+                    }
                 }
                 if let Some(usage) = done.response.usage.as_ref().and_then(Nullable::value) {
                     outcome.tokens.0 += usage.input_tokens.unwrap_or(0);
@@ -240,9 +317,12 @@ pub(crate) async fn run(
                     for item in answers.drain(..) {
                         send_event(&answer_sender, &log, item).await?;
                     }
+                    open_responses.send_modify(|open| *open += 1);
                     send_event(&answer_sender, &log, ClientEvent::create_response()).await?;
                     expected += 1;
                 }
+                // Only now, so the next file's turn cannot slip in before the answer's response.
+                open_responses.send_modify(|open| *open = open.saturating_sub(1));
             }
             ServerEvent::ResponseOutputItemAdded(added) => {
                 if let (Some(call), Some(name)) = (&added.item.call_id, &added.item.name) {
@@ -280,7 +360,10 @@ pub(crate) async fn run(
                     out_format = format;
                 }
             }
-            ServerEvent::Error(_) => outcome.errors += 1,
+            ServerEvent::Error(event) => {
+                outcome.errors += 1;
+                outcome.add_reason(&serde_json::to_value(&event.error).unwrap_or(Value::Null));
+            }
             ServerEvent::InputAudioBufferSpeechStopped(_)
             | ServerEvent::InputAudioBufferCommitted(_) => {
                 turn_end.get_or_insert_with(Instant::now);
@@ -473,10 +556,15 @@ struct Plan {
     files: Vec<PathBuf>,
     pace: rtclient_audio::Pace,
     vad: VadArg,
+    /// Responses asked for and not done yet (see [`run`]).
+    open_responses: Arc<tokio::sync::watch::Sender<usize>>,
+    /// How long a turn waits for the previous response to finish.
+    reply_timeout: Duration,
 }
 
 /// Sends the session update, then every file (and with VAD off: commit and response.create
-/// after each file; with VAD on: trailing silence so the last turn ends).
+/// after each file, once the previous file's response is done; with VAD on: trailing silence
+/// so the last turn ends).
 async fn send_all(
     sender: EventSender,
     plan: Plan,
@@ -488,6 +576,8 @@ async fn send_all(
         files,
         pace,
         vad,
+        open_responses,
+        reply_timeout,
     } = plan;
     let send = |event: ClientEvent| send_event(&sender, &log, event);
     send(update).await?;
@@ -515,7 +605,19 @@ async fn send_all(
             progress.inc(chunk.duration().as_millis() as u64);
         }
         if vad == VadArg::None {
+            let mut open = open_responses.subscribe();
+            let idle = tokio::time::timeout(reply_timeout, open.wait_for(|open| *open == 0))
+                .await
+                .is_ok_and(|waited| waited.is_ok());
+            if !idle {
+                return Err(CliError::failure(format!(
+                    "no reply from the server for {} s: the previous response did not finish",
+                    reply_timeout.as_secs()
+                ))
+                .hint("raise --reply-timeout for a slow service"));
+            }
             send(ClientEvent::commit()).await?;
+            open_responses.send_modify(|open| *open += 1);
             send(ClientEvent::create_response()).await?;
         }
     }

@@ -50,9 +50,9 @@ impl Faults {
 /// `rate_limits.updated` after every response reports what is left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
-    /// Responses per window.
+    /// Responses per window (`u64::MAX`: no limit, reported as a typical tier's 5,000).
     pub requests: u64,
-    /// Tokens per window.
+    /// Tokens per window (`u64::MAX`: no limit, reported as a typical tier's 40,000).
     pub tokens: u64,
     /// How long until the budgets are renewed, counted from the first response of a window.
     pub window: Duration,

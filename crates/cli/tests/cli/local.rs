@@ -6,12 +6,7 @@ use std::process::Command;
 
 use rtclient::{Dialect, ServerEvent};
 
-use crate::testutil::{rtclient, testdata};
-
-/// The 10 s speech clip of `testdata/audio`.
-fn speech() -> PathBuf {
-    testdata().join("audio/speech_10s_16k_mono.wav")
-}
+use crate::testutil::{rtclient, speech};
 
 /// Runs a tool, failing the test with a pointer to `scripts/setup` if it is missing or fails.
 fn run_tool(tool: &str, args: &[&str]) {

@@ -1,7 +1,9 @@
-//! Runs of the `rtclient` binary: help, usage errors and exit codes, `inspect`, `serve`.
+//! Runs of the `rtclient` binary: help, usage errors and exit codes, `send` against the real
+//! server (with faults too), `inspect`, `serve`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod faults;
 mod help;
 mod inspect;
 mod local;

@@ -1,21 +1,24 @@
-//! `rtclient send`: provider resolution, input checks, connecting, and streaming against a
-//! scripted server (for what the real local server cannot show: the exact frames sent, a
-//! service `error`, function calls). The real server's runs are in `local.rs`.
+//! `rtclient send`: provider resolution, input checks, connecting, and streaming against the
+//! real local server (in-process, with a script where a test needs chosen replies or tool
+//! calls). What the client sent is read back from its own `--record` session log. Runs of the
+//! built-in local server are in `local.rs`, failure paths of a faulty server in `faults.rs`.
 
 use std::path::Path;
 
 use predicates::prelude::*;
 
-use crate::testutil::rtclient;
+use crate::testutil::{
+    base64_bytes, frame_types, local_server, of_kind, recorded, rtclient, run_send, speech,
+};
 
 /// Writes a one-second 16 kHz mono PCM16 WAV tone.
-fn write_wav(path: &Path) {
-    write_wav_with(path, 16_000, 1);
+pub(crate) fn write_wav(path: &Path) {
+    write_tone(path, 16_000, 1, 1_000);
 }
 
-/// Writes a one-second PCM16 WAV tone at `rate` with `channels` (the same tone in each).
-fn write_wav_with(path: &Path, rate: u32, channels: u16) {
-    let frames: Vec<i16> = (0..rate)
+/// Writes a PCM16 WAV tone of `ms` at `rate` with `channels` (the same tone in each).
+fn write_tone(path: &Path, rate: u32, channels: u16, ms: u32) {
+    let frames: Vec<i16> = (0..rate * ms / 1_000)
         .map(|i| ((i as f32 * 440.0 * std::f32::consts::TAU / rate as f32).sin() * 8000.0) as i16)
         .collect();
     let block = 2 * u32::from(channels);
@@ -93,10 +96,8 @@ fn bad_url_and_options_exit_2() {
 #[test]
 fn no_credentials_uses_the_local_server_and_saves_the_reply() {
     let dir = tempfile::tempdir().unwrap();
-    let clip = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/audio/speech_10s_16k_mono.wav"
-    );
+    let clip = speech();
+    let clip = clip.to_str().unwrap();
     let out = dir.path().join("out");
     let output = rtclient(dir.path())
         .args(["send", clip, "--pace", "max", "--out"])
@@ -211,148 +212,31 @@ fn unreachable_host_exits_3_and_never_shows_the_key() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("az-fake-key-xyz"));
 }
 
-/// Runs `rtclient send ARGS --provider URL` in `dir` on a blocking thread (the scripted server
-/// runs on the test's runtime) and returns the exit code, stdout and stderr.
-async fn run_send(dir: &Path, args: &[&str], url: &str) -> (Option<i32>, String, String) {
-    let cwd = dir.to_owned();
-    let mut argv: Vec<String> = std::iter::once("send")
-        .chain(args.iter().copied())
-        .map(str::to_owned)
-        .collect();
-    argv.extend(["--provider".to_owned(), url.to_owned()]);
-    let output = tokio::task::spawn_blocking(move || rtclient(&cwd).args(&argv).output().unwrap())
-        .await
-        .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+/// A 24 kHz mono PCM16 WAV holding `data_len` bytes of samples, not all silent.
+fn assert_reply_wav(path: &Path, data_len: usize) {
+    let wav = std::fs::read(path).unwrap();
+    assert_eq!(&wav[..4], b"RIFF");
+    assert_eq!(&wav[8..12], b"WAVE");
+    assert_eq!(u16::from_le_bytes([wav[22], wav[23]]), 1, "mono");
+    assert_eq!(
+        u32::from_le_bytes([wav[24], wav[25], wav[26], wav[27]]),
+        24_000
+    );
+    assert_eq!(wav.len(), 44 + data_len, "{}", path.display());
+    assert!(
+        wav[44..].iter().any(|&b| b != 0),
+        "{} is silent",
+        path.display()
+    );
 }
 
-/// A scripted Realtime server: answers every `response.create` (and, with `vad`, the eighth
-/// appended chunk as a detected turn) with one audio response; returns the frame types it
-/// received.
-async fn scripted_server(listener: tokio::net::TcpListener, vad: bool) -> Vec<String> {
-    scripted_server_with(listener, vad, false).await
-}
-
-/// Like [`scripted_server`]; with `tool` the first response is a `get_weather` function call.
-async fn scripted_server_with(
-    listener: tokio::net::TcpListener,
-    vad: bool,
-    tool: bool,
-) -> Vec<String> {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-
-    let (tcp, _) = listener.accept().await.unwrap();
-    let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
-    let send = |v: serde_json::Value| Message::Text(v.to_string().into());
-    ws.send(send(serde_json::json!({"type":"session.created","event_id":"e0","session":{"type":"realtime","id":"sess_1","model":"gpt-realtime"}}))).await.unwrap();
-    let pcm: Vec<u8> = (0..4800u32)
-        .flat_map(|i| (((i % 50) as i16 - 25) * 400).to_le_bytes())
-        .collect();
-    let audio = serde_json::from_str::<serde_json::Value>(
-        &rtclient_protocol::ClientEvent::append_audio(&pcm)
-            .to_json()
-            .unwrap(),
-    )
-    .unwrap()["audio"]
-        .clone();
-    let mut seen = Vec::new();
-    let mut n = 0;
-    let mut appends = 0;
-    let mut respond = false;
-    while let Some(Ok(msg)) = ws.next().await {
-        let Message::Text(text) = msg else { continue };
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let kind = v["type"].as_str().unwrap().to_owned();
-        seen.push(kind.clone());
-        match kind.as_str() {
-            "session.update" => {
-                ws.send(send(serde_json::json!({"type":"session.updated","event_id":"e1","session":v["session"]}))).await.unwrap();
-            }
-            "input_audio_buffer.commit" => {
-                ws.send(send(serde_json::json!({"type":"input_audio_buffer.committed","event_id":"e2","previous_item_id":null,"item_id":format!("item_in{n}")}))).await.unwrap();
-            }
-            "input_audio_buffer.append" if vad => {
-                appends += 1;
-                if appends == 8 {
-                    ws.send(send(serde_json::json!({"type":"input_audio_buffer.speech_started","event_id":"s1","audio_start_ms":100,"item_id":"item_in0"}))).await.unwrap();
-                    ws.send(send(serde_json::json!({"type":"input_audio_buffer.speech_stopped","event_id":"s2","audio_end_ms":700,"item_id":"item_in0"}))).await.unwrap();
-                    ws.send(send(serde_json::json!({"type":"input_audio_buffer.committed","event_id":"s3","previous_item_id":null,"item_id":"item_in0"}))).await.unwrap();
-                    respond = true;
-                }
-            }
-            "response.create" => respond = true,
-            _ => {}
-        }
-        if respond && tool && n == 0 {
-            respond = false;
-            n += 1;
-            let call = serde_json::json!({"type":"function_call","id":"item_call","call_id":"call_1","name":"get_weather","arguments":"{\"city\":\"Paris\"}","status":"completed"});
-            ws.send(send(serde_json::json!({"type":"response.created","event_id":"f1","response":{"id":"resp_1","object":"realtime.response","status":"in_progress","output":[]}}))).await.unwrap();
-            ws.send(send(serde_json::json!({"type":"response.output_item.added","event_id":"f2","response_id":"resp_1","output_index":0,"item":call}))).await.unwrap();
-            ws.send(send(serde_json::json!({"type":"response.function_call_arguments.done","event_id":"f3","response_id":"resp_1","item_id":"item_call","output_index":0,"call_id":"call_1","arguments":"{\"city\":\"Paris\"}"}))).await.unwrap();
-            ws.send(send(serde_json::json!({"type":"response.done","event_id":"f4","response":{"id":"resp_1","object":"realtime.response","status":"completed","output":[call]}}))).await.unwrap();
-        }
-        if respond {
-            respond = false;
-            n += 1;
-            let r = format!("resp_{n}");
-            let i = format!("item_out{n}");
-            let base =
-                serde_json::json!({"response_id":r,"item_id":i,"output_index":0,"content_index":0});
-            let with = |kind: &str, extra: serde_json::Value| {
-                let mut v = base.clone();
-                v["type"] = kind.into();
-                v["event_id"] = "ev".into();
-                for (k, x) in extra.as_object().unwrap() {
-                    v[k] = x.clone();
-                }
-                send(v)
-            };
-            ws.send(send(serde_json::json!({"type":"response.created","event_id":"e3","response":{"id":r,"object":"realtime.response","status":"in_progress","output":[]}}))).await.unwrap();
-            for _ in 0..2 {
-                ws.send(with(
-                    "response.output_audio.delta",
-                    serde_json::json!({"delta":audio}),
-                ))
-                .await
-                .unwrap();
-                ws.send(with(
-                    "response.output_audio_transcript.delta",
-                    serde_json::json!({"delta":"Hello "}),
-                ))
-                .await
-                .unwrap();
-            }
-            ws.send(with("response.output_audio.done", serde_json::json!({})))
-                .await
-                .unwrap();
-            ws.send(with(
-                "response.output_audio_transcript.done",
-                serde_json::json!({"transcript":"Hello Hello"}),
-            ))
-            .await
-            .unwrap();
-            ws.send(send(serde_json::json!({"type":"response.done","event_id":"e4","response":{"id":r,"object":"realtime.response","status":"completed","output":[],"usage":{"total_tokens":30,"input_tokens":10,"output_tokens":20}}}))).await.unwrap();
-        }
-    }
-    seen
-}
+const HELLO: &str = "rules:\n  - say: \"Hello Hello\"\n";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn vad_off_streams_saves_records_and_inspects() {
     let dir = tempfile::tempdir().unwrap();
     write_wav(&dir.path().join("a.wav"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "ws://{}/v1/realtime?model=m",
-        listener.local_addr().unwrap()
-    );
-    let server = tokio::spawn(scripted_server(listener, false));
+    let url = local_server(HELLO).await;
     let (code, stdout, stderr) = run_send(
         dir.path(),
         &[
@@ -370,34 +254,46 @@ async fn vad_off_streams_saves_records_and_inspects() {
     )
     .await;
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("← response.output_audio.delta resp_1 item_out1 ×2 19200 B"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("\"Hello Hello \""), "{stdout}");
     assert!(stderr.contains("1 responses (0 failed)"), "{stderr}");
-    let seen = server.await.unwrap();
-    assert_eq!(seen.first().map(String::as_str), Some("session.update"));
+
+    // What the client sent: the session first, the audio, then one commit and one request.
+    let log = dir.path().join("log.jsonl");
+    let sent = recorded(&log, "sent");
+    let kinds = frame_types(&sent);
+    assert_eq!(kinds.first(), Some(&"session.update"), "{kinds:?}");
     assert!(
-        seen.iter()
-            .filter(|k| *k == "input_audio_buffer.append")
+        kinds
+            .iter()
+            .filter(|k| **k == "input_audio_buffer.append")
             .count()
-            >= 10
+            >= 10,
+        "{kinds:?}"
     );
     assert!(
-        seen.ends_with(&[
-            "input_audio_buffer.commit".to_owned(),
-            "response.create".to_owned()
-        ]),
-        "{seen:?}"
+        kinds.ends_with(&["input_audio_buffer.commit", "response.create"]),
+        "{kinds:?}"
     );
 
-    let wav = std::fs::read(dir.path().join("out/item_out1.wav")).unwrap();
-    assert_eq!(&wav[..4], b"RIFF");
-    assert_eq!(&wav[8..12], b"WAVE");
-    assert_eq!(wav.len(), 44 + 19_200);
-    assert!(wav[44..].iter().any(|&b| b != 0));
-    let text = std::fs::read_to_string(dir.path().join("out/item_out1.txt")).unwrap();
+    // The reply as the server sent it, printed as one coalesced line and saved whole.
+    let received = recorded(&log, "received");
+    let done = of_kind(&received, "response.done");
+    assert_eq!(done.len(), 1, "{stdout}");
+    assert_eq!(done[0]["response"]["status"], "completed");
+    let response = done[0]["response"]["id"].as_str().unwrap();
+    let deltas = of_kind(&received, "response.output_audio.delta");
+    let item = deltas[0]["item_id"].as_str().unwrap();
+    let bytes = base64_bytes(&deltas, "delta");
+    assert!(bytes > 0);
+    assert!(
+        stdout.contains(&format!(
+            "← response.output_audio.delta {response} {item} ×{} {bytes} B",
+            deltas.len()
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\"Hello Hello\""), "{stdout}");
+    assert_reply_wav(&dir.path().join(format!("out/{item}.wav")), bytes);
+    let text = std::fs::read_to_string(dir.path().join(format!("out/{item}.txt"))).unwrap();
     assert_eq!(text.trim(), "Hello Hello");
 
     rtclient(dir.path())
@@ -406,62 +302,79 @@ async fn vad_off_streams_saves_records_and_inspects() {
         .success()
         .stdout(predicate::str::contains("→ session.update"))
         .stdout(predicate::str::contains("→ input_audio_buffer.append ×"))
-        .stdout(predicate::str::contains("← response.done resp_1 completed"));
+        .stdout(predicate::str::contains(format!(
+            "← response.done {response} completed"
+        )));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn vad_on_waits_for_the_turn_and_json_is_jsonl() {
     let dir = tempfile::tempdir().unwrap();
-    write_wav(&dir.path().join("a.wav"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "ws://{}/v1/realtime?model=m",
-        listener.local_addr().unwrap()
-    );
-    let server = tokio::spawn(scripted_server(listener, true));
+    let url = local_server(HELLO).await;
+    let clip = speech();
+    let clip = clip.to_str().unwrap();
     let (code, stdout, stderr) = run_send(
         dir.path(),
-        &["a.wav", "--json", "--pace", "max", "--silence-ms", "500"],
+        &[
+            clip,
+            "--json",
+            "--pace",
+            "max",
+            "--silence-ms",
+            "500",
+            "--record",
+            "log.jsonl",
+        ],
         &url,
     )
     .await;
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
-    let types: Vec<String> = stdout
+    let events: Vec<serde_json::Value> = stdout
         .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["type"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
+        .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(types.first().map(String::as_str), Some("session.created"));
+    let types = frame_types(&events);
+    assert_eq!(types.first(), Some(&"session.created"), "{types:?}");
+    // The server took the VAD settings the client asked for.
+    let updated = of_kind(&events, "session.updated");
+    let vad = &updated[0]["session"]["audio"]["input"]["turn_detection"];
+    assert_eq!(vad["type"], "server_vad", "{vad}");
+    assert_eq!(vad["silence_duration_ms"], 500, "{vad}");
+    // The server detected the turn and answered it; the client waited for that answer.
+    let stopped = types
+        .iter()
+        .position(|t| *t == "input_audio_buffer.speech_stopped")
+        .unwrap_or_else(|| panic!("no speech_stopped in {types:?}"));
+    let done = types.iter().rposition(|t| *t == "response.done").unwrap();
+    assert!(stopped < done, "{types:?}");
+    assert_eq!(events[done]["response"]["status"], "completed");
     assert!(
-        types.contains(&"input_audio_buffer.speech_stopped".to_owned()),
+        types[done + 1..]
+            .iter()
+            .all(|t| *t == "rate_limits.updated"),
         "{types:?}"
     );
-    assert_eq!(types.last().map(String::as_str), Some("response.done"));
     assert!(stderr.contains("latency to first audio"), "{stderr}");
-    let seen = server.await.unwrap();
+    // VAD on: the server ends turns and starts responses, so the client sends neither.
+    let sent = recorded(&dir.path().join("log.jsonl"), "sent");
+    let kinds = frame_types(&sent);
+    assert!(!kinds.contains(&"input_audio_buffer.commit"), "{kinds:?}");
+    assert!(!kinds.contains(&"response.create"), "{kinds:?}");
+    let last_audio = of_kind(&events, "response.output_audio.delta");
+    let item = last_audio.last().unwrap()["item_id"].as_str().unwrap();
     assert!(
-        !seen.contains(&"input_audio_buffer.commit".to_owned()),
-        "{seen:?}"
+        dir.path()
+            .join(format!("rtclient-out/{item}.wav"))
+            .is_file()
     );
-    assert!(!seen.contains(&"response.create".to_owned()), "{seen:?}");
-    assert!(dir.path().join("rtclient-out/item_out1.wav").is_file());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stereo_44k1_input_is_sent_as_24k_mono() {
     let dir = tempfile::tempdir().unwrap();
-    write_wav_with(&dir.path().join("stereo.wav"), 44_100, 2);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "ws://{}/v1/realtime?model=m",
-        listener.local_addr().unwrap()
-    );
-    let server = tokio::spawn(scripted_server(listener, false));
-    let (code, _, stderr) = run_send(
+    write_tone(&dir.path().join("stereo.wav"), 44_100, 2, 1_000);
+    let url = local_server("").await;
+    let (code, stdout, stderr) = run_send(
         dir.path(),
         &[
             "stereo.wav",
@@ -475,41 +388,61 @@ async fn stereo_44k1_input_is_sent_as_24k_mono() {
         &url,
     )
     .await;
-    assert_eq!(code, Some(0), "{stderr}");
-    server.await.unwrap();
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     // One second of 24 kHz mono PCM16 is 48,000 bytes, whatever the input layout.
-    let log = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
-    let mut bytes = 0;
-    for line in log.lines() {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        if v["dir"] == "sent" && v["frame"]["type"] == "input_audio_buffer.append" {
-            let b64 = v["frame"]["audio"].as_str().unwrap();
-            bytes += b64.len() / 4 * 3 - b64.bytes().rev().take_while(|&c| c == b'=').count();
-        }
-    }
-    assert_eq!(bytes, 48_000);
+    let log = dir.path().join("log.jsonl");
+    let sent = recorded(&log, "sent");
+    assert_eq!(
+        base64_bytes(&of_kind(&sent, "input_audio_buffer.append"), "audio"),
+        48_000
+    );
+    // The server heard it as one second of audio too.
+    let received = recorded(&log, "received");
+    let said = of_kind(&received, "response.output_audio_transcript.done");
+    assert_eq!(said.len(), 1, "{stdout}");
+    assert_eq!(said[0]["transcript"], "You spoke for 1.0 seconds.");
+}
+
+/// Any turn calls the tool (an audio turn has no transcript to match); the tool's result is
+/// answered in words.
+const WEATHER: &str = r#"
+rules:
+  - after_tool: get_weather
+    say: "It is {output} in Paris."
+  - call: get_weather
+    arguments: {"city": "Paris"}
+"#;
+
+/// Writes `tools.json` (a `get_weather` tool) and `answers.json` (its output) into `dir`.
+fn write_weather_tool(dir: &Path) {
+    std::fs::write(
+        dir.join("tools.json"),
+        r#"[{"type":"function","name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}]"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("answers.json"), r#"{"get_weather":"Sunny, 20 C"}"#).unwrap();
+}
+
+/// The `response.create` frames sent and `response.done` frames received, in log order.
+fn turns(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| {
+            (r["dir"] == "sent" && r["frame"]["type"] == "response.create")
+                || (r["dir"] == "received" && r["frame"]["type"] == "response.done")
+        })
+        .map(|r| r["frame"]["type"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn function_calls_are_answered_from_tool_outputs() {
     let dir = tempfile::tempdir().unwrap();
     write_wav(&dir.path().join("a.wav"));
-    std::fs::write(
-        dir.path().join("tools.json"),
-        r#"[{"type":"function","name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}]"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("answers.json"),
-        r#"{"get_weather":"Sunny, 20 C"}"#,
-    )
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "ws://{}/v1/realtime?model=m",
-        listener.local_addr().unwrap()
-    );
-    let server = tokio::spawn(scripted_server_with(listener, false, true));
+    write_weather_tool(dir.path());
+    let url = local_server(WEATHER).await;
     let (code, stdout, stderr) = run_send(
         dir.path(),
         &[
@@ -529,35 +462,145 @@ async fn function_calls_are_answered_from_tool_outputs() {
     )
     .await;
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("2 responses (0 failed)"), "{stderr}");
+    let log = dir.path().join("log.jsonl");
+    let received = recorded(&log, "received");
+    let call = of_kind(&received, "response.function_call_arguments.done");
+    assert_eq!(call.len(), 1, "{stdout}");
+    assert_eq!(call[0]["name"], "get_weather");
+    assert_eq!(call[0]["arguments"], r#"{"city":"Paris"}"#);
+    let call_id = call[0]["call_id"].as_str().unwrap();
     assert!(
-        stdout.contains("function_call get_weather call_1"),
+        stdout.contains(&format!("function_call get_weather {call_id}")),
         "{stdout}"
     );
-    assert!(stderr.contains("2 responses (0 failed)"), "{stderr}");
-    let seen = server.await.unwrap();
-    let tail: Vec<&str> = seen
-        .iter()
-        .rev()
-        .take(3)
-        .rev()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        tail,
-        [
+
+    // The tool was offered, and the call answered from --tool-outputs with a new response.
+    let sent = recorded(&log, "sent");
+    assert_eq!(sent[0]["type"], "session.update");
+    assert_eq!(sent[0]["session"]["tools"][0]["name"], "get_weather");
+    let kinds = frame_types(&sent);
+    assert!(
+        kinds.ends_with(&[
             "response.create",
             "conversation.item.create",
             "response.create"
-        ],
-        "{seen:?}"
+        ]),
+        "{kinds:?}"
     );
-    let log = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
-    assert!(log.contains(r#""output":"Sunny, 20 C""#), "{log}");
+    let output = &sent[sent.len() - 2]["item"];
+    assert_eq!(output["type"], "function_call_output");
+    assert_eq!(output["call_id"], call_id);
+    assert_eq!(output["output"], "Sunny, 20 C");
+
+    // The server read the output: the second reply says it.
+    let said = of_kind(&received, "response.output_audio_transcript.done");
+    assert_eq!(said.len(), 1, "{stdout}");
+    assert_eq!(said[0]["transcript"], "It is Sunny, 20 C in Paris.");
     assert!(
-        log.contains(r#""name":"get_weather""#),
-        "the tool definition is sent"
+        stdout.contains("\"It is Sunny, 20 C in Paris.\""),
+        "{stdout}"
     );
-    assert!(dir.path().join("rtclient-out/item_out2.wav").is_file());
+    let item = said[0]["item_id"].as_str().unwrap();
+    assert!(
+        dir.path()
+            .join(format!("rtclient-out/{item}.wav"))
+            .is_file()
+    );
+}
+
+/// With VAD off each file is a turn; the next turn's `response.create` waits for the previous
+/// response, which the service would refuse while it is in progress.
+#[tokio::test(flavor = "multi_thread")]
+async fn vad_off_files_take_turns_one_response_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wav(&dir.path().join("a.wav"));
+    write_tone(&dir.path().join("b.wav"), 16_000, 1, 2_000);
+    let url = local_server("").await;
+    let (code, stdout, stderr) = run_send(
+        dir.path(),
+        &[
+            "a.wav",
+            "b.wav",
+            "--vad",
+            "none",
+            "--pace",
+            "max",
+            "--record",
+            "log.jsonl",
+        ],
+        &url,
+    )
+    .await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("2 responses (0 failed), 0 errors"),
+        "{stderr}"
+    );
+    let log = dir.path().join("log.jsonl");
+    assert_eq!(
+        turns(&log),
+        [
+            "response.create",
+            "response.done",
+            "response.create",
+            "response.done"
+        ]
+    );
+    // Each file was answered in turn.
+    let received = recorded(&log, "received");
+    let said: Vec<&str> = of_kind(&received, "response.output_audio_transcript.done")
+        .iter()
+        .map(|f| f["transcript"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        said,
+        ["You spoke for 1.0 seconds.", "You spoke for 2.0 seconds."]
+    );
+}
+
+/// Each file's tool round (the call, its answer, the reply) ends before the next file's turn.
+#[tokio::test(flavor = "multi_thread")]
+async fn tool_rounds_of_several_files_take_turns() {
+    let dir = tempfile::tempdir().unwrap();
+    write_wav(&dir.path().join("a.wav"));
+    write_wav(&dir.path().join("b.wav"));
+    write_weather_tool(dir.path());
+    let url = local_server(WEATHER).await;
+    let (code, stdout, stderr) = run_send(
+        dir.path(),
+        &[
+            "a.wav",
+            "b.wav",
+            "--vad",
+            "none",
+            "--pace",
+            "max",
+            "--tool",
+            "tools.json",
+            "--tool-outputs",
+            "answers.json",
+            "--record",
+            "log.jsonl",
+        ],
+        &url,
+    )
+    .await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("4 responses (0 failed), 0 errors"),
+        "{stderr}"
+    );
+    let log = dir.path().join("log.jsonl");
+    assert_eq!(turns(&log), ["response.create", "response.done"].repeat(4));
+    let sent = recorded(&log, "sent");
+    assert_eq!(of_kind(&sent, "conversation.item.create").len(), 2);
+    let received = recorded(&log, "received");
+    let said: Vec<&str> = of_kind(&received, "response.output_audio_transcript.done")
+        .iter()
+        .map(|f| f["transcript"].as_str().unwrap())
+        .collect();
+    assert_eq!(said, ["It is Sunny, 20 C in Paris."; 2]);
 }
 
 #[test]
@@ -591,50 +634,39 @@ fn ctrl_c_stops_cleanly_with_exit_1() {
     assert!(rest.contains("error: interrupted"), "{rest}");
 }
 
-/// A service `error` event (which the local server does not send for a well-formed session)
-/// is printed and ends `send` with exit 1 once the service goes quiet.
+/// A service `error` event (here the real server rejecting the commit of too little audio) is
+/// printed and ends `send` with exit 1 once the service goes quiet.
 #[tokio::test(flavor = "multi_thread")]
 async fn service_error_event_exits_1() {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-
     let dir = tempfile::tempdir().unwrap();
-    write_wav(&dir.path().join("a.wav"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "ws://{}/v1/realtime?model=m",
-        listener.local_addr().unwrap()
-    );
-    let server = tokio::spawn(async move {
-        let (tcp, _) = listener.accept().await.unwrap();
-        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
-        let created = serde_json::json!({"type":"session.created","event_id":"e0","session":{"type":"realtime","id":"sess_1","model":"gpt-realtime"}});
-        ws.send(Message::Text(created.to_string().into()))
-            .await
-            .unwrap();
-        while let Some(Ok(message)) = ws.next().await {
-            let Message::Text(text) = message else {
-                continue;
-            };
-            let frame: serde_json::Value = serde_json::from_str(&text).unwrap();
-            if frame["type"] == "input_audio_buffer.commit" {
-                let error = serde_json::json!({"type":"error","event_id":"e1","error":{"type":"invalid_request_error","code":"input_audio_buffer_commit_empty","message":"Error committing input audio buffer: buffer too small.","event_id":frame["event_id"]}});
-                ws.send(Message::Text(error.to_string().into()))
-                    .await
-                    .unwrap();
-            }
-        }
-    });
+    write_tone(&dir.path().join("short.wav"), 16_000, 1, 50);
+    let url = local_server("").await;
     let (code, stdout, stderr) = run_send(
         dir.path(),
-        &["a.wav", "--vad", "none", "--pace", "max"],
+        &[
+            "short.wav",
+            "--vad",
+            "none",
+            "--pace",
+            "max",
+            "--record",
+            "log.jsonl",
+        ],
         &url,
     )
     .await;
-    server.abort();
     assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    let sent = recorded(&dir.path().join("log.jsonl"), "sent");
+    let commit = of_kind(&sent, "input_audio_buffer.commit");
+    let commit_id = commit[0]["event_id"].as_str().unwrap();
     assert!(
-        stdout.contains("← error invalid_request_error input_audio_buffer_commit_empty"),
+        stdout.contains(
+            "← error invalid_request_error input_audio_buffer_commit_empty \"Error committing input audio buffer: buffer too small."
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("caused_by={commit_id}")),
         "{stdout}"
     );
     assert!(

@@ -96,6 +96,11 @@ impl RateBook {
     /// The `rate_limits` of `rate_limits.updated`.
     pub(crate) fn report(&self, now: Instant) -> Vec<RateLimit> {
         let budget = self.budget();
+        // A budget left unlimited (`u64::MAX`) reports an unlimited session's figure, not a
+        // limit no client can make sense of.
+        let shown = |limit: u64, unlimited: u64| {
+            if limit == u64::MAX { unlimited } else { limit }
+        };
         let reset = serde_json::Number::from_f64(self.reset_in(now).as_secs_f64());
         let entry = |name, limit: u64, used: u64| RateLimit {
             name: Some(name),
@@ -105,8 +110,16 @@ impl RateBook {
             ..Default::default()
         };
         vec![
-            entry(RateLimitName::Requests, budget.requests, self.requests),
-            entry(RateLimitName::Tokens, budget.tokens, self.tokens),
+            entry(
+                RateLimitName::Requests,
+                shown(budget.requests, REPORTED.requests),
+                self.requests,
+            ),
+            entry(
+                RateLimitName::Tokens,
+                shown(budget.tokens, REPORTED.tokens),
+                self.tokens,
+            ),
         ]
     }
 }
@@ -141,6 +154,25 @@ mod tests {
         book.charge(150);
         assert_eq!(book.report(later)[1].remaining, Some(0));
         assert_eq!(book.admit(later).unwrap_err().kind, "tokens");
+    }
+
+    #[test]
+    fn a_budget_left_unlimited_reports_the_usual_figure() {
+        let limits = RateLimits {
+            requests: 1,
+            tokens: u64::MAX,
+            window: Duration::from_secs(60),
+        };
+        let mut book = RateBook::new(Some(limits));
+        let now = Instant::now();
+        assert!(book.admit(now).is_ok());
+        book.charge(75);
+        let report = book.report(now);
+        assert_eq!(report[0].limit, Some(1));
+        assert_eq!(report[0].remaining, Some(0));
+        assert_eq!(report[1].limit, Some(40_000));
+        assert_eq!(report[1].remaining, Some(40_000 - 75));
+        assert_eq!(book.admit(now).unwrap_err().kind, "requests");
     }
 
     #[test]
