@@ -120,8 +120,9 @@ fn summarize(outcome: &crate::stream::Outcome, printer: &Printer) -> Result<(), 
     print_summary(outcome, printer);
     if outcome.errors > 0 || outcome.failed > 0 {
         let mut error = CliError::failure(format!(
-            "the service reported {} errors and {} failed responses",
-            outcome.errors, outcome.failed
+            "the service reported {} and {}",
+            count(outcome.errors, "error"),
+            count(outcome.failed, "failed response")
         ))
         .hint(match (outcome.errors, outcome.failed) {
             (_, 0) => "see the error events above",
@@ -132,6 +133,15 @@ fn summarize(outcome: &crate::stream::Outcome, printer: &Printer) -> Result<(), 
         return Err(error);
     }
     Ok(())
+}
+
+/// `1 error`, `2 errors`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// Prints on stderr how many responses finished, failed and errors came, the tokens and
@@ -148,8 +158,12 @@ pub(crate) fn print_summary(outcome: &crate::stream::Outcome, printer: &Printer)
         }
     };
     printer.note(&format!(
-        "{} responses ({} failed), {} errors; tokens in/out {}/{}{latency}",
-        outcome.responses, outcome.failed, outcome.errors, outcome.tokens.0, outcome.tokens.1
+        "{} ({} failed), {}; tokens in/out {}/{}{latency}",
+        count(outcome.responses, "response"),
+        outcome.failed,
+        count(outcome.errors, "error"),
+        outcome.tokens.0,
+        outcome.tokens.1
     ));
     for file in &outcome.files {
         printer.note(&format!("wrote {}", file.display()));

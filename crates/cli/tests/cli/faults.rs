@@ -105,11 +105,11 @@ rules:
         "{done}"
     );
     assert!(
-        stderr.contains("1 responses (1 failed), 1 errors"),
+        stderr.contains("1 response (1 failed), 1 error"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("error: the service reported 1 errors and 1 failed responses"),
+        stderr.contains("error: the service reported 1 error and 1 failed response"),
         "{stderr}"
     );
     assert!(

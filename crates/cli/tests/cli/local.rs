@@ -120,7 +120,7 @@ fn stereo_44k1_flac_of_speech_gets_a_reply() {
     );
     let (code, stdout, stderr) = send(dir.path(), &["speech.flac", "--out", "out"]);
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
-    assert!(stderr.contains("1 responses (0 failed)"), "{stderr}");
+    assert!(stderr.contains("1 response (0 failed)"), "{stderr}");
     // Not a terminal: no progress bar (nor its escape sequences) on stderr.
     assert!(
         !stderr.contains("ms audio") && !stderr.contains('\u{1b}') && !stderr.contains('\r'),

@@ -254,7 +254,7 @@ async fn vad_off_streams_saves_records_and_inspects() {
     )
     .await;
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
-    assert!(stderr.contains("1 responses (0 failed)"), "{stderr}");
+    assert!(stderr.contains("1 response (0 failed)"), "{stderr}");
 
     // What the client sent: the session first, the audio, then one commit and one request.
     let log = dir.path().join("log.jsonl");
@@ -670,7 +670,7 @@ async fn service_error_event_exits_1() {
         "{stdout}"
     );
     assert!(
-        stderr.contains("error: the service reported 1 errors and 0 failed responses"),
+        stderr.contains("error: the service reported 1 error and 0 failed responses"),
         "{stderr}"
     );
     assert!(
