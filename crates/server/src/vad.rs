@@ -12,6 +12,8 @@
 //! Times count milliseconds from the first sample pushed, like the service's `audio_*_ms`, which
 //! count from the first audio appended in the session.
 
+use rtclient_audio::Resampler;
+
 /// Sample rate every [`SpeechScorer`] works at.
 pub const VAD_SAMPLE_RATE: u32 = 16_000;
 
@@ -247,6 +249,68 @@ impl<S: SpeechScorer> TurnDetector<S> {
                 }
             }
         };
+    }
+}
+
+/// The server's VAD path for `input_audio_buffer.append`: a [`TurnDetector`] fed audio at the
+/// session's input rate, resampled to [`VAD_SAMPLE_RATE`] on the way. Keeps its working buffers
+/// between pushes, so streaming allocates nothing once they have grown.
+#[derive(Debug)]
+pub struct ResamplingDetector {
+    detector: TurnDetector,
+    resampler: Resampler,
+    input: Vec<f32>,
+    resampled: Vec<f32>,
+    pcm: Vec<i16>,
+}
+
+impl ResamplingDetector {
+    /// A detector for audio at `rate` Hz; fails when `rate` is not a usable sample rate.
+    pub fn new(rate: u32, params: VadParams) -> Result<Self, rtclient_audio::Error> {
+        Ok(Self {
+            detector: TurnDetector::new(params),
+            resampler: Resampler::new(rate, VAD_SAMPLE_RATE)?,
+            input: Vec::new(),
+            resampled: Vec::new(),
+            pcm: Vec::new(),
+        })
+    }
+
+    /// The input sample rate.
+    pub fn rate(&self) -> u32 {
+        self.resampler.from_rate()
+    }
+
+    /// Changes the settings; see [`TurnDetector::set_params`].
+    pub fn set_params(&mut self, params: VadParams) {
+        self.detector.set_params(params);
+    }
+
+    /// Ends any turn in progress; see [`TurnDetector::reset_turn`].
+    pub fn reset_turn(&mut self) {
+        self.detector.reset_turn();
+    }
+
+    /// Resamples `samples` (at [`rate`](Self::rate)) and appends every turn start or stop they
+    /// complete to `events`.
+    pub fn push(
+        &mut self,
+        samples: &[i16],
+        events: &mut Vec<VadEvent>,
+    ) -> Result<(), rtclient_audio::Error> {
+        self.input.clear();
+        self.input
+            .extend(samples.iter().map(|s| f32::from(*s) / 32768.0));
+        self.resampled.clear();
+        self.resampler.process(&self.input, &mut self.resampled)?;
+        self.pcm.clear();
+        self.pcm.extend(
+            self.resampled
+                .iter()
+                .map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16),
+        );
+        self.detector.push(&self.pcm, events);
+        Ok(())
     }
 }
 

@@ -6,7 +6,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::extract::ws::Message;
 use base64::Engine as _;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use rtclient_audio::Resampler;
 use rtclient_protocol::event::client as cl;
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
@@ -25,7 +24,7 @@ use crate::endpoint::{self, SessionRequest};
 use crate::responder::{EchoResponder, Responder};
 use crate::synthesis::{EspeakSynthesizer, Synthesizer};
 use crate::transcription::{NoTranscriber, Transcriber, TurnAudio};
-use crate::vad::{TurnDetector, VadEvent, VadParams};
+use crate::vad::{ResamplingDetector, VadEvent, VadParams};
 
 /// Largest `input_audio_buffer.append` payload, in base64 characters (15 MiB).
 pub const MAX_APPEND_BASE64: usize = 15 * 1024 * 1024;
@@ -162,7 +161,11 @@ struct Input {
     buffer: Vec<u8>,
     /// Wire bytes appended since the session started (the `audio_*_ms` clock).
     total_bytes: u64,
-    vad: Option<(TurnDetector, Resampler)>,
+    vad: Option<ResamplingDetector>,
+    /// Decoded samples of the current append (kept to reuse its allocation).
+    samples: Vec<i16>,
+    /// VAD events of the current append (kept to reuse its allocation).
+    events: Vec<VadEvent>,
     /// Item id announced by `speech_started`.
     speech_item: Option<String>,
     /// Audio clock (ms) from which silence counts towards `idle_timeout_ms`.
@@ -218,6 +221,8 @@ impl SessionHandler for RealtimeSession {
                 buffer: Vec::new(),
                 total_bytes: 0,
                 vad: None,
+                samples: Vec::new(),
+                events: Vec::new(),
                 speech_item: None,
                 idle_since_ms: 0,
             },
@@ -269,7 +274,7 @@ impl Running {
             ClientEvent::InputAudioBufferClear(_) => {
                 self.input.buffer.clear();
                 self.input.speech_item = None;
-                if let Some((vad, _)) = self.input.vad.as_mut() {
+                if let Some(vad) = self.input.vad.as_mut() {
                     vad.reset_turn();
                 }
                 self.emitter.send(ev::InputAudioBufferCleared::default());
@@ -334,12 +339,8 @@ impl Running {
             silence_duration_ms: td.silence_duration_ms.unwrap_or(200) as u32,
         };
         match self.input.vad.as_mut() {
-            Some((vad, resampler)) if resampler.from_rate() == rate => vad.set_params(params),
-            _ => {
-                self.input.vad = Resampler::new(rate, 16_000)
-                    .ok()
-                    .map(|r| (TurnDetector::new(params), r));
-            }
+            Some(vad) if vad.rate() == rate => vad.set_params(params),
+            _ => self.input.vad = ResamplingDetector::new(rate, params).ok(),
         }
     }
 
@@ -362,17 +363,21 @@ impl Running {
                 ),
             ));
         }
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(e.audio.as_bytes())
-            .map_err(|_| {
-                ClientError::invalid_value(
-                    "audio",
-                    "Invalid 'audio'. Expected base64-encoded audio.",
-                )
-            })?;
-        self.input.buffer.extend_from_slice(&bytes);
+        // Decoded straight onto the end of the buffer; a bad payload leaves it as it was.
+        let start = self.input.buffer.len();
+        if base64::engine::general_purpose::STANDARD
+            .decode_vec(e.audio.as_bytes(), &mut self.input.buffer)
+            .is_err()
+        {
+            self.input.buffer.truncate(start);
+            return Err(ClientError::invalid_value(
+                "audio",
+                "Invalid 'audio'. Expected base64-encoded audio.",
+            ));
+        }
+        let bytes = &self.input.buffer[start..];
         self.input.total_bytes += bytes.len() as u64;
-        let Some((vad, resampler)) = self.input.vad.as_mut() else {
+        let Some(vad) = self.input.vad.as_mut() else {
             return Ok(());
         };
         let format = self
@@ -380,21 +385,15 @@ impl Running {
             .lock()
             .map(|st| config::input_format(&st.session))
             .unwrap_or_default();
-        let mut samples = Vec::new();
-        format.decode(&bytes, &mut samples);
-        let input: Vec<f32> = samples.iter().map(|s| f32::from(*s) / 32768.0).collect();
-        let mut out = Vec::new();
-        if resampler.process(&input, &mut out).is_err() {
+        self.input.samples.clear();
+        format.decode(bytes, &mut self.input.samples);
+        let mut events = std::mem::take(&mut self.input.events);
+        events.clear();
+        if vad.push(&self.input.samples, &mut events).is_err() {
             return Ok(());
         }
-        let pcm: Vec<i16> = out
-            .iter()
-            .map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16)
-            .collect();
-        let mut events = Vec::new();
-        vad.push(&pcm, &mut events);
-        for event in events {
-            match event {
+        for event in &events {
+            match *event {
                 VadEvent::SpeechStarted { audio_start_ms } => self.speech_started(audio_start_ms),
                 VadEvent::SpeechStopped { audio_end_ms } => {
                     self.speech_stopped(audio_end_ms);
@@ -402,6 +401,7 @@ impl Running {
                 }
             }
         }
+        self.input.events = events;
         self.check_idle();
         Ok(())
     }
@@ -437,7 +437,7 @@ impl Running {
             ..Default::default()
         });
         self.input.idle_since_ms = now_ms;
-        if let Some((vad, _)) = self.input.vad.as_mut() {
+        if let Some(vad) = self.input.vad.as_mut() {
             vad.reset_turn();
         }
         self.commit_as(item_id);
@@ -502,7 +502,7 @@ impl Running {
             .speech_item
             .take()
             .unwrap_or_else(|| new_id("item_"));
-        if let Some((vad, _)) = self.input.vad.as_mut() {
+        if let Some(vad) = self.input.vad.as_mut() {
             vad.reset_turn();
         }
         self.commit_as(item_id);
