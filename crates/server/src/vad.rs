@@ -12,7 +12,7 @@
 //! Times count milliseconds from the first sample pushed, like the service's `audio_*_ms`, which
 //! count from the first audio appended in the session.
 
-use rtclient_audio::Resampler;
+use rtclient_audio::{Resampler, clip_to_i16};
 
 /// Sample rate every [`SpeechScorer`] works at.
 pub const VAD_SAMPLE_RATE: u32 = 16_000;
@@ -324,11 +324,8 @@ impl ResamplingDetector {
             }
         }
         self.pcm.clear();
-        self.pcm.extend(
-            self.resampled
-                .iter()
-                .map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16),
-        );
+        self.pcm
+            .extend(self.resampled.iter().copied().map(clip_to_i16));
         self.detector.push(&self.pcm, events);
         Ok(())
     }
