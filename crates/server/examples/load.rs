@@ -40,10 +40,11 @@ use std::{
 
 use base64::Engine as _;
 use rtclient::{ClientConfig, Connection, Target};
+use rtclient_audio::WireFormat;
 use rtclient_server::{
     Pace, RealtimeSession, ServerConfig, ServerState,
     server::Serve,
-    vad::{TurnDetector, VadEvent, VadParams},
+    vad::{ResamplingDetector, VadEvent, VadParams},
 };
 use serde::Deserialize;
 use tokio::time::Instant;
@@ -132,23 +133,23 @@ struct Expected {
     append: usize,
 }
 
-/// Replays the server's VAD path (24 -> 16 kHz resampler, earshot turn detector, same
-/// parameters) over the exact append sequence every session sends, so each VAD event can be
-/// tied to the append that made the server emit it.
+/// Replays the server's VAD path ([`ResamplingDetector`] at 24 kHz, same parameters) over the
+/// exact append sequence every session sends, so each VAD event can be tied to the append that
+/// made the server emit it.
 fn vad_schedule(
     chunks: &[Vec<u8>],
     streamed: usize,
     tail: usize,
     silence_ms: u64,
 ) -> Result<Vec<Expected>, BoxError> {
-    let mut resampler = rtclient_audio::Resampler::new(24_000, 16_000)?;
-    let mut vad = TurnDetector::new(VadParams {
+    let params = VadParams {
         threshold: 0.5,
         prefix_padding_ms: PREFIX_PADDING_MS as u32,
         silence_duration_ms: u32::try_from(silence_ms)?,
-    });
+    };
+    let mut vad = ResamplingDetector::new(RATE as u32, params)?;
     let silence = vec![0u8; CHUNK_BYTES];
-    let mut out = Vec::new();
+    let mut samples = Vec::new();
     let mut events = Vec::new();
     let mut schedule = Vec::new();
     for k in 0..streamed + tail {
@@ -157,18 +158,10 @@ fn vad_schedule(
         } else {
             &silence
         };
-        let input: Vec<f32> = chunk
-            .chunks_exact(2)
-            .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
-            .collect();
-        out.clear();
-        resampler.process(&input, &mut out)?;
-        let pcm: Vec<i16> = out
-            .iter()
-            .map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16)
-            .collect();
+        samples.clear();
+        WireFormat::PCM16_24K.decode(chunk, &mut samples);
         events.clear();
-        vad.push(&pcm, &mut events);
+        vad.push(&samples, &mut events)?;
         for e in &events {
             schedule.push(Expected {
                 started: matches!(e, VadEvent::SpeechStarted { .. }),

@@ -110,7 +110,9 @@ where
     H: SessionHandler,
 {
     let (mut to_session, incoming) = futures_channel::mpsc::channel::<Message>(CHANNEL_CAPACITY);
-    let (outgoing, mut from_session) = futures_channel::mpsc::channel::<Message>(CHANNEL_CAPACITY);
+    let (outgoing, from_session) = futures_channel::mpsc::channel::<Message>(CHANNEL_CAPACITY);
+    // Whatever the session has queued is written with one flush (one write to the socket).
+    let mut from_session = from_session.ready_chunks(CHANNEL_CAPACITY);
     let mut session = pin!(handler.run(request, outgoing, incoming));
     let mut session_done = false;
 
@@ -180,22 +182,22 @@ where
                 None => {
                     break server_close(&mut socket, CLOSE_NORMAL, "", timers.close_timeout).await;
                 }
-                Some(Message::Close(Some(frame))) if frame.code == CLOSE_ABNORMAL => {
-                    tracing::debug!("session asked to drop the connection");
-                    break Ending::Lost;
-                }
-                Some(Message::Close(frame)) => {
-                    let (code, reason) = frame
-                        .filter(|frame| sendable(frame.code))
-                        .map(|frame| (frame.code, frame.reason.to_string()))
-                        .unwrap_or((CLOSE_NORMAL, String::new()));
-                    break server_close(&mut socket, code, &reason, timers.close_timeout).await;
-                }
-                Some(message) => {
-                    if socket.send(message).await.is_err() {
+                Some(batch) => match send_batch(&mut socket, batch).await {
+                    Ok(Batch::Sent) => {}
+                    Ok(Batch::Close(Some(frame))) if frame.code == CLOSE_ABNORMAL => {
+                        tracing::debug!("session asked to drop the connection");
                         break Ending::Lost;
                     }
-                }
+                    Ok(Batch::Close(frame)) => {
+                        let (code, reason) = frame
+                            .filter(|frame| sendable(frame.code))
+                            .map(|frame| (frame.code, frame.reason.to_string()))
+                            .unwrap_or((CLOSE_NORMAL, String::new()));
+                        break server_close(&mut socket, code, &reason, timers.close_timeout)
+                            .await;
+                    }
+                    Err(_) => break Ending::Lost,
+                },
             },
         }
     };
@@ -210,6 +212,32 @@ where
         tracing::warn!("session handler did not stop within the close timeout; dropped");
     }
     ending
+}
+
+/// What became of a batch of the session's messages.
+#[derive(Debug, PartialEq)]
+enum Batch {
+    /// All were written.
+    Sent,
+    /// The messages before the session's close frame were written; this close comes next.
+    Close(Option<CloseFrame>),
+}
+
+/// Writes the session's messages in order with a single flush, stopping at a close frame.
+async fn send_batch<S>(socket: &mut S, batch: Vec<Message>) -> Result<Batch, S::Error>
+where
+    S: Sink<Message> + Unpin,
+{
+    let mut close = None;
+    for message in batch {
+        if let Message::Close(frame) = message {
+            close = Some(frame);
+            break;
+        }
+        socket.feed(message).await?;
+    }
+    socket.flush().await?;
+    Ok(close.map_or(Batch::Sent, Batch::Close))
 }
 
 /// Completes once the server asks sessions to stop; never, if the server is gone without asking.
@@ -390,6 +418,64 @@ mod tests {
             ping_interval: crate::config::DEFAULT_PING_INTERVAL,
             close_timeout: crate::config::DEFAULT_CLOSE_TIMEOUT,
         }
+    }
+
+    /// Records what is sent to it and how often it is flushed.
+    #[derive(Default)]
+    struct RecordingSink {
+        sent: Vec<Message>,
+        flushes: usize,
+    }
+
+    impl Sink<Message> for RecordingSink {
+        type Error = std::convert::Infallible;
+
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
+            self.sent.push(item);
+            Ok(())
+        }
+
+        fn poll_flush(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Result<(), Self::Error>> {
+            self.flushes += 1;
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_written_in_order_with_one_flush_up_to_a_close() {
+        let mut sink = RecordingSink::default();
+        let batch = vec![Message::text("a"), Message::text("b")];
+        assert_eq!(send_batch(&mut sink, batch).await, Ok(Batch::Sent));
+        assert_eq!(sink.sent, vec![Message::text("a"), Message::text("b")]);
+        assert_eq!(sink.flushes, 1);
+
+        let frame = CloseFrame {
+            code: 4000,
+            reason: "bye".into(),
+        };
+        let batch = vec![
+            Message::text("c"),
+            Message::Close(Some(frame.clone())),
+            Message::text("after the close"),
+        ];
+        assert_eq!(
+            send_batch(&mut sink, batch).await,
+            Ok(Batch::Close(Some(frame)))
+        );
+        assert_eq!(sink.sent.last(), Some(&Message::text("c")));
+        assert_eq!(sink.sent.len(), 3);
+        assert_eq!(sink.flushes, 2);
     }
 
     /// Echoes every text message back with a prefix; returns when its input ends.

@@ -12,6 +12,8 @@
 //! Times count milliseconds from the first sample pushed, like the service's `audio_*_ms`, which
 //! count from the first audio appended in the session.
 
+use rtclient_audio::{Resampler, clip_to_i16};
+
 /// Sample rate every [`SpeechScorer`] works at.
 pub const VAD_SAMPLE_RATE: u32 = 16_000;
 
@@ -250,6 +252,203 @@ impl<S: SpeechScorer> TurnDetector<S> {
     }
 }
 
+/// The server's VAD path for `input_audio_buffer.append`: a [`TurnDetector`] fed audio at the
+/// session's input rate, converted to [`VAD_SAMPLE_RATE`] on the way (24 kHz, the API's native
+/// rate, by an exact 3:2 polyphase filter; other rates by the FFT [`Resampler`]). Keeps its
+/// working buffers between pushes, so streaming allocates nothing once they have grown.
+#[derive(Debug)]
+pub struct ResamplingDetector {
+    detector: TurnDetector,
+    rate: u32,
+    converter: ToVadRate,
+    input: Vec<f32>,
+    resampled: Vec<f32>,
+    pcm: Vec<i16>,
+}
+
+/// How input audio reaches [`VAD_SAMPLE_RATE`].
+#[derive(Debug)]
+enum ToVadRate {
+    ThreeToTwo(ThreeToTwo),
+    Resampler(Box<Resampler>),
+}
+
+impl ResamplingDetector {
+    /// A detector for audio at `rate` Hz; fails when `rate` is not a usable sample rate.
+    pub fn new(rate: u32, params: VadParams) -> Result<Self, rtclient_audio::Error> {
+        let converter = if rate == VAD_SAMPLE_RATE * 3 / 2 {
+            ToVadRate::ThreeToTwo(ThreeToTwo::new())
+        } else {
+            ToVadRate::Resampler(Box::new(Resampler::new(rate, VAD_SAMPLE_RATE)?))
+        };
+        Ok(Self {
+            detector: TurnDetector::new(params),
+            rate,
+            converter,
+            input: Vec::new(),
+            resampled: Vec::new(),
+            pcm: Vec::new(),
+        })
+    }
+
+    /// The input sample rate.
+    pub fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Changes the settings; see [`TurnDetector::set_params`].
+    pub fn set_params(&mut self, params: VadParams) {
+        self.detector.set_params(params);
+    }
+
+    /// Ends any turn in progress; see [`TurnDetector::reset_turn`].
+    pub fn reset_turn(&mut self) {
+        self.detector.reset_turn();
+    }
+
+    /// Converts `samples` (at [`rate`](Self::rate)) to 16 kHz and appends every turn start or
+    /// stop they complete to `events`.
+    pub fn push(
+        &mut self,
+        samples: &[i16],
+        events: &mut Vec<VadEvent>,
+    ) -> Result<(), rtclient_audio::Error> {
+        self.input.clear();
+        self.input
+            .extend(samples.iter().map(|s| f32::from(*s) / 32768.0));
+        self.resampled.clear();
+        match &mut self.converter {
+            ToVadRate::ThreeToTwo(filter) => filter.process(&self.input, &mut self.resampled),
+            ToVadRate::Resampler(resampler) => {
+                resampler.process(&self.input, &mut self.resampled)?;
+            }
+        }
+        self.pcm.clear();
+        self.pcm
+            .extend(self.resampled.iter().copied().map(clip_to_i16));
+        self.detector.push(&self.pcm, events);
+        Ok(())
+    }
+}
+
+/// Taps of the 3:2 filter, designed at the 48 kHz intermediate rate. `6 * DELAY + 1`, so the
+/// filter delays by exactly `DELAY` output samples, which are dropped to keep the output aligned
+/// with the input.
+const TAPS: usize = 6 * ThreeToTwo::DELAY + 1;
+
+/// Exact 24 kHz -> 16 kHz conversion: upsample by 2, low-pass (Kaiser-windowed sinc, cutoff
+/// 7.5 kHz, about 60 dB stopband), keep every third sample, computed as two polyphase branches
+/// that each need only every other tap. Three times cheaper than the FFT resampler on this
+/// path, and it holds back at most two input samples instead of a 1024-sample block.
+#[derive(Debug)]
+struct ThreeToTwo {
+    /// Branch coefficients, reversed so each output is a dot product with a run of inputs:
+    /// even outputs end at input `3q`, odd ones at `3q + 1`.
+    even: Vec<f32>,
+    odd: Vec<f32>,
+    /// The last `even.len() - 1` inputs already used, then inputs not yet used.
+    history: Vec<f32>,
+    /// Outputs still to drop at the start (the filter delay).
+    to_skip: usize,
+}
+
+impl ThreeToTwo {
+    /// The filter delay, in output samples.
+    const DELAY: usize = 10;
+
+    fn new() -> Self {
+        let taps = lowpass(TAPS, 7_500.0 / 48_000.0, 6.0);
+        // Zero-stuffing halves the gain; each branch sees every other tap.
+        let branch = |first: usize| -> Vec<f32> {
+            taps.iter()
+                .skip(first)
+                .step_by(2)
+                .rev()
+                .map(|h| (2.0 * h) as f32)
+                .collect()
+        };
+        let even = branch(0);
+        let odd = branch(1);
+        Self {
+            history: vec![0.0; even.len() - 1],
+            even,
+            odd,
+            to_skip: Self::DELAY,
+        }
+    }
+
+    /// Converts `input` and appends the output that is ready to `out`.
+    fn process(&mut self, input: &[f32], out: &mut Vec<f32>) {
+        self.history.extend_from_slice(input);
+        let (even, odd) = (self.even.len(), self.odd.len());
+        let mut used = 0;
+        // A triple of inputs x[3q..3q+3] completes outputs 2q and 2q + 1.
+        while self.history.len() >= used + even + 2 {
+            let newest = used + even - 1;
+            let first = dot(&self.even, &self.history[newest + 1 - even..=newest]);
+            let second = dot(&self.odd, &self.history[newest + 2 - odd..=newest + 1]);
+            for y in [first, second] {
+                if self.to_skip > 0 {
+                    self.to_skip -= 1;
+                } else {
+                    out.push(y);
+                }
+            }
+            used += 3;
+        }
+        self.history.drain(..used);
+    }
+}
+
+/// Sum of products, in eight lanes the compiler can vectorize.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let (a_chunks, a_rest) = a.as_chunks::<8>();
+    let (b_chunks, b_rest) = b.as_chunks::<8>();
+    for (x, y) in a_chunks.iter().zip(b_chunks) {
+        for k in 0..8 {
+            lanes[k] += x[k] * y[k];
+        }
+    }
+    let rest: f32 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
+    lanes.iter().sum::<f32>() + rest
+}
+
+/// A Kaiser-windowed sinc low-pass of `len` taps (odd), cutoff `cutoff` (a fraction of the
+/// sample rate), unit gain at DC.
+fn lowpass(len: usize, cutoff: f64, beta: f64) -> Vec<f64> {
+    let middle = (len - 1) as f64 / 2.0;
+    let taps: Vec<f64> = (0..len)
+        .map(|i| {
+            let t = i as f64 - middle;
+            let sinc = if t == 0.0 {
+                2.0 * cutoff
+            } else {
+                (2.0 * std::f64::consts::PI * cutoff * t).sin() / (std::f64::consts::PI * t)
+            };
+            let r = t / middle;
+            sinc * bessel_i0(beta * (1.0 - r * r).max(0.0).sqrt()) / bessel_i0(beta)
+        })
+        .collect();
+    let sum: f64 = taps.iter().sum();
+    taps.iter().map(|h| h / sum).collect()
+}
+
+/// The modified Bessel function of the first kind, order 0 (power series).
+fn bessel_i0(x: f64) -> f64 {
+    let mut term = 1.0;
+    let mut sum = 1.0;
+    let half = x / 2.0;
+    for k in 1..50 {
+        term *= (half / k as f64) * (half / k as f64);
+        sum += term;
+        if term < sum * 1e-12 {
+            break;
+        }
+    }
+    sum
+}
+
 fn samples_to_ms(samples: u64) -> u64 {
     samples * 1000 / u64::from(VAD_SAMPLE_RATE)
 }
@@ -257,6 +456,49 @@ fn samples_to_ms(samples: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn three_to_two(input: &[f32], chunk: usize) -> Vec<f32> {
+        let mut filter = ThreeToTwo::new();
+        let mut out = Vec::new();
+        for part in input.chunks(chunk) {
+            filter.process(part, &mut out);
+        }
+        out
+    }
+
+    fn tone(hz: f64, rate: f64, len: usize) -> Vec<f32> {
+        (0..len)
+            .map(|i| (0.5 * (2.0 * std::f64::consts::PI * hz * i as f64 / rate).sin()) as f32)
+            .collect()
+    }
+
+    #[test]
+    fn three_to_two_is_exact_aligned_and_chunking_free() {
+        let input = tone(1000.0, 24_000.0, 24_000);
+        let whole = three_to_two(&input, input.len());
+        // Two outputs per whole input triple, minus the dropped delay.
+        assert_eq!(whole.len(), 2 * 8_000 - ThreeToTwo::DELAY);
+        for chunk in [1, 7, 480, 2400] {
+            assert_eq!(three_to_two(&input, chunk), whole, "chunk {chunk}");
+        }
+        // The same tone at 16 kHz, in phase (past the start-up ramp).
+        let expected = tone(1000.0, 16_000.0, whole.len());
+        let error = whole[100..]
+            .iter()
+            .zip(&expected[100..])
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(error < 0.005, "max error {error}");
+    }
+
+    #[test]
+    fn three_to_two_removes_what_would_alias() {
+        // 10 kHz does not exist at 16 kHz; unfiltered it would fold to 6 kHz.
+        let input = tone(10_000.0, 24_000.0, 24_000);
+        let out = three_to_two(&input, 2400);
+        let peak = out[100..].iter().fold(0.0f32, |m, y| m.max(y.abs()));
+        assert!(peak < 0.5 * 0.01, "peak {peak}: less than 40 dB down");
+    }
 
     /// A scorer that reads the answer from the audio: a frame whose first sample is non-zero is
     /// speech. Lets the rules be tested sample-exactly, apart from the neural network.

@@ -5,10 +5,15 @@
 use std::path::Path;
 use std::process::Command;
 
-use rtclient_server::vad::{TurnDetector, VadEvent, VadParams};
+use rtclient_server::vad::{ResamplingDetector, TurnDetector, VadEvent, VadParams};
 
 /// Speaks `text` into a 16 kHz mono WAV and returns its samples.
 fn speak_16k(dir: &Path, text: &str) -> Vec<i16> {
+    speak(dir, text, 16_000)
+}
+
+/// Speaks `text` into a mono WAV at `rate` Hz and returns its samples.
+fn speak(dir: &Path, text: &str, rate: u32) -> Vec<i16> {
     let raw = dir.join("raw.wav");
     let wav = dir.join("speech.wav");
     let status = Command::new("espeak-ng")
@@ -20,7 +25,7 @@ fn speak_16k(dir: &Path, text: &str) -> Vec<i16> {
     assert!(status.success(), "espeak-ng failed");
     let status = Command::new("sox")
         .arg(&raw)
-        .args(["-r", "16000", "-c", "1", "-b", "16"])
+        .args(["-r", &rate.to_string(), "-c", "1", "-b", "16"])
         .arg(&wav)
         .status()
         .expect("sox is missing: run scripts/setup");
@@ -89,4 +94,55 @@ fn silence_and_noise_floor_start_no_turn() {
     detector.push(&vec![0i16; 16_000], &mut events);
     detector.push(&noise, &mut events);
     assert_eq!(events, vec![]);
+}
+
+#[test]
+fn the_24_khz_append_path_finds_the_turn_the_16_khz_detector_finds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "Voice activity detection should not depend on the input rate.";
+    let pad = |speech: Vec<i16>, rate: usize| {
+        let mut samples = vec![0i16; rate];
+        samples.extend_from_slice(&speech);
+        samples.extend(std::iter::repeat_n(0i16, rate * 3 / 2));
+        samples
+    };
+    let at_16k = pad(speak(dir.path(), text, 16_000), 16_000);
+    let at_24k = pad(speak(dir.path(), text, 24_000), 24_000);
+    let params = VadParams {
+        threshold: 0.5,
+        prefix_padding_ms: 300,
+        silence_duration_ms: 500,
+    };
+
+    let mut direct = TurnDetector::new(params);
+    let mut expected = Vec::new();
+    for chunk in at_16k.chunks(1600) {
+        direct.push(chunk, &mut expected);
+    }
+    let mut resampled = ResamplingDetector::new(24_000, params).expect("24 kHz is supported");
+    let mut events = Vec::new();
+    for chunk in at_24k.chunks(2400) {
+        resampled
+            .push(chunk, &mut events)
+            .expect("no resampler error");
+    }
+
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(expected.len(), 2, "{expected:?}");
+    let ms = |e: &VadEvent| match *e {
+        VadEvent::SpeechStarted { audio_start_ms } => audio_start_ms,
+        VadEvent::SpeechStopped { audio_end_ms } => audio_end_ms,
+    };
+    for (got, want) in events.iter().zip(&expected) {
+        assert_eq!(
+            std::mem::discriminant(got),
+            std::mem::discriminant(want),
+            "{events:?} vs {expected:?}"
+        );
+        // Within two 16 ms frames: the two paths differ only by resampling.
+        assert!(
+            ms(got).abs_diff(ms(want)) <= 32,
+            "{events:?} vs {expected:?}"
+        );
+    }
 }

@@ -1,5 +1,7 @@
 //! [`InputBuffer`]: the input audio buffer, placed on the session's audio clock.
 
+use base64::Engine as _;
+
 use super::errors::ClientError;
 
 /// Largest input audio buffer, in wire bytes (about 11 minutes of 24 kHz PCM16), so one
@@ -15,9 +17,23 @@ pub(crate) struct InputBuffer {
 }
 
 impl InputBuffer {
-    /// Appends `audio`, unless the buffer would outgrow [`MAX_INPUT_BUFFER`].
-    pub(crate) fn push(&mut self, audio: &[u8]) -> Result<(), ClientError> {
-        if self.bytes.len() + audio.len() > MAX_INPUT_BUFFER {
+    /// Decodes base64 `audio` onto the end of the buffer and returns how many bytes it added.
+    /// Invalid base64, or audio that would outgrow [`MAX_INPUT_BUFFER`], leaves the buffer as
+    /// it was.
+    pub(crate) fn push_base64(&mut self, audio: &str) -> Result<usize, ClientError> {
+        let start = self.bytes.len();
+        if base64::engine::general_purpose::STANDARD
+            .decode_vec(audio.as_bytes(), &mut self.bytes)
+            .is_err()
+        {
+            self.bytes.truncate(start);
+            return Err(ClientError::invalid_value(
+                "audio",
+                "Invalid 'audio'. Expected base64-encoded audio.",
+            ));
+        }
+        if self.bytes.len() > MAX_INPUT_BUFFER {
+            self.bytes.truncate(start);
             return Err(ClientError::new(
                 "input_audio_buffer_full",
                 format!(
@@ -28,13 +44,22 @@ impl InputBuffer {
             )
             .param("audio"));
         }
-        self.bytes.extend_from_slice(audio);
-        Ok(())
+        Ok(self.bytes.len() - start)
+    }
+
+    /// The last `n` bytes.
+    pub(crate) fn last(&self, n: usize) -> &[u8] {
+        &self.bytes[self.bytes.len().saturating_sub(n)..]
     }
 
     /// Bytes in the buffer.
     pub(crate) fn len(&self) -> usize {
         self.bytes.len()
+    }
+
+    /// Where the buffer starts on the session's audio clock.
+    pub(crate) fn start(&self) -> u64 {
+        self.start
     }
 
     /// The session's audio clock: every byte ever appended.
@@ -71,14 +96,19 @@ impl InputBuffer {
 mod tests {
     use super::*;
 
+    fn b64(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
     #[test]
     fn offsets_follow_the_session_clock() {
         let mut buffer = InputBuffer::default();
-        buffer.push(&[1, 2, 3, 4, 5, 6]).unwrap();
+        assert_eq!(buffer.push_base64(&b64(&[1, 2, 3, 4, 5, 6])).unwrap(), 6);
         buffer.discard_before(2);
-        assert_eq!((buffer.len(), buffer.end()), (4, 6));
+        assert_eq!((buffer.start(), buffer.len(), buffer.end()), (2, 4, 6));
         assert_eq!(buffer.take_until(5), [3, 4, 5]);
-        buffer.push(&[7, 8]).unwrap();
+        buffer.push_base64(&b64(&[7, 8])).unwrap();
+        assert_eq!(buffer.last(2), [7, 8]);
         assert_eq!(buffer.end(), 8);
         // Offsets outside the buffer are clamped.
         buffer.discard_before(1);
@@ -88,13 +118,18 @@ mod tests {
     }
 
     #[test]
-    fn a_full_buffer_refuses_more_audio() {
+    fn a_full_buffer_or_bad_base64_leaves_the_buffer_as_it_was() {
         let mut buffer = InputBuffer::default();
-        buffer.push(&vec![0; MAX_INPUT_BUFFER]).unwrap();
-        let error = buffer.push(&[0, 0]).unwrap_err();
+        buffer
+            .push_base64(&b64(&vec![0; MAX_INPUT_BUFFER]))
+            .unwrap();
+        let error = buffer.push_base64(&b64(&[0, 0])).unwrap_err();
         assert_eq!(error.code, "input_audio_buffer_full");
         assert_eq!(buffer.len(), MAX_INPUT_BUFFER);
         buffer.take_all();
-        assert!(buffer.push(&[0, 0]).is_ok());
+        let error = buffer.push_base64("AAA*").unwrap_err();
+        assert_eq!(error.code, "invalid_value");
+        assert_eq!(buffer.len(), 0);
+        assert!(buffer.push_base64(&b64(&[0, 0])).is_ok());
     }
 }

@@ -6,7 +6,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::extract::ws::Message;
 use base64::Engine as _;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use rtclient_audio::Resampler;
 use rtclient_protocol::event::client as cl;
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
@@ -29,7 +28,7 @@ use crate::faults::Faults;
 use crate::responder::{EchoResponder, Responder, Script};
 use crate::synthesis::{EspeakSynthesizer, Synthesizer};
 use crate::transcription::{NoTranscriber, Transcriber, TurnAudio};
-use crate::vad::{TurnDetector, VadEvent, VadParams};
+use crate::vad::{ResamplingDetector, VadEvent, VadParams};
 
 /// Largest `input_audio_buffer.append` payload, in base64 characters (15 MiB).
 pub const MAX_APPEND_BASE64: usize = 15 * 1024 * 1024;
@@ -185,7 +184,11 @@ pub(crate) type SharedState = Arc<Mutex<State>>;
 struct Input {
     /// Audio appended and not yet committed, on the session's audio clock.
     buffer: InputBuffer,
-    vad: Option<(TurnDetector, Resampler)>,
+    vad: Option<ResamplingDetector>,
+    /// Decoded samples of the current append (kept to reuse its allocation).
+    samples: Vec<i16>,
+    /// VAD events of the current append (kept to reuse its allocation).
+    events: Vec<VadEvent>,
     /// Item id announced by `speech_started`.
     speech_item: Option<String>,
     /// Audio clock (ms) from which silence counts towards `idle_timeout_ms`.
@@ -243,6 +246,8 @@ impl SessionHandler for RealtimeSession {
             input: Input {
                 buffer: InputBuffer::default(),
                 vad: None,
+                samples: Vec::new(),
+                events: Vec::new(),
                 speech_item: None,
                 idle_since_ms: 0,
                 responses_seen: 0,
@@ -340,7 +345,7 @@ impl Running {
             ClientEvent::InputAudioBufferClear(_) => {
                 self.input.buffer.take_all();
                 self.input.speech_item = None;
-                if let Some((vad, _)) = self.input.vad.as_mut() {
+                if let Some(vad) = self.input.vad.as_mut() {
                     vad.reset_turn();
                 }
                 self.emitter.send(ev::InputAudioBufferCleared::default());
@@ -411,12 +416,8 @@ impl Running {
             silence_duration_ms: silence_ms as u32,
         };
         match self.input.vad.as_mut() {
-            Some((vad, resampler)) if resampler.from_rate() == rate => vad.set_params(params),
-            _ => {
-                self.input.vad = Resampler::new(rate, 16_000)
-                    .ok()
-                    .map(|r| (TurnDetector::new(params), r));
-            }
+            Some(vad) if vad.rate() == rate => vad.set_params(params),
+            _ => self.input.vad = ResamplingDetector::new(rate, params).ok(),
         }
     }
 
@@ -439,17 +440,9 @@ impl Running {
                 ),
             ));
         }
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(e.audio.as_bytes())
-            .map_err(|_| {
-                ClientError::invalid_value(
-                    "audio",
-                    "Invalid 'audio'. Expected base64-encoded audio.",
-                )
-            })?;
         let clock_before = self.input.buffer.end();
-        self.input.buffer.push(&bytes)?;
-        let Some((vad, resampler)) = self.input.vad.as_mut() else {
+        let appended = self.input.buffer.push_base64(&e.audio)?;
+        let Some(vad) = self.input.vad.as_mut() else {
             return Ok(());
         };
         let format = self
@@ -457,21 +450,15 @@ impl Running {
             .lock()
             .map(|st| config::input_format(&st.session))
             .unwrap_or_default();
-        let mut samples = Vec::new();
-        format.decode(&bytes, &mut samples);
-        let input: Vec<f32> = samples.iter().map(|s| f32::from(*s) / 32768.0).collect();
-        let mut out = Vec::new();
-        if resampler.process(&input, &mut out).is_err() {
+        self.input.samples.clear();
+        format.decode(self.input.buffer.last(appended), &mut self.input.samples);
+        let mut events = std::mem::take(&mut self.input.events);
+        events.clear();
+        if vad.push(&self.input.samples, &mut events).is_err() {
             return Ok(());
         }
-        let pcm: Vec<i16> = out
-            .iter()
-            .map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16)
-            .collect();
-        let mut events = Vec::new();
-        vad.push(&pcm, &mut events);
-        for event in events {
-            match event {
+        for event in &events {
+            match *event {
                 VadEvent::SpeechStarted { audio_start_ms } => self.speech_started(audio_start_ms),
                 VadEvent::SpeechStopped { audio_end_ms } => {
                     self.speech_stopped(audio_end_ms);
@@ -479,6 +466,7 @@ impl Running {
                 }
             }
         }
+        self.input.events = events;
         self.check_idle(self.bytes_to_ms(clock_before));
         if self.input.speech_item.is_none() {
             // Between turns only the audio a turn could start with is kept (the prefix padding
@@ -491,7 +479,11 @@ impl Running {
                 Some(_) => self.ms_to_bytes(self.input.idle_since_ms),
                 None => turn_start,
             };
-            self.input.buffer.discard_before(turn_start.min(idle_start));
+            // In steps of a second or more, not a copy of the buffer on every append.
+            let keep_from = turn_start.min(idle_start);
+            if keep_from.saturating_sub(self.input.buffer.start()) >= self.ms_to_bytes(1_000) {
+                self.input.buffer.discard_before(keep_from);
+            }
         }
         Ok(())
     }
@@ -563,7 +555,7 @@ impl Running {
         });
         let silence_start = self.ms_to_bytes(self.input.idle_since_ms);
         self.input.idle_since_ms = now_ms;
-        if let Some((vad, _)) = self.input.vad.as_mut() {
+        if let Some(vad) = self.input.vad.as_mut() {
             vad.reset_turn();
         }
         // The committed item is the silence that timed out.
@@ -636,7 +628,7 @@ impl Running {
             .speech_item
             .take()
             .unwrap_or_else(|| new_id("item_"));
-        if let Some((vad, _)) = self.input.vad.as_mut() {
+        if let Some(vad) = self.input.vad.as_mut() {
             vad.reset_turn();
         }
         self.commit_as(item_id);

@@ -13,6 +13,7 @@ use rtclient_protocol::{
     Response, ResponseStatus, Role, ServerEvent, SessionAudio, StatusDetails, StatusReason,
     TokenDetails, Usage,
 };
+use tokio::sync::OnceCell;
 
 use super::config;
 use super::conversation::{Stored, without_audio};
@@ -33,27 +34,60 @@ pub(crate) struct Active {
     pub(crate) response: Response,
 }
 
-/// Synthesized speech cache keyed by (text, voice).
+/// Speech ready to stream in one wire format.
+#[derive(Debug)]
+pub(crate) struct Spoken {
+    /// The whole audio in the wire format (what the conversation keeps).
+    bytes: Vec<u8>,
+    /// Bytes per `response.output_audio.delta`.
+    chunk: usize,
+    /// Each `chunk` of `bytes`, base64-encoded as the deltas carry it.
+    deltas: Vec<String>,
+    /// Length in ms.
+    duration_ms: u64,
+}
+
+impl Spoken {
+    /// Resamples and encodes `speech` to `format`, cut into [`DELTA_MS`] deltas.
+    fn new(speech: &Speech, format: WireFormat) -> Self {
+        let bytes = encode(speech, format);
+        let chunk = (format.bytes_per_second() * DELTA_MS / 1000).max(2) as usize;
+        let deltas = bytes
+            .chunks(chunk)
+            .map(|piece| base64::engine::general_purpose::STANDARD.encode(piece))
+            .collect();
+        Self {
+            bytes,
+            chunk,
+            deltas,
+            duration_ms: speech.duration_ms(),
+        }
+    }
+}
+
+/// The cache key: text, voice and output format.
+type SpeechKey = (String, String, WireFormat);
+
+/// Speech cache keyed by (text, voice, format). Concurrent requests for the same key share one
+/// synthesis: the first runs it, the others wait for its result.
 #[derive(Debug, Default)]
 pub(crate) struct SpeechCache {
-    map: Mutex<HashMap<(String, String), Arc<Speech>>>,
+    map: Mutex<HashMap<SpeechKey, Arc<OnceCell<Arc<Spoken>>>>>,
 }
 
 impl SpeechCache {
     const CAPACITY: usize = 64;
 
-    fn get(&self, text: &str, voice: &str) -> Option<Arc<Speech>> {
-        let map = self.map.lock().ok()?;
-        map.get(&(text.to_owned(), voice.to_owned())).cloned()
-    }
-
-    fn put(&self, text: &str, voice: &str, speech: Arc<Speech>) {
-        if let Ok(mut map) = self.map.lock() {
-            if map.len() >= Self::CAPACITY {
-                map.clear();
-            }
-            map.insert((text.to_owned(), voice.to_owned()), speech);
+    /// The cell holding (or about to hold) the speech for this key.
+    fn slot(&self, text: &str, voice: &str, format: WireFormat) -> Arc<OnceCell<Arc<Spoken>>> {
+        let Ok(mut map) = self.map.lock() else {
+            return Arc::default();
+        };
+        let key = (text.to_owned(), voice.to_owned(), format);
+        if map.len() >= Self::CAPACITY && !map.contains_key(&key) {
+            map.clear();
         }
+        Arc::clone(map.entry(key).or_default())
     }
 }
 
@@ -212,7 +246,7 @@ async fn respond(
         Reply::Say(text) => {
             let (text, cut) = limit_tokens(text, plan.response.max_output_tokens);
             let speech = if plan.audio {
-                match speak(engines, &text, &plan.voice).await {
+                match speak(engines, &text, &plan.voice, plan.format).await {
                     Some(s) => Some(s),
                     None => {
                         ctx.fail(&Failure {
@@ -265,13 +299,11 @@ async fn respond(
                 return;
             }
             let (audio_bytes, audio_ms) = match speech {
-                Some(speech) => {
-                    let bytes = encode(&speech, plan.format);
-                    let ms = speech.duration_ms();
-                    if !stream_audio(&ctx, engines, &item_id, &text, &bytes, plan.format).await {
+                Some(spoken) => {
+                    if !stream_audio(&ctx, engines, &item_id, &text, &spoken, plan.format).await {
                         return;
                     }
-                    (bytes, ms)
+                    (spoken.bytes.clone(), spoken.duration_ms)
                 }
                 None => {
                     for word in split_words(&text) {
@@ -393,25 +425,36 @@ fn prompt_answer(engines: &Engines, items: &[Item], audio_ms: Option<u64>, plan:
     engines.responder.answer(&prompt)
 }
 
-async fn speak(engines: &Arc<Engines>, text: &str, voice: &str) -> Option<Arc<Speech>> {
-    if let Some(speech) = engines.cache.get(text, voice) {
-        return Some(speech);
-    }
-    let synth = Arc::clone(&engines.synthesizer);
-    let (t, v) = (text.to_owned(), voice.to_owned());
-    let result = tokio::task::spawn_blocking(move || synth.synthesize(&t, &v)).await;
-    match result {
-        Ok(Ok(speech)) => {
-            let speech = Arc::new(speech);
-            engines.cache.put(text, voice, Arc::clone(&speech));
-            Some(speech)
-        }
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "speech synthesis failed");
-            None
-        }
-        Err(_) => None,
-    }
+/// The response's speech from the cache, or synthesized and encoded on the blocking pool (once
+/// per key, however many responses ask at the same time).
+async fn speak(
+    engines: &Arc<Engines>,
+    text: &str,
+    voice: &str,
+    format: WireFormat,
+) -> Option<Arc<Spoken>> {
+    let slot = engines.cache.slot(text, voice, format);
+    let spoken = slot
+        .get_or_try_init(|| async {
+            let synth = Arc::clone(&engines.synthesizer);
+            let (t, v) = (text.to_owned(), voice.to_owned());
+            let result = tokio::task::spawn_blocking(move || {
+                synth
+                    .synthesize(&t, &v)
+                    .map(|speech| Arc::new(Spoken::new(&speech, format)))
+            })
+            .await;
+            match result {
+                Ok(Ok(spoken)) => Ok(spoken),
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "speech synthesis failed");
+                    Err(())
+                }
+                Err(_) => Err(()),
+            }
+        })
+        .await;
+    spoken.ok().cloned()
 }
 
 /// Resamples `speech` to `format`'s rate and encodes it.
@@ -443,11 +486,10 @@ async fn stream_audio(
     engines: &Engines,
     item_id: &str,
     text: &str,
-    bytes: &[u8],
+    spoken: &Spoken,
     format: WireFormat,
 ) -> bool {
-    let chunk = (format.bytes_per_second() * DELTA_MS / 1000).max(2) as usize;
-    let chunks: Vec<&[u8]> = bytes.chunks(chunk).collect();
+    let chunks: Vec<&[u8]> = spoken.bytes.chunks(spoken.chunk).collect();
     let words = split_words(text);
     let n = chunks.len().max(1);
     let mut next_word = 0;
@@ -467,13 +509,13 @@ async fn stream_audio(
             }
             next_word += 1;
         }
-        if let Some(piece) = chunks.get(i) {
+        if let (Some(piece), Some(delta)) = (chunks.get(i), spoken.deltas.get(i)) {
             if !ctx.emit(ev::ResponseOutputAudioDelta {
                 response_id: id.clone(),
                 item_id: item_id.to_owned(),
                 output_index: 0,
                 content_index: 0,
-                delta: base64::engine::general_purpose::STANDARD.encode(piece),
+                delta: delta.clone(),
                 ..Default::default()
             }) {
                 return false;
@@ -888,5 +930,93 @@ pub(crate) fn plan(
         in_conversation,
         input: params.input,
         tools,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::responder::EchoResponder;
+    use crate::synthesis::{SynthesisError, Synthesizer};
+    use crate::transcription::NoTranscriber;
+
+    /// Counts its runs; each takes a while, so concurrent requests overlap. Fails on "fail".
+    #[derive(Debug, Default)]
+    struct Counting(Arc<AtomicUsize>);
+
+    impl Synthesizer for Counting {
+        fn synthesize(&self, text: &str, _voice: &str) -> Result<Speech, SynthesisError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(50));
+            if text == "fail" {
+                return Err(SynthesisError::BadOutput {
+                    program: "counting".to_owned(),
+                    reason: "asked to fail",
+                });
+            }
+            Ok(Speech {
+                sample_rate: 24_000,
+                samples: vec![1000; 24_000],
+            })
+        }
+    }
+
+    fn engines(runs: &Arc<AtomicUsize>) -> Arc<Engines> {
+        Arc::new(Engines {
+            responder: Arc::new(EchoResponder),
+            synthesizer: Arc::new(Counting(Arc::clone(runs))),
+            transcriber: Arc::new(NoTranscriber),
+            cache: SpeechCache::default(),
+            pace: Pace::Max,
+            max_duration: Duration::from_secs(60),
+            faults: crate::faults::Faults::default(),
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_misses_share_one_synthesis() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let engines = engines(&runs);
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let engines = Arc::clone(&engines);
+                tokio::spawn(
+                    async move { speak(&engines, "hi", "alloy", WireFormat::PCM16_24K).await },
+                )
+            })
+            .collect();
+        let mut spoken = Vec::new();
+        for task in tasks {
+            spoken.push(task.await.unwrap().unwrap());
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        assert!(spoken.iter().all(|s| Arc::ptr_eq(s, &spoken[0])));
+        // One second at 24 kHz PCM16: five 200 ms deltas of 9600 bytes.
+        assert_eq!(spoken[0].bytes.len(), 48_000);
+        assert_eq!(spoken[0].deltas.len(), 5);
+        assert_eq!(spoken[0].duration_ms, 1000);
+
+        let ulaw = speak(&engines, "hi", "alloy", WireFormat::G711Ulaw).await;
+        assert_eq!(ulaw.map(|s| s.bytes.len()), Some(8_000));
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_synthesis_is_not_cached() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let engines = engines(&runs);
+        assert!(
+            speak(&engines, "fail", "alloy", WireFormat::PCM16_24K)
+                .await
+                .is_none()
+        );
+        assert!(
+            speak(&engines, "fail", "alloy", WireFormat::PCM16_24K)
+                .await
+                .is_none()
+        );
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
     }
 }
