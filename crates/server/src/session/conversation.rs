@@ -14,6 +14,11 @@ pub(crate) struct Stored {
     pub(crate) audio_ms: u64,
 }
 
+/// Most audio a conversation keeps (about 6 minutes of 24 kHz PCM16): beyond it the audio of
+/// the oldest items is dropped (their text and transcripts stay), so a long session's memory
+/// stays bounded.
+pub(crate) const MAX_CONVERSATION_AUDIO: usize = 16 * 1024 * 1024;
+
 /// The items of a session, in conversation order.
 #[derive(Debug, Default)]
 pub(crate) struct Conversation {
@@ -88,6 +93,20 @@ impl Conversation {
     /// The items, in order.
     pub(crate) fn items(&self) -> impl DoubleEndedIterator<Item = &Stored> {
         self.items.iter()
+    }
+
+    /// Drops the audio of the oldest items until at most `max` bytes of audio are kept. An item
+    /// without its audio can no longer be retrieved with audio or truncated.
+    pub(crate) fn limit_audio(&mut self, max: usize) {
+        let mut total: usize = self.items.iter().map(|s| s.audio.len()).sum();
+        for stored in &mut self.items {
+            if total <= max {
+                break;
+            }
+            total -= stored.audio.len();
+            stored.audio = Vec::new();
+            stored.audio_ms = 0;
+        }
     }
 }
 
@@ -198,6 +217,23 @@ mod tests {
         assert_eq!(ids, ["a", "m", "b"]);
         assert!(c.remove("m"));
         assert!(!c.remove("m"));
+    }
+
+    #[test]
+    fn the_oldest_audio_goes_first() {
+        let mut c = Conversation::default();
+        for (id, bytes) in [("a", 400), ("b", 300), ("c", 200)] {
+            let mut s = stored(id);
+            s.audio = vec![0; bytes];
+            s.audio_ms = bytes as u64 / 48;
+            c.push(s);
+        }
+        c.limit_audio(600);
+        let kept: Vec<usize> = c.items().map(|s| s.audio.len()).collect();
+        assert_eq!(kept, [0, 300, 200]);
+        assert_eq!(c.get("a").unwrap().audio_ms, 0);
+        c.limit_audio(600);
+        assert_eq!(c.get("b").unwrap().audio.len(), 300);
     }
 
     #[test]

@@ -15,7 +15,9 @@ use rtclient_protocol::{
 
 use super::SessionHandler;
 use super::config;
-use super::conversation::{Conversation, Stored, prepare_client_item, without_audio};
+use super::conversation::{
+    Conversation, MAX_CONVERSATION_AUDIO, Stored, prepare_client_item, without_audio,
+};
 use super::emit::{Emitter, Outbound};
 use super::errors::{self, ClientError};
 use super::ids::new_id;
@@ -664,6 +666,7 @@ impl Running {
             audio,
             audio_ms,
         });
+        st.conversation.limit_audio(MAX_CONVERSATION_AUDIO);
         self.emitter.send(ev::InputAudioBufferCommitted {
             previous_item_id: Some(previous.clone().into()),
             item_id: item_id.clone(),
@@ -761,6 +764,7 @@ impl Running {
                 audio_ms,
             },
         );
+        st.conversation.limit_audio(MAX_CONVERSATION_AUDIO);
         let shown = without_audio(&item);
         self.emitter.send(ev::ConversationItemAdded {
             previous_item_id: Some(previous.clone().into()),

@@ -16,7 +16,7 @@ use rtclient_protocol::{
 use tokio::sync::OnceCell;
 
 use super::config;
-use super::conversation::{Stored, without_audio};
+use super::conversation::{MAX_CONVERSATION_AUDIO, Stored, without_audio};
 use super::emit::Emitter;
 use super::ids::new_id;
 use super::realtime::{Engines, Pace, SharedState, State};
@@ -695,6 +695,7 @@ impl Ctx<'_> {
                 stored.audio = audio;
                 stored.audio_ms = audio_ms;
             }
+            st.conversation.limit_audio(MAX_CONVERSATION_AUDIO);
             self.emitter.send(ev::ConversationItemDone {
                 previous_item_id: Some(Nullable::Null),
                 item: without_audio(&item),
