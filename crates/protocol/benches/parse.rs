@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rtclient_protocol::event::client::InputAudioBufferAppend;
+use rtclient_protocol::event::server::ResponseOutputAudioDelta;
 use rtclient_protocol::{ClientEvent, Dialect, ServerEvent};
 
 fn corpus(name: &str) -> Vec<String> {
@@ -171,6 +172,29 @@ fn serialize(c: &mut Criterion) {
     });
     g.bench_function("append_100ms_serde_to_string", |b| {
         b.iter(|| black_box(serde_json::to_string(black_box(&append)).unwrap()))
+    });
+    // A 200 ms output audio delta (24 kHz PCM16), as a server writes it.
+    let delta = ServerEvent::ResponseOutputAudioDelta(ResponseOutputAudioDelta {
+        event_id: Some("event_CwtWm2wWlnDXxFDQ7z0yq".to_owned()),
+        response_id: "resp_CwtWm2GXJwFCyAWDmqH8x".to_owned(),
+        item_id: "item_CwtWmZC1dqEk6bULQ3Hzd".to_owned(),
+        delta: audio_b64.repeat(2),
+        ..Default::default()
+    });
+    g.bench_function("audio_delta_200ms_to_json", |b| {
+        b.iter(|| black_box(black_box(&delta).to_json().unwrap()))
+    });
+    g.bench_function("audio_delta_200ms_beta_to_json", |b| {
+        b.iter(|| {
+            black_box(
+                Dialect::Beta
+                    .server_event_to_json(black_box(&delta))
+                    .unwrap(),
+            )
+        })
+    });
+    g.bench_function("audio_delta_200ms_serde_to_string", |b| {
+        b.iter(|| black_box(serde_json::to_string(black_box(&delta)).unwrap()))
     });
     g.bench_function("session_update_ga_to_json", |b| {
         b.iter(|| black_box(black_box(&update).to_json().unwrap()))

@@ -72,7 +72,7 @@ impl Dialect {
         match (self, event) {
             (Dialect::Ga, _) => event.to_json(),
             (Dialect::Beta, S::ResponseOutputAudioDelta(e)) => {
-                tagged_json("response.audio.delta", e)
+                crate::event::write::audio_delta("response.audio.delta", e)
             }
             (Dialect::Beta, S::ResponseOutputAudioDone(e)) => tagged_json("response.audio.done", e),
             (Dialect::Beta, S::ResponseOutputAudioTranscriptDelta(e)) => {

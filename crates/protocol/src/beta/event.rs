@@ -202,8 +202,14 @@ impl ClientEvent {
 }
 
 impl ServerEvent {
-    /// Writes the event as compact beta JSON (`type` first).
+    /// Writes the event as compact beta JSON (`type` first). Audio deltas are written without a
+    /// JSON escape pass over the base64.
     pub fn to_json(&self) -> Result<String, crate::Error> {
-        serde_json::to_string(self).map_err(crate::Error::Write)
+        match self {
+            ServerEvent::ResponseAudioDelta(e) => {
+                crate::event::write::audio_delta("response.audio.delta", e)
+            }
+            other => serde_json::to_string(other).map_err(crate::Error::Write),
+        }
     }
 }

@@ -1,8 +1,7 @@
 //! GA client events: one struct per event, the [`ClientEvent`] enum and its constructors.
 
-use serde::Serialize;
-
 use crate::error::Error;
+use crate::event::write::{needs_escape, push_json};
 use crate::event::{event_enum, event_struct};
 use crate::item::Item;
 use crate::nullable::Nullable;
@@ -281,17 +280,4 @@ impl InputAudioBufferAppend {
                 .map_err(Error::Write)
         }
     }
-}
-
-/// True when `s` holds a character JSON must escape (`"`, `\`, control characters). A
-/// branch-free fold the compiler vectorizes; base64 never trips it.
-fn needs_escape(s: &str) -> bool {
-    s.bytes().fold(false, |acc, b| {
-        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
-    })
-}
-
-fn push_json<T: Serialize + ?Sized>(out: &mut String, v: &T) -> Result<(), Error> {
-    out.push_str(&serde_json::to_string(v).map_err(Error::Write)?);
-    Ok(())
 }

@@ -19,6 +19,7 @@ mod audio_delta;
 pub mod client;
 pub(crate) mod scan;
 pub mod server;
+pub(crate) mod write;
 
 /// Finds the `type` of a JSON event object.
 pub(crate) fn probe_type(json: &str) -> Result<Cow<'_, str>, Error> {

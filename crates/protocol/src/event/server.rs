@@ -639,9 +639,15 @@ event_enum! {
 }
 
 impl ServerEvent {
-    /// Writes the event as compact GA JSON (`type` first).
+    /// Writes the event as compact GA JSON (`type` first). Audio deltas are written without a
+    /// JSON escape pass over the base64.
     pub fn to_json(&self) -> Result<String, crate::Error> {
-        serde_json::to_string(self).map_err(crate::Error::Write)
+        match self {
+            ServerEvent::ResponseOutputAudioDelta(e) => {
+                super::write::audio_delta("response.output_audio.delta", e)
+            }
+            other => serde_json::to_string(other).map_err(crate::Error::Write),
+        }
     }
 }
 
