@@ -1,8 +1,22 @@
-//! [`InputBuffer`]: the input audio buffer, placed on the session's audio clock.
+//! The input audio of a session: [`InputBuffer`] (the buffer on the session's audio clock),
+//! server VAD turns, commits, the idle timeout and input transcription.
 
 use base64::Engine as _;
+use rtclient_protocol::event::client as cl;
+use rtclient_protocol::event::server as ev;
+use rtclient_protocol::{
+    ApiError, ContentKind, ContentPart, Item, ItemKind, ItemStatus, Nullable, Role, StatusReason,
+    TurnDetectionKind,
+};
 
+use super::config;
+use super::conversation::{MAX_CONVERSATION_AUDIO, Stored};
 use super::errors::ClientError;
+use super::ids::new_id;
+use super::realtime::{MAX_APPEND_BASE64, Running};
+use super::response;
+use crate::transcription::TurnAudio;
+use crate::vad::{ResamplingDetector, VadEvent, VadParams};
 
 /// Largest input audio buffer, in wire bytes (about 11 minutes of 24 kHz PCM16), so one
 /// session cannot take the server's memory.
@@ -89,6 +103,364 @@ impl InputBuffer {
     /// Takes all of it.
     pub(crate) fn take_all(&mut self) -> Vec<u8> {
         self.take_until(self.end())
+    }
+}
+
+/// The input audio buffer and server VAD of one session (owned by the read loop).
+pub(super) struct Input {
+    /// Audio appended and not yet committed, on the session's audio clock.
+    pub(super) buffer: InputBuffer,
+    pub(super) vad: Option<ResamplingDetector>,
+    /// Decoded samples of the current append (kept to reuse its allocation).
+    pub(super) samples: Vec<i16>,
+    /// VAD events of the current append (kept to reuse its allocation).
+    pub(super) events: Vec<VadEvent>,
+    /// Item id announced by `speech_started`.
+    pub(super) speech_item: Option<String>,
+    /// Audio clock (ms) from which silence counts towards `idle_timeout_ms`.
+    pub(super) idle_since_ms: u64,
+    /// Responses that had ended at the last idle check.
+    pub(super) responses_seen: u64,
+}
+
+impl Running {
+    pub(super) fn configure_vad(&mut self) {
+        let Ok(st) = self.state.lock() else { return };
+        let td = config::turn_detection(&st.session).cloned();
+        let rate = config::input_format(&st.session).sample_rate();
+        drop(st);
+        let Some(td) = td else {
+            self.input.vad = None;
+            return;
+        };
+        let silence_ms = match td.kind {
+            Some(TurnDetectionKind::SemanticVad) => {
+                config::semantic_silence_ms(td.eagerness.as_ref())
+            }
+            _ => td.silence_duration_ms.unwrap_or(200),
+        };
+        let params = VadParams {
+            threshold: td
+                .threshold
+                .as_ref()
+                .and_then(serde_json::Number::as_f64)
+                .unwrap_or(0.5) as f32,
+            prefix_padding_ms: td.prefix_padding_ms.unwrap_or(300) as u32,
+            silence_duration_ms: silence_ms as u32,
+        };
+        match self.input.vad.as_mut() {
+            Some(vad) if vad.rate() == rate => vad.set_params(params),
+            _ => self.input.vad = ResamplingDetector::new(rate, params).ok(),
+        }
+    }
+
+    pub(super) fn bytes_to_ms(&self, bytes: u64) -> u64 {
+        let rate = self
+            .state
+            .lock()
+            .map(|st| config::input_format(&st.session).bytes_per_second())
+            .unwrap_or(48_000);
+        bytes * 1000 / rate.max(1)
+    }
+
+    pub(super) fn append(&mut self, e: &cl::InputAudioBufferAppend) -> Result<(), ClientError> {
+        if e.audio.len() > MAX_APPEND_BASE64 {
+            return Err(ClientError::invalid_value(
+                "audio",
+                format!(
+                    "Audio too large: {} base64 characters; the maximum is {MAX_APPEND_BASE64}.",
+                    e.audio.len()
+                ),
+            ));
+        }
+        let clock_before = self.input.buffer.end();
+        let appended = self.input.buffer.push_base64(&e.audio)?;
+        let Some(vad) = self.input.vad.as_mut() else {
+            return Ok(());
+        };
+        let format = self
+            .state
+            .lock()
+            .map(|st| config::input_format(&st.session))
+            .unwrap_or_default();
+        self.input.samples.clear();
+        format.decode(self.input.buffer.last(appended), &mut self.input.samples);
+        let mut events = std::mem::take(&mut self.input.events);
+        events.clear();
+        if vad.push(&self.input.samples, &mut events).is_err() {
+            return Ok(());
+        }
+        for event in &events {
+            match *event {
+                VadEvent::SpeechStarted { audio_start_ms } => self.speech_started(audio_start_ms),
+                VadEvent::SpeechStopped { audio_end_ms } => {
+                    self.speech_stopped(audio_end_ms);
+                    self.input.idle_since_ms = audio_end_ms;
+                }
+            }
+        }
+        self.input.events = events;
+        self.check_idle(self.bytes_to_ms(clock_before));
+        if self.input.speech_item.is_none() {
+            // Between turns only the audio a turn could start with is kept (the prefix padding
+            // and the detector's onset delay, with room to spare), and the silence an idle
+            // timeout would commit.
+            let keep_ms = self.prefix_padding_ms() + 1_000;
+            let end = self.input.buffer.end();
+            let turn_start = end.saturating_sub(self.ms_to_bytes(keep_ms));
+            let idle_start = match self.idle_timeout_ms() {
+                Some(_) => self.ms_to_bytes(self.input.idle_since_ms),
+                None => turn_start,
+            };
+            // In steps of a second or more, not a copy of the buffer on every append.
+            let keep_from = turn_start.min(idle_start);
+            if keep_from.saturating_sub(self.input.buffer.start()) >= self.ms_to_bytes(1_000) {
+                self.input.buffer.discard_before(keep_from);
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn idle_timeout_ms(&self) -> Option<u64> {
+        let st = self.state.lock().ok()?;
+        config::turn_detection(&st.session)
+            .and_then(|td| td.idle_timeout_ms.as_ref())
+            .and_then(Nullable::value)
+            .copied()
+    }
+
+    pub(super) fn prefix_padding_ms(&self) -> u64 {
+        self.state
+            .lock()
+            .ok()
+            .and_then(|st| config::turn_detection(&st.session).and_then(|td| td.prefix_padding_ms))
+            .unwrap_or(300)
+    }
+
+    /// The wire bytes of `ms` of input audio, whole samples.
+    pub(super) fn ms_to_bytes(&self, ms: u64) -> u64 {
+        let format = self
+            .state
+            .lock()
+            .map(|st| config::input_format(&st.session))
+            .unwrap_or_default();
+        let bytes = format.bytes_per_second() * ms / 1000;
+        let sample = format.bytes_per_sample() as u64;
+        bytes - bytes % sample.max(1)
+    }
+
+    /// `idle_timeout_ms`: silence (on the audio clock) since the last turn, or since the last
+    /// response's audio finished playing (its end plus its length), ends in
+    /// `input_audio_buffer.timeout_triggered`, a commit of that silence and a response, as the
+    /// service does.
+    /// `appended_at_ms`: the audio clock before the latest append.
+    pub(super) fn check_idle(&mut self, appended_at_ms: u64) {
+        let now_ms = self.bytes_to_ms(self.input.buffer.end());
+        let timeout = self.idle_timeout_ms();
+        let (responding, finished, played_ms) = match self.state.lock() {
+            Ok(st) => (
+                st.active.is_some(),
+                st.finished_responses,
+                st.last_response_audio_ms,
+            ),
+            Err(_) => return,
+        };
+        if finished != self.input.responses_seen {
+            // A response ended since the last check: silence counts once its audio has played.
+            self.input.responses_seen = finished;
+            self.input.idle_since_ms = appended_at_ms + played_ms;
+        }
+        let in_speech = self.input.speech_item.is_some();
+        if responding || in_speech {
+            self.input.idle_since_ms = now_ms;
+            return;
+        }
+        let Some(timeout) = timeout else { return };
+        if now_ms.saturating_sub(self.input.idle_since_ms) < timeout {
+            return;
+        }
+        let item_id = new_id("item_");
+        self.emitter.send(ev::InputAudioBufferTimeoutTriggered {
+            audio_start_ms: self.input.idle_since_ms,
+            audio_end_ms: now_ms,
+            item_id: item_id.clone(),
+            ..Default::default()
+        });
+        let silence_start = self.ms_to_bytes(self.input.idle_since_ms);
+        self.input.idle_since_ms = now_ms;
+        if let Some(vad) = self.input.vad.as_mut() {
+            vad.reset_turn();
+        }
+        // The committed item is the silence that timed out.
+        self.input.buffer.discard_before(silence_start);
+        self.commit_as(item_id);
+        let _ = self.response_create(cl::ResponseCreate::default());
+    }
+
+    pub(super) fn speech_started(&mut self, audio_start_ms: u64) {
+        let item_id = new_id("item_");
+        self.input.speech_item = Some(item_id.clone());
+        // The turn's audio starts here (prefix padding included).
+        let start = self.ms_to_bytes(audio_start_ms);
+        self.input.buffer.discard_before(start);
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        self.emitter.send(ev::InputAudioBufferSpeechStarted {
+            audio_start_ms,
+            item_id,
+            ..Default::default()
+        });
+        let interrupt = config::turn_detection(&st.session)
+            .and_then(|td| td.interrupt_response)
+            .unwrap_or(true);
+        if interrupt {
+            response::cancel(&mut st, &self.emitter, StatusReason::TurnDetected);
+        }
+    }
+
+    pub(super) fn speech_stopped(&mut self, audio_end_ms: u64) {
+        let item_id = self
+            .input
+            .speech_item
+            .take()
+            .unwrap_or_else(|| new_id("item_"));
+        self.emitter.send(ev::InputAudioBufferSpeechStopped {
+            audio_end_ms,
+            item_id: item_id.clone(),
+            ..Default::default()
+        });
+        // The turn ends here (the silence that ended it included); later audio stays.
+        let end = self.ms_to_bytes(audio_end_ms);
+        let audio = self.input.buffer.take_until(end);
+        self.commit_audio(item_id, audio);
+        let create = self
+            .state
+            .lock()
+            .ok()
+            .and_then(|st| config::turn_detection(&st.session).and_then(|td| td.create_response))
+            .unwrap_or(true);
+        if create {
+            let _ = self.response_create(cl::ResponseCreate::default());
+        }
+    }
+
+    pub(super) fn commit(&mut self) -> Result<(), ClientError> {
+        let ms = self.bytes_to_ms(self.input.buffer.len() as u64);
+        if ms < 100 {
+            return Err(ClientError::new(
+                "input_audio_buffer_commit_empty",
+                format!(
+                    "Error committing input audio buffer: buffer too small. Expected at least \
+                     100ms of audio, but buffer only has {ms}.00ms of audio."
+                ),
+            ));
+        }
+        let item_id = self
+            .input
+            .speech_item
+            .take()
+            .unwrap_or_else(|| new_id("item_"));
+        if let Some(vad) = self.input.vad.as_mut() {
+            vad.reset_turn();
+        }
+        self.commit_as(item_id);
+        Ok(())
+    }
+
+    /// Commits the whole buffer as `item_id`.
+    pub(super) fn commit_as(&mut self, item_id: String) {
+        let audio = self.input.buffer.take_all();
+        self.commit_audio(item_id, audio);
+    }
+
+    /// `committed` + user item added/done (+ transcription when configured).
+    pub(super) fn commit_audio(&mut self, item_id: String, audio: Vec<u8>) {
+        let audio_ms = self.bytes_to_ms(audio.len() as u64);
+        let item = Item {
+            id: Some(item_id.clone()),
+            kind: Some(ItemKind::Message),
+            status: Some(ItemStatus::Completed),
+            role: Some(Role::User),
+            content: Some(vec![ContentPart {
+                kind: Some(ContentKind::InputAudio),
+                transcript: Some(Nullable::Null),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        let previous = st.conversation.push(Stored {
+            item: item.clone(),
+            audio,
+            audio_ms,
+        });
+        st.conversation.limit_audio(MAX_CONVERSATION_AUDIO);
+        self.emitter.send(ev::InputAudioBufferCommitted {
+            previous_item_id: Some(previous.clone().into()),
+            item_id: item_id.clone(),
+            ..Default::default()
+        });
+        self.emitter.send(ev::ConversationItemAdded {
+            previous_item_id: Some(previous.clone().into()),
+            item: item.clone(),
+            ..Default::default()
+        });
+        self.emitter.send(ev::ConversationItemDone {
+            previous_item_id: Some(previous.into()),
+            item,
+            ..Default::default()
+        });
+        let Some(model) = config::transcription_model(&st.session) else {
+            return;
+        };
+        let format = config::input_format(&st.session);
+        let audio = st
+            .conversation
+            .get(&item_id)
+            .map(|s| s.audio.clone())
+            .unwrap_or_default();
+        drop(st);
+        let mut samples = Vec::new();
+        format.decode(&audio, &mut samples);
+        let turn = TurnAudio {
+            sample_rate: format.sample_rate(),
+            samples: &samples,
+        };
+        match self.engines.transcriber.transcribe(turn, &model) {
+            Ok(transcript) => {
+                if let Ok(mut st) = self.state.lock()
+                    && let Some(stored) = st.conversation.get_mut(&item_id)
+                {
+                    for part in stored.item.content.iter_mut().flatten() {
+                        part.transcript = Some(Nullable::Value(transcript.clone()));
+                    }
+                }
+                self.emitter
+                    .send(ev::ConversationItemInputAudioTranscriptionCompleted {
+                        item_id,
+                        content_index: 0,
+                        transcript,
+                        ..Default::default()
+                    });
+            }
+            Err(error) => self
+                .emitter
+                .send(ev::ConversationItemInputAudioTranscriptionFailed {
+                    item_id,
+                    content_index: 0,
+                    error: ApiError {
+                        kind: Some("server_error".to_owned()),
+                        code: Some(Nullable::Value(error.code)),
+                        message: Some(error.message),
+                        param: Some(Nullable::Null),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                }),
+        }
     }
 }
 

@@ -27,6 +27,7 @@ mod emit;
 mod errors;
 mod ids;
 mod input;
+mod items;
 mod rates;
 mod realtime;
 mod response;

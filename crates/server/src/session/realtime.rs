@@ -4,24 +4,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Message;
-use base64::Engine as _;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use rtclient_protocol::event::client as cl;
 use rtclient_protocol::event::server as ev;
-use rtclient_protocol::{
-    ApiError, ClientEvent, ContentKind, ContentPart, Dialect, Item, ItemKind, ItemStatus, Nullable,
-    Role, Session, SessionKind, StatusReason, TurnDetectionKind,
-};
+use rtclient_protocol::{ClientEvent, Dialect, Session, SessionKind, StatusReason};
 
 use super::SessionHandler;
 use super::config;
-use super::conversation::{
-    Conversation, MAX_CONVERSATION_AUDIO, Stored, prepare_client_item, without_audio,
-};
+use super::conversation::{Conversation, prepare_client_item};
 use super::emit::{Emitter, Outbound};
 use super::errors::{self, ClientError};
 use super::ids::new_id;
-use super::input::InputBuffer;
+use super::input::{Input, InputBuffer};
 use super::rates::RateBook;
 use super::response::{self, Active, SpeechCache};
 use crate::connection::{CLOSE_ABNORMAL, CLOSE_GOING_AWAY, max_duration_reason};
@@ -29,8 +23,7 @@ use crate::endpoint::{self, SessionRequest};
 use crate::faults::Faults;
 use crate::responder::{EchoResponder, Responder, Script};
 use crate::synthesis::{EspeakSynthesizer, Synthesizer};
-use crate::transcription::{NoTranscriber, Transcriber, TurnAudio};
-use crate::vad::{ResamplingDetector, VadEvent, VadParams};
+use crate::transcription::{NoTranscriber, Transcriber};
 
 /// Largest `input_audio_buffer.append` payload, in base64 characters (15 MiB).
 pub const MAX_APPEND_BASE64: usize = 15 * 1024 * 1024;
@@ -182,23 +175,6 @@ pub(crate) struct State {
 /// [`State`] behind a mutex.
 pub(crate) type SharedState = Arc<Mutex<State>>;
 
-/// The input audio buffer and server VAD of one session (owned by the read loop).
-struct Input {
-    /// Audio appended and not yet committed, on the session's audio clock.
-    buffer: InputBuffer,
-    vad: Option<ResamplingDetector>,
-    /// Decoded samples of the current append (kept to reuse its allocation).
-    samples: Vec<i16>,
-    /// VAD events of the current append (kept to reuse its allocation).
-    events: Vec<VadEvent>,
-    /// Item id announced by `speech_started`.
-    speech_item: Option<String>,
-    /// Audio clock (ms) from which silence counts towards `idle_timeout_ms`.
-    idle_since_ms: u64,
-    /// Responses that had ended at the last idle check.
-    responses_seen: u64,
-}
-
 impl SessionHandler for RealtimeSession {
     async fn run<Tx, Rx>(&self, request: SessionRequest, outgoing: Tx, mut incoming: Rx)
     where
@@ -317,16 +293,17 @@ fn close_frame(code: u16, reason: String) -> Message {
     }))
 }
 
-/// A session being served.
-struct Running {
-    state: SharedState,
-    emitter: Emitter,
-    engines: Arc<Engines>,
-    input: Input,
+/// A session being served. Its handlers are split by concern: audio input and turn detection
+/// in [`super::input`], conversation items in [`super::items`], the rest here.
+pub(super) struct Running {
+    pub(super) state: SharedState,
+    pub(super) emitter: Emitter,
+    pub(super) engines: Arc<Engines>,
+    pub(super) input: Input,
 }
 
 impl Running {
-    fn error(&self, error: ClientError, event_id: Option<String>) {
+    pub(super) fn error(&self, error: ClientError, event_id: Option<String>) {
         self.emitter.send(error.into_event(event_id));
     }
 
@@ -393,488 +370,7 @@ impl Running {
         Ok(())
     }
 
-    fn configure_vad(&mut self) {
-        let Ok(st) = self.state.lock() else { return };
-        let td = config::turn_detection(&st.session).cloned();
-        let rate = config::input_format(&st.session).sample_rate();
-        drop(st);
-        let Some(td) = td else {
-            self.input.vad = None;
-            return;
-        };
-        let silence_ms = match td.kind {
-            Some(TurnDetectionKind::SemanticVad) => {
-                config::semantic_silence_ms(td.eagerness.as_ref())
-            }
-            _ => td.silence_duration_ms.unwrap_or(200),
-        };
-        let params = VadParams {
-            threshold: td
-                .threshold
-                .as_ref()
-                .and_then(serde_json::Number::as_f64)
-                .unwrap_or(0.5) as f32,
-            prefix_padding_ms: td.prefix_padding_ms.unwrap_or(300) as u32,
-            silence_duration_ms: silence_ms as u32,
-        };
-        match self.input.vad.as_mut() {
-            Some(vad) if vad.rate() == rate => vad.set_params(params),
-            _ => self.input.vad = ResamplingDetector::new(rate, params).ok(),
-        }
-    }
-
-    fn bytes_to_ms(&self, bytes: u64) -> u64 {
-        let rate = self
-            .state
-            .lock()
-            .map(|st| config::input_format(&st.session).bytes_per_second())
-            .unwrap_or(48_000);
-        bytes * 1000 / rate.max(1)
-    }
-
-    fn append(&mut self, e: &cl::InputAudioBufferAppend) -> Result<(), ClientError> {
-        if e.audio.len() > MAX_APPEND_BASE64 {
-            return Err(ClientError::invalid_value(
-                "audio",
-                format!(
-                    "Audio too large: {} base64 characters; the maximum is {MAX_APPEND_BASE64}.",
-                    e.audio.len()
-                ),
-            ));
-        }
-        let clock_before = self.input.buffer.end();
-        let appended = self.input.buffer.push_base64(&e.audio)?;
-        let Some(vad) = self.input.vad.as_mut() else {
-            return Ok(());
-        };
-        let format = self
-            .state
-            .lock()
-            .map(|st| config::input_format(&st.session))
-            .unwrap_or_default();
-        self.input.samples.clear();
-        format.decode(self.input.buffer.last(appended), &mut self.input.samples);
-        let mut events = std::mem::take(&mut self.input.events);
-        events.clear();
-        if vad.push(&self.input.samples, &mut events).is_err() {
-            return Ok(());
-        }
-        for event in &events {
-            match *event {
-                VadEvent::SpeechStarted { audio_start_ms } => self.speech_started(audio_start_ms),
-                VadEvent::SpeechStopped { audio_end_ms } => {
-                    self.speech_stopped(audio_end_ms);
-                    self.input.idle_since_ms = audio_end_ms;
-                }
-            }
-        }
-        self.input.events = events;
-        self.check_idle(self.bytes_to_ms(clock_before));
-        if self.input.speech_item.is_none() {
-            // Between turns only the audio a turn could start with is kept (the prefix padding
-            // and the detector's onset delay, with room to spare), and the silence an idle
-            // timeout would commit.
-            let keep_ms = self.prefix_padding_ms() + 1_000;
-            let end = self.input.buffer.end();
-            let turn_start = end.saturating_sub(self.ms_to_bytes(keep_ms));
-            let idle_start = match self.idle_timeout_ms() {
-                Some(_) => self.ms_to_bytes(self.input.idle_since_ms),
-                None => turn_start,
-            };
-            // In steps of a second or more, not a copy of the buffer on every append.
-            let keep_from = turn_start.min(idle_start);
-            if keep_from.saturating_sub(self.input.buffer.start()) >= self.ms_to_bytes(1_000) {
-                self.input.buffer.discard_before(keep_from);
-            }
-        }
-        Ok(())
-    }
-
-    fn idle_timeout_ms(&self) -> Option<u64> {
-        let st = self.state.lock().ok()?;
-        config::turn_detection(&st.session)
-            .and_then(|td| td.idle_timeout_ms.as_ref())
-            .and_then(Nullable::value)
-            .copied()
-    }
-
-    fn prefix_padding_ms(&self) -> u64 {
-        self.state
-            .lock()
-            .ok()
-            .and_then(|st| config::turn_detection(&st.session).and_then(|td| td.prefix_padding_ms))
-            .unwrap_or(300)
-    }
-
-    /// The wire bytes of `ms` of input audio, whole samples.
-    fn ms_to_bytes(&self, ms: u64) -> u64 {
-        let format = self
-            .state
-            .lock()
-            .map(|st| config::input_format(&st.session))
-            .unwrap_or_default();
-        let bytes = format.bytes_per_second() * ms / 1000;
-        let sample = format.bytes_per_sample() as u64;
-        bytes - bytes % sample.max(1)
-    }
-
-    /// `idle_timeout_ms`: silence (on the audio clock) since the last turn, or since the last
-    /// response's audio finished playing (its end plus its length), ends in
-    /// `input_audio_buffer.timeout_triggered`, a commit of that silence and a response, as the
-    /// service does.
-    /// `appended_at_ms`: the audio clock before the latest append.
-    fn check_idle(&mut self, appended_at_ms: u64) {
-        let now_ms = self.bytes_to_ms(self.input.buffer.end());
-        let timeout = self.idle_timeout_ms();
-        let (responding, finished, played_ms) = match self.state.lock() {
-            Ok(st) => (
-                st.active.is_some(),
-                st.finished_responses,
-                st.last_response_audio_ms,
-            ),
-            Err(_) => return,
-        };
-        if finished != self.input.responses_seen {
-            // A response ended since the last check: silence counts once its audio has played.
-            self.input.responses_seen = finished;
-            self.input.idle_since_ms = appended_at_ms + played_ms;
-        }
-        let in_speech = self.input.speech_item.is_some();
-        if responding || in_speech {
-            self.input.idle_since_ms = now_ms;
-            return;
-        }
-        let Some(timeout) = timeout else { return };
-        if now_ms.saturating_sub(self.input.idle_since_ms) < timeout {
-            return;
-        }
-        let item_id = new_id("item_");
-        self.emitter.send(ev::InputAudioBufferTimeoutTriggered {
-            audio_start_ms: self.input.idle_since_ms,
-            audio_end_ms: now_ms,
-            item_id: item_id.clone(),
-            ..Default::default()
-        });
-        let silence_start = self.ms_to_bytes(self.input.idle_since_ms);
-        self.input.idle_since_ms = now_ms;
-        if let Some(vad) = self.input.vad.as_mut() {
-            vad.reset_turn();
-        }
-        // The committed item is the silence that timed out.
-        self.input.buffer.discard_before(silence_start);
-        self.commit_as(item_id);
-        let _ = self.response_create(cl::ResponseCreate::default());
-    }
-
-    fn speech_started(&mut self, audio_start_ms: u64) {
-        let item_id = new_id("item_");
-        self.input.speech_item = Some(item_id.clone());
-        // The turn's audio starts here (prefix padding included).
-        let start = self.ms_to_bytes(audio_start_ms);
-        self.input.buffer.discard_before(start);
-        let Ok(mut st) = self.state.lock() else {
-            return;
-        };
-        self.emitter.send(ev::InputAudioBufferSpeechStarted {
-            audio_start_ms,
-            item_id,
-            ..Default::default()
-        });
-        let interrupt = config::turn_detection(&st.session)
-            .and_then(|td| td.interrupt_response)
-            .unwrap_or(true);
-        if interrupt {
-            response::cancel(&mut st, &self.emitter, StatusReason::TurnDetected);
-        }
-    }
-
-    fn speech_stopped(&mut self, audio_end_ms: u64) {
-        let item_id = self
-            .input
-            .speech_item
-            .take()
-            .unwrap_or_else(|| new_id("item_"));
-        self.emitter.send(ev::InputAudioBufferSpeechStopped {
-            audio_end_ms,
-            item_id: item_id.clone(),
-            ..Default::default()
-        });
-        // The turn ends here (the silence that ended it included); later audio stays.
-        let end = self.ms_to_bytes(audio_end_ms);
-        let audio = self.input.buffer.take_until(end);
-        self.commit_audio(item_id, audio);
-        let create = self
-            .state
-            .lock()
-            .ok()
-            .and_then(|st| config::turn_detection(&st.session).and_then(|td| td.create_response))
-            .unwrap_or(true);
-        if create {
-            let _ = self.response_create(cl::ResponseCreate::default());
-        }
-    }
-
-    fn commit(&mut self) -> Result<(), ClientError> {
-        let ms = self.bytes_to_ms(self.input.buffer.len() as u64);
-        if ms < 100 {
-            return Err(ClientError::new(
-                "input_audio_buffer_commit_empty",
-                format!(
-                    "Error committing input audio buffer: buffer too small. Expected at least \
-                     100ms of audio, but buffer only has {ms}.00ms of audio."
-                ),
-            ));
-        }
-        let item_id = self
-            .input
-            .speech_item
-            .take()
-            .unwrap_or_else(|| new_id("item_"));
-        if let Some(vad) = self.input.vad.as_mut() {
-            vad.reset_turn();
-        }
-        self.commit_as(item_id);
-        Ok(())
-    }
-
-    /// Commits the whole buffer as `item_id`.
-    fn commit_as(&mut self, item_id: String) {
-        let audio = self.input.buffer.take_all();
-        self.commit_audio(item_id, audio);
-    }
-
-    /// `committed` + user item added/done (+ transcription when configured).
-    fn commit_audio(&mut self, item_id: String, audio: Vec<u8>) {
-        let audio_ms = self.bytes_to_ms(audio.len() as u64);
-        let item = Item {
-            id: Some(item_id.clone()),
-            kind: Some(ItemKind::Message),
-            status: Some(ItemStatus::Completed),
-            role: Some(Role::User),
-            content: Some(vec![ContentPart {
-                kind: Some(ContentKind::InputAudio),
-                transcript: Some(Nullable::Null),
-                ..Default::default()
-            }]),
-            ..Default::default()
-        };
-        let Ok(mut st) = self.state.lock() else {
-            return;
-        };
-        let previous = st.conversation.push(Stored {
-            item: item.clone(),
-            audio,
-            audio_ms,
-        });
-        st.conversation.limit_audio(MAX_CONVERSATION_AUDIO);
-        self.emitter.send(ev::InputAudioBufferCommitted {
-            previous_item_id: Some(previous.clone().into()),
-            item_id: item_id.clone(),
-            ..Default::default()
-        });
-        self.emitter.send(ev::ConversationItemAdded {
-            previous_item_id: Some(previous.clone().into()),
-            item: item.clone(),
-            ..Default::default()
-        });
-        self.emitter.send(ev::ConversationItemDone {
-            previous_item_id: Some(previous.into()),
-            item,
-            ..Default::default()
-        });
-        let Some(model) = config::transcription_model(&st.session) else {
-            return;
-        };
-        let format = config::input_format(&st.session);
-        let audio = st
-            .conversation
-            .get(&item_id)
-            .map(|s| s.audio.clone())
-            .unwrap_or_default();
-        drop(st);
-        let mut samples = Vec::new();
-        format.decode(&audio, &mut samples);
-        let turn = TurnAudio {
-            sample_rate: format.sample_rate(),
-            samples: &samples,
-        };
-        match self.engines.transcriber.transcribe(turn, &model) {
-            Ok(transcript) => {
-                if let Ok(mut st) = self.state.lock()
-                    && let Some(stored) = st.conversation.get_mut(&item_id)
-                {
-                    for part in stored.item.content.iter_mut().flatten() {
-                        part.transcript = Some(Nullable::Value(transcript.clone()));
-                    }
-                }
-                self.emitter
-                    .send(ev::ConversationItemInputAudioTranscriptionCompleted {
-                        item_id,
-                        content_index: 0,
-                        transcript,
-                        ..Default::default()
-                    });
-            }
-            Err(error) => self
-                .emitter
-                .send(ev::ConversationItemInputAudioTranscriptionFailed {
-                    item_id,
-                    content_index: 0,
-                    error: ApiError {
-                        kind: Some("server_error".to_owned()),
-                        code: Some(Nullable::Value(error.code)),
-                        message: Some(error.message),
-                        param: Some(Nullable::Null),
-                        ..Default::default()
-                    },
-                    ..Default::default()
-                }),
-        }
-    }
-
-    fn item_create(&mut self, e: cl::ConversationItemCreate) -> Result<(), ClientError> {
-        if self.emitter.dialect() == Dialect::Ga {
-            config::unknown_field("item", &e.item.extra)?;
-        }
-        let item = prepare_client_item(e.item, new_id("item_"))?;
-        let Ok(mut st) = self.state.lock() else {
-            return Ok(());
-        };
-        let previous = e
-            .previous_item_id
-            .as_ref()
-            .and_then(Nullable::value)
-            .map(String::as_str);
-        let (position, previous) = st.conversation.position(previous)?;
-        let audio = item
-            .content
-            .iter()
-            .flatten()
-            .filter_map(|p| p.audio.as_deref())
-            .filter_map(|a| base64::engine::general_purpose::STANDARD.decode(a).ok())
-            .next()
-            .unwrap_or_default();
-        let rate = config::input_format(&st.session).bytes_per_second().max(1);
-        let audio_ms = audio.len() as u64 * 1000 / rate;
-        st.conversation.insert(
-            position,
-            Stored {
-                item: item.clone(),
-                audio,
-                audio_ms,
-            },
-        );
-        st.conversation.limit_audio(MAX_CONVERSATION_AUDIO);
-        let shown = without_audio(&item);
-        self.emitter.send(ev::ConversationItemAdded {
-            previous_item_id: Some(previous.clone().into()),
-            item: shown.clone(),
-            ..Default::default()
-        });
-        self.emitter.send(ev::ConversationItemDone {
-            previous_item_id: Some(previous.into()),
-            item: shown,
-            ..Default::default()
-        });
-        Ok(())
-    }
-
-    fn item_retrieve(&mut self, e: &cl::ConversationItemRetrieve) -> Result<(), ClientError> {
-        let Ok(st) = self.state.lock() else {
-            return Ok(());
-        };
-        let stored = st
-            .conversation
-            .get(&e.item_id)
-            .ok_or_else(|| item_not_found(&e.item_id))?;
-        let mut item = stored.item.clone();
-        if !stored.audio.is_empty() {
-            let encoded = base64::engine::general_purpose::STANDARD.encode(&stored.audio);
-            for part in item.content.iter_mut().flatten() {
-                if matches!(
-                    part.kind,
-                    Some(ContentKind::InputAudio | ContentKind::OutputAudio)
-                ) {
-                    part.audio = Some(encoded.clone());
-                }
-            }
-        }
-        self.emitter.send(ev::ConversationItemRetrieved {
-            item,
-            ..Default::default()
-        });
-        Ok(())
-    }
-
-    fn item_delete(&mut self, e: &cl::ConversationItemDelete) -> Result<(), ClientError> {
-        let Ok(mut st) = self.state.lock() else {
-            return Ok(());
-        };
-        if !st.conversation.remove(&e.item_id) {
-            return Err(item_not_found(&e.item_id));
-        }
-        self.emitter.send(ev::ConversationItemDeleted {
-            item_id: e.item_id.clone(),
-            ..Default::default()
-        });
-        Ok(())
-    }
-
-    fn item_truncate(&mut self, e: &cl::ConversationItemTruncate) -> Result<(), ClientError> {
-        let Ok(mut st) = self.state.lock() else {
-            return Ok(());
-        };
-        let format = config::output_format(&st.session);
-        let stored = st
-            .conversation
-            .get_mut(&e.item_id)
-            .ok_or_else(|| item_not_found(&e.item_id))?;
-        let is_audio = stored.item.role == Some(Role::Assistant)
-            && stored
-                .item
-                .content
-                .iter()
-                .flatten()
-                .nth(e.content_index as usize)
-                .is_some_and(|p| p.kind == Some(ContentKind::OutputAudio));
-        if !is_audio {
-            return Err(ClientError::new(
-                "unsupported_content_type",
-                "Only assistant messages with audio content can be truncated.",
-            )
-            .param("item_id"));
-        }
-        if e.audio_end_ms > stored.audio_ms {
-            return Err(ClientError::invalid_value(
-                "audio_end_ms",
-                format!(
-                    "Audio content of {}ms is already shorter than {}ms",
-                    stored.audio_ms, e.audio_end_ms
-                ),
-            ));
-        }
-        let keep = (format.bytes_per_second() * e.audio_end_ms / 1000) as usize;
-        let keep = keep - keep % format.bytes_per_sample();
-        stored.audio.truncate(keep);
-        let ratio = e.audio_end_ms as f64 / stored.audio_ms.max(1) as f64;
-        stored.audio_ms = e.audio_end_ms;
-        for part in stored.item.content.iter_mut().flatten() {
-            if let Some(Nullable::Value(t)) = part.transcript.as_mut() {
-                let words: Vec<&str> = t.split(' ').collect();
-                let kept = (words.len() as f64 * ratio).floor() as usize;
-                *t = words[..kept.min(words.len())].join(" ");
-            }
-        }
-        self.emitter.send(ev::ConversationItemTruncated {
-            item_id: e.item_id.clone(),
-            content_index: e.content_index,
-            audio_end_ms: e.audio_end_ms,
-            ..Default::default()
-        });
-        Ok(())
-    }
-
-    fn response_create(&mut self, e: cl::ResponseCreate) -> Result<(), ClientError> {
+    pub(super) fn response_create(&mut self, e: cl::ResponseCreate) -> Result<(), ClientError> {
         let Ok(mut st) = self.state.lock() else {
             return Ok(());
         };
@@ -956,10 +452,6 @@ impl Running {
             ))
         }
     }
-}
-
-fn item_not_found(id: &str) -> ClientError {
-    ClientError::invalid_value("item_id", format!("Item with item_id not found: {id}"))
 }
 
 #[cfg(test)]
