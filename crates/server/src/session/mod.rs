@@ -31,6 +31,7 @@ mod items;
 mod rates;
 mod realtime;
 mod response;
+mod speech;
 
 pub use realtime::{MAX_APPEND_BASE64, Pace, RealtimeSession};
 

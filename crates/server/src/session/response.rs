@@ -1,94 +1,31 @@
 //! Response generation: asks the responder, synthesizes speech, and streams the response
 //! events of DESIGN §4 as a task that can be cancelled at any point.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use rtclient_audio::{Resampler, WireFormat};
+use rtclient_audio::WireFormat;
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
     ApiError, ContentKind, ContentPart, Item, ItemKind, ItemStatus, MaxTokens, Modality, Nullable,
     Response, ResponseStatus, Role, ServerEvent, SessionAudio, StatusDetails, StatusReason,
     TokenDetails, Usage,
 };
-use tokio::sync::OnceCell;
 
 use super::config;
 use super::conversation::{MAX_CONVERSATION_AUDIO, Stored, without_audio};
 use super::emit::Emitter;
 use super::ids::new_id;
 use super::realtime::{Engines, Pace, SharedState, State};
+use super::speech::{DELTA_MS, Spoken, speak};
 use crate::faults::Failure;
 use crate::responder::{Answer, FunctionOutput, Prompt, Reply};
-use crate::synthesis::Speech;
-
-/// Audio per output delta, in ms.
-const DELTA_MS: u64 = 200;
 
 /// The response in progress (at most one per session).
 #[derive(Debug)]
 pub(crate) struct Active {
     /// The response object as far as it got.
     pub(crate) response: Response,
-}
-
-/// Speech ready to stream in one wire format.
-#[derive(Debug)]
-pub(crate) struct Spoken {
-    /// The whole audio in the wire format (what the conversation keeps).
-    bytes: Vec<u8>,
-    /// Bytes per `response.output_audio.delta`.
-    chunk: usize,
-    /// Each `chunk` of `bytes`, base64-encoded as the deltas carry it.
-    deltas: Vec<String>,
-    /// Length in ms.
-    duration_ms: u64,
-}
-
-impl Spoken {
-    /// Resamples and encodes `speech` to `format`, cut into [`DELTA_MS`] deltas.
-    fn new(speech: &Speech, format: WireFormat) -> Self {
-        let bytes = encode(speech, format);
-        let chunk = (format.bytes_per_second() * DELTA_MS / 1000).max(2) as usize;
-        let deltas = bytes
-            .chunks(chunk)
-            .map(|piece| base64::engine::general_purpose::STANDARD.encode(piece))
-            .collect();
-        Self {
-            bytes,
-            chunk,
-            deltas,
-            duration_ms: speech.duration_ms(),
-        }
-    }
-}
-
-/// The cache key: text, voice and output format.
-type SpeechKey = (String, String, WireFormat);
-
-/// Speech cache keyed by (text, voice, format). Concurrent requests for the same key share one
-/// synthesis: the first runs it, the others wait for its result.
-#[derive(Debug, Default)]
-pub(crate) struct SpeechCache {
-    map: Mutex<HashMap<SpeechKey, Arc<OnceCell<Arc<Spoken>>>>>,
-}
-
-impl SpeechCache {
-    const CAPACITY: usize = 64;
-
-    /// The cell holding (or about to hold) the speech for this key.
-    fn slot(&self, text: &str, voice: &str, format: WireFormat) -> Arc<OnceCell<Arc<Spoken>>> {
-        let Ok(mut map) = self.map.lock() else {
-            return Arc::default();
-        };
-        let key = (text.to_owned(), voice.to_owned(), format);
-        if map.len() >= Self::CAPACITY && !map.contains_key(&key) {
-            map.clear();
-        }
-        Arc::clone(map.entry(key).or_default())
-    }
 }
 
 /// What a response is asked to do, resolved from the session and `response.create`.
@@ -423,62 +360,6 @@ fn prompt_answer(engines: &Engines, items: &[Item], audio_ms: Option<u64>, plan:
         instructions: plan.instructions.as_deref(),
     };
     engines.responder.answer(&prompt)
-}
-
-/// The response's speech from the cache, or synthesized and encoded on the blocking pool (once
-/// per key, however many responses ask at the same time).
-async fn speak(
-    engines: &Arc<Engines>,
-    text: &str,
-    voice: &str,
-    format: WireFormat,
-) -> Option<Arc<Spoken>> {
-    let slot = engines.cache.slot(text, voice, format);
-    let spoken = slot
-        .get_or_try_init(|| async {
-            let synth = Arc::clone(&engines.synthesizer);
-            let (t, v) = (text.to_owned(), voice.to_owned());
-            let result = tokio::task::spawn_blocking(move || {
-                synth
-                    .synthesize(&t, &v)
-                    .map(|speech| Arc::new(Spoken::new(&speech, format)))
-            })
-            .await;
-            match result {
-                Ok(Ok(spoken)) => Ok(spoken),
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "speech synthesis failed");
-                    Err(())
-                }
-                Err(_) => Err(()),
-            }
-        })
-        .await;
-    spoken.ok().cloned()
-}
-
-/// Resamples `speech` to `format`'s rate and encodes it.
-fn encode(speech: &Speech, format: WireFormat) -> Vec<u8> {
-    let input: Vec<f32> = speech
-        .samples
-        .iter()
-        .map(|s| f32::from(*s) / 32768.0)
-        .collect();
-    let mut out = Vec::with_capacity(input.len() * 2);
-    let resampled = Resampler::new(speech.sample_rate, format.sample_rate()).and_then(|mut r| {
-        r.process(&input, &mut out)?;
-        r.finish(&mut out)
-    });
-    if resampled.is_err() {
-        return Vec::new();
-    }
-    let samples: Vec<i16> = out
-        .iter()
-        .map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16)
-        .collect();
-    let mut bytes = Vec::new();
-    format.encode(&samples, &mut bytes);
-    bytes
 }
 
 async fn stream_audio(
@@ -931,93 +812,5 @@ pub(crate) fn plan(
         in_conversation,
         input: params.input,
         tools,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use super::*;
-    use crate::responder::EchoResponder;
-    use crate::synthesis::{SynthesisError, Synthesizer};
-    use crate::transcription::NoTranscriber;
-
-    /// Counts its runs; each takes a while, so concurrent requests overlap. Fails on "fail".
-    #[derive(Debug, Default)]
-    struct Counting(Arc<AtomicUsize>);
-
-    impl Synthesizer for Counting {
-        fn synthesize(&self, text: &str, _voice: &str) -> Result<Speech, SynthesisError> {
-            self.0.fetch_add(1, Ordering::SeqCst);
-            std::thread::sleep(Duration::from_millis(50));
-            if text == "fail" {
-                return Err(SynthesisError::BadOutput {
-                    program: "counting".to_owned(),
-                    reason: "asked to fail",
-                });
-            }
-            Ok(Speech {
-                sample_rate: 24_000,
-                samples: vec![1000; 24_000],
-            })
-        }
-    }
-
-    fn engines(runs: &Arc<AtomicUsize>) -> Arc<Engines> {
-        Arc::new(Engines {
-            responder: Arc::new(EchoResponder),
-            synthesizer: Arc::new(Counting(Arc::clone(runs))),
-            transcriber: Arc::new(NoTranscriber),
-            cache: SpeechCache::default(),
-            pace: Pace::Max,
-            max_duration: Duration::from_secs(60),
-            faults: crate::faults::Faults::default(),
-        })
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_misses_share_one_synthesis() {
-        let runs = Arc::new(AtomicUsize::new(0));
-        let engines = engines(&runs);
-        let tasks: Vec<_> = (0..20)
-            .map(|_| {
-                let engines = Arc::clone(&engines);
-                tokio::spawn(
-                    async move { speak(&engines, "hi", "alloy", WireFormat::PCM16_24K).await },
-                )
-            })
-            .collect();
-        let mut spoken = Vec::new();
-        for task in tasks {
-            spoken.push(task.await.unwrap().unwrap());
-        }
-        assert_eq!(runs.load(Ordering::SeqCst), 1);
-        assert!(spoken.iter().all(|s| Arc::ptr_eq(s, &spoken[0])));
-        // One second at 24 kHz PCM16: five 200 ms deltas of 9600 bytes.
-        assert_eq!(spoken[0].bytes.len(), 48_000);
-        assert_eq!(spoken[0].deltas.len(), 5);
-        assert_eq!(spoken[0].duration_ms, 1000);
-
-        let ulaw = speak(&engines, "hi", "alloy", WireFormat::G711Ulaw).await;
-        assert_eq!(ulaw.map(|s| s.bytes.len()), Some(8_000));
-        assert_eq!(runs.load(Ordering::SeqCst), 2);
-    }
-
-    #[tokio::test]
-    async fn a_failed_synthesis_is_not_cached() {
-        let runs = Arc::new(AtomicUsize::new(0));
-        let engines = engines(&runs);
-        assert!(
-            speak(&engines, "fail", "alloy", WireFormat::PCM16_24K)
-                .await
-                .is_none()
-        );
-        assert!(
-            speak(&engines, "fail", "alloy", WireFormat::PCM16_24K)
-                .await
-                .is_none()
-        );
-        assert_eq!(runs.load(Ordering::SeqCst), 2);
     }
 }
