@@ -1,8 +1,10 @@
 """The openai Python SDK (pinned in requirements.txt) against `rtclient serve`.
 
 Every test drives one session with the real SDK and asserts the exact order and fields of the
-events it receives. `shape` replaces each run of deltas by DELTAS, since their count and the
-interleaving of audio and transcript deltas depend on chunking, not on the protocol.
+events it receives. Every event received is also validated against the SDK's own event types
+(`recv`), which the SDK itself skips. `shape` replaces each run of deltas by DELTAS, since their
+count and the interleaving of audio and transcript deltas depend on chunking, not on the
+protocol.
 """
 
 import asyncio
@@ -12,7 +14,9 @@ import json
 import pytest
 import websockets
 from openai import AsyncAzureOpenAI, AsyncOpenAI
-from openai.types.realtime import RealtimeErrorEvent, SessionCreatedEvent
+from openai.types.beta.realtime import RealtimeServerEvent as BetaServerEvent
+from openai.types.realtime import RealtimeErrorEvent, RealtimeServerEvent, SessionCreatedEvent
+from pydantic import TypeAdapter
 
 from conftest import API_KEY
 
@@ -39,12 +43,29 @@ def azure(server, key, path="/openai"):
     )
 
 
+GA_EVENTS = TypeAdapter(RealtimeServerEvent)
+BETA_EVENTS = TypeAdapter(BetaServerEvent)
+
+
+async def recv(conn):
+    """The next event, validated against the SDK's event types for the connection's dialect.
+
+    The SDK's own `recv` builds its models without validation; this one fails on any event
+    whose fields do not match the types the SDK declares (a missing field, a wrong type, an
+    unknown event type).
+    """
+    raw = await conn.recv_bytes()
+    beta = ".beta." in type(conn).__module__
+    (BETA_EVENTS if beta else GA_EVENTS).validate_json(raw)
+    return conn.parse_event(raw)
+
+
 async def recv_until(conn, last, timeout=TIMEOUT):
     """Events up to and including the first of type `last`."""
     events = []
     async with asyncio.timeout(timeout):
         while True:
-            event = await conn.recv()
+            event = await recv(conn)
             events.append(event)
             if event.type == "error" and last != "error":
                 raise AssertionError(f"unexpected error while waiting for {last}: {event.error}")
@@ -135,7 +156,7 @@ TEXT_RESPONSE = [
 def test_ga_connect_gets_a_typed_session_created(server):
     async def main():
         async with ga(server).realtime.connect(model=MODEL) as conn:
-            event = await conn.recv()
+            event = await recv(conn)
             assert isinstance(event, SessionCreatedEvent)
             assert event.type == "session.created"
             assert event.session.type == "realtime"
@@ -249,7 +270,7 @@ def test_text_turn(server):
             assert done.response.status == "completed"
             assert done.response.output[0].content[0].text == text
             assert done.response.usage.total_tokens > 0
-            assert (await conn.recv()).type == "rate_limits.updated"
+            assert (await recv(conn)).type == "rate_limits.updated"
 
     run(main())
 
@@ -436,7 +457,9 @@ def test_beta_connect_uses_beta_event_names(server):
 
 def test_azure_beta_connect_with_api_key(auth_server):
     async def main():
-        async with azure(auth_server, API_KEY).beta.realtime.connect(model="my-deployment") as conn:
+        # The deployment is named after its model: the server reports the deployment as the
+        # session's model, and the SDK's beta types only accept known model names there.
+        async with azure(auth_server, API_KEY).beta.realtime.connect(model="gpt-4o-realtime-preview") as conn:
             await beta_text_in_audio_out(conn)
 
     run(main())
@@ -445,7 +468,7 @@ def test_azure_beta_connect_with_api_key(auth_server):
 def test_azure_ga_connect_with_api_key(auth_server):
     async def main():
         async with azure(auth_server, API_KEY, "/openai/v1").realtime.connect(model="my-deployment") as conn:
-            event = await conn.recv()
+            event = await recv(conn)
             assert isinstance(event, SessionCreatedEvent)
             assert event.session.type == "realtime"
 
@@ -455,11 +478,11 @@ def test_azure_ga_connect_with_api_key(auth_server):
 def test_wrong_api_key_gets_an_error_and_a_close(auth_server):
     async def main():
         async with azure(auth_server, "sk-wrong").beta.realtime.connect(model="my-deployment") as conn:
-            event = await conn.recv()
+            event = await recv(conn)
             assert event.type == "error"
             assert event.error.code == "invalid_api_key"
             with pytest.raises(websockets.ConnectionClosed) as closed:
-                await conn.recv()
+                await recv(conn)
             assert closed.value.rcvd.code == 3000
 
     run(main())
@@ -492,7 +515,7 @@ def test_scripted_error_fails_the_response(server):
             assert details.error.type == "server_error"
             assert details.error.code == "overloaded"
             assert details.error.message == "The engine is overloaded."
-            assert (await conn.recv()).type == "rate_limits.updated"
+            assert (await recv(conn)).type == "rate_limits.updated"
 
             # The session goes on: the next turn completes.
             await user_text(conn, "hello again")
@@ -517,7 +540,7 @@ def test_scripted_drop_mid_response_closes_without_a_close_frame(server):
             events = []
             with pytest.raises(websockets.ConnectionClosedError) as closed:
                 while True:
-                    events.append(await conn.recv())
+                    events.append(await recv(conn))
             # Three events of the response, then the socket ends: no response.done, and no
             # close frame either way (1006, abnormal closure).
             assert kinds(events) == ["response.created", "response.output_item.added", "conversation.item.added"]
