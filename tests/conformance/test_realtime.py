@@ -548,3 +548,103 @@ def test_scripted_drop_mid_response_closes_without_a_close_frame(server):
             assert closed.value.sent is None
 
     run(main())
+
+
+def test_items_retrieve_delete_and_an_out_of_band_response(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await user_text(conn, "remember this")
+            added = (await recv_until(conn, "conversation.item.done"))[0]
+            item_id = added.item.id
+            await conn.conversation.item.retrieve(item_id=item_id)
+            retrieved = (await recv_until(conn, "conversation.item.retrieved"))[-1]
+            assert retrieved.item.id == item_id
+            assert retrieved.item.content[0].text == "remember this"
+            # Out of band: its own input, outside the conversation, with metadata.
+            await conn.response.create(
+                response={
+                    "conversation": "none",
+                    "output_modalities": ["text"],
+                    "metadata": {"topic": "summary"},
+                    "input": [
+                        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "summarize"}]}
+                    ],
+                }
+            )
+            events = await recv_until(conn, "response.done")
+            no_errors(events)
+            assert "conversation.item.added" not in kinds(events)
+            done = events[-1].response
+            assert done.conversation_id is None
+            assert done.metadata == {"topic": "summary"}
+            assert done.output[0].content[0].text == "I heard: summarize"
+            await conn.conversation.item.delete(item_id=item_id)
+            deleted = (await recv_until(conn, "conversation.item.deleted"))[-1]
+            assert deleted.item_id == item_id
+            await conn.conversation.item.retrieve(item_id=item_id)
+            error = (await recv_until(conn, "error"))[-1]
+            assert error.error.code == "invalid_value"
+
+    run(main())
+
+
+def test_g711_output_and_a_voice_override_for_one_response(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(
+                session={"type": "realtime", "audio": {"output": {"format": {"type": "audio/pcmu"}}}}
+            )
+            updated = (await recv_until(conn, "session.updated"))[-1]
+            assert updated.session.audio.output.format.type == "audio/pcmu"
+            await user_text(conn, "hello")
+            await recv_until(conn, "conversation.item.done")
+            await conn.response.create(response={"audio": {"output": {"voice": "verse"}}})
+            events = await recv_until(conn, "response.done")
+            no_errors(events)
+            assert shape(events) == AUDIO_RESPONSE
+            assert events[0].response.audio.output.voice == "verse"
+            first = next(e for e in events if e.type == "response.output_audio.delta")
+            # 200 ms of 8 kHz G.711: 1600 bytes.
+            assert len(base64.b64decode(first.delta)) == 1600
+
+    run(main())
+
+
+def test_transcription_session(server):
+    async def main():
+        client = ga(server)
+        async with client.realtime.connect(extra_query={"intent": "transcription"}) as conn:
+            created = (await recv_until(conn, "session.created"))[-1]
+            assert created.session.type == "transcription"
+
+    run(main())
+
+
+def test_idle_timeout_triggers_a_response(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(
+                session={
+                    "type": "realtime",
+                    "output_modalities": ["text"],
+                    "audio": {"input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}},
+                }
+            )
+            await recv_until(conn, "session.updated")
+            await stream(conn, bytes(CHUNK * 55))  # 5.5 s of silence
+            timeout = (await recv_until(conn, "input_audio_buffer.timeout_triggered"))[-1]
+            assert timeout.audio_end_ms - timeout.audio_start_ms == 5000
+            events = await recv_until(conn, "response.done")
+            no_errors(events)
+            assert kinds(events)[:4] == [
+                "input_audio_buffer.committed",
+                "conversation.item.added",
+                "conversation.item.done",
+                "response.created",
+            ]
+            assert events[-1].response.status == "completed"
+
+    run(main())
