@@ -460,7 +460,101 @@ pub(crate) fn transcription_model(session: &Session) -> Option<String> {
 pub(crate) fn voice_name(voice: Option<&Voice>) -> String {
     match voice {
         Some(Voice::Name(name)) => name.as_str().to_owned(),
-        _ => "alloy".to_owned(),
+        Some(Voice::Object(voice)) => voice
+            .get("name")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("alloy")
+            .to_owned(),
+        None => "alloy".to_owned(),
+    }
+}
+
+/// Session fields Azure Voice Live adds to the beta session, with their defaults (as its
+/// recording shows them).
+const VOICE_LIVE_SESSION: &[(&str, fn() -> serde_json::Value)] = &[
+    ("input_audio_sampling_rate", || 24_000.into()),
+    ("animation", || serde_json::Value::Null),
+    ("input_audio_echo_cancellation", || serde_json::Value::Null),
+    ("avatar", || serde_json::Value::Null),
+    ("output_audio_timestamp_types", || serde_json::Value::Null),
+    ("truncation_strategy", || serde_json::Value::Null),
+];
+
+/// Turn detection fields Voice Live adds, with their defaults.
+const VOICE_LIVE_TURN_DETECTION: &[(&str, fn() -> serde_json::Value)] = &[
+    ("speech_duration_ms", || serde_json::Value::Null),
+    ("end_of_utterance_detection", || serde_json::Value::Null),
+    ("auto_truncate", || false.into()),
+    ("appended_text_after_truncation", || serde_json::Value::Null),
+];
+
+/// Input transcription fields Voice Live adds, with their defaults.
+const VOICE_LIVE_TRANSCRIPTION: &[(&str, fn() -> serde_json::Value)] = &[
+    ("custom_speech", || serde_json::Value::Null),
+    ("phrase_list", || serde_json::Value::Null),
+];
+
+/// Makes `session` an Azure Voice Live session: its extension fields take the values of
+/// `update` (a `session.update`), or keep theirs, or get their defaults; the voice is an object
+/// (`{"name", "type"}`) unless the client chose otherwise.
+pub(crate) fn voice_live(session: &mut Session, update: Option<&Session>) {
+    fn fill(
+        extra: &mut serde_json::Map<String, serde_json::Value>,
+        fields: &[(&str, fn() -> serde_json::Value)],
+        from: Option<&serde_json::Map<String, serde_json::Value>>,
+    ) {
+        for (name, default) in fields {
+            match from.and_then(|from| from.get(*name)) {
+                Some(value) => {
+                    extra.insert((*name).to_owned(), value.clone());
+                }
+                None => {
+                    extra.entry(*name).or_insert_with(default);
+                }
+            }
+        }
+    }
+    fill(
+        &mut session.extra,
+        VOICE_LIVE_SESSION,
+        update.map(|update| &update.extra),
+    );
+    let update_input = update
+        .and_then(|u| u.audio.as_ref())
+        .and_then(|a| a.input.as_ref());
+    let input = session.audio_input();
+    if let Some(Nullable::Value(td)) = input.turn_detection.as_mut() {
+        let from = update_input
+            .and_then(|i| i.turn_detection.as_ref())
+            .and_then(Nullable::value);
+        fill(
+            &mut td.extra,
+            VOICE_LIVE_TURN_DETECTION,
+            from.map(|td| &td.extra),
+        );
+    }
+    if let Some(Nullable::Value(transcription)) = input.transcription.as_mut() {
+        let from = update_input
+            .and_then(|i| i.transcription.as_ref())
+            .and_then(Nullable::value);
+        fill(
+            &mut transcription.extra,
+            VOICE_LIVE_TRANSCRIPTION,
+            from.map(|t| &t.extra),
+        );
+    }
+    let output = session.audio_output();
+    if let Some(Voice::Name(name)) = &output.voice
+        && update
+            .and_then(|u| u.audio.as_ref())
+            .and_then(|a| a.output.as_ref())
+            .and_then(|o| o.voice.as_ref())
+            .is_none()
+    {
+        let mut voice = serde_json::Map::new();
+        voice.insert("name".to_owned(), name.as_str().into());
+        voice.insert("type".to_owned(), "openai".into());
+        output.voice = Some(Voice::Object(voice));
     }
 }
 

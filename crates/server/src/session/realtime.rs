@@ -167,6 +167,8 @@ pub(crate) struct State {
     pub(crate) active: Option<Active>,
     pub(crate) audio_produced: bool,
     pub(crate) rates: RateBook,
+    /// An Azure Voice Live session (its extension fields are kept and reported).
+    pub(crate) voice_live: bool,
     /// Responses ended so far (completed, cancelled or failed).
     pub(crate) finished_responses: u64,
     /// Output audio of the last response to end, in ms.
@@ -197,13 +199,18 @@ impl SessionHandler for RealtimeSession {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let session = config::default_session(
+        let voice_live = request.route() == endpoint::Route::VoiceLive
+            && request.kind() == endpoint::SessionKind::Realtime;
+        let mut session = config::default_session(
             kind,
             request.dialect(),
             new_id("sess_"),
             request.model(),
             now + lifetime.as_secs(),
         );
+        if voice_live {
+            config::voice_live(&mut session, None);
+        }
         emitter.send(ev::SessionCreated {
             session: Box::new(session.clone()),
             ..Default::default()
@@ -215,6 +222,7 @@ impl SessionHandler for RealtimeSession {
             active: None,
             audio_produced: false,
             rates: RateBook::new(self.engines.faults.rate_limits),
+            voice_live,
             finished_responses: 0,
             last_response_audio_ms: 0,
         }));
@@ -355,12 +363,15 @@ impl Running {
         let Ok(mut st) = self.state.lock() else {
             return Ok(());
         };
-        let next = config::apply_update(
+        let mut next = config::apply_update(
             &st.session,
             &e.session,
             self.emitter.dialect(),
             st.audio_produced,
         )?;
+        if st.voice_live {
+            config::voice_live(&mut next, Some(&e.session));
+        }
         st.session = next.clone();
         drop(st);
         self.emitter.send(ev::SessionUpdated {
