@@ -469,9 +469,12 @@ pub(crate) fn voice_name(voice: Option<&Voice>) -> String {
     }
 }
 
+/// An extension field and its default value.
+type Extension = (&'static str, fn() -> serde_json::Value);
+
 /// Session fields Azure Voice Live adds to the beta session, with their defaults (as its
 /// recording shows them).
-const VOICE_LIVE_SESSION: &[(&str, fn() -> serde_json::Value)] = &[
+const VOICE_LIVE_SESSION: &[Extension] = &[
     ("input_audio_sampling_rate", || 24_000.into()),
     ("animation", || serde_json::Value::Null),
     ("input_audio_echo_cancellation", || serde_json::Value::Null),
@@ -481,7 +484,7 @@ const VOICE_LIVE_SESSION: &[(&str, fn() -> serde_json::Value)] = &[
 ];
 
 /// Turn detection fields Voice Live adds, with their defaults.
-const VOICE_LIVE_TURN_DETECTION: &[(&str, fn() -> serde_json::Value)] = &[
+const VOICE_LIVE_TURN_DETECTION: &[Extension] = &[
     ("speech_duration_ms", || serde_json::Value::Null),
     ("end_of_utterance_detection", || serde_json::Value::Null),
     ("auto_truncate", || false.into()),
@@ -489,7 +492,7 @@ const VOICE_LIVE_TURN_DETECTION: &[(&str, fn() -> serde_json::Value)] = &[
 ];
 
 /// Input transcription fields Voice Live adds, with their defaults.
-const VOICE_LIVE_TRANSCRIPTION: &[(&str, fn() -> serde_json::Value)] = &[
+const VOICE_LIVE_TRANSCRIPTION: &[Extension] = &[
     ("custom_speech", || serde_json::Value::Null),
     ("phrase_list", || serde_json::Value::Null),
 ];
@@ -500,7 +503,7 @@ const VOICE_LIVE_TRANSCRIPTION: &[(&str, fn() -> serde_json::Value)] = &[
 pub(crate) fn voice_live(session: &mut Session, update: Option<&Session>) {
     fn fill(
         extra: &mut serde_json::Map<String, serde_json::Value>,
-        fields: &[(&str, fn() -> serde_json::Value)],
+        fields: &[Extension],
         from: Option<&serde_json::Map<String, serde_json::Value>>,
     ) {
         for (name, default) in fields {
