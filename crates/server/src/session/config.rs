@@ -392,14 +392,24 @@ fn complete_turn_detection(
 }
 
 /// The input audio format of `session` for the audio crate.
+///
+/// PCM is 24 kHz, except in a Voice Live session whose `input_audio_sampling_rate` says 16 kHz.
 pub(crate) fn input_format(session: &Session) -> WireFormat {
-    wire_format(
+    let format = wire_format(
         session
             .audio
             .as_ref()
             .and_then(|a| a.input.as_ref())
             .and_then(|i| i.format.as_ref()),
-    )
+    );
+    let voice_live_rate = session
+        .extra
+        .get("input_audio_sampling_rate")
+        .and_then(serde_json::Value::as_u64);
+    match (format, voice_live_rate) {
+        (WireFormat::Pcm16 { .. }, Some(16_000)) => WireFormat::Pcm16 { rate: 16_000 },
+        _ => format,
+    }
 }
 
 /// The output audio format of `session` for the audio crate.
@@ -496,6 +506,18 @@ const VOICE_LIVE_TRANSCRIPTION: &[Extension] = &[
     ("custom_speech", || serde_json::Value::Null),
     ("phrase_list", || serde_json::Value::Null),
 ];
+
+/// Checks the Voice Live fields of `update`: `input_audio_sampling_rate` is 16000 or 24000.
+pub(crate) fn check_voice_live(update: &Session) -> Result<(), ClientError> {
+    match update.extra.get("input_audio_sampling_rate") {
+        None => Ok(()),
+        Some(rate) if rate.as_u64().is_some_and(|r| r == 16_000 || r == 24_000) => Ok(()),
+        Some(rate) => Err(ClientError::invalid_value(
+            "session.input_audio_sampling_rate",
+            format!("Invalid value: {rate}. Supported values are: 16000 and 24000."),
+        )),
+    }
+}
 
 /// Makes `session` an Azure Voice Live session: its extension fields take the values of
 /// `update` (a `session.update`), or keep theirs, or get their defaults; the voice is an object

@@ -363,6 +363,9 @@ impl Running {
         let Ok(mut st) = self.state.lock() else {
             return Ok(());
         };
+        if st.voice_live {
+            config::check_voice_live(&e.session)?;
+        }
         let mut next = config::apply_update(
             &st.session,
             &e.session,

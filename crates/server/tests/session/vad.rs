@@ -11,6 +11,11 @@ use crate::client::{Client, connect, connect_to, connect_with, kinds, output_aud
 
 /// 1 s of silence, `text` spoken at 24 kHz mono PCM16, 1.5 s of silence: raw bytes.
 fn speech_24k(dir: &Path, text: &str) -> Vec<u8> {
+    speech_at(dir, text, 24_000)
+}
+
+/// 1 s of silence, `text` spoken at `rate` Hz mono PCM16, 1.5 s of silence: raw bytes.
+fn speech_at(dir: &Path, text: &str, rate: u32) -> Vec<u8> {
     let raw = dir.join("raw.wav");
     let wav = dir.join("speech.wav");
     assert!(
@@ -25,16 +30,16 @@ fn speech_24k(dir: &Path, text: &str) -> Vec<u8> {
     assert!(
         Command::new("sox")
             .arg(&raw)
-            .args(["-r", "24000", "-c", "1", "-b", "16"])
+            .args(["-r", &rate.to_string(), "-c", "1", "-b", "16"])
             .arg(&wav)
             .status()
             .expect("sox")
             .success()
     );
     let mut reader = hound::WavReader::open(&wav).unwrap();
-    let mut samples = vec![0i16; 24_000];
+    let mut samples = vec![0i16; rate as usize];
     samples.extend(reader.samples::<i16>().map(Result::unwrap));
-    samples.extend(std::iter::repeat_n(0i16, 36_000));
+    samples.extend(std::iter::repeat_n(0i16, rate as usize * 3 / 2));
     samples.iter().flat_map(|s| s.to_le_bytes()).collect()
 }
 
@@ -427,4 +432,55 @@ async fn semantic_vad_rejects_an_unknown_eagerness() {
         error["param"],
         "session.audio.input.turn_detection.eagerness"
     );
+}
+
+#[tokio::test]
+async fn voice_live_takes_16_khz_input_when_asked() {
+    let mut client = connect_with(
+        RealtimeSession::new().pace(Pace::Max),
+        "/voice-live/realtime?api-version=2025-10-01&model=gpt-realtime",
+        true,
+    )
+    .await;
+    let created = client.expect("session.created").await;
+    assert_eq!(
+        created["session"]["voice"],
+        json!({"name": "alloy", "type": "openai"})
+    );
+    assert_eq!(created["session"]["input_audio_sampling_rate"], 24_000);
+    client
+        .send(json!({"type": "session.update", "event_id": "rate",
+            "session": {"input_audio_sampling_rate": 44_100}}))
+        .await;
+    let error = client.expect("error").await["error"].clone();
+    assert_eq!(error["param"], "session.input_audio_sampling_rate");
+    client
+        .send(
+            json!({"type": "session.update", "session": {"input_audio_sampling_rate": 16_000,
+            "turn_detection": {"type": "server_vad", "create_response": false}}}),
+        )
+        .await;
+    let updated = client.expect("session.updated").await;
+    assert_eq!(updated["session"]["input_audio_sampling_rate"], 16_000);
+    assert_eq!(updated["session"]["turn_detection"]["auto_truncate"], false);
+    let dir = tempfile::tempdir().unwrap();
+    let audio = speech_at(dir.path(), "Good evening, a table for two please.", 16_000);
+    stream(&mut client, &audio).await;
+    let started = client.expect("input_audio_buffer.speech_started").await;
+    let stopped = client.expect("input_audio_buffer.speech_stopped").await;
+    let committed = client.expect("input_audio_buffer.committed").await;
+    let start_ms = started["audio_start_ms"].as_u64().unwrap();
+    let end_ms = stopped["audio_end_ms"].as_u64().unwrap();
+    // One second of silence first, on a 16 kHz clock.
+    assert!(
+        (500..=1100).contains(&start_ms),
+        "speech started at {start_ms} ms"
+    );
+    let total_ms = audio.len() as u64 / 32;
+    assert!(
+        end_ms > start_ms + 1_000 && end_ms <= total_ms,
+        "{start_ms}..{end_ms}"
+    );
+    let bytes = client.retrieve_audio(&committed["item_id"]).await;
+    assert_eq!(bytes.len() as u64 / 32, end_ms - start_ms);
 }
