@@ -29,6 +29,9 @@ pub(crate) enum Outbound {
 pub(crate) struct Emitter {
     tx: UnboundedSender<Outbound>,
     dialect: Dialect,
+    /// Send `conversation.item.done`: GA does, beta does not, Azure Voice Live (beta names)
+    /// does.
+    item_done: bool,
     tripwire: Option<Arc<Tripwire>>,
 }
 
@@ -41,11 +44,13 @@ struct Tripwire {
 }
 
 impl Emitter {
-    /// An emitter writing `dialect` frames into `tx`.
-    pub(crate) fn new(tx: UnboundedSender<Outbound>, dialect: Dialect) -> Self {
+    /// An emitter writing `dialect` frames into `tx`; `voice_live` adds the GA
+    /// `conversation.item.done` to the beta dialect, as Azure Voice Live sends it.
+    pub(crate) fn new(tx: UnboundedSender<Outbound>, dialect: Dialect, voice_live: bool) -> Self {
         Self {
             tx,
             dialect,
+            item_done: dialect == Dialect::Ga || voice_live,
             tripwire: None,
         }
     }
@@ -55,14 +60,14 @@ impl Emitter {
         self.dialect
     }
 
-    /// Sends `event` with a new `event_id`. Events the beta dialect lacks
-    /// (`conversation.item.done`) are skipped there.
+    /// Sends `event` with a new `event_id`. `conversation.item.done`, which the beta dialect
+    /// lacks, is skipped there (except for Voice Live).
     pub(crate) fn send(&self, event: impl Into<ServerEvent>) {
         if self.tripped() {
             return;
         }
         let mut event = event.into();
-        if self.dialect == Dialect::Beta && matches!(event, ServerEvent::ConversationItemDone(_)) {
+        if !self.item_done && matches!(event, ServerEvent::ConversationItemDone(_)) {
             return;
         }
         if self.dialect == Dialect::Beta {
@@ -93,6 +98,7 @@ impl Emitter {
         let emitter = Emitter {
             tx: self.tx.clone(),
             dialect: self.dialect,
+            item_done: self.item_done,
             tripwire: Some(Arc::new(Tripwire {
                 disruption,
                 sent: AtomicUsize::new(already_sent),
@@ -154,6 +160,7 @@ fn mark_beta_items(event: &mut ServerEvent) {
     }
     match event {
         ServerEvent::ConversationItemAdded(e) => mark(&mut e.item),
+        ServerEvent::ConversationItemDone(e) => mark(&mut e.item),
         ServerEvent::ConversationItemRetrieved(e) => mark(&mut e.item),
         ServerEvent::ResponseOutputItemAdded(e) => mark(&mut e.item),
         ServerEvent::ResponseOutputItemDone(e) => mark(&mut e.item),

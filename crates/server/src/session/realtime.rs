@@ -186,7 +186,9 @@ impl SessionHandler for RealtimeSession {
     {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Outbound>();
         let writer = tokio::spawn(write(rx, outgoing, self.engines.faults.latency));
-        let emitter = Emitter::new(tx, request.dialect());
+        let voice_live = request.route() == endpoint::Route::VoiceLive
+            && request.kind() == endpoint::SessionKind::Realtime;
+        let emitter = Emitter::new(tx, request.dialect(), voice_live);
         let lifetime = match self.engines.faults.close_after {
             Some(close_after) => close_after.min(self.engines.max_duration),
             None => self.engines.max_duration,
@@ -199,8 +201,6 @@ impl SessionHandler for RealtimeSession {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let voice_live = request.route() == endpoint::Route::VoiceLive
-            && request.kind() == endpoint::SessionKind::Realtime;
         let mut session = config::default_session(
             kind,
             request.dialect(),
