@@ -198,6 +198,13 @@ pub(crate) struct ServeArgs {
     /// rate limits); see `rtclient_server::responder::Script`.
     #[arg(long, value_name = "FILE")]
     pub(crate) script: Option<PathBuf>,
+    /// Serve `wss://` with this PEM certificate chain (needs --tls-key); for clients that only
+    /// dial TLS, such as the openai Node SDK.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
     /// Largest message accepted from a client, in bytes.
     #[arg(long, value_name = "BYTES", help_heading = "Limits")]
     pub(crate) max_message_size: Option<usize>,

@@ -24,19 +24,23 @@ pub(crate) async fn run(settings: ServeSettings, printer: &Printer) -> Result<()
     if let Some(script) = settings.script {
         session = session.script(script);
     }
-    let server = Serve::new(
+    let scheme = if settings.tls.is_some() { "wss" } else { "ws" };
+    let mut server = Serve::new(
         listener,
         ServerState::with_handler(settings.config, session),
     );
+    if let Some(tls) = settings.tls {
+        server = server.tls(tls);
+    }
     let local = server
         .local_addr()
         .map_err(|e| CliError::connection("could not read the listening address").caused_by(&e))?;
     printer.out(&format!(
-        "ws://{local}/v1/realtime?model={}",
+        "{scheme}://{local}/v1/realtime?model={}",
         settings.model
     ));
     printer.note(&format!(
-        "Realtime server on ws://{local} (auth {}); Azure paths /openai/v1/realtime and /openai/realtime are served too. Ctrl-C stops it.",
+        "Realtime server on {scheme}://{local} (auth {}); Azure paths /openai/v1/realtime and /openai/realtime are served too. Ctrl-C stops it.",
         if auth { "on" } else { "off" }
     ));
     server

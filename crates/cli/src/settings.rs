@@ -13,6 +13,7 @@ use rtclient::{ClientConfig, Credential, EnvConfig, OpenAiSession, Secret, Targe
 use rtclient_audio::Pace;
 use rtclient_protocol::Dialect;
 use rtclient_server::responder::Script;
+use rtclient_server::tls::Tls;
 use rtclient_server::{ApiKey, ServerConfig};
 
 use crate::args::{DialectArg, InspectArgs, SendArgs, ServeArgs, VadArg};
@@ -36,6 +37,8 @@ pub(crate) struct ServeSettings {
     pub(crate) model: String,
     /// The reply script, when `--script` was given.
     pub(crate) script: Option<Script>,
+    /// TLS, when `--tls-cert` and `--tls-key` were given.
+    pub(crate) tls: Option<Tls>,
 }
 
 impl ServeSettings {
@@ -72,10 +75,19 @@ impl ServeSettings {
             })?),
             None => None,
         };
+        let tls = match (args.tls_cert, args.tls_key) {
+            (Some(cert), Some(key)) => Some(Tls::from_pem_files(&cert, &key).map_err(|e| {
+                CliError::usage("invalid --tls-cert or --tls-key")
+                    .caused_by(&e)
+                    .hint("both must be PEM files: the certificate chain and its private key")
+            })?),
+            _ => None,
+        };
         Ok(Self {
             config,
             model: args.model,
             script,
+            tls,
         })
     }
 }

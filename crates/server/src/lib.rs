@@ -21,6 +21,8 @@
 //!   transport-only stand-in for testing connection handling.
 //! - [`server`]: [`router`] builds the axum router; [`serve`] runs it on a bound listener with
 //!   graceful shutdown.
+//! - [`tls`]: `wss://` with a PEM certificate and key ([`Serve::tls`]), for clients that only
+//!   dial TLS (such as the openai Node SDK).
 //!
 //! # Engines
 //!
@@ -103,6 +105,7 @@ pub mod responder;
 pub mod server;
 pub mod session;
 pub mod synthesis;
+pub mod tls;
 pub mod transcription;
 pub mod vad;
 

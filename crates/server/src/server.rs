@@ -26,6 +26,8 @@ use axum::routing::get;
 use axum::serve::ListenerExt;
 use serde_json::json;
 use tokio::net::TcpListener;
+
+use crate::tls::{Tls, TlsListener, TlsPeer};
 use tokio::sync::watch;
 use tracing::Instrument;
 
@@ -148,12 +150,23 @@ pub fn serve(listener: TcpListener, config: ServerConfig) -> Serve<RealtimeSessi
 pub struct Serve<H = RealtimeSession> {
     listener: TcpListener,
     state: ServerState<H>,
+    tls: Option<Tls>,
 }
 
 impl<H: SessionHandler> Serve<H> {
     /// A server running `state`'s handler on `listener`.
     pub fn new(listener: TcpListener, state: ServerState<H>) -> Self {
-        Self { listener, state }
+        Self {
+            listener,
+            state,
+            tls: None,
+        }
+    }
+
+    /// Serves over TLS (`wss://`) with `tls`'s certificate.
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = Some(tls);
+        self
     }
 
     /// The address the server listens on (useful after binding port 0).
@@ -184,7 +197,7 @@ impl<H: SessionHandler> IntoFuture for Serve<H> {
     type IntoFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(run(self.listener, self.state, std::future::pending()))
+        Box::pin(run(self, std::future::pending()))
     }
 }
 
@@ -212,34 +225,51 @@ where
     type IntoFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(run(self.serve.listener, self.serve.state, self.signal))
+        Box::pin(run(self.serve, self.signal))
     }
 }
 
-async fn run<H, F>(listener: TcpListener, state: ServerState<H>, signal: F) -> io::Result<()>
+async fn run<H, F>(serve: Serve<H>, signal: F) -> io::Result<()>
 where
     H: SessionHandler,
     F: Future<Output = ()> + Send + 'static,
 {
+    let Serve {
+        listener,
+        state,
+        tls,
+    } = serve;
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "realtime server listening");
+        let tls = tls.is_some();
+        tracing::info!(%addr, tls, "realtime server listening");
     }
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let stopping = state.clone();
-    // Events are small frames written back to back; without TCP_NODELAY, Nagle's algorithm
-    // holds each one until the client's (delayed, ~40 ms) ACK of the previous one.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "could not set TCP_NODELAY");
+    let signal = async move {
+        signal.await;
+        tracing::info!("shutting down: closing open sessions");
+        stopping.begin_shutdown();
+    };
+    match tls {
+        Some(tls) => {
+            let app = router(state.clone()).into_make_service_with_connect_info::<TlsPeer>();
+            axum::serve(TlsListener::new(listener, &tls), app)
+                .with_graceful_shutdown(signal)
+                .await?;
         }
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            signal.await;
-            tracing::info!("shutting down: closing open sessions");
-            stopping.begin_shutdown();
-        })
-        .await?;
+        None => {
+            let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+            // Events are small frames written back to back; without TCP_NODELAY, Nagle's
+            // algorithm holds each one until the client's (delayed, ~40 ms) ACK of the previous.
+            let listener = listener.tap_io(|tcp| {
+                if let Err(error) = tcp.set_nodelay(true) {
+                    tracing::debug!(%error, "could not set TCP_NODELAY");
+                }
+            });
+            axum::serve(listener, app)
+                .with_graceful_shutdown(signal)
+                .await?;
+        }
+    }
     // Upgraded connections live outside axum's bookkeeping: wait for them here.
     state.wait_idle().await;
     tracing::info!("server stopped");
@@ -272,8 +302,14 @@ async fn connect<H: SessionHandler>(
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.to_string())
-        .unwrap_or_else(|| "unknown".to_owned());
+        .map(|ConnectInfo(addr)| *addr)
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<TlsPeer>>()
+                .map(|ConnectInfo(TlsPeer(addr))| *addr)
+        })
+        .map_or_else(|| "unknown".to_owned(), |addr| addr.to_string());
     let protocols: Vec<String> = upgrade
         .requested_protocols()
         .filter_map(|value| value.to_str().ok())

@@ -192,3 +192,51 @@ fn bad_script_exits_2() {
         .code(2)
         .stderr(predicates::str::contains("invalid --script"));
 }
+
+#[test]
+fn tls_serves_wss_and_bad_pem_files_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args(["-subj", "/CN=localhost"])
+        .output()
+        .expect("openssl (run scripts/setup)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let (server, url) = spawn(&[
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    assert!(url.starts_with("wss://127.0.0.1:"), "{url}");
+    drop(server);
+    // The key where the certificate should be.
+    assert_cmd::Command::cargo_bin("rtclient")
+        .unwrap()
+        .args(["serve", "--listen", "127.0.0.1:0", "--tls-cert"])
+        .arg(&key)
+        .arg("--tls-key")
+        .arg(&key)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("invalid --tls-cert or --tls-key"));
+    // One without the other.
+    assert_cmd::Command::cargo_bin("rtclient")
+        .unwrap()
+        .args(["serve", "--tls-cert"])
+        .arg(&cert)
+        .assert()
+        .code(2);
+}

@@ -7,3 +7,4 @@ mod lifecycle;
 mod limits;
 mod routes;
 mod testutil;
+mod tls;
