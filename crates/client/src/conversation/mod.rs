@@ -226,17 +226,17 @@ impl Conversation {
     /// the assistant audio item that received audio last
     /// ([`ConversationState::last_audio_item`]).
     ///
-    /// Sends `response.cancel` if a response is in progress, then truncates that item as
+    /// Sends `response.cancel` if a response is in progress
+    /// ([`ConversationState::cancellable_response`]), then truncates that item as
     /// [`truncate`](Conversation::truncate) does. Stop playback and drop the queued audio
     /// yourself. The server answers with `response.done` (status `cancelled`) for the cancel and
     /// `conversation.item.truncated` for the truncation.
     ///
-    /// With server VAD and `interrupt_response` the server cancels the response itself on
-    /// `speech_started`; call this when [`ConversationEvent::SpeechStarted`] arrives to
-    /// truncate what was not heard (its cancel is then answered, harmlessly, by an error event
-    /// if the server's own cancel came first).
+    /// With server VAD and `interrupt_response` (the default) the server cancels the response
+    /// itself on `speech_started`: call this when [`ConversationEvent::SpeechStarted`] arrives,
+    /// and it sends only the truncation (no cancel for the server to refuse).
     pub async fn interrupt(&self, played_ms: u64) -> Result<Interruption, Error> {
-        let cancel_event_id = match self.state.active_response() {
+        let cancel_event_id = match self.state.cancellable_response() {
             Some(_) => Some(self.handle.cancel_response().await?),
             None => None,
         };

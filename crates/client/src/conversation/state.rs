@@ -40,6 +40,9 @@ struct ResponseProgress {
     call_names: HashMap<String, String>,
     /// Call ids already reported as [`ConversationEvent::FunctionCall`].
     reported_calls: HashSet<String>,
+    /// Speech started while it ran and the session's turn detection interrupts responses: the
+    /// server cancels it itself.
+    cancelled_by_server: bool,
 }
 
 impl ResponseProgress {
@@ -48,6 +51,7 @@ impl ResponseProgress {
             id,
             call_names: HashMap::new(),
             reported_calls: HashSet::new(),
+            cancelled_by_server: false,
         }
     }
 }
@@ -116,6 +120,16 @@ impl ConversationState {
         self.responses.last().map(|response| response.id.as_str())
     }
 
+    /// The response a `response.cancel` would stop: the one in progress, unless the server is
+    /// already cancelling it (speech started while it ran, with `interrupt_response` on).
+    pub fn cancellable_response(&self) -> Option<&str> {
+        self.responses
+            .iter()
+            .rev()
+            .find(|response| !response.cancelled_by_server)
+            .map(|response| response.id.as_str())
+    }
+
     /// The output audio received for the assistant item `item_id`.
     pub fn audio(&self, item_id: &str) -> Option<&AudioProgress> {
         self.audio.get(item_id)
@@ -124,6 +138,20 @@ impl ConversationState {
     /// The assistant item that received output audio most recently: the one being played.
     pub fn last_audio_item(&self) -> Option<&str> {
         self.last_audio_item.as_deref()
+    }
+
+    /// Whether speech cancels the response in progress on the server: turn detection (which
+    /// `speech_started` shows is on) with `interrupt_response` not turned off.
+    fn server_interrupts(&self) -> bool {
+        let interrupt_response = self
+            .session
+            .as_ref()
+            .and_then(|session| session.audio.as_ref())
+            .and_then(|audio| audio.input.as_ref())
+            .and_then(|input| input.turn_detection.as_ref())
+            .and_then(|detection| detection.value())
+            .and_then(|detection| detection.interrupt_response);
+        interrupt_response != Some(false)
     }
 
     fn position(&self, item_id: &str) -> Option<usize> {
@@ -149,6 +177,11 @@ impl ConversationState {
             }
             ServerEvent::Error(error) => ConversationEvent::Error(error.error),
             ServerEvent::InputAudioBufferSpeechStarted(started) => {
+                if self.server_interrupts() {
+                    for response in &mut self.responses {
+                        response.cancelled_by_server = true;
+                    }
+                }
                 ConversationEvent::SpeechStarted {
                     item_id: started.item_id,
                     audio_start_ms: started.audio_start_ms,
@@ -575,6 +608,27 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert_eq!(state.active_response(), None);
+    }
+
+    #[test]
+    fn speech_marks_the_response_as_cancelled_by_the_server_unless_turned_off() {
+        let created = r#"{"type":"response.created","event_id":"e","response":{"id":"r1","status":"in_progress"}}"#;
+        let started = r#"{"type":"input_audio_buffer.speech_started","event_id":"e","audio_start_ms":10,"item_id":"u2"}"#;
+        let mut state = ConversationState::default();
+        apply(&mut state, created);
+        assert_eq!(state.cancellable_response(), Some("r1"));
+        apply(&mut state, started);
+        assert_eq!(state.cancellable_response(), None);
+        assert_eq!(state.active_response(), Some("r1"));
+
+        let mut state = ConversationState::default();
+        apply(
+            &mut state,
+            r#"{"type":"session.updated","event_id":"e","session":{"type":"realtime","audio":{"input":{"turn_detection":{"type":"server_vad","interrupt_response":false}}}}}"#,
+        );
+        apply(&mut state, created);
+        apply(&mut state, started);
+        assert_eq!(state.cancellable_response(), Some("r1"));
     }
 
     #[test]

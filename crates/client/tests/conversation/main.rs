@@ -7,3 +7,4 @@
 mod faults;
 mod server;
 mod turns;
+mod voice;
