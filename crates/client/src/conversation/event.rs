@@ -7,10 +7,12 @@ use rtclient_protocol::{
 
 /// One step of a conversation, from [`Conversation::next_event`](super::Conversation::next_event).
 ///
-/// Each server event becomes exactly one `ConversationEvent` (a `response.done` whose output
-/// holds function calls not reported yet is the one exception: it is preceded by a
-/// [`FunctionCall`](ConversationEvent::FunctionCall) per such call). Events without a variant of
-/// their own arrive as [`Other`](ConversationEvent::Other), so nothing the server sends is lost.
+/// Each server event becomes exactly one `ConversationEvent`, with two exceptions: a
+/// `response.done` whose output holds function calls not reported yet is preceded by a
+/// [`FunctionCall`](ConversationEvent::FunctionCall) per such call, and an audio delta whose
+/// base64 does not decode is the recoverable [`Error::InvalidAudio`](crate::Error::InvalidAudio)
+/// instead. Events without a variant of their own arrive as
+/// [`Other`](ConversationEvent::Other), so nothing the server sends is lost.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ConversationEvent {

@@ -43,7 +43,10 @@
 //! - The server may have moved on meanwhile (finished the response, sent more audio). That is
 //!   harmless: the truncation is clamped to the audio *received*, which the server has, and a
 //!   cancel that comes too late is answered by a `response_cancel_not_active`
-//!   [`ConversationEvent::Error`] naming the cancel's event id, nothing more.
+//!   [`ConversationEvent::Error`] naming the cancel's event id, nothing more. The common case
+//!   is covered exactly: when speech started during the response and the session's turn
+//!   detection interrupts responses, the server cancels it itself, the state knows, and
+//!   `interrupt` sends only the truncation.
 //! - A response asked for but not started yet (no `response.created` seen) is not in the state,
 //!   so `interrupt` does not cancel it: cancelling it before it exists would be a no-op on the
 //!   server anyway. Interrupt again when its [`ConversationEvent::ResponseStarted`] arrives.
