@@ -94,6 +94,17 @@ pub enum Error {
         retry_after: Option<String>,
     },
 
+    /// An output audio delta's base64 does not decode (from the conversation layer). Not
+    /// fatal: that delta is skipped and the next event goes on.
+    #[error("skipped an output audio delta of item {item_id} whose base64 does not decode")]
+    InvalidAudio {
+        /// The assistant item the delta belongs to.
+        item_id: String,
+        /// What the decoder found wrong.
+        #[source]
+        source: BoxError,
+    },
+
     /// A credential contains characters that cannot go into an HTTP header (e.g. a newline).
     #[error(
         "the value for header `{name}` is not a valid HTTP header value; check the key or token for stray characters"
@@ -201,8 +212,9 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether the connection goes on after this error: true for [`Error::Parse`] and
-    /// [`Error::BinaryFrame`] (one bad frame, skipped), false for everything else.
+    /// Whether the connection goes on after this error: true for [`Error::Parse`],
+    /// [`Error::BinaryFrame`] and [`Error::InvalidAudio`] (one bad frame, skipped), false for
+    /// everything else.
     ///
     /// ```
     /// # async fn run(mut client: rtclient::RealtimeClient) -> Result<(), rtclient::Error> {
@@ -218,7 +230,10 @@ impl Error {
     /// # }
     /// ```
     pub fn is_recoverable(&self) -> bool {
-        matches!(self, Error::Parse { .. } | Error::BinaryFrame { .. })
+        matches!(
+            self,
+            Error::Parse { .. } | Error::BinaryFrame { .. } | Error::InvalidAudio { .. }
+        )
     }
 
     /// What to do about a refused handshake or a server close, when we know.

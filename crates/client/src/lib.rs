@@ -17,6 +17,13 @@
 //!   [`recv`](RealtimeClient::recv) returns the next [`ServerEvent`] (beta frames translated to
 //!   the GA model). It is also a `Stream` of events, and [`RealtimeClient::split`] gives an
 //!   [`EventSender`] (cloneable) and an [`EventReceiver`] for different tasks.
+//! - [`Conversation`] is the conversation layer on top: one consumer reads high-level
+//!   [`ConversationEvent`]s (text and decoded audio deltas, input transcripts by item, complete
+//!   function calls, typed response outcomes, API errors that never poison later calls, and
+//!   every other event unchanged) while it keeps the [`ConversationState`] (session, items in
+//!   order, the response in progress, audio received per item); a cloneable
+//!   [`ConversationHandle`] sends the commands, and [`Conversation::interrupt`] does barge-in
+//!   (cancel, and truncate to the audio really played). See [`conversation`](mod@conversation).
 //! - [`Connection`] is the raw layer below it: the open socket carrying JSON text frames, with
 //!   its own [`Sender`] and [`Receiver`]. Pings are answered, keepalive pings sent, and every way
 //!   the socket can end is reported as a typed [`Error`] (handshake status and body, server close
@@ -36,8 +43,9 @@
 //!
 //! # What this crate does not do (yet)
 //!
-//! No automatic reconnect, no conversation state, no audio: see `rtclient-audio` for files and
-//! `examples/low_level_sample.rs` for both together.
+//! No automatic reconnect (a lost connection ends the [`Conversation`]; its state is not
+//! carried over to a new session), no audio capture, playback or file decoding: see
+//! `rtclient-audio` for files and `examples/low_level_sample.rs` for both together.
 //!
 //! # Example
 //!
@@ -87,6 +95,7 @@ mod auth;
 mod client;
 mod config;
 mod connection;
+pub mod conversation;
 pub mod env;
 mod error;
 mod secret;
@@ -101,6 +110,10 @@ pub use config::{
     DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE, EnvConfig,
 };
 pub use connection::{Connection, Receiver, Sender, USER_AGENT};
+pub use conversation::{
+    AudioProgress, Conversation, ConversationEvent, ConversationHandle, ConversationState,
+    FunctionCall, Interruption, ResponseOutcome, ToolOutputSent, Truncation,
+};
 pub use error::{BoxError, Error};
 pub use secret::{RedactedUrl, Secret};
 pub use target::{OPENAI_ENDPOINT, OpenAiSession, Target, TargetKind};

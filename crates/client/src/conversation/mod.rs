@@ -1,0 +1,313 @@
+//! The conversation layer: high-level events, the conversation's state, commands and barge-in.
+//!
+//! # Overview
+//!
+//! - [`Conversation`] owns the receiving side of a [`RealtimeClient`]. Its single consumer calls
+//!   [`next_event`](Conversation::next_event) (or uses it as a `Stream`); each server event
+//!   updates the [`ConversationState`] and comes back as a [`ConversationEvent`]: text and
+//!   decoded audio deltas, input transcripts matched to their item by id, complete
+//!   [`FunctionCall`]s, a typed [`ResponseOutcome`] with usage, API errors, and
+//!   [`Other`](ConversationEvent::Other) for every other event, unchanged, so nothing is lost.
+//! - [`ConversationHandle`] sends the commands (update the session, send and commit audio, add
+//!   text, create or cancel a response, submit a tool's output). It is cheap to clone and works
+//!   from any task while another one reads events.
+//! - [`Conversation::interrupt`] is barge-in: cancel the response in progress and truncate the
+//!   assistant audio being played to what was really heard.
+//!
+//! Both dialects work alike: a beta connection's events arrive translated into the GA model.
+//!
+//! # Errors are events, never sticky
+//!
+//! An `error` event from the server is one [`ConversationEvent::Error`]; it leaves no state
+//! behind, so the next command and the next turn work as if it had not happened (unlike the
+//! Python `RTClient`, whose first error poisons every later call). Its `error.event_id` is the
+//! id the failing command returned. [`next_event`](Conversation::next_event) itself fails only
+//! when the connection does: a recoverable [`Error`] (one frame skipped, see
+//! [`Error::is_recoverable`]) lets the next call go on; any other ends the conversation, e.g.
+//! [`Error::ConnectionLost`] or [`Error::Closed`] with the server's close code.
+//!
+//! # No races
+//!
+//! - Commands never wait for their answer; answers come through the one event stream, read by
+//!   one consumer. There is no second reader to race (the Python `generate_response()` reads
+//!   events on its own and races `events()`).
+//! - The state is updated inside [`next_event`](Conversation::next_event), exactly when an event
+//!   is handed to the application, so it is never ahead of or behind what the application saw.
+//!   `next_event` awaits only the socket and then works synchronously, so it is cancel-safe: it
+//!   can sit in a `tokio::select!` branch next to a playback or microphone branch.
+//! - Barge-in needs the state (is a response running, how much audio of which item arrived), so
+//!   [`interrupt`](Conversation::interrupt) is a method of [`Conversation`] rather than of the
+//!   handle: the borrow checker lets it run only between two `next_event` calls, when the state
+//!   is consistent. A handle asking the event loop through a channel would be answered only once
+//!   the loop polls again, and its view of the state would be a different moment's.
+//! - The server may have moved on meanwhile (finished the response, sent more audio). That is
+//!   harmless: the truncation is clamped to the audio *received*, which the server has, and a
+//!   cancel that comes too late is answered by a `response_cancel_not_active`
+//!   [`ConversationEvent::Error`] naming the cancel's event id, nothing more. The common case
+//!   is covered exactly: when speech started during the response and the session's turn
+//!   detection interrupts responses, the server cancels it itself, the state knows, and
+//!   `interrupt` sends only the truncation.
+//! - A response asked for but not started yet (no `response.created` seen) is not in the state,
+//!   so `interrupt` does not cancel it: cancelling it before it exists would be a no-op on the
+//!   server anyway. Interrupt again when its [`ConversationEvent::ResponseStarted`] arrives.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use rtclient::{ClientConfig, Conversation, ConversationEvent};
+//! use rtclient::protocol::{Modality, Session};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let Some(config) = ClientConfig::from_env()?.into_config() else {
+//!     return Err("set OPENAI_API_KEY or AZURE_OPENAI_ENDPOINT".into());
+//! };
+//! let mut conversation = Conversation::connect(&config).await?;
+//! let commands = conversation.handle().clone();
+//! commands
+//!     .update_session(Session::realtime().output_modality(Modality::Text))
+//!     .await?;
+//! commands.add_user_text("What is the weather in Paris?").await?;
+//! commands.create_response(None).await?;
+//!
+//! let mut calls = Vec::new();
+//! while let Some(event) = conversation.next_event().await? {
+//!     match event {
+//!         ConversationEvent::TextDelta { delta, .. } => print!("{delta}"),
+//!         ConversationEvent::FunctionCall(call) => calls.push(call),
+//!         ConversationEvent::ResponseDone { outcome, usage, .. } => {
+//!             println!("\n{outcome:?}, {:?} tokens", usage.and_then(|u| u.total_tokens));
+//!             if calls.is_empty() || !outcome.is_completed() {
+//!                 break;
+//!             }
+//!             // Run the tools, then let the model go on with their results.
+//!             for call in calls.drain(..) {
+//!                 commands.submit_tool_output(&call.call_id, r#"{"sky":"clear"}"#).await?;
+//!             }
+//!         }
+//!         ConversationEvent::Error(error) => eprintln!("error: {:?}", error.message),
+//!         _ => {}
+//!     }
+//! }
+//! conversation.close(1000, "done").await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Barge-in, when the user starts talking over the assistant and the player has played
+//! `played_ms` of the current reply:
+//!
+//! ```no_run
+//! # async fn run(conversation: &mut rtclient::Conversation, played_ms: u64) -> Result<(), rtclient::Error> {
+//! let interruption = conversation.interrupt(played_ms).await?;
+//! if let Some(truncation) = &interruption.truncation {
+//!     println!("kept {} ms of {}", truncation.audio_end_ms, truncation.item_id);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod event;
+mod handle;
+mod state;
+
+use std::{
+    collections::VecDeque,
+    pin::Pin,
+    task::{Context, Poll, ready},
+};
+
+use futures_util::Stream;
+use rtclient_protocol::ClientEvent;
+
+pub use event::{ConversationEvent, FunctionCall, ResponseOutcome};
+pub use handle::{ConversationHandle, ToolOutputSent};
+pub use state::{AudioProgress, ConversationState};
+
+use crate::{
+    client::{EventReceiver, RealtimeClient},
+    config::ClientConfig,
+    error::Error,
+};
+
+/// A Realtime conversation: reads the server's events into [`ConversationEvent`]s and a
+/// [`ConversationState`]; commands go through its [`ConversationHandle`]. See the
+/// [module docs](self).
+#[derive(Debug)]
+pub struct Conversation {
+    handle: ConversationHandle,
+    receiver: EventReceiver,
+    state: ConversationState,
+    pending: VecDeque<ConversationEvent>,
+}
+
+/// What [`Conversation::interrupt`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Interruption {
+    /// The event id of the `response.cancel` sent, when a response was in progress.
+    pub cancel_event_id: Option<String>,
+    /// The truncation sent, when there was assistant audio left to cut.
+    pub truncation: Option<Truncation>,
+}
+
+/// A `conversation.item.truncate` sent by [`Conversation::interrupt`] or
+/// [`Conversation::truncate`]. The server confirms with `conversation.item.truncated`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Truncation {
+    /// The assistant item.
+    pub item_id: String,
+    /// Its audio content part.
+    pub content_index: u32,
+    /// The audio kept, in ms: what was played, at most what was received.
+    pub audio_end_ms: u64,
+    /// The event id of the `conversation.item.truncate`.
+    pub event_id: String,
+}
+
+impl Conversation {
+    /// Connects as [`RealtimeClient::connect`] does and starts a conversation on it.
+    pub async fn connect(config: &ClientConfig) -> Result<Self, Error> {
+        RealtimeClient::connect(config).await.map(Self::new)
+    }
+
+    /// Starts a conversation on an open client. Events the client received before are not
+    /// part of the state; start before the first `recv` to see `session.created`.
+    pub fn new(client: RealtimeClient) -> Self {
+        let (sender, receiver) = client.split();
+        Self {
+            handle: ConversationHandle::new(sender),
+            receiver,
+            state: ConversationState::default(),
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// The next event, with the state updated for it.
+    ///
+    /// - `Ok(Some(event))`: one event; API errors are [`ConversationEvent::Error`], not `Err`.
+    /// - `Err(error)` with [`error.is_recoverable()`](Error::is_recoverable): one frame was
+    ///   skipped (unparsable, binary, or undecodable audio); call again.
+    /// - `Ok(None)` or any other `Err`: the connection ended (after our own close, or with the
+    ///   server's close code, or lost).
+    ///
+    /// Cancel-safe: dropping the future before it completes loses no event.
+    pub async fn next_event(&mut self) -> Result<Option<ConversationEvent>, Error> {
+        std::future::poll_fn(|cx| self.poll_event(cx)).await
+    }
+
+    /// Polls for the next event: the poll form of [`next_event`](Conversation::next_event).
+    pub fn poll_event(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Option<ConversationEvent>, Error>> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Poll::Ready(Ok(Some(event)));
+            }
+            match ready!(self.receiver.poll_recv(cx)) {
+                Ok(Some(event)) => {
+                    if let Err(error) = self.state.apply(event, &mut self.pending) {
+                        return Poll::Ready(Err(error));
+                    }
+                }
+                Ok(None) => return Poll::Ready(Ok(None)),
+                Err(error) => return Poll::Ready(Err(error)),
+            }
+        }
+    }
+
+    /// The commands; clone it to send from other tasks.
+    pub fn handle(&self) -> &ConversationHandle {
+        &self.handle
+    }
+
+    /// What the conversation knows, as of the last event returned.
+    pub fn state(&self) -> &ConversationState {
+        &self.state
+    }
+
+    /// Barge-in: the user spoke over the assistant, whose playback had played `played_ms` of
+    /// the assistant audio item that received audio last
+    /// ([`ConversationState::last_audio_item`]).
+    ///
+    /// Sends `response.cancel` if a response is in progress
+    /// ([`ConversationState::cancellable_response`]), then truncates that item as
+    /// [`truncate`](Conversation::truncate) does. Stop playback and drop the queued audio
+    /// yourself. The server answers with `response.done` (status `cancelled`) for the cancel and
+    /// `conversation.item.truncated` for the truncation.
+    ///
+    /// With server VAD and `interrupt_response` (the default) the server cancels the response
+    /// itself on `speech_started`: call this when [`ConversationEvent::SpeechStarted`] arrives,
+    /// and it sends only the truncation (no cancel for the server to refuse).
+    pub async fn interrupt(&self, played_ms: u64) -> Result<Interruption, Error> {
+        let cancel_event_id = match self.state.cancellable_response() {
+            Some(_) => Some(self.handle.cancel_response().await?),
+            None => None,
+        };
+        let truncation = match self.state.last_audio_item() {
+            Some(item_id) => self.truncate(item_id, played_ms).await?,
+            None => None,
+        };
+        Ok(Interruption {
+            cancel_event_id,
+            truncation,
+        })
+    }
+
+    /// Truncates the assistant audio item `item_id` to `played_ms`, clamped to the audio
+    /// received for it (the server refuses a longer `audio_end_ms`), and returns what it sent.
+    ///
+    /// Sends nothing and returns `None` when there is nothing to cut: no audio was received
+    /// for the item, or it was already truncated at or below that point, or all its audio
+    /// arrived and was played.
+    pub async fn truncate(
+        &self,
+        item_id: &str,
+        played_ms: u64,
+    ) -> Result<Option<Truncation>, Error> {
+        let Some(audio) = self.state.audio(item_id) else {
+            return Ok(None);
+        };
+        let received_ms = audio.received_ms();
+        let audio_end_ms = played_ms.min(received_ms);
+        let already_cut = audio
+            .truncated_ms()
+            .is_some_and(|truncated| truncated <= audio_end_ms);
+        let all_heard = audio.is_done() && played_ms >= received_ms;
+        if already_cut || all_heard {
+            return Ok(None);
+        }
+        let content_index = audio.content_index();
+        let event_id = self
+            .handle
+            .send(ClientEvent::truncate(item_id, content_index, audio_end_ms))
+            .await?;
+        Ok(Some(Truncation {
+            item_id: item_id.to_owned(),
+            content_index,
+            audio_end_ms,
+            event_id,
+        }))
+    }
+
+    /// Closes with `code` (1000 for a normal end) and `reason`, then waits for the server's
+    /// reply as [`RealtimeClient::close`] does; events still arriving are discarded.
+    pub async fn close(mut self, code: u16, reason: &str) -> Result<(), Error> {
+        self.handle.sender().close(code, reason).await?;
+        self.receiver.wait_closed().await
+    }
+}
+
+impl From<RealtimeClient> for Conversation {
+    fn from(client: RealtimeClient) -> Self {
+        Self::new(client)
+    }
+}
+
+/// The events as a stream: `next_event`'s results, ending after `Ok(None)`.
+impl Stream for Conversation {
+    type Item = Result<ConversationEvent, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_event(cx).map(Result::transpose)
+    }
+}
