@@ -437,30 +437,28 @@ fn turns(log: &Path) -> Vec<String> {
         .collect()
 }
 
+/// `send` options of a scripted tool round without VAD, recorded to `log.jsonl`.
+const TOOL_ROUND: &[&str] = &[
+    "--vad",
+    "none",
+    "--pace",
+    "max",
+    "--tool",
+    "tools.json",
+    "--tool-outputs",
+    "answers.json",
+    "--record",
+    "log.jsonl",
+];
+
 #[tokio::test(flavor = "multi_thread")]
 async fn function_calls_are_answered_from_tool_outputs() {
     let dir = tempfile::tempdir().unwrap();
     write_wav(&dir.path().join("a.wav"));
     write_weather_tool(dir.path());
     let url = local_server(WEATHER).await;
-    let (code, stdout, stderr) = run_send(
-        dir.path(),
-        &[
-            "a.wav",
-            "--vad",
-            "none",
-            "--pace",
-            "max",
-            "--tool",
-            "tools.json",
-            "--tool-outputs",
-            "answers.json",
-            "--record",
-            "log.jsonl",
-        ],
-        &url,
-    )
-    .await;
+    let (code, stdout, stderr) =
+        run_send(dir.path(), &[&["a.wav"], TOOL_ROUND].concat(), &url).await;
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(stderr.contains("2 responses (0 failed)"), "{stderr}");
     let log = dir.path().join("log.jsonl");
@@ -569,20 +567,7 @@ async fn tool_rounds_of_several_files_take_turns() {
     let url = local_server(WEATHER).await;
     let (code, stdout, stderr) = run_send(
         dir.path(),
-        &[
-            "a.wav",
-            "b.wav",
-            "--vad",
-            "none",
-            "--pace",
-            "max",
-            "--tool",
-            "tools.json",
-            "--tool-outputs",
-            "answers.json",
-            "--record",
-            "log.jsonl",
-        ],
+        &[&["a.wav", "b.wav"], TOOL_ROUND].concat(),
         &url,
     )
     .await;
