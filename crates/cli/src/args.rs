@@ -99,6 +99,10 @@ pub(crate) struct SendArgs {
     /// Where to send: openai, azure, local, or a ws:// / wss:// URL.
     #[arg(long, value_name = "PROVIDER", help_heading = "Connection")]
     pub(crate) provider: Option<String>,
+    /// Also trust the certificates of this PEM file for wss:// (a local `rtclient serve
+    /// --tls-cert` server's self-signed certificate, or a TLS-inspecting proxy's CA).
+    #[arg(long, value_name = "FILE", help_heading = "Connection")]
+    pub(crate) ca_cert: Option<PathBuf>,
     /// Endpoint of the OpenAI-compatible service or Azure resource (overrides the environment).
     #[arg(long, value_name = "URL", help_heading = "Connection")]
     pub(crate) endpoint: Option<String>,

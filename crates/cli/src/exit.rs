@@ -112,6 +112,18 @@ impl CliError {
     }
 }
 
+/// Whether a connect failure is a TLS certificate that was not accepted.
+fn is_certificate_error(source: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source);
+    while let Some(error) = cause {
+        if error.to_string().contains("invalid peer certificate") {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
+}
+
 impl From<rtclient::Error> for CliError {
     /// Sorts a client error: bad configuration is a usage error, everything else is a
     /// connection or authentication failure.
@@ -124,6 +136,11 @@ impl From<rtclient::Error> for CliError {
             _ => Status::Connection,
         };
         let hint = error.hint().map(str::to_owned).or_else(|| match &error {
+            E::Connect { source, .. } if is_certificate_error(source.as_ref()) => Some(
+                "the server's TLS certificate is not trusted; for a self-signed one (e.g. \
+                 rtclient serve --tls-cert) pass --ca-cert FILE"
+                    .to_owned(),
+            ),
             E::Connect { .. } | E::ConnectTimeout { .. } => {
                 Some("check the endpoint, the network, and that the server is running".to_owned())
             }

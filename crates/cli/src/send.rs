@@ -35,7 +35,7 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
                 "provider {name}: {} ({dialect} dialect)",
                 config.target().redacted_url()
             ));
-            (config.clone(), None)
+            (ClientConfig::clone(config), None)
         }
         Provider::Local { model, reason } => {
             let local = LocalServer::start(model).await?;

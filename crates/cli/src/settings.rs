@@ -6,7 +6,7 @@
 //! keys are held in [`rtclient::Secret`] / [`rtclient_server::ApiKey`], which leave them out.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rtclient::{ClientConfig, Credential, EnvConfig, OpenAiSession, Secret, Target, env};
@@ -124,8 +124,8 @@ pub(crate) enum Provider {
     Remote {
         /// `openai`, `azure` or `url`, for messages.
         name: &'static str,
-        /// Target, credential and limits.
-        config: ClientConfig,
+        /// Target, credential and limits (boxed: far larger than the other variant).
+        config: Box<ClientConfig>,
     },
     /// The built-in local server, started in-process.
     Local {
@@ -225,9 +225,16 @@ impl SendSettings {
         let provider = match provider {
             Provider::Remote { name, config } if args.dialect.is_some() => Provider::Remote {
                 name,
-                config: rebuild_with_dialect(config, dialect),
+                config: Box::new(rebuild_with_dialect(*config, dialect)),
             },
             other => other,
+        };
+        let provider = match (provider, &args.ca_cert) {
+            (Provider::Remote { name, config }, Some(ca_cert)) => Provider::Remote {
+                name,
+                config: Box::new(trust(*config, ca_cert)?),
+            },
+            (other, _) => other,
         };
         let instructions = match args.instructions {
             Some(text) => Some(read_instructions(&text)?),
@@ -340,7 +347,7 @@ fn resolve_provider(
                 .build();
             Ok(Provider::Remote {
                 name: "openai",
-                config,
+                config: Box::new(config),
             })
         }
         Some("azure") => {
@@ -353,7 +360,7 @@ fn resolve_provider(
             match ClientConfig::from_vars(overlay)? {
                 EnvConfig::Azure(config) => Ok(Provider::Remote {
                     name: "azure",
-                    config,
+                    config: Box::new(config),
                 }),
                 _ => Err(CliError::usage("the Azure settings are incomplete").hint(
                     "set AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and AZURE_OPENAI_DEPLOYMENT",
@@ -370,7 +377,7 @@ fn resolve_provider(
             };
             Ok(Provider::Remote {
                 name: "url",
-                config: ClientConfig::builder(target).credential(credential).build(),
+                config: Box::new(ClientConfig::builder(target).credential(credential).build()),
             })
         }
         Some(other) => Err(CliError::usage(format!("unknown provider `{other}`"))
@@ -378,11 +385,11 @@ fn resolve_provider(
         None => match ClientConfig::from_vars(overlay)? {
             EnvConfig::OpenAi(config) => Ok(Provider::Remote {
                 name: "openai",
-                config,
+                config: Box::new(config),
             }),
             EnvConfig::Azure(config) => Ok(Provider::Remote {
                 name: "azure",
-                config,
+                config: Box::new(config),
             }),
             _ => Ok(Provider::Local {
                 model: local_model(),
@@ -397,12 +404,20 @@ pub(crate) const RTCLIENT_API_KEY: &str = "RTCLIENT_API_KEY";
 
 fn rebuild_with_dialect(config: ClientConfig, dialect: Dialect) -> ClientConfig {
     let target = config.target().clone().with_dialect(dialect);
-    ClientConfig::builder(target)
-        .credential(config.credential().clone())
-        .keepalive_interval(config.keepalive_interval())
-        .max_message_size(config.max_message_size())
-        .max_frame_size(config.max_frame_size())
-        .build()
+    config.into_builder().target(target).build()
+}
+
+/// `config`, also trusting the certificates of `--ca-cert`.
+fn trust(config: ClientConfig, ca_cert: &Path) -> Result<ClientConfig, CliError> {
+    let builder = config
+        .into_builder()
+        .add_root_certificates_pem_file(ca_cert)
+        .map_err(|e| {
+            CliError::usage("invalid --ca-cert")
+                .caused_by(&e)
+                .hint("give a PEM file of the certificates to trust")
+        })?;
+    Ok(builder.build())
 }
 
 /// Parses `realtime`, `Nx` (e.g. `4x`, `1.5x`) or `max`.

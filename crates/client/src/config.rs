@@ -1,6 +1,8 @@
 //! Client configuration: target, credential and connection limits, from code or the environment.
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, path::Path, time::Duration};
+
+use rustls::pki_types::{CertificateDer, pem::PemObject};
 
 use crate::{
     auth::Credential,
@@ -34,6 +36,7 @@ pub struct ClientConfig {
     pub(crate) max_frame_size: usize,
     pub(crate) connect_timeout: Duration,
     pub(crate) close_timeout: Duration,
+    pub(crate) root_certificates: Vec<CertificateDer<'static>>,
 }
 
 impl ClientConfig {
@@ -48,6 +51,7 @@ impl ClientConfig {
                 max_frame_size: DEFAULT_MAX_FRAME_SIZE,
                 connect_timeout: DEFAULT_CONNECT_TIMEOUT,
                 close_timeout: DEFAULT_CLOSE_TIMEOUT,
+                root_certificates: Vec::new(),
             },
         }
     }
@@ -143,6 +147,16 @@ impl ClientConfig {
     pub fn max_frame_size(&self) -> usize {
         self.max_frame_size
     }
+
+    /// A builder holding this configuration, to change some of it.
+    pub fn into_builder(self) -> ClientConfigBuilder {
+        ClientConfigBuilder { config: self }
+    }
+
+    /// Certificates trusted for `wss://` besides the public web roots.
+    pub fn root_certificates(&self) -> &[CertificateDer<'static>] {
+        &self.root_certificates
+    }
 }
 
 /// What [`ClientConfig::from_env`] found.
@@ -167,13 +181,20 @@ impl EnvConfig {
     }
 }
 
-/// Builds a [`ClientConfig`]; every setter documents its default.
+/// Builds a [`ClientConfig`]; every setter documents its default. [`ClientConfig::into_builder`]
+/// starts from an existing configuration.
 #[derive(Debug, Clone)]
 pub struct ClientConfigBuilder {
     config: ClientConfig,
 }
 
 impl ClientConfigBuilder {
+    /// Where to connect (replacing the builder's target).
+    pub fn target(mut self, target: Target) -> Self {
+        self.config.target = target;
+        self
+    }
+
     /// How to authenticate. Default: [`Credential::None`].
     pub fn credential(mut self, credential: Credential) -> Self {
         self.config.credential = credential;
@@ -210,6 +231,31 @@ impl ClientConfigBuilder {
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
         self.config.close_timeout = timeout;
         self
+    }
+
+    /// Also trusts `certificate` for `wss://`, besides the public web roots: a local server's
+    /// self-signed certificate (`rtclient serve --tls-cert`), or the CA of a TLS-inspecting
+    /// proxy. Default: the public web roots only.
+    pub fn add_root_certificate(mut self, certificate: CertificateDer<'static>) -> Self {
+        self.config.root_certificates.push(certificate);
+        self
+    }
+
+    /// Also trusts every certificate of the PEM file at `path` (see
+    /// [`add_root_certificate`](Self::add_root_certificate)).
+    pub fn add_root_certificates_pem_file(mut self, path: &Path) -> Result<Self, Error> {
+        let invalid = |reason: String| Error::Certificate {
+            path: path.display().to_string(),
+            reason,
+        };
+        let certificates = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| invalid(e.to_string()))?;
+        if certificates.is_empty() {
+            return Err(invalid("no CERTIFICATE block found".to_owned()));
+        }
+        self.config.root_certificates.extend(certificates);
+        Ok(self)
     }
 
     /// Finishes the configuration.

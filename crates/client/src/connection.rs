@@ -8,7 +8,7 @@
 
 use std::{
     pin::Pin,
-    sync::Once,
+    sync::{Arc, Once},
     task::{Context, Poll},
     time::Duration,
 };
@@ -16,6 +16,7 @@ use std::{
 use futures_util::{SinkExt, Stream, StreamExt};
 use http::HeaderValue;
 use rtclient_protocol::Dialect;
+use rustls::pki_types::CertificateDer;
 use tokio::{
     net::TcpStream,
     sync::{
@@ -25,7 +26,7 @@ use tokio::{
     time::{Instant, Interval, MissedTickBehavior},
 };
 use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream,
+    Connector, MaybeTlsStream, WebSocketStream,
     tungstenite::{
         self, Message,
         client::IntoClientRequest,
@@ -94,8 +95,13 @@ impl Connection {
         let ws_config = WebSocketConfig::default()
             .max_message_size(Some(config.max_message_size))
             .max_frame_size(Some(config.max_frame_size));
-        let connect =
-            tokio_tungstenite::connect_async_tls_with_config(request, Some(ws_config), true, None);
+        let connector = tls_connector(&config.root_certificates);
+        let connect = tokio_tungstenite::connect_async_tls_with_config(
+            request,
+            Some(ws_config),
+            true,
+            connector,
+        );
         let socket = match tokio::time::timeout(config.connect_timeout, connect)
             .instrument(span.clone())
             .await
@@ -583,6 +589,30 @@ fn send_error(error: tungstenite::Error) -> Error {
             source: Box::new(error),
         },
     }
+}
+
+/// The TLS setup when the configuration trusts extra certificates: the public web roots plus
+/// those. `None` (tokio-tungstenite's own setup, the public roots) otherwise.
+fn tls_connector(extra: &[CertificateDer<'static>]) -> Option<Connector> {
+    if extra.is_empty() {
+        return None;
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let (_, ignored) = roots.add_parsable_certificates(extra.iter().cloned());
+    if ignored > 0 {
+        tracing::warn!(
+            ignored,
+            "some trusted certificates are not valid X.509 and were ignored"
+        );
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Some(Connector::Rustls(Arc::new(config)))
 }
 
 /// Installs rustls' `ring` provider as the process default once. tokio-tungstenite's rustls

@@ -21,6 +21,17 @@ pub enum Error {
         len: usize,
     },
 
+    /// A trusted-certificate file could not be read.
+    #[error(
+        "cannot read certificates from {path}: {reason}; give a PEM file of CERTIFICATE blocks"
+    )]
+    Certificate {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+
     /// Our close handshake did not complete in time; the connection was dropped.
     #[error("the server did not answer our close frame within {timeout:?}")]
     CloseTimeout {

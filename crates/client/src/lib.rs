@@ -115,6 +115,8 @@ pub use conversation::{
     FunctionCall, Interruption, ResponseOutcome, ToolOutputSent, Truncation,
 };
 pub use error::{BoxError, Error};
+/// A DER certificate, for [`ClientConfigBuilder::add_root_certificate`].
+pub use rustls::pki_types::CertificateDer;
 pub use secret::{RedactedUrl, Secret};
 pub use target::{OPENAI_ENDPOINT, OpenAiSession, Target, TargetKind};
 

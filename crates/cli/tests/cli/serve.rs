@@ -198,15 +198,18 @@ fn tls_serves_wss_and_bad_pem_files_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("cert.pem");
     let key = dir.path().join("key.pem");
+    // A self-signed server certificate (not a CA: webpki refuses a CA as the server's own).
     let made = Command::new("openssl")
         .args([
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
         ])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
         .arg(&cert)
-        .args(["-subj", "/CN=localhost"])
         .output()
         .expect("openssl (run scripts/setup)");
     assert!(
@@ -221,6 +224,33 @@ fn tls_serves_wss_and_bad_pem_files_exit_2() {
         key.to_str().unwrap(),
     ]);
     assert!(url.starts_with("wss://127.0.0.1:"), "{url}");
+    // `send` trusts the self-signed certificate only when told to.
+    let url = url.replace("127.0.0.1", "localhost");
+    crate::send::write_wav(&dir.path().join("a.wav"));
+    let send = |extra: &[&str]| {
+        crate::testutil::rtclient(dir.path())
+            .args([
+                "send",
+                "a.wav",
+                "--vad",
+                "none",
+                "--pace",
+                "max",
+                "--provider",
+                &url,
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = send(&[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("--ca-cert"), "{stderr}");
+    let trusted = send(&["--ca-cert", cert.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&trusted.stderr);
+    assert_eq!(trusted.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1 response (0 failed)"), "{stderr}");
     drop(server);
     // The key where the certificate should be.
     assert_cmd::Command::cargo_bin("rtclient")

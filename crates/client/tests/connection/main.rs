@@ -14,4 +14,5 @@ mod replay;
 mod secrets;
 mod server;
 mod targets;
+mod tls;
 mod typed;
