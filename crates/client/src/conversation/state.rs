@@ -473,6 +473,7 @@ fn output_bytes_per_second(session: Option<&Session>) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use proptest::arbitrary::Arbitrary as _;
     use rtclient_protocol::{AudioFormat, Dialect};
 
     use super::*;
@@ -490,6 +491,66 @@ mod tests {
             .iter()
             .map(|item| item.id.as_deref().unwrap())
             .collect()
+    }
+
+    /// The GA event corpus (`testdata/corpus/events_ga.jsonl`: real sessions' events), parsed.
+    fn corpus() -> &'static [ServerEvent] {
+        static CORPUS: std::sync::OnceLock<Vec<ServerEvent>> = std::sync::OnceLock::new();
+        CORPUS.get_or_init(|| {
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../testdata/corpus/events_ga.jsonl"
+            );
+            std::fs::read_to_string(path)
+                .unwrap()
+                .lines()
+                .filter(|line| !line.trim().is_empty())
+                .map(|line| Dialect::Ga.parse_server_event(line).unwrap())
+                .collect()
+        })
+    }
+
+    proptest::proptest! {
+        /// Real events in any order, repeated or missing: the state never panics, every event
+        /// is reported exactly once (plus any function calls it completes), and item ids stay
+        /// unique.
+        #[test]
+        fn any_order_of_real_events_is_reported_once_each(
+            order in proptest::collection::vec(proptest::sample::Index::arbitrary(), 0..300),
+        ) {
+            let events = corpus();
+            let mut state = ConversationState::default();
+            for index in order {
+                let event = events[index.index(events.len())].clone();
+                let done = matches!(event, ServerEvent::ResponseDone(_));
+                let mut out = VecDeque::new();
+                match state.apply(event, &mut out) {
+                    // `response.done` first reports the calls of its output not reported yet.
+                    Ok(()) if done => {
+                        let calls = out.len().saturating_sub(1);
+                        proptest::prop_assert!(
+                            matches!(out.back(), Some(ConversationEvent::ResponseDone { .. })),
+                            "{:?}",
+                            out
+                        );
+                        proptest::prop_assert!(
+                            out.iter().take(calls).all(|e| matches!(e, ConversationEvent::FunctionCall(_))),
+                            "{:?}",
+                            out
+                        );
+                    }
+                    Ok(()) => proptest::prop_assert_eq!(out.len(), 1, "{:?}", out),
+                    Err(error) => {
+                        proptest::prop_assert!(matches!(error, Error::InvalidAudio { .. }), "{}", error);
+                    }
+                }
+                let mut ids: Vec<&str> = state.items().iter().filter_map(|i| i.id.as_deref()).collect();
+                let count = ids.len();
+                ids.sort_unstable();
+                ids.dedup();
+                proptest::prop_assert_eq!(ids.len(), count, "duplicate item ids");
+            }
+        }
     }
 
     #[test]
