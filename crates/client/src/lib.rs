@@ -43,9 +43,11 @@
 //!
 //! # What this crate does not do (yet)
 //!
-//! No automatic reconnect (a lost connection ends the [`Conversation`]; its state is not
-//! carried over to a new session), no audio capture, playback or file decoding: see
-//! `rtclient-audio` for files and `examples/low_level_sample.rs` for both together.
+//! No automatic reconnect: a lost or closed connection ends [`Conversation::next_event`], and
+//! [`Conversation::resume`] carries the conversation over to a new session when the
+//! application asks (its settings, and its items with audio as transcripts). No audio capture,
+//! playback or file decoding: see `rtclient-audio` for files and
+//! `examples/low_level_sample.rs` for both together.
 //!
 //! # Example
 //!
@@ -112,7 +114,7 @@ pub use config::{
 pub use connection::{Connection, Receiver, Sender, USER_AGENT};
 pub use conversation::{
     AudioProgress, Conversation, ConversationEvent, ConversationHandle, ConversationState,
-    FunctionCall, Interruption, ResponseOutcome, ToolOutputSent, Truncation,
+    FunctionCall, Interruption, ResponseOutcome, Resumption, ToolOutputSent, Truncation,
 };
 pub use error::{BoxError, Error};
 /// A DER certificate, for [`ClientConfigBuilder::add_root_certificate`].

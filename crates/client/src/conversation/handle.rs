@@ -1,5 +1,7 @@
 //! [`ConversationHandle`]: the commands of a conversation, usable from any task.
 
+use std::sync::{Arc, PoisonError, RwLock};
+
 use rtclient_protocol::{ClientEvent, Item, ResponseCreateParams, Session};
 
 use crate::{client::EventSender, error::Error};
@@ -13,9 +15,12 @@ use crate::{client::EventSender, error::Error};
 /// answer: the answer arrives through [`Conversation::next_event`](super::Conversation::next_event),
 /// so no command races the event loop. None needs the conversation's state either; the one
 /// command that does, barge-in, is [`Conversation::interrupt`](super::Conversation::interrupt).
+///
+/// Every clone follows the conversation to a new session after
+/// [`Conversation::resume`](super::Conversation::resume).
 #[derive(Debug, Clone)]
 pub struct ConversationHandle {
-    sender: EventSender,
+    sender: Arc<RwLock<EventSender>>,
 }
 
 /// The event ids of [`ConversationHandle::submit_tool_output`].
@@ -29,31 +34,40 @@ pub struct ToolOutputSent {
 
 impl ConversationHandle {
     pub(super) fn new(sender: EventSender) -> Self {
-        Self { sender }
+        Self {
+            sender: Arc::new(RwLock::new(sender)),
+        }
+    }
+
+    /// Points this handle and all its clones at a new session's sender.
+    pub(super) fn replace(&self, sender: EventSender) {
+        *self.sender.write().unwrap_or_else(PoisonError::into_inner) = sender;
     }
 
     /// `session.update`: the server answers with the whole effective configuration
     /// ([`ConversationEvent::SessionUpdated`](super::ConversationEvent::SessionUpdated)), or an
     /// error (then nothing of the update was applied).
     pub async fn update_session(&self, session: Session) -> Result<String, Error> {
-        self.sender.send(ClientEvent::session_update(session)).await
+        self.sender()
+            .send(ClientEvent::session_update(session))
+            .await
     }
 
     /// `input_audio_buffer.append` of `audio` (raw bytes in the session's input format, PCM16
     /// little-endian mono 24 kHz by default; base64-encoded here).
     pub async fn send_audio(&self, audio: &[u8]) -> Result<String, Error> {
-        self.sender.send(ClientEvent::append_audio(audio)).await
+        self.sender().send(ClientEvent::append_audio(audio)).await
     }
 
     /// `input_audio_buffer.commit`: turns the appended audio into a user item (without server
     /// VAD; the server needs at least 100 ms).
     pub async fn commit_audio(&self) -> Result<String, Error> {
-        self.sender.send(ClientEvent::commit()).await
+        self.sender().send(ClientEvent::commit()).await
     }
 
     /// `input_audio_buffer.clear`: drops the audio appended and not committed.
     pub async fn clear_audio(&self) -> Result<String, Error> {
-        self.sender.send(ClientEvent::clear_input()).await
+        self.sender().send(ClientEvent::clear_input()).await
     }
 
     /// `conversation.item.create` of a user message with `text`. Ask for an answer with
@@ -64,7 +78,7 @@ impl ConversationHandle {
 
     /// `conversation.item.create` of any item, appended to the conversation.
     pub async fn add_item(&self, item: Item) -> Result<String, Error> {
-        self.sender.send(ClientEvent::create_item(item)).await
+        self.sender().send(ClientEvent::create_item(item)).await
     }
 
     /// `response.create`, with the session's settings or with `params` for this response.
@@ -78,13 +92,13 @@ impl ConversationHandle {
             Some(params) => ClientEvent::create_response_with(params),
             None => ClientEvent::create_response(),
         };
-        self.sender.send(event).await
+        self.sender().send(event).await
     }
 
     /// `response.cancel` of the response in progress. With none in progress the server answers
     /// with the error `response_cancel_not_active`, and the conversation goes on.
     pub async fn cancel_response(&self) -> Result<String, Error> {
-        self.sender.send(ClientEvent::cancel_response()).await
+        self.sender().send(ClientEvent::cancel_response()).await
     }
 
     /// Answers the function call `call_id`: a `function_call_output` item with `output` (often
@@ -107,11 +121,14 @@ impl ConversationHandle {
     /// Sends any other client event (`conversation.item.retrieve`, `conversation.item.delete`,
     /// ...) and returns its `event_id`.
     pub async fn send(&self, event: impl Into<ClientEvent>) -> Result<String, Error> {
-        self.sender.send(event).await
+        self.sender().send(event).await
     }
 
-    /// The typed sender below, for raw text frames and encoding.
-    pub fn sender(&self) -> &EventSender {
-        &self.sender
+    /// The typed sender of the current session, for raw text frames and encoding.
+    pub fn sender(&self) -> EventSender {
+        self.sender
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }

@@ -13,6 +13,9 @@
 //!   from any task while another one reads events.
 //! - [`Conversation::interrupt`] is barge-in: cancel the response in progress and truncate the
 //!   assistant audio being played to what was really heard.
+//! - [`Conversation::resume`] carries the conversation over to a new session after the old one
+//!   ended (the service closes sessions at 60 minutes with 1001): settings and items, audio
+//!   replayed as its transcript.
 //!
 //! Both dialects work alike: a beta connection's events arrive translated into the GA model.
 //!
@@ -108,6 +111,7 @@
 
 mod event;
 mod handle;
+mod history;
 mod state;
 
 use std::{
@@ -149,6 +153,18 @@ pub struct Interruption {
     pub truncation: Option<Truncation>,
 }
 
+/// What [`Conversation::resume`] carried over to the new session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resumption {
+    /// The event id of the `session.update` restoring the settings; `None` when the old
+    /// session's settings were never seen.
+    pub session_event_id: Option<String>,
+    /// Items replayed, in conversation order.
+    pub replayed: usize,
+    /// Items left out: audio without a transcript, and item kinds a client cannot create.
+    pub skipped: usize,
+}
+
 /// A `conversation.item.truncate` sent by [`Conversation::interrupt`] or
 /// [`Conversation::truncate`]. The server confirms with `conversation.item.truncated`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,6 +195,50 @@ impl Conversation {
             state: ConversationState::default(),
             pending: VecDeque::new(),
         }
+    }
+
+    /// Carries the conversation over to a new session: after the old one ended (the service's
+    /// session limit closes with 1001 "Your session hit the maximum duration of 60 minutes.", or
+    /// the connection was lost), or to move to a fresh session early (the old connection is
+    /// dropped).
+    ///
+    /// Connects with `config`, restores the old session's settings with `session.update`, and
+    /// replays its items, so the model keeps the context: text as it was, audio as its
+    /// transcript (the conversation keeps no audio), tool calls and their outputs as they were,
+    /// each with its old id. Every clone of the [`ConversationHandle`] sends to the new session
+    /// from now on. The new session's events (`session.created`, `session.updated`, the
+    /// replayed items) come through [`next_event`](Conversation::next_event) as usual and
+    /// rebuild the state. A response that was running when the old session ended is not
+    /// resumed; ask again.
+    pub async fn resume(&mut self, config: &ClientConfig) -> Result<Resumption, Error> {
+        let (sender, receiver) = RealtimeClient::connect(config).await?.split();
+        let old = std::mem::take(&mut self.state);
+        self.handle.replace(sender);
+        self.receiver = receiver;
+        self.pending.clear();
+        let session_event_id = match old.session() {
+            Some(session) => Some(
+                self.handle
+                    .update_session(history::session_settings(session))
+                    .await?,
+            ),
+            None => None,
+        };
+        let (mut replayed, mut skipped) = (0, 0);
+        for item in old.items() {
+            match history::replayable(item) {
+                Some(item) => {
+                    self.handle.add_item(item).await?;
+                    replayed += 1;
+                }
+                None => skipped += 1,
+            }
+        }
+        Ok(Resumption {
+            session_event_id,
+            replayed,
+            skipped,
+        })
     }
 
     /// The next event, with the state updated for it.
