@@ -8,6 +8,12 @@ use std::path::Path;
 use predicates::prelude::*;
 
 use crate::testutil::{
+
+/// `send` options of a turn without VAD at full speed, recorded to `log.jsonl`.
+const NO_VAD: &[&str] = &["--vad", "none", "--pace", "max", "--record", "log.jsonl"];
+
+/// `send` options of a tool round: the tool and the answers `write_weather_tool` wrote.
+const TOOL_ROUND: &[&str] = &["--tool", "tools.json", "--tool-outputs", "answers.json"];
     base64_bytes, frame_types, local_server, of_kind, recorded, rtclient, run_send, speech,
 };
 
@@ -239,17 +245,7 @@ async fn vad_off_streams_saves_records_and_inspects() {
     let url = local_server(HELLO).await;
     let (code, stdout, stderr) = run_send(
         dir.path(),
-        &[
-            "a.wav",
-            "--vad",
-            "none",
-            "--pace",
-            "max",
-            "--out",
-            "out",
-            "--record",
-            "log.jsonl",
-        ],
+        &[&["a.wav", "--out", "out"], NO_VAD].concat(),
         &url,
     )
     .await;
@@ -374,20 +370,8 @@ async fn stereo_44k1_input_is_sent_as_24k_mono() {
     let dir = tempfile::tempdir().unwrap();
     write_tone(&dir.path().join("stereo.wav"), 44_100, 2, 1_000);
     let url = local_server("").await;
-    let (code, stdout, stderr) = run_send(
-        dir.path(),
-        &[
-            "stereo.wav",
-            "--vad",
-            "none",
-            "--pace",
-            "max",
-            "--record",
-            "log.jsonl",
-        ],
-        &url,
-    )
-    .await;
+    let (code, stdout, stderr) =
+        run_send(dir.path(), &[&["stereo.wav"], NO_VAD].concat(), &url).await;
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     // One second of 24 kHz mono PCM16 is 48,000 bytes, whatever the input layout.
     let log = dir.path().join("log.jsonl");
@@ -437,20 +421,6 @@ fn turns(log: &Path) -> Vec<String> {
         .collect()
 }
 
-/// `send` options of a scripted tool round without VAD, recorded to `log.jsonl`.
-const TOOL_ROUND: &[&str] = &[
-    "--vad",
-    "none",
-    "--pace",
-    "max",
-    "--tool",
-    "tools.json",
-    "--tool-outputs",
-    "answers.json",
-    "--record",
-    "log.jsonl",
-];
-
 #[tokio::test(flavor = "multi_thread")]
 async fn function_calls_are_answered_from_tool_outputs() {
     let dir = tempfile::tempdir().unwrap();
@@ -458,7 +428,7 @@ async fn function_calls_are_answered_from_tool_outputs() {
     write_weather_tool(dir.path());
     let url = local_server(WEATHER).await;
     let (code, stdout, stderr) =
-        run_send(dir.path(), &[&["a.wav"], TOOL_ROUND].concat(), &url).await;
+        run_send(dir.path(), &[&["a.wav"], NO_VAD, TOOL_ROUND].concat(), &url).await;
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(stderr.contains("2 responses (0 failed)"), "{stderr}");
     let log = dir.path().join("log.jsonl");
@@ -515,21 +485,8 @@ async fn vad_off_files_take_turns_one_response_at_a_time() {
     write_wav(&dir.path().join("a.wav"));
     write_tone(&dir.path().join("b.wav"), 16_000, 1, 2_000);
     let url = local_server("").await;
-    let (code, stdout, stderr) = run_send(
-        dir.path(),
-        &[
-            "a.wav",
-            "b.wav",
-            "--vad",
-            "none",
-            "--pace",
-            "max",
-            "--record",
-            "log.jsonl",
-        ],
-        &url,
-    )
-    .await;
+    let (code, stdout, stderr) =
+        run_send(dir.path(), &[&["a.wav", "b.wav"], NO_VAD].concat(), &url).await;
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(
         stderr.contains("2 responses (0 failed), 0 errors"),
@@ -567,7 +524,7 @@ async fn tool_rounds_of_several_files_take_turns() {
     let url = local_server(WEATHER).await;
     let (code, stdout, stderr) = run_send(
         dir.path(),
-        &[&["a.wav", "b.wav"], TOOL_ROUND].concat(),
+        &[&["a.wav", "b.wav"], NO_VAD, TOOL_ROUND].concat(),
         &url,
     )
     .await;
@@ -626,20 +583,8 @@ async fn service_error_event_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     write_tone(&dir.path().join("short.wav"), 16_000, 1, 50);
     let url = local_server("").await;
-    let (code, stdout, stderr) = run_send(
-        dir.path(),
-        &[
-            "short.wav",
-            "--vad",
-            "none",
-            "--pace",
-            "max",
-            "--record",
-            "log.jsonl",
-        ],
-        &url,
-    )
-    .await;
+    let (code, stdout, stderr) =
+        run_send(dir.path(), &[&["short.wav"], NO_VAD].concat(), &url).await;
     assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     let sent = recorded(&dir.path().join("log.jsonl"), "sent");
     let commit = of_kind(&sent, "input_audio_buffer.commit");
