@@ -8,14 +8,14 @@ use std::path::Path;
 use predicates::prelude::*;
 
 use crate::testutil::{
+    base64_bytes, frame_types, local_server, of_kind, recorded, rtclient, run_send, speech,
+};
 
 /// `send` options of a turn without VAD at full speed, recorded to `log.jsonl`.
 const NO_VAD: &[&str] = &["--vad", "none", "--pace", "max", "--record", "log.jsonl"];
 
 /// `send` options of a tool round: the tool and the answers `write_weather_tool` wrote.
 const TOOL_ROUND: &[&str] = &["--tool", "tools.json", "--tool-outputs", "answers.json"];
-    base64_bytes, frame_types, local_server, of_kind, recorded, rtclient, run_send, speech,
-};
 
 /// Writes a one-second 16 kHz mono PCM16 WAV tone.
 pub(crate) fn write_wav(path: &Path) {
