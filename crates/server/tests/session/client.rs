@@ -49,6 +49,16 @@ pub(crate) async fn connect_to(session: RealtimeSession) -> Client {
     connect_with(session, "/v1/realtime?model=gpt-realtime", false).await
 }
 
+/// A beta (`OpenAI-Beta: realtime=v1`) client of a server with `Pace::Max`.
+pub(crate) async fn connect_beta() -> Client {
+    connect_with(
+        RealtimeSession::new().pace(Pace::Max),
+        "/v1/realtime?model=gpt-4o-realtime-preview",
+        true,
+    )
+    .await
+}
+
 /// A GA client of a server with `Pace::Max`.
 pub(crate) async fn connect() -> Client {
     connect_to(RealtimeSession::new().pace(Pace::Max)).await

@@ -4,7 +4,9 @@ use rtclient_server::responder::Script;
 use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 
-use crate::client::{Client, connect, connect_to, connect_with, kinds, output_audio, user_text};
+use crate::client::{
+    Client, connect, connect_beta, connect_to, connect_with, kinds, output_audio, user_text,
+};
 
 async fn text_only(client: &mut Client) {
     client.expect("session.created").await;
@@ -381,12 +383,7 @@ async fn out_of_band_response_stays_out_of_the_conversation() {
 
 #[tokio::test]
 async fn beta_dialect_uses_beta_names() {
-    let mut client = connect_with(
-        RealtimeSession::new().pace(Pace::Max),
-        "/v1/realtime?model=gpt-4o-realtime-preview",
-        true,
-    )
-    .await;
+    let mut client = connect_beta().await;
     let created = client.expect("session.created").await;
     assert_eq!(
         created["session"]["turn_detection"]["silence_duration_ms"],
@@ -528,12 +525,7 @@ async fn response_audio_format_is_validated() {
 
 #[tokio::test]
 async fn beta_temperature_is_kept_checked_and_reported_on_responses() {
-    let mut client = connect_with(
-        RealtimeSession::new().pace(Pace::Max),
-        "/v1/realtime?model=gpt-4o-realtime-preview",
-        true,
-    )
-    .await;
+    let mut client = connect_beta().await;
     let created = client.expect("session.created").await;
     assert_eq!(created["session"]["temperature"], 0.8);
     assert!(created["session"]["client_secret"].is_null());

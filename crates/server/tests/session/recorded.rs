@@ -9,7 +9,7 @@ use rtclient_server::responder::Script;
 use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 
-use crate::client::{connect_with, silence_b64, user_text};
+use crate::client::{connect_to, connect_with, silence_b64, user_text};
 
 /// Field paths of `event_type` that may differ, and why.
 const ALLOWED: &[(&str, &str, &str)] = &[
@@ -156,7 +156,7 @@ async fn ours(beta: Option<&str>) -> Shapes {
     let session = RealtimeSession::new().pace(Pace::Max).script(script);
     let mut client = match beta {
         Some(path) => connect_with(session, path, true).await,
-        None => connect_with(session, "/v1/realtime?model=gpt-realtime", false).await,
+        None => connect_to(session).await,
     };
     let beta = beta.is_some();
     let mut events = vec![client.expect("session.created").await];
