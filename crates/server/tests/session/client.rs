@@ -146,6 +146,21 @@ impl Client {
             .unwrap()
     }
 
+    /// Appends `ms` of silence.
+    pub(crate) async fn append_silence(&mut self, ms: usize) {
+        self.send(
+            serde_json::json!({"type": "input_audio_buffer.append", "audio": silence_b64(ms)}),
+        )
+        .await;
+    }
+
+    /// Appends `ms` of silence and commits it.
+    pub(crate) async fn commit_silence(&mut self, ms: usize) {
+        self.append_silence(ms).await;
+        self.send(serde_json::json!({"type": "input_audio_buffer.commit"}))
+            .await;
+    }
+
     /// Asserts nothing arrives for a short while.
     pub(crate) async fn quiet(&mut self) {
         let got = tokio::time::timeout(Duration::from_millis(300), self.ws.next()).await;
@@ -214,7 +229,7 @@ pub(crate) fn kinds(events: &[Value]) -> Vec<&str> {
 }
 
 /// `n` ms of 24 kHz PCM16 silence, base64.
-pub(crate) fn silence_b64(ms: usize) -> String {
+fn silence_b64(ms: usize) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(vec![0u8; ms * 48])
 }

@@ -3,7 +3,7 @@
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::{connect, silence_b64};
+use crate::client::connect;
 
 async fn error_for(event: serde_json::Value) -> serde_json::Value {
     let mut client = connect().await;
@@ -102,9 +102,7 @@ async fn commit_under_100_ms() {
     client
         .update(json!({"audio": {"input": {"turn_detection": null}}}))
         .await;
-    client
-        .send(json!({"type": "input_audio_buffer.append", "audio": silence_b64(50)}))
-        .await;
+    client.append_silence(50).await;
     client
         .send(json!({"type": "input_audio_buffer.commit", "event_id": "evt_5"}))
         .await;

@@ -9,7 +9,7 @@ use rtclient_server::responder::Script;
 use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 
-use crate::client::{connect_to, connect_with, silence_b64, user_text};
+use crate::client::{connect_to, connect_with, user_text};
 
 /// Field paths of `event_type` that may differ, and why.
 const ALLOWED: &[(&str, &str, &str)] = &[
@@ -192,12 +192,7 @@ async fn ours(beta: Option<&str>) -> Shapes {
         json!({"output_modalities": ["text"]})
     };
     // An audio turn, committed by hand.
-    client
-        .send(json!({"type": "input_audio_buffer.append", "audio": silence_b64(300)}))
-        .await;
-    client
-        .send(json!({"type": "input_audio_buffer.commit"}))
-        .await;
+    client.commit_silence(300).await;
     let end_of_commit = if beta {
         "conversation.item.created"
     } else {

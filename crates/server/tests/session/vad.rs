@@ -168,14 +168,7 @@ async fn transcription_without_engine_fails_clearly() {
     let mut client = connect().await;
     client.expect("session.created").await;
     client.update(json!({"audio": {"input": {"turn_detection": null, "transcription": {"model": "whisper-1"}}}})).await;
-    client
-        .send(
-            json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(200)}),
-        )
-        .await;
-    client
-        .send(json!({"type": "input_audio_buffer.commit"}))
-        .await;
+    client.commit_silence(200).await;
     let committed = client.expect("input_audio_buffer.committed").await;
     client.expect("conversation.item.added").await;
     client.expect("conversation.item.done").await;
@@ -223,9 +216,7 @@ async fn idle_timeout_triggers_on_silence() {
         5000
     );
     for _ in 0..60 {
-        client
-            .send(json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(100)}))
-            .await;
+        client.append_silence(100).await;
     }
     let timeout = client.expect("input_audio_buffer.timeout_triggered").await;
     assert_eq!(timeout["audio_start_ms"], 0);
@@ -255,9 +246,7 @@ async fn idle_timeout_waits_for_the_last_response_to_finish_playing() {
     // Silence from the start of the audio clock: the timeout counts from the end of playback.
     let chunks = (played_ms + 5_000) / 100 + 2;
     for _ in 0..chunks {
-        client
-            .send(json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(100)}))
-            .await;
+        client.append_silence(100).await;
     }
     let timeout = client.expect("input_audio_buffer.timeout_triggered").await;
     let start = timeout["audio_start_ms"].as_u64().unwrap() as usize;
@@ -307,14 +296,7 @@ async fn a_plugged_in_transcriber_feeds_the_transcript_to_the_responder() {
     let mut client = connect_to(RealtimeSession::new().pace(Pace::Max).transcriber(Counting)).await;
     client.expect("session.created").await;
     client.update(json!({"output_modalities": ["text"], "audio": {"input": {"turn_detection": null, "transcription": {"model": "m1"}}}})).await;
-    client
-        .send(
-            json!({"type": "input_audio_buffer.append", "audio": crate::client::silence_b64(200)}),
-        )
-        .await;
-    client
-        .send(json!({"type": "input_audio_buffer.commit"}))
-        .await;
+    client.commit_silence(200).await;
     client.expect("input_audio_buffer.committed").await;
     client.expect("conversation.item.added").await;
     client.expect("conversation.item.done").await;
