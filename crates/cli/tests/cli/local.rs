@@ -6,7 +6,7 @@ use std::process::Command;
 
 use rtclient::{Dialect, ServerEvent};
 
-use crate::testutil::{rtclient, speech};
+use crate::testutil::{assert_reply_wav, rtclient, speech};
 
 /// Runs a tool, failing the test with a pointer to `scripts/setup` if it is missing or fails.
 fn run_tool(tool: &str, args: &[&str]) {
@@ -65,24 +65,6 @@ fn types(stdout: &str) -> Vec<String> {
                 .to_owned()
         })
         .collect()
-}
-
-/// A non-silent 24 kHz mono PCM16 WAV.
-fn assert_reply_wav(path: &Path) {
-    let wav = std::fs::read(path).unwrap();
-    assert_eq!(&wav[0..4], b"RIFF");
-    assert_eq!(&wav[8..12], b"WAVE");
-    assert_eq!(u16::from_le_bytes([wav[22], wav[23]]), 1, "mono");
-    assert_eq!(
-        u32::from_le_bytes([wav[24], wav[25], wav[26], wav[27]]),
-        24_000
-    );
-    let peak = wav[44..]
-        .chunks_exact(2)
-        .map(|s| i16::from_le_bytes([s[0], s[1]]).unsigned_abs())
-        .max()
-        .unwrap_or(0);
-    assert!(peak > 2_000, "{} is silent (peak {peak})", path.display());
 }
 
 /// The files of `dir` with extension `ext`.

@@ -8,7 +8,8 @@ use std::path::Path;
 use predicates::prelude::*;
 
 use crate::testutil::{
-    base64_bytes, frame_types, local_server, of_kind, recorded, rtclient, run_send, speech,
+    assert_reply_wav, base64_bytes, frame_types, local_server, of_kind, recorded, rtclient,
+    run_send, speech,
 };
 
 /// `send` options of a turn without VAD at full speed, recorded to `log.jsonl`.
@@ -148,20 +149,7 @@ fn no_credentials_uses_the_local_server_and_saves_the_reply() {
     for txt in transcripts {
         let text = std::fs::read_to_string(&txt).unwrap();
         assert!(text.starts_with("You spoke for"), "{text}");
-        let wav = std::fs::read(txt.with_extension("wav")).unwrap();
-        assert_eq!(&wav[0..4], b"RIFF");
-        assert_eq!(&wav[8..12], b"WAVE");
-        assert_eq!(u16::from_le_bytes([wav[22], wav[23]]), 1, "mono");
-        assert_eq!(
-            u32::from_le_bytes([wav[24], wav[25], wav[26], wav[27]]),
-            24_000
-        );
-        let peak = wav[44..]
-            .chunks_exact(2)
-            .map(|s| i16::from_le_bytes([s[0], s[1]]).unsigned_abs())
-            .max()
-            .unwrap_or(0);
-        assert!(peak > 2_000, "reply is silent (peak {peak})");
+        assert_reply_wav(&txt.with_extension("wav"));
     }
 }
 
@@ -218,24 +206,6 @@ fn unreachable_host_exits_3_and_never_shows_the_key() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("az-fake-key-xyz"));
 }
 
-/// A 24 kHz mono PCM16 WAV holding `data_len` bytes of samples, not all silent.
-fn assert_reply_wav(path: &Path, data_len: usize) {
-    let wav = std::fs::read(path).unwrap();
-    assert_eq!(&wav[..4], b"RIFF");
-    assert_eq!(&wav[8..12], b"WAVE");
-    assert_eq!(u16::from_le_bytes([wav[22], wav[23]]), 1, "mono");
-    assert_eq!(
-        u32::from_le_bytes([wav[24], wav[25], wav[26], wav[27]]),
-        24_000
-    );
-    assert_eq!(wav.len(), 44 + data_len, "{}", path.display());
-    assert!(
-        wav[44..].iter().any(|&b| b != 0),
-        "{} is silent",
-        path.display()
-    );
-}
-
 const HELLO: &str = "rules:\n  - say: \"Hello Hello\"\n";
 
 #[tokio::test(flavor = "multi_thread")]
@@ -288,7 +258,10 @@ async fn vad_off_streams_saves_records_and_inspects() {
         "{stdout}"
     );
     assert!(stdout.contains("\"Hello Hello\""), "{stdout}");
-    assert_reply_wav(&dir.path().join(format!("out/{item}.wav")), bytes);
+    assert_eq!(
+        assert_reply_wav(&dir.path().join(format!("out/{item}.wav"))),
+        bytes
+    );
     let text = std::fs::read_to_string(dir.path().join(format!("out/{item}.txt"))).unwrap();
     assert_eq!(text.trim(), "Hello Hello");
 

@@ -118,3 +118,22 @@ pub(crate) fn base64_bytes(frames: &[&serde_json::Value], field: &str) -> usize 
         })
         .sum()
 }
+
+/// Asserts `path` is a non-silent 24 kHz mono PCM16 WAV; returns its bytes of samples.
+pub(crate) fn assert_reply_wav(path: &std::path::Path) -> usize {
+    let wav = std::fs::read(path).unwrap();
+    assert_eq!(&wav[0..4], b"RIFF");
+    assert_eq!(&wav[8..12], b"WAVE");
+    assert_eq!(u16::from_le_bytes([wav[22], wav[23]]), 1, "mono");
+    assert_eq!(
+        u32::from_le_bytes([wav[24], wav[25], wav[26], wav[27]]),
+        24_000
+    );
+    let peak = wav[44..]
+        .chunks_exact(2)
+        .map(|s| i16::from_le_bytes([s[0], s[1]]).unsigned_abs())
+        .max()
+        .unwrap_or(0);
+    assert!(peak > 2_000, "{} is silent (peak {peak})", path.display());
+    wav.len() - 44
+}
