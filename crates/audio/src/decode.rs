@@ -435,6 +435,11 @@ fn next_packet_block(
     at_frame: u64,
     mono: &mut Vec<f32>,
 ) -> Result<bool> {
+    let corrupt = |source| Error::Corrupt {
+        path: path.to_path_buf(),
+        at_frame,
+        source,
+    };
     let mut decode_errors = 0u32;
     loop {
         let packet = match reader.next_packet() {
@@ -454,13 +459,7 @@ fn next_packet_block(
                     source,
                 });
             }
-            Err(source) => {
-                return Err(Error::Corrupt {
-                    path: path.to_path_buf(),
-                    at_frame,
-                    source,
-                });
-            }
+            Err(source) => return Err(corrupt(source)),
         };
         if packet.track_id != track_id {
             continue;
@@ -476,20 +475,10 @@ fn next_packet_block(
             Err(source @ (SymphoniaError::DecodeError(_) | SymphoniaError::IoError(_))) => {
                 decode_errors += 1;
                 if decode_errors > MAX_CONSECUTIVE_DECODE_ERRORS {
-                    return Err(Error::Corrupt {
-                        path: path.to_path_buf(),
-                        at_frame,
-                        source,
-                    });
+                    return Err(corrupt(source));
                 }
             }
-            Err(source) => {
-                return Err(Error::Corrupt {
-                    path: path.to_path_buf(),
-                    at_frame,
-                    source,
-                });
-            }
+            Err(source) => return Err(corrupt(source)),
         }
     }
 }
