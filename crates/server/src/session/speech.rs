@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use rtclient_audio::{Resampler, WireFormat};
+use rtclient_audio::{Resampler, WireFormat, clip_to_i16};
 use tokio::sync::OnceCell;
 
 use super::realtime::Engines;
@@ -29,19 +29,19 @@ pub(crate) struct Spoken {
 
 impl Spoken {
     /// Resamples and encodes `speech` to `format`, cut into [`DELTA_MS`] deltas.
-    fn new(speech: &Speech, format: WireFormat) -> Self {
-        let bytes = encode(speech, format);
+    fn new(speech: &Speech, format: WireFormat) -> Result<Self, rtclient_audio::Error> {
+        let bytes = encode(speech, format)?;
         let chunk = (format.bytes_per_second() * DELTA_MS / 1000).max(2) as usize;
         let deltas = bytes
             .chunks(chunk)
             .map(|piece| base64::engine::general_purpose::STANDARD.encode(piece))
             .collect();
-        Self {
+        Ok(Self {
             bytes,
             chunk,
             deltas,
             duration_ms: speech.duration_ms(),
-        }
+        })
     }
 }
 
@@ -85,9 +85,10 @@ pub(super) async fn speak(
             let synth = Arc::clone(&engines.synthesizer);
             let (t, v) = (text.to_owned(), voice.to_owned());
             let result = tokio::task::spawn_blocking(move || {
-                synth
-                    .synthesize(&t, &v)
-                    .map(|speech| Arc::new(Spoken::new(&speech, format)))
+                let speech = synth.synthesize(&t, &v).map_err(|e| e.to_string())?;
+                Spoken::new(&speech, format)
+                    .map(Arc::new)
+                    .map_err(|e| format!("cannot convert the speech to {format:?}: {e}"))
             })
             .await;
             match result {
@@ -104,27 +105,20 @@ pub(super) async fn speak(
 }
 
 /// Resamples `speech` to `format`'s rate and encodes it.
-fn encode(speech: &Speech, format: WireFormat) -> Vec<u8> {
+fn encode(speech: &Speech, format: WireFormat) -> Result<Vec<u8>, rtclient_audio::Error> {
     let input: Vec<f32> = speech
         .samples
         .iter()
         .map(|s| f32::from(*s) / 32768.0)
         .collect();
     let mut out = Vec::with_capacity(input.len() * 2);
-    let resampled = Resampler::new(speech.sample_rate, format.sample_rate()).and_then(|mut r| {
-        r.process(&input, &mut out)?;
-        r.finish(&mut out)
-    });
-    if resampled.is_err() {
-        return Vec::new();
-    }
-    let samples: Vec<i16> = out
-        .iter()
-        .map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16)
-        .collect();
+    let mut resampler = Resampler::new(speech.sample_rate, format.sample_rate())?;
+    resampler.process(&input, &mut out)?;
+    resampler.finish(&mut out)?;
+    let samples: Vec<i16> = out.into_iter().map(clip_to_i16).collect();
     let mut bytes = Vec::new();
     format.encode(&samples, &mut bytes);
-    bytes
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -138,7 +132,8 @@ mod tests {
     use crate::synthesis::{SynthesisError, Synthesizer};
     use crate::transcription::NoTranscriber;
 
-    /// Counts its runs; each takes a while, so concurrent requests overlap. Fails on "fail".
+    /// Counts its runs; each takes a while, so concurrent requests overlap. Fails on "fail";
+    /// gives speech without a sample rate on "no rate".
     #[derive(Debug, Default)]
     struct Counting(Arc<AtomicUsize>);
 
@@ -152,8 +147,10 @@ mod tests {
                     reason: "asked to fail",
                 });
             }
+            // "no rate": speech no resampler can convert.
+            let sample_rate = if text == "no rate" { 0 } else { 24_000 };
             Ok(Speech {
-                sample_rate: 24_000,
+                sample_rate,
                 samples: vec![1000; 24_000],
             })
         }
@@ -214,5 +211,16 @@ mod tests {
                 .is_none()
         );
         assert_eq!(runs.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn speech_that_cannot_be_converted_fails_instead_of_going_silent() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let engines = engines(&runs);
+        assert!(
+            speak(&engines, "no rate", "alloy", WireFormat::PCM16_24K)
+                .await
+                .is_none()
+        );
     }
 }
