@@ -2,6 +2,7 @@
 //! server VAD turns, commits, the idle timeout and input transcription.
 
 use base64::Engine as _;
+use rtclient_audio::WireFormat;
 use rtclient_protocol::event::client as cl;
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
@@ -108,6 +109,8 @@ impl InputBuffer {
 
 /// The input audio buffer and server VAD of one session (owned by the read loop).
 pub(super) struct Input {
+    /// The session's input settings, as of its last configuration.
+    pub(super) settings: InputSettings,
     /// Audio appended and not yet committed, on the session's audio clock.
     pub(super) buffer: InputBuffer,
     pub(super) vad: Option<ResamplingDetector>,
@@ -123,12 +126,64 @@ pub(super) struct Input {
     pub(super) responses_seen: u64,
 }
 
+/// What the input path reads from the session config, taken once per `session.update` instead
+/// of on every append.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct InputSettings {
+    /// The input audio format.
+    pub(super) format: WireFormat,
+    /// Turn detection's `prefix_padding_ms` (300 when off).
+    pub(super) prefix_padding_ms: u64,
+    /// Turn detection's `idle_timeout_ms`, if set.
+    pub(super) idle_timeout_ms: Option<u64>,
+    /// Turn detection's `create_response`.
+    pub(super) create_response: bool,
+    /// Turn detection's `interrupt_response`.
+    pub(super) interrupt_response: bool,
+}
+
+impl InputSettings {
+    /// Milliseconds of `bytes` of input audio.
+    pub(super) fn bytes_to_ms(&self, bytes: u64) -> u64 {
+        bytes * 1000 / self.format.bytes_per_second().max(1)
+    }
+
+    /// The wire bytes of `ms` of input audio, whole samples.
+    pub(super) fn ms_to_bytes(&self, ms: u64) -> u64 {
+        let bytes = self.format.bytes_per_second() * ms / 1000;
+        bytes - bytes % (self.format.bytes_per_sample() as u64).max(1)
+    }
+}
+
 impl Running {
-    pub(super) fn configure_vad(&mut self) {
+    /// Takes in the session's input settings and sets up (or drops) turn detection; call at
+    /// the start and after every `session.update`.
+    pub(super) fn configure_input(&mut self) {
         let Ok(st) = self.state.lock() else { return };
         let td = config::turn_detection(&st.session).cloned();
-        let rate = config::input_format(&st.session).sample_rate();
+        let format = config::input_format(&st.session);
         drop(st);
+        self.input.settings = InputSettings {
+            format,
+            prefix_padding_ms: td
+                .as_ref()
+                .and_then(|td| td.prefix_padding_ms)
+                .unwrap_or(300),
+            idle_timeout_ms: td
+                .as_ref()
+                .and_then(|td| td.idle_timeout_ms.as_ref())
+                .and_then(Nullable::value)
+                .copied(),
+            create_response: td
+                .as_ref()
+                .and_then(|td| td.create_response)
+                .unwrap_or(true),
+            interrupt_response: td
+                .as_ref()
+                .and_then(|td| td.interrupt_response)
+                .unwrap_or(true),
+        };
+        let rate = format.sample_rate();
         let Some(td) = td else {
             self.input.vad = None;
             return;
@@ -154,15 +209,6 @@ impl Running {
         }
     }
 
-    pub(super) fn bytes_to_ms(&self, bytes: u64) -> u64 {
-        let rate = self
-            .state
-            .lock()
-            .map(|st| config::input_format(&st.session).bytes_per_second())
-            .unwrap_or(48_000);
-        bytes * 1000 / rate.max(1)
-    }
-
     pub(super) fn append(&mut self, e: &cl::InputAudioBufferAppend) -> Result<(), ClientError> {
         if e.audio.len() > MAX_APPEND_BASE64 {
             return Err(ClientError::invalid_value(
@@ -178,13 +224,11 @@ impl Running {
         let Some(vad) = self.input.vad.as_mut() else {
             return Ok(());
         };
-        let format = self
-            .state
-            .lock()
-            .map(|st| config::input_format(&st.session))
-            .unwrap_or_default();
         self.input.samples.clear();
-        format.decode(self.input.buffer.last(appended), &mut self.input.samples);
+        self.input
+            .settings
+            .format
+            .decode(self.input.buffer.last(appended), &mut self.input.samples);
         let mut events = std::mem::take(&mut self.input.events);
         events.clear();
         if vad.push(&self.input.samples, &mut events).is_err() {
@@ -200,53 +244,26 @@ impl Running {
             }
         }
         self.input.events = events;
-        self.check_idle(self.bytes_to_ms(clock_before));
+        let settings = self.input.settings;
+        self.check_idle(settings.bytes_to_ms(clock_before));
         if self.input.speech_item.is_none() {
             // Between turns only the audio a turn could start with is kept (the prefix padding
             // and the detector's onset delay, with room to spare), and the silence an idle
             // timeout would commit.
-            let keep_ms = self.prefix_padding_ms() + 1_000;
+            let keep_ms = settings.prefix_padding_ms + 1_000;
             let end = self.input.buffer.end();
-            let turn_start = end.saturating_sub(self.ms_to_bytes(keep_ms));
-            let idle_start = match self.idle_timeout_ms() {
-                Some(_) => self.ms_to_bytes(self.input.idle_since_ms),
+            let turn_start = end.saturating_sub(settings.ms_to_bytes(keep_ms));
+            let idle_start = match settings.idle_timeout_ms {
+                Some(_) => settings.ms_to_bytes(self.input.idle_since_ms),
                 None => turn_start,
             };
             // In steps of a second or more, not a copy of the buffer on every append.
             let keep_from = turn_start.min(idle_start);
-            if keep_from.saturating_sub(self.input.buffer.start()) >= self.ms_to_bytes(1_000) {
+            if keep_from.saturating_sub(self.input.buffer.start()) >= settings.ms_to_bytes(1_000) {
                 self.input.buffer.discard_before(keep_from);
             }
         }
         Ok(())
-    }
-
-    pub(super) fn idle_timeout_ms(&self) -> Option<u64> {
-        let st = self.state.lock().ok()?;
-        config::turn_detection(&st.session)
-            .and_then(|td| td.idle_timeout_ms.as_ref())
-            .and_then(Nullable::value)
-            .copied()
-    }
-
-    pub(super) fn prefix_padding_ms(&self) -> u64 {
-        self.state
-            .lock()
-            .ok()
-            .and_then(|st| config::turn_detection(&st.session).and_then(|td| td.prefix_padding_ms))
-            .unwrap_or(300)
-    }
-
-    /// The wire bytes of `ms` of input audio, whole samples.
-    pub(super) fn ms_to_bytes(&self, ms: u64) -> u64 {
-        let format = self
-            .state
-            .lock()
-            .map(|st| config::input_format(&st.session))
-            .unwrap_or_default();
-        let bytes = format.bytes_per_second() * ms / 1000;
-        let sample = format.bytes_per_sample() as u64;
-        bytes - bytes % sample.max(1)
     }
 
     /// `idle_timeout_ms`: silence (on the audio clock) since the last turn, or since the last
@@ -255,8 +272,8 @@ impl Running {
     /// service does.
     /// `appended_at_ms`: the audio clock before the latest append.
     pub(super) fn check_idle(&mut self, appended_at_ms: u64) {
-        let now_ms = self.bytes_to_ms(self.input.buffer.end());
-        let timeout = self.idle_timeout_ms();
+        let settings = self.input.settings;
+        let now_ms = settings.bytes_to_ms(self.input.buffer.end());
         let (responding, finished, played_ms) = match self.state.lock() {
             Ok(st) => (
                 st.active.is_some(),
@@ -275,7 +292,9 @@ impl Running {
             self.input.idle_since_ms = now_ms;
             return;
         }
-        let Some(timeout) = timeout else { return };
+        let Some(timeout) = settings.idle_timeout_ms else {
+            return;
+        };
         if now_ms.saturating_sub(self.input.idle_since_ms) < timeout {
             return;
         }
@@ -286,7 +305,7 @@ impl Running {
             item_id: item_id.clone(),
             ..Default::default()
         });
-        let silence_start = self.ms_to_bytes(self.input.idle_since_ms);
+        let silence_start = settings.ms_to_bytes(self.input.idle_since_ms);
         self.input.idle_since_ms = now_ms;
         if let Some(vad) = self.input.vad.as_mut() {
             vad.reset_turn();
@@ -301,7 +320,7 @@ impl Running {
         let item_id = new_id("item_");
         self.input.speech_item = Some(item_id.clone());
         // The turn's audio starts here (prefix padding included).
-        let start = self.ms_to_bytes(audio_start_ms);
+        let start = self.input.settings.ms_to_bytes(audio_start_ms);
         self.input.buffer.discard_before(start);
         let Ok(mut st) = self.state.lock() else {
             return;
@@ -311,10 +330,7 @@ impl Running {
             item_id,
             ..Default::default()
         });
-        let interrupt = config::turn_detection(&st.session)
-            .and_then(|td| td.interrupt_response)
-            .unwrap_or(true);
-        if interrupt {
+        if self.input.settings.interrupt_response {
             response::cancel(&mut st, &self.emitter, StatusReason::TurnDetected);
         }
     }
@@ -331,22 +347,19 @@ impl Running {
             ..Default::default()
         });
         // The turn ends here (the silence that ended it included); later audio stays.
-        let end = self.ms_to_bytes(audio_end_ms);
+        let end = self.input.settings.ms_to_bytes(audio_end_ms);
         let audio = self.input.buffer.take_until(end);
         self.commit_audio(item_id, audio);
-        let create = self
-            .state
-            .lock()
-            .ok()
-            .and_then(|st| config::turn_detection(&st.session).and_then(|td| td.create_response))
-            .unwrap_or(true);
-        if create {
+        if self.input.settings.create_response {
             let _ = self.response_create(cl::ResponseCreate::default());
         }
     }
 
     pub(super) fn commit(&mut self) -> Result<(), ClientError> {
-        let ms = self.bytes_to_ms(self.input.buffer.len() as u64);
+        let ms = self
+            .input
+            .settings
+            .bytes_to_ms(self.input.buffer.len() as u64);
         if ms < 100 {
             return Err(ClientError::new(
                 "input_audio_buffer_commit_empty",
@@ -376,7 +389,8 @@ impl Running {
 
     /// `committed` + user item added/done (+ transcription when configured).
     pub(super) fn commit_audio(&mut self, item_id: String, audio: Vec<u8>) {
-        let audio_ms = self.bytes_to_ms(audio.len() as u64);
+        let format = self.input.settings.format;
+        let audio_ms = self.input.settings.bytes_to_ms(audio.len() as u64);
         let item = Item {
             id: Some(item_id.clone()),
             kind: Some(ItemKind::Message),
@@ -416,15 +430,11 @@ impl Running {
         let Some(model) = config::transcription_model(&st.session) else {
             return;
         };
-        let format = config::input_format(&st.session);
-        let audio = st
-            .conversation
-            .get(&item_id)
-            .map(|s| s.audio.clone())
-            .unwrap_or_default();
-        drop(st);
         let mut samples = Vec::new();
-        format.decode(&audio, &mut samples);
+        if let Some(stored) = st.conversation.get(&item_id) {
+            format.decode(&stored.audio, &mut samples);
+        }
+        drop(st);
         let turn = TurnAudio {
             sample_rate: format.sample_rate(),
             samples: &samples,

@@ -15,7 +15,7 @@ use super::conversation::{Conversation, prepare_client_item};
 use super::emit::{Emitter, Outbound};
 use super::errors::{self, ClientError};
 use super::ids::new_id;
-use super::input::{Input, InputBuffer};
+use super::input::{Input, InputBuffer, InputSettings};
 use super::rates::RateBook;
 use super::response::{self, Active};
 use super::speech::SpeechCache;
@@ -231,6 +231,7 @@ impl SessionHandler for RealtimeSession {
             emitter,
             engines: Arc::clone(&self.engines),
             input: Input {
+                settings: InputSettings::default(),
                 buffer: InputBuffer::default(),
                 vad: None,
                 samples: Vec::new(),
@@ -240,7 +241,7 @@ impl SessionHandler for RealtimeSession {
                 responses_seen: 0,
             },
         };
-        session.configure_vad();
+        session.configure_input();
         let close_after = self.engines.faults.close_after;
         let mut closing = std::pin::pin!(tokio::time::sleep(close_after.unwrap_or(Duration::MAX)));
         let mut close_pending = close_after.is_some();
@@ -381,7 +382,7 @@ impl Running {
             session: Box::new(next),
             ..Default::default()
         });
-        self.configure_vad();
+        self.configure_input();
         Ok(())
     }
 
