@@ -28,10 +28,13 @@ mod errors;
 mod ids;
 mod input;
 mod items;
+mod output;
+mod plan;
 mod rates;
 mod realtime;
 mod response;
 mod speech;
+mod usage;
 
 pub use realtime::{MAX_APPEND_BASE64, Pace, RealtimeSession};
 

@@ -16,6 +16,7 @@ use super::emit::{Emitter, Outbound};
 use super::errors::{self, ClientError};
 use super::ids::new_id;
 use super::input::{Input, InputBuffer, InputSettings};
+use super::plan;
 use super::rates::RateBook;
 use super::response::{self, Active};
 use super::speech::SpeechCache;
@@ -421,7 +422,7 @@ impl Running {
         {
             config::check_format(format, "response.audio.output.format")?;
         }
-        let mut plan = response::plan(&st, e.response);
+        let mut plan = plan::plan(&st, e.response);
         if let Some(items) = plan.input.as_mut() {
             for (i, item) in items.iter_mut().enumerate() {
                 let prepared =
@@ -438,13 +439,18 @@ impl Running {
             response: Box::new(plan.response.clone()),
             ..Default::default()
         });
+        let active = Active::start(&st, &plan);
         if let Err(failure) = st.rates.admit(tokio::time::Instant::now()) {
-            response::refuse(&mut st, &self.emitter, plan.response, &failure);
+            response::refuse(
+                &mut st,
+                &self.emitter,
+                active.response,
+                active.input,
+                &failure,
+            );
             return Ok(());
         }
-        st.active = Some(Active {
-            response: plan.response.clone(),
-        });
+        st.active = Some(active);
         drop(st);
         tokio::spawn(response::generate(
             Arc::clone(&self.state),

@@ -7,17 +7,17 @@ use std::time::Duration;
 use rtclient_audio::WireFormat;
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
-    ApiError, ContentKind, ContentPart, Item, ItemKind, ItemStatus, MaxTokens, Modality, Nullable,
-    Response, ResponseStatus, Role, ServerEvent, SessionAudio, StatusDetails, StatusReason,
-    TokenDetails, Usage,
+    ApiError, ContentKind, Item, ItemKind, ItemStatus, MaxTokens, Nullable, Response,
+    ResponseStatus, Role, ServerEvent, StatusDetails, StatusReason,
 };
 
-use super::config;
-use super::conversation::{MAX_CONVERSATION_AUDIO, Stored, without_audio};
 use super::emit::Emitter;
 use super::ids::new_id;
+use super::output::{self, Ctx, OpenItem, Part, with_open};
+use super::plan::{Plan, input_tokens};
 use super::realtime::{Engines, Pace, SharedState, State};
 use super::speech::{DELTA_MS, Spoken, speak};
+use super::usage::{self, Tokens};
 use crate::faults::Failure;
 use crate::responder::{Answer, FunctionOutput, Prompt, Reply};
 
@@ -26,45 +26,23 @@ use crate::responder::{Answer, FunctionOutput, Prompt, Reply};
 pub(crate) struct Active {
     /// The response object as far as it got.
     pub(crate) response: Response,
-}
-
-/// What a response is asked to do, resolved from the session and `response.create`.
-#[derive(Debug, Clone)]
-pub(crate) struct Plan {
-    pub(crate) response: Response,
-    pub(crate) audio: bool,
-    pub(crate) voice: String,
-    pub(crate) format: WireFormat,
-    /// The response's instructions (its own, else the session's).
-    pub(crate) instructions: Option<String>,
+    /// The tokens the response reads.
+    pub(crate) input: Tokens,
+    /// The output item being streamed, if any.
+    pub(crate) open: Option<OpenItem>,
+    /// Its output goes into the conversation.
     pub(crate) in_conversation: bool,
-    /// Items the response reads instead of the conversation (`input`).
-    pub(crate) input: Option<Vec<Item>>,
-    pub(crate) tools: Vec<String>,
 }
 
-/// The `response` object of `response.created`.
-pub(crate) fn new_response(
-    id: String,
-    conversation_id: Option<&str>,
-    modalities: Vec<Modality>,
-    audio: SessionAudio,
-    max_output_tokens: Option<rtclient_protocol::MaxTokens>,
-    metadata: Option<serde_json::Value>,
-) -> Response {
-    Response {
-        object: Some("realtime.response".to_owned()),
-        id: Some(id),
-        status: Some(ResponseStatus::InProgress),
-        status_details: Some(Nullable::Null),
-        output: Some(Vec::new()),
-        conversation_id: conversation_id.map(str::to_owned),
-        output_modalities: Some(modalities),
-        max_output_tokens,
-        audio: Some(audio),
-        usage: Some(Nullable::Null),
-        metadata: Some(metadata.unwrap_or(serde_json::Value::Null)),
-        ..Default::default()
+impl Active {
+    /// The response of `plan` starting in this state.
+    pub(crate) fn start(st: &State, plan: &Plan) -> Self {
+        Self {
+            response: plan.response.clone(),
+            input: input_tokens(st, plan),
+            open: None,
+            in_conversation: plan.in_conversation,
+        }
     }
 }
 
@@ -123,7 +101,6 @@ async fn respond(
         id: &id,
         in_conversation: plan.in_conversation,
     };
-    let item_id = new_id("item_");
     match reply {
         Reply::Fail(failure) => {
             let error = ServerEvent::error(ApiError {
@@ -138,181 +115,127 @@ async fn respond(
                 ctx.fail(&failure);
             }
         }
-        Reply::Call { name, arguments } => {
-            let call_id = new_id("call_");
-            let mut item = Item {
-                id: Some(item_id.clone()),
-                kind: Some(ItemKind::FunctionCall),
-                status: Some(ItemStatus::InProgress),
-                name: Some(name.clone()),
-                call_id: Some(call_id.clone()),
-                arguments: Some(String::new()),
-                ..Default::default()
-            };
-            if !ctx.add_item(&item) {
-                return;
-            }
-            for piece in split_text(&arguments, 4) {
-                if !ctx.emit(ev::ResponseFunctionCallArgumentsDelta {
-                    response_id: id.clone(),
-                    item_id: item_id.clone(),
-                    output_index: 0,
-                    call_id: call_id.clone(),
-                    delta: piece,
-                    ..Default::default()
-                }) {
-                    return;
-                }
-                pause(engines.pace, 10).await;
-            }
-            if !ctx.emit(ev::ResponseFunctionCallArgumentsDone {
-                response_id: id.clone(),
-                item_id: item_id.clone(),
-                output_index: 0,
-                call_id,
-                name: Some(name),
-                arguments: arguments.clone(),
-                ..Default::default()
-            }) {
-                return;
-            }
-            item.status = Some(ItemStatus::Completed);
-            item.arguments = Some(arguments);
-            ctx.finish(item, Vec::new(), 0);
-        }
-        Reply::Say(text) => {
-            let (text, cut) = limit_tokens(text, plan.response.max_output_tokens);
-            let speech = if plan.audio {
-                match speak(engines, &text, &plan.voice, plan.format).await {
-                    Some(s) => Some(s),
-                    None => {
-                        ctx.fail(&Failure {
-                            message: "Speech synthesis failed.".to_owned(),
-                            ..Failure::default()
-                        });
-                        return;
-                    }
-                }
-            } else {
-                None
-            };
-            let mut item = Item {
-                id: Some(item_id.clone()),
-                kind: Some(ItemKind::Message),
-                status: Some(ItemStatus::InProgress),
-                role: Some(Role::Assistant),
-                content: Some(Vec::new()),
-                ..Default::default()
-            };
-            if !ctx.add_item(&item) {
-                return;
-            }
-            let part_kind = if plan.audio {
-                ContentKind::Audio
-            } else {
-                ContentKind::Text
-            };
-            let empty_part = if plan.audio {
-                ContentPart {
-                    kind: Some(part_kind.clone()),
-                    transcript: Some(Nullable::Value(String::new())),
-                    ..Default::default()
-                }
-            } else {
-                ContentPart {
-                    kind: Some(part_kind.clone()),
-                    text: Some(String::new()),
-                    ..Default::default()
-                }
-            };
-            if !ctx.emit(ev::ResponseContentPartAdded {
-                response_id: id.clone(),
-                item_id: item_id.clone(),
-                output_index: 0,
-                content_index: 0,
-                part: empty_part,
-                ..Default::default()
-            }) {
-                return;
-            }
-            let (audio_bytes, audio_ms) = match speech {
-                Some(spoken) => {
-                    if !stream_audio(&ctx, engines, &item_id, &text, &spoken, plan.format).await {
-                        return;
-                    }
-                    (spoken.bytes.clone(), spoken.duration_ms)
-                }
-                None => {
-                    for word in split_words(&text) {
-                        if !ctx.emit(ev::ResponseOutputTextDelta {
-                            response_id: id.clone(),
-                            item_id: item_id.clone(),
-                            output_index: 0,
-                            content_index: 0,
-                            delta: word,
-                            ..Default::default()
-                        }) {
-                            return;
-                        }
-                        pause(engines.pace, 20).await;
-                    }
-                    if !ctx.emit(ev::ResponseOutputTextDone {
-                        response_id: id.clone(),
-                        item_id: item_id.clone(),
-                        output_index: 0,
-                        content_index: 0,
-                        text: text.clone(),
-                        ..Default::default()
-                    }) {
-                        return;
-                    }
-                    (Vec::new(), 0)
-                }
-            };
-            let done_part = if plan.audio {
-                ContentPart {
-                    kind: Some(ContentKind::Audio),
-                    transcript: Some(Nullable::Value(text.clone())),
-                    ..Default::default()
-                }
-            } else {
-                ContentPart {
-                    kind: Some(ContentKind::Text),
-                    text: Some(text.clone()),
-                    ..Default::default()
-                }
-            };
-            if !ctx.emit(ev::ResponseContentPartDone {
-                response_id: id.clone(),
-                item_id: item_id.clone(),
-                output_index: 0,
-                content_index: 0,
-                part: done_part,
-                ..Default::default()
-            }) {
-                return;
-            }
-            let content = if plan.audio {
-                ContentPart {
-                    kind: Some(ContentKind::OutputAudio),
-                    transcript: Some(Nullable::Value(text)),
-                    ..Default::default()
-                }
-            } else {
-                ContentPart {
-                    kind: Some(ContentKind::OutputText),
-                    text: Some(text),
-                    ..Default::default()
-                }
-            };
-            item.status = Some(ItemStatus::Completed);
-            item.content = Some(vec![content]);
-            if cut {
-                item.status = Some(ItemStatus::Incomplete);
-            }
-            ctx.finish(item, audio_bytes, audio_ms);
-        }
+        Reply::Call { name, arguments } => call(&ctx, engines, name, arguments).await,
+        Reply::Say(text) => say(&ctx, engines, &plan, text).await,
     }
+}
+
+/// A function call item, its arguments streamed in four pieces.
+async fn call(ctx: &Ctx<'_>, engines: &Engines, name: String, arguments: String) {
+    let item_id = new_id("item_");
+    let call_id = new_id("call_");
+    let mut item = Item {
+        id: Some(item_id.clone()),
+        kind: Some(ItemKind::FunctionCall),
+        status: Some(ItemStatus::InProgress),
+        name: Some(name.clone()),
+        call_id: Some(call_id.clone()),
+        arguments: Some(String::new()),
+        ..Default::default()
+    };
+    if !ctx.add_item(&item) {
+        return;
+    }
+    for piece in split_text(&arguments, 4) {
+        let delta = ev::ResponseFunctionCallArgumentsDelta {
+            response_id: ctx.id.to_owned(),
+            item_id: item_id.clone(),
+            output_index: 0,
+            call_id: call_id.clone(),
+            delta: piece.clone(),
+            ..Default::default()
+        };
+        if !ctx.emit_updating(delta, |st| with_open(st, |open| open.sent.push_str(&piece))) {
+            return;
+        }
+        pause(engines.pace, 10).await;
+    }
+    let done = ev::ResponseFunctionCallArgumentsDone {
+        response_id: ctx.id.to_owned(),
+        item_id: item_id.clone(),
+        output_index: 0,
+        call_id,
+        name: Some(name),
+        arguments: arguments.clone(),
+        ..Default::default()
+    };
+    if !ctx.emit_updating(done, |st| with_open(st, |open| open.stream_done = true)) {
+        return;
+    }
+    item.status = Some(ItemStatus::Completed);
+    item.arguments = Some(arguments);
+    ctx.finish(item, Vec::new(), 0);
+}
+
+/// An assistant message: speech with its transcript, or text; cut to `max_output_tokens`.
+async fn say(ctx: &Ctx<'_>, engines: &Arc<Engines>, plan: &Plan, text: String) {
+    let (text, cut) = limit_tokens(text, plan.response.max_output_tokens);
+    let speech = if plan.audio {
+        match speak(engines, &text, &plan.voice, plan.format).await {
+            Some(s) => Some(s),
+            None => {
+                ctx.fail(&Failure {
+                    message: "Speech synthesis failed.".to_owned(),
+                    ..Failure::default()
+                });
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    let item_id = new_id("item_");
+    let mut item = Item {
+        id: Some(item_id.clone()),
+        kind: Some(ItemKind::Message),
+        status: Some(ItemStatus::InProgress),
+        role: Some(Role::Assistant),
+        content: Some(Vec::new()),
+        ..Default::default()
+    };
+    if !ctx.add_item(&item) {
+        return;
+    }
+    let part = if plan.audio { Part::Audio } else { Part::Text };
+    let added = ev::ResponseContentPartAdded {
+        response_id: ctx.id.to_owned(),
+        item_id: item_id.clone(),
+        output_index: 0,
+        content_index: 0,
+        part: part.streamed(""),
+        ..Default::default()
+    };
+    if !ctx.emit_updating(added, |st| with_open(st, |open| open.part = Some(part))) {
+        return;
+    }
+    let (audio_bytes, audio_ms) = match speech {
+        Some(spoken) => {
+            if !stream_audio(ctx, engines, &item_id, &text, &spoken, plan.format).await {
+                return;
+            }
+            (spoken.bytes.clone(), spoken.duration_ms)
+        }
+        None => {
+            if !stream_text(ctx, engines, &item_id, &text).await {
+                return;
+            }
+            (Vec::new(), 0)
+        }
+    };
+    if !ctx.end_stream(part, &item_id, &text) {
+        return;
+    }
+    let done = output::part_done(part, ctx.id, &item_id, &text);
+    if !ctx.emit_updating(done, |st| with_open(st, |open| open.part_done = true)) {
+        return;
+    }
+    item.content = Some(vec![part.stored(&text)]);
+    item.status = Some(if cut {
+        ItemStatus::Incomplete
+    } else {
+        ItemStatus::Completed
+    });
+    ctx.finish(item, audio_bytes, audio_ms);
 }
 
 fn prompt_answer(engines: &Engines, items: &[Item], audio_ms: Option<u64>, plan: &Plan) -> Answer {
@@ -362,6 +285,26 @@ fn prompt_answer(engines: &Engines, items: &[Item], audio_ms: Option<u64>, plan:
     engines.responder.answer(&prompt)
 }
 
+/// Text deltas, a word each.
+async fn stream_text(ctx: &Ctx<'_>, engines: &Engines, item_id: &str, text: &str) -> bool {
+    for word in split_words(text) {
+        let delta = ev::ResponseOutputTextDelta {
+            response_id: ctx.id.to_owned(),
+            item_id: item_id.to_owned(),
+            output_index: 0,
+            content_index: 0,
+            delta: word.clone(),
+            ..Default::default()
+        };
+        if !ctx.emit_updating(delta, |st| with_open(st, |open| open.sent.push_str(&word))) {
+            return false;
+        }
+        pause(engines.pace, 20).await;
+    }
+    true
+}
+
+/// Audio deltas with their transcript deltas interleaved, at the engines' pace.
 async fn stream_audio(
     ctx: &Ctx<'_>,
     engines: &Engines,
@@ -374,51 +317,39 @@ async fn stream_audio(
     let words = split_words(text);
     let n = chunks.len().max(1);
     let mut next_word = 0;
-    let id = ctx.id.to_owned();
     for i in 0..n {
         let upto = (words.len() * (i + 1)).div_ceil(n);
         while next_word < upto {
-            if !ctx.emit(ev::ResponseOutputAudioTranscriptDelta {
-                response_id: id.clone(),
+            let word = &words[next_word];
+            let delta = ev::ResponseOutputAudioTranscriptDelta {
+                response_id: ctx.id.to_owned(),
                 item_id: item_id.to_owned(),
                 output_index: 0,
                 content_index: 0,
-                delta: words[next_word].clone(),
+                delta: word.clone(),
                 ..Default::default()
-            }) {
+            };
+            if !ctx.emit_updating(delta, |st| with_open(st, |open| open.sent.push_str(word))) {
                 return false;
             }
             next_word += 1;
         }
         if let (Some(piece), Some(delta)) = (chunks.get(i), spoken.deltas.get(i)) {
-            if !ctx.emit(ev::ResponseOutputAudioDelta {
-                response_id: id.clone(),
+            let delta = ev::ResponseOutputAudioDelta {
+                response_id: ctx.id.to_owned(),
                 item_id: item_id.to_owned(),
                 output_index: 0,
                 content_index: 0,
                 delta: delta.clone(),
                 ..Default::default()
-            }) {
+            };
+            if !ctx.emit_updating(delta, |st| ctx.record_audio(st, item_id, piece, format)) {
                 return false;
             }
-            ctx.record_audio(item_id, piece, format, &words[..next_word].concat());
             pause(engines.pace, DELTA_MS).await;
         }
     }
-    ctx.emit(ev::ResponseOutputAudioDone {
-        response_id: id.clone(),
-        item_id: item_id.to_owned(),
-        output_index: 0,
-        content_index: 0,
-        ..Default::default()
-    }) && ctx.emit(ev::ResponseOutputAudioTranscriptDone {
-        response_id: id,
-        item_id: item_id.to_owned(),
-        output_index: 0,
-        content_index: 0,
-        transcript: text.to_owned(),
-        ..Default::default()
-    })
+    true
 }
 
 async fn pause(pace: Pace, ms: u64) {
@@ -438,17 +369,23 @@ async fn pause(pace: Pace, ms: u64) {
     }
 }
 
-/// Cuts `text` to what fits in `max` output tokens (~1.3 tokens a word); true when cut.
+/// Cuts `text` to the words that fit in `max` output text tokens; true when cut.
 fn limit_tokens(text: String, max: Option<MaxTokens>) -> (String, bool) {
     let Some(MaxTokens::Count(max)) = max else {
         return (text, false);
     };
-    let words: Vec<&str> = text.split(' ').collect();
-    let fit = (max * 10 / 13) as usize;
-    if words.len() <= fit {
+    if usage::text_tokens(&text) <= max {
         return (text, false);
     }
-    (words[..fit].join(" "), true)
+    let mut fit = String::new();
+    for word in split_words(&text) {
+        let longer = format!("{fit}{word}");
+        if usage::text_tokens(&longer) > max {
+            break;
+        }
+        fit = longer;
+    }
+    (fit, true)
 }
 
 /// Words with their leading space (`"Hello"`, `" world."`).
@@ -470,168 +407,15 @@ fn split_text(text: &str, pieces: usize) -> Vec<String> {
     chars.chunks(size).map(|c| c.iter().collect()).collect()
 }
 
-/// Helpers bound to one running response.
-struct Ctx<'a> {
-    state: &'a SharedState,
-    emitter: &'a Emitter,
-    id: &'a str,
-    in_conversation: bool,
-}
-
-impl Ctx<'_> {
-    /// Emits while the response is still the active one; false once it was cancelled.
-    fn emit(&self, event: impl Into<rtclient_protocol::ServerEvent>) -> bool {
-        let Ok(st) = self.state.lock() else {
-            return false;
-        };
-        if !is_active(&st.active, self.id) {
-            return false;
-        }
-        self.emitter.send(event);
-        true
-    }
-
-    /// `output_item.added` + `conversation.item.added`, and records the item.
-    fn add_item(&self, item: &Item) -> bool {
-        let Ok(mut st) = self.state.lock() else {
-            return false;
-        };
-        if !is_active(&st.active, self.id) {
-            return false;
-        }
-        self.emitter.send(ev::ResponseOutputItemAdded {
-            response_id: self.id.to_owned(),
-            output_index: 0,
-            item: item.clone(),
-            ..Default::default()
-        });
-        if let Some(active) = st.active.as_mut() {
-            active
-                .response
-                .output
-                .get_or_insert_with(Vec::new)
-                .push(item.clone());
-        }
-        if self.in_conversation {
-            let previous = st.conversation.push(Stored {
-                item: item.clone(),
-                audio: Vec::new(),
-                audio_ms: 0,
-            });
-            self.emitter.send(ev::ConversationItemAdded {
-                previous_item_id: Some(previous.into()),
-                item: item.clone(),
-                ..Default::default()
-            });
-        }
-        true
-    }
-
-    /// Records audio sent so far in the item, so a cancelled response leaves an assistant
-    /// message with its partial `output_audio` (which the client can then truncate), as the real
-    /// service does.
-    fn record_audio(&self, item_id: &str, piece: &[u8], format: WireFormat, transcript: &str) {
-        let Ok(mut st) = self.state.lock() else {
-            return;
-        };
-        if !is_active(&st.active, self.id) {
-            return;
-        }
-        let partial = vec![ContentPart {
-            kind: Some(ContentKind::OutputAudio),
-            transcript: Some(Nullable::Value(transcript.to_owned())),
-            ..Default::default()
-        }];
-        if let Some(active) = st.active.as_mut() {
-            for item in active.response.output.iter_mut().flatten() {
-                if item.id.as_deref() == Some(item_id) {
-                    item.content = Some(partial.clone());
-                }
-            }
-        }
-        if self.in_conversation
-            && let Some(stored) = st.conversation.get_mut(item_id)
-        {
-            stored.item.content = Some(partial);
-            stored.audio.extend_from_slice(piece);
-            stored.audio_ms = stored.audio.len() as u64 * 1000 / format.bytes_per_second().max(1);
-        }
-    }
-
-    /// `conversation.item.done` -> `output_item.done` -> `response.done` -> `rate_limits.updated`.
-    fn finish(&self, item: Item, audio: Vec<u8>, audio_ms: u64) {
-        let Ok(mut st) = self.state.lock() else {
-            return;
-        };
-        if !is_active(&st.active, self.id) {
-            return;
-        }
-        let item_id = item.id.clone().unwrap_or_default();
-        if self.in_conversation {
-            if !audio.is_empty() {
-                st.audio_produced = true;
-            }
-            if let Some(stored) = st.conversation.get_mut(&item_id) {
-                stored.item = item.clone();
-                stored.audio = audio;
-                stored.audio_ms = audio_ms;
-            }
-            st.conversation.limit_audio(MAX_CONVERSATION_AUDIO);
-            self.emitter.send(ev::ConversationItemDone {
-                previous_item_id: Some(Nullable::Null),
-                item: without_audio(&item),
-                ..Default::default()
-            });
-        }
-        self.emitter.send(ev::ResponseOutputItemDone {
-            response_id: self.id.to_owned(),
-            output_index: 0,
-            item: item.clone(),
-            ..Default::default()
-        });
-        let Some(mut active) = st.active.take() else {
-            return;
-        };
-        active.response.output = Some(vec![item.clone()]);
-        if item.status == Some(ItemStatus::Incomplete) {
-            active.response.status = Some(ResponseStatus::Incomplete);
-            active.response.status_details = Some(Nullable::Value(StatusDetails {
-                kind: Some(ResponseStatus::Incomplete),
-                reason: Some(StatusReason::MaxOutputTokens),
-                ..Default::default()
-            }));
-        } else {
-            active.response.status = Some(ResponseStatus::Completed);
-        }
-        let usage = usage(&item, audio_ms);
-        st.rates.charge(usage.total_tokens.unwrap_or(0));
-        active.response.usage = Some(Nullable::Value(usage));
-        send_done(&mut st, self.emitter, active.response, audio_ms);
-    }
-
-    /// Ends the response as `failed` with `failure`.
-    fn fail(&self, failure: &Failure) {
-        let Ok(mut st) = self.state.lock() else {
-            return;
-        };
-        if !is_active(&st.active, self.id) {
-            return;
-        }
-        if let Some(active) = st.active.take() {
-            refuse(&mut st, self.emitter, active.response, failure);
-        }
-    }
-}
-
-fn is_active(active: &Option<Active>, id: &str) -> bool {
-    active
-        .as_ref()
-        .is_some_and(|a| a.response.id.as_deref() == Some(id))
-}
-
-/// Ends `response` at once as `failed` with `failure`: `response.done` and
-/// `rate_limits.updated`.
-pub(crate) fn refuse(st: &mut State, emitter: &Emitter, mut response: Response, failure: &Failure) {
+/// Ends `response` at once as `failed` with `failure`: `response.done` (with the usage of its
+/// `input`, nothing produced) and `rate_limits.updated`.
+pub(crate) fn refuse(
+    st: &mut State,
+    emitter: &Emitter,
+    mut response: Response,
+    input: Tokens,
+    failure: &Failure,
+) {
     response.status = Some(ResponseStatus::Failed);
     response.status_details = Some(Nullable::Value(StatusDetails {
         kind: Some(ResponseStatus::Failed),
@@ -642,18 +426,31 @@ pub(crate) fn refuse(st: &mut State, emitter: &Emitter, mut response: Response, 
         })),
         ..Default::default()
     }));
-    response.usage = Some(Nullable::Value(Usage::default()));
-    send_done(st, emitter, response, 0);
+    let active = Active {
+        response,
+        input,
+        open: None,
+        in_conversation: false,
+    };
+    send_done(st, emitter, active, Tokens::default(), 0);
 }
 
-/// Cancels the active response (if any) with `reason`: `response.done` status `cancelled`.
-/// Returns false when nothing was active. Call with the state locked.
+/// Cancels the active response (if any) with `reason`: closes its open item (the done events
+/// of its part, the item `incomplete` with what was sent), then `response.done` status
+/// `cancelled` with the usage so far. Returns false when nothing was active. Call with the state
+/// locked.
 pub(crate) fn cancel(st: &mut State, emitter: &Emitter, reason: StatusReason) -> bool {
     let Some(mut active) = st.active.take() else {
         return false;
     };
-    for item in active.response.output.iter_mut().flatten() {
-        item.status = Some(ItemStatus::Incomplete);
+    let id = active.response.id.clone().unwrap_or_default();
+    let mut output = Tokens::default();
+    let mut audio_ms = 0;
+    if let Some(open) = active.open.take() {
+        output = open.tokens();
+        audio_ms = open.audio_ms;
+        let item = open.close(st, emitter, &id, active.in_conversation);
+        active.response.output = Some(vec![item]);
     }
     active.response.status = Some(ResponseStatus::Cancelled);
     active.response.status_details = Some(Nullable::Value(StatusDetails {
@@ -661,14 +458,24 @@ pub(crate) fn cancel(st: &mut State, emitter: &Emitter, reason: StatusReason) ->
         reason: Some(reason),
         ..Default::default()
     }));
-    active.response.usage = Some(Nullable::Value(Usage::default()));
-    send_done(st, emitter, active.response, 0);
+    send_done(st, emitter, active, output, audio_ms);
     true
 }
 
-/// `response.done`, then `rate_limits.updated` with what is left of the session's budgets.
+/// `response.done` with the full usage of `active`'s input and `output`, then
+/// `rate_limits.updated` with what is left of the session's budgets.
 /// `audio_ms`: the response's output audio, which the idle timeout waits to finish playing.
-fn send_done(st: &mut State, emitter: &Emitter, response: Response, audio_ms: u64) {
+pub(crate) fn send_done(
+    st: &mut State,
+    emitter: &Emitter,
+    active: Active,
+    output: Tokens,
+    audio_ms: u64,
+) {
+    let mut response = active.response;
+    let usage = usage::usage(active.input, output);
+    st.rates.charge(usage.total_tokens.unwrap_or(0));
+    response.usage = Some(Nullable::Value(usage));
     st.finished_responses += 1;
     st.last_response_audio_ms = audio_ms;
     emitter.send(ev::ResponseDone {
@@ -679,138 +486,4 @@ fn send_done(st: &mut State, emitter: &Emitter, response: Response, audio_ms: u6
         rate_limits: st.rates.report(tokio::time::Instant::now()),
         ..Default::default()
     });
-}
-
-/// Plausible token counts: ~1.3 text tokens a word, 1 audio token per 50 ms.
-fn usage(item: &Item, audio_ms: u64) -> Usage {
-    let words: usize = item
-        .content
-        .iter()
-        .flatten()
-        .map(|p| {
-            p.text
-                .as_deref()
-                .or(p
-                    .transcript
-                    .as_ref()
-                    .and_then(Nullable::value)
-                    .map(String::as_str))
-                .unwrap_or("")
-                .split_whitespace()
-                .count()
-        })
-        .sum::<usize>()
-        + item.arguments.as_deref().map_or(0, |a| a.len() / 4);
-    let text_tokens = (words as u64 * 13).div_ceil(10);
-    let audio_tokens = audio_ms / 50;
-    let input = TokenDetails {
-        text_tokens: Some(20),
-        audio_tokens: Some(0),
-        image_tokens: Some(0),
-        cached_tokens: Some(0),
-        cached_tokens_details: Some(Box::new(TokenDetails {
-            text_tokens: Some(0),
-            audio_tokens: Some(0),
-            image_tokens: Some(0),
-            ..Default::default()
-        })),
-        ..Default::default()
-    };
-    let output = TokenDetails {
-        text_tokens: Some(text_tokens),
-        audio_tokens: Some(audio_tokens),
-        ..Default::default()
-    };
-    Usage {
-        total_tokens: Some(20 + text_tokens + audio_tokens),
-        input_tokens: Some(20),
-        output_tokens: Some(text_tokens + audio_tokens),
-        input_token_details: Some(input),
-        output_token_details: Some(output),
-        ..Default::default()
-    }
-}
-
-/// The plan of a response from the session config and `response.create` params.
-pub(crate) fn plan(
-    st: &super::realtime::State,
-    params: Option<rtclient_protocol::ResponseCreateParams>,
-) -> Plan {
-    let params = params.unwrap_or_default();
-    let session = &st.session;
-    let modalities = params
-        .output_modalities
-        .clone()
-        .or_else(|| session.output_modalities.clone())
-        .unwrap_or_else(|| vec![Modality::Audio]);
-    let audio = modalities.contains(&Modality::Audio);
-    let in_conversation = params.conversation.as_ref().and_then(|c| c.as_str()) != Some("none");
-    let tool_choice = params
-        .tool_choice
-        .clone()
-        .or_else(|| session.tool_choice.clone());
-    let tools = if tool_choice
-        == Some(rtclient_protocol::ToolChoice::Mode(
-            rtclient_protocol::ToolChoiceMode::None,
-        )) {
-        Vec::new()
-    } else {
-        params
-            .tools
-            .clone()
-            .or_else(|| session.tools.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|t| t.name)
-            .collect()
-    };
-    // `audio.output` of `response.create` overrides the session's, field by field.
-    let session_output = session.audio.as_ref().and_then(|a| a.output.as_ref());
-    let response_output = params.audio.as_ref().and_then(|a| a.output.as_ref());
-    let format = response_output
-        .and_then(|o| o.format.clone())
-        .or_else(|| session_output.and_then(|o| o.format.clone()));
-    let voice = response_output
-        .and_then(|o| o.voice.clone())
-        .or_else(|| session_output.and_then(|o| o.voice.clone()));
-    let instructions = params
-        .instructions
-        .clone()
-        .or_else(|| session.instructions.clone());
-    let response_audio = SessionAudio {
-        output: Some(rtclient_protocol::AudioOutput {
-            format: format.as_ref().map(config::complete_format),
-            voice: voice.clone(),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let mut response = new_response(
-        new_id("resp_"),
-        in_conversation.then_some(st.conversation_id.as_str()),
-        modalities,
-        response_audio,
-        params.max_output_tokens.or(session.max_output_tokens),
-        params.metadata.clone(),
-    );
-    // Beta responses carry their sampling temperature (only beta sessions hold one).
-    if let Some(temperature) = params
-        .extra
-        .get("temperature")
-        .or_else(|| session.extra.get("temperature"))
-    {
-        response
-            .extra
-            .insert("temperature".to_owned(), temperature.clone());
-    }
-    Plan {
-        response,
-        audio,
-        voice: config::voice_name(voice.as_ref()),
-        format: config::wire_format(format.as_ref()),
-        instructions,
-        in_conversation,
-        input: params.input,
-        tools,
-    }
 }

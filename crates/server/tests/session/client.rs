@@ -123,14 +123,15 @@ impl Client {
         self.expect("session.updated").await
     }
 
-    /// Adds a user message with `text` and returns its `conversation.item.added` (GA: the
-    /// `conversation.item.done` that follows is read too).
+    /// Adds a user message with `text` and returns its `conversation.item.added` (beta:
+    /// `conversation.item.created`; GA: the `conversation.item.done` that follows is read too).
     pub(crate) async fn add_user_text(&mut self, text: &str) -> Value {
         self.send(user_text(text)).await;
-        let added = self.expect("conversation.item.added").await;
-        if self.dialect == Dialect::Ga {
-            self.expect("conversation.item.done").await;
+        if self.dialect == Dialect::Beta {
+            return self.expect("conversation.item.created").await;
         }
+        let added = self.expect("conversation.item.added").await;
+        self.expect("conversation.item.done").await;
         added
     }
 

@@ -427,7 +427,9 @@ async fn max_output_tokens_cuts_the_reply_as_incomplete() {
     );
     assert_eq!(done["max_output_tokens"], 4);
     assert_eq!(done["output"][0]["status"], "incomplete");
-    assert_eq!(done["output"][0]["content"][0]["text"], "I heard: one");
+    // A token per four characters: "I heard: one two" is the most that fits in 4.
+    assert_eq!(done["output"][0]["content"][0]["text"], "I heard: one two");
+    assert_eq!(done["usage"]["output_token_details"]["text_tokens"], 4);
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! `rtclient_protocol` and as JSON.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cancel;
 mod client;
 mod errors;
 mod faults;

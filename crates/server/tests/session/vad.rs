@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::client::{Client, connect, connect_to, connect_with, kinds, output_audio};
 
 /// 1 s of silence, `text` spoken at 24 kHz mono PCM16, 1.5 s of silence: raw bytes.
-fn speech_24k(dir: &Path, text: &str) -> Vec<u8> {
+pub(crate) fn speech_24k(dir: &Path, text: &str) -> Vec<u8> {
     speech_at(dir, text, 24_000)
 }
 
@@ -58,7 +58,7 @@ fn two_phrases_24k(dir: &Path, pause_ms: usize) -> Vec<u8> {
 }
 
 /// Appends `audio` in 100 ms chunks.
-async fn stream(client: &mut Client, audio: &[u8]) {
+pub(crate) async fn stream(client: &mut Client, audio: &[u8]) {
     for chunk in audio.chunks(4_800) {
         let b64 = base64::engine::general_purpose::STANDARD.encode(chunk);
         client

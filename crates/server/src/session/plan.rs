@@ -1,0 +1,147 @@
+//! [`Plan`]: what a response is asked to do, resolved from the session config and the
+//! `response.create` params, and the `response` object it starts with.
+
+use rtclient_audio::WireFormat;
+use rtclient_protocol::{Item, Modality, Nullable, Response, ResponseStatus, SessionAudio};
+
+use super::config;
+use super::ids::new_id;
+use super::realtime::State;
+use super::usage::{self, Tokens};
+
+/// What a response is asked to do, resolved from the session and `response.create`.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) response: Response,
+    pub(crate) audio: bool,
+    pub(crate) voice: String,
+    pub(crate) format: WireFormat,
+    /// The response's instructions (its own, else the session's).
+    pub(crate) instructions: Option<String>,
+    pub(crate) in_conversation: bool,
+    /// Items the response reads instead of the conversation (`input`).
+    pub(crate) input: Option<Vec<Item>>,
+    pub(crate) tools: Vec<String>,
+}
+
+/// The `response` object of `response.created`.
+pub(crate) fn new_response(
+    id: String,
+    conversation_id: Option<&str>,
+    modalities: Vec<Modality>,
+    audio: SessionAudio,
+    max_output_tokens: Option<rtclient_protocol::MaxTokens>,
+    metadata: Option<serde_json::Value>,
+) -> Response {
+    Response {
+        object: Some("realtime.response".to_owned()),
+        id: Some(id),
+        status: Some(ResponseStatus::InProgress),
+        status_details: Some(Nullable::Null),
+        output: Some(Vec::new()),
+        conversation_id: conversation_id.map(str::to_owned),
+        output_modalities: Some(modalities),
+        max_output_tokens,
+        audio: Some(audio),
+        usage: Some(Nullable::Null),
+        metadata: Some(metadata.unwrap_or(serde_json::Value::Null)),
+        ..Default::default()
+    }
+}
+
+/// The input tokens of a response with `plan` in this state: its instructions and the items it
+/// reads (its own `input`, else the conversation).
+pub(crate) fn input_tokens(st: &State, plan: &Plan) -> Tokens {
+    let instructions = plan.instructions.as_deref();
+    match &plan.input {
+        Some(items) => usage::count(instructions, items.iter().map(|item| (item, 0))),
+        None => usage::count(
+            instructions,
+            st.conversation.items().map(|s| (&s.item, s.audio_ms)),
+        ),
+    }
+}
+
+/// The plan of a response from the session config and `response.create` params.
+pub(crate) fn plan(
+    st: &super::realtime::State,
+    params: Option<rtclient_protocol::ResponseCreateParams>,
+) -> Plan {
+    let params = params.unwrap_or_default();
+    let session = &st.session;
+    let modalities = params
+        .output_modalities
+        .clone()
+        .or_else(|| session.output_modalities.clone())
+        .unwrap_or_else(|| vec![Modality::Audio]);
+    let audio = modalities.contains(&Modality::Audio);
+    let in_conversation = params.conversation.as_ref().and_then(|c| c.as_str()) != Some("none");
+    let tool_choice = params
+        .tool_choice
+        .clone()
+        .or_else(|| session.tool_choice.clone());
+    let tools = if tool_choice
+        == Some(rtclient_protocol::ToolChoice::Mode(
+            rtclient_protocol::ToolChoiceMode::None,
+        )) {
+        Vec::new()
+    } else {
+        params
+            .tools
+            .clone()
+            .or_else(|| session.tools.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| t.name)
+            .collect()
+    };
+    // `audio.output` of `response.create` overrides the session's, field by field.
+    let session_output = session.audio.as_ref().and_then(|a| a.output.as_ref());
+    let response_output = params.audio.as_ref().and_then(|a| a.output.as_ref());
+    let format = response_output
+        .and_then(|o| o.format.clone())
+        .or_else(|| session_output.and_then(|o| o.format.clone()));
+    let voice = response_output
+        .and_then(|o| o.voice.clone())
+        .or_else(|| session_output.and_then(|o| o.voice.clone()));
+    let instructions = params
+        .instructions
+        .clone()
+        .or_else(|| session.instructions.clone());
+    let response_audio = SessionAudio {
+        output: Some(rtclient_protocol::AudioOutput {
+            format: format.as_ref().map(config::complete_format),
+            voice: voice.clone(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut response = new_response(
+        new_id("resp_"),
+        in_conversation.then_some(st.conversation_id.as_str()),
+        modalities,
+        response_audio,
+        params.max_output_tokens.or(session.max_output_tokens),
+        params.metadata.clone(),
+    );
+    // Beta responses carry their sampling temperature (only beta sessions hold one).
+    if let Some(temperature) = params
+        .extra
+        .get("temperature")
+        .or_else(|| session.extra.get("temperature"))
+    {
+        response
+            .extra
+            .insert("temperature".to_owned(), temperature.clone());
+    }
+    Plan {
+        response,
+        audio,
+        voice: config::voice_name(voice.as_ref()),
+        format: config::wire_format(format.as_ref()),
+        instructions,
+        in_conversation,
+        input: params.input,
+        tools,
+    }
+}
