@@ -9,6 +9,7 @@ use rtclient_protocol::{
 };
 
 use super::errors::ClientError;
+use super::validation::{self, TurnDetectionChoice};
 
 /// The default instructions (the service's wording, shortened).
 pub(crate) const DEFAULT_INSTRUCTIONS: &str = "You are a helpful, witty, and friendly AI. \
@@ -18,6 +19,12 @@ pub(crate) const DEFAULT_INSTRUCTIONS: &str = "You are a helpful, witty, and fri
 /// The beta sampling temperature (beta sessions and responses only).
 const DEFAULT_TEMPERATURE: f64 = 0.8;
 
+/// The silence that ends a server VAD turn unless the client says otherwise: 500 ms in the beta
+/// dialect, 200 ms in GA.
+pub(crate) fn default_silence_ms(dialect: Dialect) -> u64 {
+    if dialect == Dialect::Beta { 500 } else { 200 }
+}
+
 /// The complete default configuration of a new session.
 pub(crate) fn default_session(
     kind: SessionKind,
@@ -26,7 +33,7 @@ pub(crate) fn default_session(
     model: Option<&str>,
     expires_at: u64,
 ) -> Session {
-    let silence = if dialect == Dialect::Beta { 500 } else { 200 };
+    let silence = default_silence_ms(dialect);
     let turn_detection = TurnDetection {
         kind: Some(TurnDetectionKind::ServerVad),
         threshold: serde_json::Number::from_f64(0.5),
@@ -224,28 +231,8 @@ pub(crate) fn check_temperature(
     value: &serde_json::Value,
     param: &str,
 ) -> Result<serde_json::Value, ClientError> {
-    let Some(t) = value.as_f64() else {
-        return Err(ClientError::new(
-            "invalid_type",
-            format!("Invalid type for '{param}': expected a decimal, but got {value} instead."),
-        )
-        .param(param));
-    };
-    let (code, relation, sign, bound) = if t < 0.6 {
-        ("decimal_below_min_value", "below minimum", ">=", 0.6)
-    } else if t > 1.2 {
-        ("decimal_above_max_value", "above maximum", "<=", 1.2)
-    } else {
-        return Ok(value.clone());
-    };
-    Err(ClientError::new(
-        code,
-        format!(
-            "Invalid '{param}': decimal {relation} value. Expected a value {sign} {bound}, but \
-             got {t} instead."
-        ),
-    )
-    .param(param))
+    validation::decimal_in(value, (0.6, 1.2), param)?;
+    Ok(value.clone())
 }
 
 /// `unknown_parameter` for the first key of `extra` (fields the GA schema does not have),
@@ -332,15 +319,10 @@ fn complete_turn_detection(
     let Some(td) = td.value() else {
         return Ok(Nullable::Null);
     };
-    let mut out = td.clone();
-    if let Some(t) = td.threshold.as_ref().and_then(serde_json::Number::as_f64)
-        && !(0.0..=1.0).contains(&t)
-    {
-        return Err(ClientError::invalid_value(
-            "session.audio.input.turn_detection.threshold",
-            format!("Invalid value: {t}. Value must be between 0 and 1."),
-        ));
+    if let TurnDetectionChoice::Off = validation::check_turn_detection(td, dialect)? {
+        return Ok(Nullable::Null);
     }
+    let mut out = td.clone();
     if let Some(Nullable::Value(ms)) = td.idle_timeout_ms {
         const PARAM: &str = "session.audio.input.turn_detection.idle_timeout_ms";
         let (code, bound, relation) = match ms {
@@ -371,7 +353,7 @@ fn complete_turn_detection(
         }
         out.prefix_padding_ms.get_or_insert(300);
         out.silence_duration_ms
-            .get_or_insert(if dialect == Dialect::Beta { 500 } else { 200 });
+            .get_or_insert(default_silence_ms(dialect));
         out.idle_timeout_ms.get_or_insert(Nullable::Null);
     }
     if out.kind == Some(TurnDetectionKind::SemanticVad) {

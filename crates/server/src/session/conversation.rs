@@ -4,6 +4,7 @@
 use rtclient_protocol::{ContentKind, Item, ItemKind, Role};
 
 use super::errors::ClientError;
+use super::validation;
 
 /// One stored item and its audio (wire bytes in the format it was produced or appended in).
 #[derive(Debug, Clone)]
@@ -128,6 +129,7 @@ pub(crate) fn prepare_client_item(mut item: Item, new_id: String) -> Result<Item
                 )
                 .param("item.role"));
             };
+            validation::check_role(&role)?;
             for (i, part) in item.content.iter().flatten().enumerate() {
                 let allowed: &[&str] = match role {
                     Role::Assistant => &["output_text", "output_audio"],

@@ -63,7 +63,14 @@ pub(crate) fn parse_failure(text: &str, error: &Error) -> (ClientError, Option<S
         .and_then(|v| v.get("event_id"))
         .and_then(|v| v.as_str())
         .map(str::to_owned);
+    let type_is_not_text = value
+        .as_ref()
+        .and_then(|v| v.get("type"))
+        .is_some_and(|t| !t.is_string());
     let error = match error {
+        _ if type_is_not_text => {
+            ClientError::invalid_value("type", "Invalid type: expected a string.")
+        }
         Error::Json(e) => ClientError::new(
             "invalid_json",
             format!("The server could not parse the JSON event: {e}."),

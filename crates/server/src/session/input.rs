@@ -35,7 +35,12 @@ impl InputBuffer {
     /// Decodes base64 `audio` onto the end of the buffer and returns how many bytes it added.
     /// Invalid base64, or audio that would outgrow [`MAX_INPUT_BUFFER`], leaves the buffer as
     /// it was.
-    pub(crate) fn push_base64(&mut self, audio: &str) -> Result<usize, ClientError> {
+    /// `sample_bytes`: the size of one sample, which the audio must be a whole number of.
+    pub(crate) fn push_base64(
+        &mut self,
+        audio: &str,
+        sample_bytes: usize,
+    ) -> Result<usize, ClientError> {
         let start = self.bytes.len();
         if base64::engine::general_purpose::STANDARD
             .decode_vec(audio.as_bytes(), &mut self.bytes)
@@ -45,6 +50,17 @@ impl InputBuffer {
             return Err(ClientError::invalid_value(
                 "audio",
                 "Invalid 'audio'. Expected base64-encoded audio.",
+            ));
+        }
+        let added = self.bytes.len() - start;
+        if !added.is_multiple_of(sample_bytes.max(1)) {
+            self.bytes.truncate(start);
+            return Err(ClientError::invalid_value(
+                "audio",
+                format!(
+                    "Invalid 'audio': {added} bytes is not a whole number of {sample_bytes}-byte \
+                     samples."
+                ),
             ));
         }
         if self.bytes.len() > MAX_INPUT_BUFFER {
@@ -192,7 +208,9 @@ impl Running {
             Some(TurnDetectionKind::SemanticVad) => {
                 config::semantic_silence_ms(td.eagerness.as_ref())
             }
-            _ => td.silence_duration_ms.unwrap_or(200),
+            _ => td
+                .silence_duration_ms
+                .unwrap_or_else(|| config::default_silence_ms(self.emitter.dialect())),
         };
         let params = VadParams {
             threshold: td
@@ -220,7 +238,8 @@ impl Running {
             ));
         }
         let clock_before = self.input.buffer.end();
-        let appended = self.input.buffer.push_base64(&e.audio)?;
+        let sample_bytes = self.input.settings.format.bytes_per_sample();
+        let appended = self.input.buffer.push_base64(&e.audio, sample_bytes)?;
         let Some(vad) = self.input.vad.as_mut() else {
             return Ok(());
         };
@@ -485,11 +504,11 @@ mod tests {
     #[test]
     fn offsets_follow_the_session_clock() {
         let mut buffer = InputBuffer::default();
-        assert_eq!(buffer.push_base64(&b64(&[1, 2, 3, 4, 5, 6])).unwrap(), 6);
+        assert_eq!(buffer.push_base64(&b64(&[1, 2, 3, 4, 5, 6]), 2).unwrap(), 6);
         buffer.discard_before(2);
         assert_eq!((buffer.start(), buffer.len(), buffer.end()), (2, 4, 6));
         assert_eq!(buffer.take_until(5), [3, 4, 5]);
-        buffer.push_base64(&b64(&[7, 8])).unwrap();
+        buffer.push_base64(&b64(&[7, 8]), 2).unwrap();
         assert_eq!(buffer.last(2), [7, 8]);
         assert_eq!(buffer.end(), 8);
         // Offsets outside the buffer are clamped.
@@ -503,15 +522,15 @@ mod tests {
     fn a_full_buffer_or_bad_base64_leaves_the_buffer_as_it_was() {
         let mut buffer = InputBuffer::default();
         buffer
-            .push_base64(&b64(&vec![0; MAX_INPUT_BUFFER]))
+            .push_base64(&b64(&vec![0; MAX_INPUT_BUFFER]), 2)
             .unwrap();
-        let error = buffer.push_base64(&b64(&[0, 0])).unwrap_err();
+        let error = buffer.push_base64(&b64(&[0, 0]), 2).unwrap_err();
         assert_eq!(error.code, "input_audio_buffer_full");
         assert_eq!(buffer.len(), MAX_INPUT_BUFFER);
         buffer.take_all();
-        let error = buffer.push_base64("AAA*").unwrap_err();
+        let error = buffer.push_base64("AAA*", 2).unwrap_err();
         assert_eq!(error.code, "invalid_value");
         assert_eq!(buffer.len(), 0);
-        assert!(buffer.push_base64(&b64(&[0, 0])).is_ok());
+        assert!(buffer.push_base64(&b64(&[0, 0]), 2).is_ok());
     }
 }

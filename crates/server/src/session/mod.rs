@@ -35,6 +35,7 @@ mod realtime;
 mod response;
 mod speech;
 mod usage;
+mod validation;
 
 pub use realtime::{MAX_APPEND_BASE64, Pace, RealtimeSession};
 

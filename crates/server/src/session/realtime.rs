@@ -20,6 +20,7 @@ use super::plan;
 use super::rates::RateBook;
 use super::response::{self, Active};
 use super::speech::SpeechCache;
+use super::validation;
 use crate::connection::{CLOSE_ABNORMAL, CLOSE_GOING_AWAY, max_duration_reason};
 use crate::endpoint::{self, SessionRequest};
 use crate::faults::Faults;
@@ -367,6 +368,8 @@ impl Running {
         };
         if st.voice_live {
             config::check_voice_live(&e.session)?;
+        } else {
+            validation::check_session(&e.session, self.emitter.dialect())?;
         }
         let mut next = config::apply_update(
             &st.session,
@@ -405,6 +408,11 @@ impl Running {
             && let Some(params) = &e.response
         {
             config::unknown_field("response", &params.extra)?;
+        }
+        if let Some(params) = &e.response
+            && !st.voice_live
+        {
+            validation::check_response(params, self.emitter.dialect())?;
         }
         if let Some(temperature) = e
             .response

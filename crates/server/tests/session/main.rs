@@ -10,3 +10,4 @@ mod faults;
 mod flows;
 mod recorded;
 mod vad;
+mod validation;
