@@ -147,7 +147,8 @@ impl SessionRequest {
     /// Whether the request may open a session: `Err` with the refusal to send otherwise.
     ///
     /// With `refuse_beta`, a beta-shaped request is refused first (`beta_api_shape_disabled`);
-    /// then a realtime request without a model or call id is refused (`missing_model`).
+    /// then a realtime request without a model or call id is refused (`missing_model`), and one
+    /// whose model is not UTF-8 (`invalid_model`).
     pub fn check(&self, refuse_beta: bool) -> Result<(), Refusal> {
         if refuse_beta && self.dialect == Dialect::Beta {
             return Err(Refusal::BETA_API_SHAPE_DISABLED);
@@ -155,6 +156,14 @@ impl SessionRequest {
         let needs_model = self.kind == SessionKind::Realtime && self.call_id.is_none();
         if needs_model && self.model.is_none() {
             return Err(Refusal::MISSING_MODEL);
+        }
+        // Query decoding replaces bytes that are not UTF-8 with U+FFFD.
+        if self
+            .model
+            .as_deref()
+            .is_some_and(|m| m.contains('\u{FFFD}'))
+        {
+            return Err(Refusal::INVALID_MODEL);
         }
         Ok(())
     }

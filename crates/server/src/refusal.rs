@@ -63,6 +63,14 @@ impl Refusal {
         close_code: CLOSE_REQUEST_SHAPE,
     };
 
+    /// A `model` that is not valid UTF-8 once percent-decoded, so names no model (close 4000).
+    pub const INVALID_MODEL: Self = Self {
+        kind: INVALID_REQUEST_ERROR,
+        code: Some("invalid_model"),
+        message: "The model parameter is not valid UTF-8, so it names no model.",
+        close_code: CLOSE_REQUEST_SHAPE,
+    };
+
     /// The `error.type` of the event, e.g. `invalid_request_error`.
     pub fn kind(&self) -> &'static str {
         self.kind

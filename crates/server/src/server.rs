@@ -5,8 +5,11 @@
 //!
 //! 1. the upgrade check: a plain HTTP request gets 426 with a JSON error body;
 //! 2. the connection limit: over `max_connections`, HTTP 503 with a JSON error body;
-//! 3. after the 101 upgrade, like OpenAI: authentication (refusal: `error` event, close 3000),
-//!    then the request shape (beta refused by switch, missing model: `error` event, close 4000).
+//! 3. on the Azure routes, like Azure: a missing or wrong key gets HTTP 401 and a preview URL
+//!    without `api-version` HTTP 404, before any upgrade;
+//! 4. after the 101 upgrade, like OpenAI: authentication (refusal: `error` event, close 3000),
+//!    then the request shape (beta refused by switch, missing or non-UTF-8 model: `error` event,
+//!    close 4000).
 //!
 //! Unknown paths get 404 with OpenAI's JSON error body, other methods on a Realtime route 405.
 
@@ -332,14 +335,21 @@ async fn connect<H: SessionHandler>(
         model = request.model().unwrap_or(""),
     );
     let config = &state.inner.config;
-    let refusal = authorize(
+    let auth = authorize(
         config.api_key(),
         &parts.headers,
         query,
         protocols.iter().map(String::as_str),
-    )
-    .and_then(|()| request.check(config.refuse_beta()))
-    .err();
+    );
+    if route.is_azure()
+        && let Some(response) = azure_refusal(&request, auth.is_err())
+    {
+        span.in_scope(|| tracing::info!(status = %response.status(), "connection refused"));
+        return response;
+    }
+    let refusal = auth
+        .and_then(|()| request.check(config.refuse_beta()))
+        .err();
 
     let timers = ConnectionTimers {
         max_session_duration: config.max_session_duration(),
@@ -383,6 +393,27 @@ fn error_body(status: StatusCode, kind: &str, code: Option<&str>, message: Strin
         "error": { "message": message, "type": kind, "param": null, "code": code }
     });
     (status, axum::Json(body)).into_response()
+}
+
+/// What Azure answers before the upgrade, where OpenAI upgrades and then refuses: 401 for a
+/// missing or wrong key (its API gateway checks the key; Azure SDKs then take their "status code"
+/// path), and 404 for a preview URL without `api-version`. Bodies in Azure's shape
+/// `{"error": {"code", "message"}}`.
+fn azure_refusal(request: &SessionRequest, unauthorized: bool) -> Option<Response> {
+    let (status, message) = if unauthorized {
+        (
+            StatusCode::UNAUTHORIZED,
+            "Access denied due to invalid subscription key or wrong API endpoint. Make sure to \
+             provide a valid key for an active subscription and use a correct regional API \
+             endpoint for your resource.",
+        )
+    } else if request.route() == Route::AzurePreview && request.api_version().is_none() {
+        (StatusCode::NOT_FOUND, "Resource not found")
+    } else {
+        return None;
+    };
+    let body = json!({"error": {"code": status.as_u16().to_string(), "message": message}});
+    Some((status, axum::Json(body)).into_response())
 }
 
 /// 426 for a plain HTTP request on a WebSocket-only route.

@@ -1,9 +1,10 @@
 //! With an API key configured: every credential form is accepted; missing or wrong credentials
-//! get an `error` event then close 3000, and the presented key is never echoed.
+//! get an `error` event then close 3000 on OpenAI's route and HTTP 401 before the upgrade on
+//! Azure's, and the presented key is never echoed.
 
 use rtclient_server::{ApiKey, ServerConfig};
 
-use crate::testutil::{dial, expect_refusal, next_json, start};
+use crate::testutil::{dial, expect_refusal, http_error, next_json, start};
 
 const KEY: &str = "sk-local-secret-123";
 const WRONG: &str = "sk-wrong-guess-456";
@@ -78,16 +79,6 @@ async fn wrong_keys_are_refused_with_3000_without_echo() {
             vec![],
         ),
         (
-            "/openai/v1/realtime?model=d".into(),
-            vec![("api-key", WRONG)],
-            vec![],
-        ),
-        (
-            format!("/openai/v1/realtime?model=d&api-key={WRONG}"),
-            vec![],
-            vec![],
-        ),
-        (
             "/v1/realtime?model=m".into(),
             vec![],
             vec!["realtime", key_protocol.as_str()],
@@ -146,5 +137,47 @@ async fn auth_is_off_without_a_key() {
     .unwrap();
     assert_eq!(next_json(&mut client).await["route"], "OpenAi");
     drop(client);
+    server.stop().await;
+}
+
+/// Azure answers a missing or wrong key with HTTP 401 before the upgrade (so Azure SDKs take
+/// their "status code" path): e.g. Azure-Samples/aisearch-openai-rag-audio#48, where the preview
+/// URL `/openai/realtime?api-version=2024-10-01-preview&deployment=...` failed with
+/// `WSServerHandshakeError: 401`. The body is Azure's `{"error": {"code": "401", "message"}}`
+/// ("Access denied due to invalid subscription key or wrong API endpoint...", as quoted in
+/// SciSharp/BotSharp#386).
+#[tokio::test]
+async fn azure_routes_refuse_a_bad_key_with_401_before_the_upgrade() {
+    let server = start(ServerConfig::builder().api_key(ApiKey::new(KEY))).await;
+    let bearer = format!("Bearer {WRONG}");
+    for path in [
+        "/openai/v1/realtime?model=d",
+        "/openai/realtime?api-version=2025-04-01-preview&deployment=d",
+        "/voice-live/realtime?api-version=2025-10-01&model=gpt-realtime",
+    ] {
+        let wrong_key = vec![("api-key", WRONG)];
+        let wrong_bearer = vec![("authorization", bearer.as_str())];
+        for headers in [wrong_key, wrong_bearer, vec![]] {
+            let error = dial(&server.url(path), &headers, &[]).await.unwrap_err();
+            let (status, body) = http_error(error);
+            assert_eq!(status, 401, "{path}");
+            assert_eq!(body["error"]["code"], "401", "{path}");
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(message.starts_with("Access denied"), "{message}");
+            assert!(!body.to_string().contains(WRONG));
+        }
+    }
+    let query_key = format!("/openai/v1/realtime?model=d&api-key={WRONG}");
+    let (status, _) = http_error(dial(&server.url(&query_key), &[], &[]).await.unwrap_err());
+    assert_eq!(status, 401);
+    // The right key still gets in.
+    let (mut client, _) = dial(
+        &server.url("/openai/v1/realtime?model=d"),
+        &[("api-key", KEY)],
+        &[],
+    )
+    .await
+    .unwrap();
+    assert!(next_json(&mut client).await.get("route").is_some());
     server.stop().await;
 }

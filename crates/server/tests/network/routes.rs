@@ -296,3 +296,38 @@ async fn plain_http_on_a_realtime_path_gets_426_json() {
     assert_eq!(body["error"]["type"], "invalid_request_error");
     server.stop().await;
 }
+
+/// Azure answers a preview URL without `api-version` with HTTP 404 "Resource not found"
+/// (MicrosoftDocs/azure-docs#114602: Azure OpenAI returns 404 when `api-version` is missing).
+#[tokio::test]
+async fn azure_preview_without_api_version_is_not_found() {
+    let server = start(ServerConfig::builder()).await;
+    for path in [
+        "/openai/realtime?deployment=x",
+        "/openai/realtime?deployment=x&api-version=",
+    ] {
+        let (status, body) = http_error(dial(&server.url(path), &[], &[]).await.unwrap_err());
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(
+            body,
+            serde_json::json!({"error": {"code": "404", "message": "Resource not found"}})
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_model_that_is_not_utf8_is_refused_with_4000() {
+    let server = start(ServerConfig::builder()).await;
+    for path in [
+        "/v1/realtime?model=gpt-%FF%FE",
+        "/openai/v1/realtime?model=%C3%28",
+    ] {
+        let (mut client, _) = dial(&server.url(path), &[], &[]).await.unwrap();
+        let (event, code, reason, _) = expect_refusal(&mut client).await;
+        assert_eq!(event["error"]["code"], "invalid_model", "{path}");
+        assert_eq!(code, 4000);
+        assert_eq!(reason, "invalid_request_error.invalid_model");
+    }
+    server.stop().await;
+}
