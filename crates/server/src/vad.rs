@@ -7,7 +7,8 @@
 //! - a [`TurnDetector`] applies the session's `server_vad` rules on top: a frame is speech when its
 //!   score reaches `threshold`; a turn starts after a short run of speech frames and reports
 //!   `audio_start_ms` moved back by `prefix_padding_ms`; it ends once `silence_duration_ms` of
-//!   non-speech has followed the last speech frame, and reports `audio_end_ms` at that point.
+//!   non-speech has followed the last audible speech frame (the scorer's hangover, frames 40 dB
+//!   below the turn's loudest, does not count), and reports `audio_end_ms` at that point.
 //!
 //! Times count milliseconds from the first sample pushed, like the service's `audio_*_ms`, which
 //! count from the first audio appended in the session.
@@ -125,18 +126,27 @@ pub struct TurnDetector<S = EarshotScorer> {
     state: TurnState,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum TurnState {
-    /// No turn; `run` consecutive speech frames seen, the first starting at sample `run_start`.
-    Silence { run: u32, run_start: u64 },
-    /// In a turn; the last speech frame ended at sample `last_speech_end`.
-    Speech { last_speech_end: u64 },
+    /// No turn; `run` consecutive speech frames seen, the first starting at sample `run_start`,
+    /// the loudest with mean square `peak`.
+    Silence { run: u32, run_start: u64, peak: f64 },
+    /// In a turn; the last audible speech frame ended at sample `last_speech_end`; `peak` is
+    /// the mean square of the turn's loudest frame.
+    Speech { last_speech_end: u64, peak: f64 },
 }
+
+/// How far below the turn's loudest frame a frame may be and still count as speech, as a ratio
+/// of mean squares (40 dB). The scorer keeps a high speech probability for about 100 ms after
+/// the last word ends (its memory of the frames before); frames that quiet are that hangover,
+/// not speech, so the silence that ends the turn is counted from the last audible one.
+const AUDIBLE_BELOW_PEAK: f64 = 1e-4;
 
 impl TurnState {
     const IDLE: TurnState = TurnState::Silence {
         run: 0,
         run_start: 0,
+        peak: 0.0,
     };
 }
 
@@ -214,9 +224,21 @@ impl<S: SpeechScorer> TurnDetector<S> {
         let end = start + frame.len() as u64;
         self.scored = end;
         let speech = self.scorer.score(frame) >= self.params.threshold;
+        let power = mean_square(frame);
         self.state = match (self.state, speech) {
-            (TurnState::Silence { run, run_start }, true) => {
-                let run_start = if run == 0 { start } else { run_start };
+            (
+                TurnState::Silence {
+                    run,
+                    run_start,
+                    peak,
+                },
+                true,
+            ) => {
+                let (run_start, peak) = if run == 0 {
+                    (start, power)
+                } else {
+                    (run_start, peak.max(power))
+                };
                 if run + 1 >= FRAMES_TO_START {
                     let onset_ms = samples_to_ms(run_start);
                     events.push(VadEvent::SpeechStarted {
@@ -225,19 +247,29 @@ impl<S: SpeechScorer> TurnDetector<S> {
                     });
                     TurnState::Speech {
                         last_speech_end: end,
+                        peak,
                     }
                 } else {
                     TurnState::Silence {
                         run: run + 1,
                         run_start,
+                        peak,
                     }
                 }
             }
             (TurnState::Silence { .. }, false) => TurnState::IDLE,
-            (TurnState::Speech { .. }, true) => TurnState::Speech {
-                last_speech_end: end,
-            },
-            (TurnState::Speech { last_speech_end }, false) => {
+            (TurnState::Speech { peak, .. }, true) if power >= peak * AUDIBLE_BELOW_PEAK => {
+                TurnState::Speech {
+                    last_speech_end: end,
+                    peak: peak.max(power),
+                }
+            }
+            (
+                TurnState::Speech {
+                    last_speech_end, ..
+                },
+                _,
+            ) => {
                 let silence_ms = samples_to_ms(end - last_speech_end);
                 if silence_ms >= u64::from(self.params.silence_duration_ms) {
                     events.push(VadEvent::SpeechStopped {
@@ -250,6 +282,18 @@ impl<S: SpeechScorer> TurnDetector<S> {
             }
         };
     }
+}
+
+/// The mean square of a frame's samples (its power, full scale 1.0).
+fn mean_square(frame: &[i16]) -> f64 {
+    let sum: f64 = frame
+        .iter()
+        .map(|s| {
+            let x = f64::from(*s) / 32768.0;
+            x * x
+        })
+        .sum();
+    sum / frame.len().max(1) as f64
 }
 
 /// The server's VAD path for `input_audio_buffer.append`: a [`TurnDetector`] fed audio at the

@@ -146,3 +146,75 @@ fn the_24_khz_append_path_finds_the_turn_the_16_khz_detector_finds() {
         );
     }
 }
+
+/// Speaks `text` at `rate` Hz with sox's idea of where speech ends: the clip with its trailing
+/// silence (below -45 dBFS) cut off.
+fn speak_to_true_end(dir: &Path, text: &str, rate: u32) -> Vec<i16> {
+    let raw = dir.join("raw.wav");
+    let trimmed = dir.join("trimmed.wav");
+    let status = Command::new("espeak-ng")
+        .args(["-v", "en-us", "-w"])
+        .arg(&raw)
+        .arg(text)
+        .status()
+        .expect("espeak-ng is missing: run scripts/setup");
+    assert!(status.success(), "espeak-ng failed");
+    let status = Command::new("sox")
+        .arg(&raw)
+        .args(["-r", &rate.to_string(), "-c", "1", "-b", "16"])
+        .arg(&trimmed)
+        .args(["reverse", "silence", "1", "0.005", "-45d", "reverse"])
+        .status()
+        .expect("sox is missing: run scripts/setup");
+    assert!(status.success(), "sox failed");
+    let mut reader = hound::WavReader::open(&trimmed).expect("sox wrote a readable WAV");
+    reader
+        .samples::<i16>()
+        .map(|s| s.expect("valid sample"))
+        .collect()
+}
+
+#[test]
+fn the_turn_ends_the_silence_duration_after_the_last_word() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for text in [
+        "Hello, my name is Marcelo.",
+        "The quick brown fox jumps over the lazy dog.",
+        "Yes.",
+        "Good morning, I would like a coffee.",
+    ] {
+        let speech = speak_to_true_end(dir.path(), text, 24_000);
+        // 1 s of silence, speech up to its true end, 1 s of silence.
+        let true_end_ms = 1_000 + speech.len() as u64 * 1_000 / 24_000;
+        let mut samples = vec![0i16; 24_000];
+        samples.extend_from_slice(&speech);
+        samples.extend(std::iter::repeat_n(0i16, 24_000));
+        for silence_duration_ms in [200, 500] {
+            let params = VadParams {
+                threshold: 0.5,
+                prefix_padding_ms: 300,
+                silence_duration_ms,
+            };
+            let mut detector = ResamplingDetector::new(24_000, params).expect("24 kHz");
+            let mut events = Vec::new();
+            for chunk in samples.chunks(2_400) {
+                detector.push(chunk, &mut events).expect("push");
+            }
+            let stops: Vec<u64> = events
+                .iter()
+                .filter_map(|e| match e {
+                    VadEvent::SpeechStopped { audio_end_ms } => Some(*audio_end_ms),
+                    VadEvent::SpeechStarted { .. } => None,
+                })
+                .collect();
+            let expected = true_end_ms + u64::from(silence_duration_ms);
+            assert_eq!(stops.len(), 1, "{text}: {events:?}");
+            assert!(
+                stops[0] >= expected && stops[0] <= expected + 100,
+                "{text}: stopped at {} ms, speech ends at {true_end_ms} ms, silence \
+                 {silence_duration_ms} ms",
+                stops[0]
+            );
+        }
+    }
+}

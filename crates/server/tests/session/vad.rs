@@ -466,3 +466,77 @@ async fn voice_live_takes_16_khz_input_when_asked() {
     let bytes = client.retrieve_audio(&committed["item_id"]).await;
     assert_eq!(bytes.len() as u64 / 32, end_ms - start_ms);
 }
+
+/// 1 s of silence then `text` spoken at 24 kHz, cut where sox finds its speech ends (trailing
+/// audio below -45 dBFS removed): raw bytes and that end, in ms.
+fn speech_to_true_end(dir: &Path, text: &str) -> (Vec<u8>, u64) {
+    let raw = dir.join("raw.wav");
+    let wav = dir.join("trimmed.wav");
+    assert!(
+        Command::new("espeak-ng")
+            .args(["-v", "en-us", "-w"])
+            .arg(&raw)
+            .arg(text)
+            .status()
+            .expect("espeak-ng")
+            .success()
+    );
+    assert!(
+        Command::new("sox")
+            .arg(&raw)
+            .args(["-r", "24000", "-c", "1", "-b", "16"])
+            .arg(&wav)
+            .args(["reverse", "silence", "1", "0.005", "-45d", "reverse"])
+            .status()
+            .expect("sox")
+            .success()
+    );
+    let mut reader = hound::WavReader::open(&wav).unwrap();
+    let mut samples = vec![0i16; 24_000];
+    samples.extend(reader.samples::<i16>().map(Result::unwrap));
+    let end_ms = samples.len() as u64 * 1000 / 24_000;
+    (
+        samples.iter().flat_map(|s| s.to_le_bytes()).collect(),
+        end_ms,
+    )
+}
+
+#[tokio::test]
+async fn each_dialect_ends_turns_after_its_own_default_silence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (speech, true_end_ms) = speech_to_true_end(dir.path(), "Hello, my name is Marcelo.");
+    for (path, beta, silence_ms) in [
+        ("/v1/realtime?model=gpt-realtime", false, 200),
+        ("/v1/realtime?model=gpt-4o-realtime-preview", true, 500),
+        (
+            "/openai/realtime?api-version=2025-04-01-preview&deployment=d",
+            false,
+            500,
+        ),
+    ] {
+        let mut client = connect_with(RealtimeSession::new().pace(Pace::Max), path, beta).await;
+        let created = client.expect("session.created").await;
+        let session = &created["session"];
+        let reported = if session["type"] == "realtime" {
+            &session["audio"]["input"]["turn_detection"]
+        } else {
+            &session["turn_detection"]
+        };
+        assert_eq!(reported["silence_duration_ms"], silence_ms, "{path}");
+        assert_eq!(reported["prefix_padding_ms"], 300, "{path}");
+        // Speech, then just over the silence that ends the turn (a clip that ends 0.3-0.4 s
+        // after the last word must still end its turn under beta's 500 ms once that much
+        // silence follows).
+        let mut audio = speech.clone();
+        audio.extend(std::iter::repeat_n(0u8, (silence_ms as usize + 120) * 48));
+        stream(&mut client, &audio).await;
+        client.expect("input_audio_buffer.speech_started").await;
+        let stopped = client.expect("input_audio_buffer.speech_stopped").await;
+        let end = stopped["audio_end_ms"].as_u64().unwrap();
+        let expected = true_end_ms + silence_ms;
+        assert!(
+            (expected..=expected + 100).contains(&end),
+            "{path}: stopped at {end} ms, speech ends at {true_end_ms} ms"
+        );
+    }
+}
