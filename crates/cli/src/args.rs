@@ -32,9 +32,14 @@ pub(crate) struct GlobalArgs {
     /// Print less: notes are hidden; `-qq` prints only errors.
     #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose")]
     pub(crate) quiet: u8,
-    /// Print more: debug logs on stderr (`-vv` for trace). `RUST_LOG` overrides the filter.
+    /// Print more: debug logs on stderr (`-vv` for trace). Logs never hold message payloads
+    /// (user text or audio) unless --log-payloads is given. `RUST_LOG` overrides the filter.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub(crate) verbose: u8,
+    /// With `-vv`, also log every WebSocket frame with its payload: what users said and typed
+    /// reaches the logs. Off by default.
+    #[arg(long, global = true)]
+    pub(crate) log_payloads: bool,
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, value_name = "WHEN")]
     pub(crate) color: ColorChoice,
@@ -64,7 +69,7 @@ pub(crate) enum Command {
     /// AZURE_OPENAI_DEPLOYMENT [AZURE_OPENAI_API_VERSION]), else the built-in local server.
     Send(Box<SendArgs>),
     /// Run the local Realtime-compatible server until Ctrl-C.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print a session log, a JSONL of events or a YAML WebSocket cassette readably.
     Inspect(InspectArgs),
 }
@@ -212,9 +217,13 @@ pub(crate) struct ServeArgs {
     /// Largest message accepted from a client, in bytes.
     #[arg(long, value_name = "BYTES", help_heading = "Limits")]
     pub(crate) max_message_size: Option<usize>,
-    /// Connections served at once; more are answered HTTP 503.
+    /// Connections served at once, counted from accept; more are answered HTTP 503.
     #[arg(long, value_name = "N", help_heading = "Limits")]
     pub(crate) max_connections: Option<usize>,
+    /// Time a client has to send its request head after connecting, in seconds (default 5);
+    /// slower clients are dropped.
+    #[arg(long, value_name = "SECONDS", help_heading = "Limits")]
+    pub(crate) header_timeout_secs: Option<u64>,
     /// Session length before the server closes with 1001, in seconds.
     #[arg(long, value_name = "SECONDS", help_heading = "Limits")]
     pub(crate) max_session_secs: Option<u64>,

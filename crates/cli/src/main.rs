@@ -40,7 +40,11 @@ fn main() -> ExitCode {
         global.color,
         global.no_progress,
     );
-    init_logging(&printer, matches!(cli.command, Command::Serve(_)));
+    init_logging(
+        &printer,
+        matches!(cli.command, Command::Serve(_)),
+        global.log_payloads,
+    );
     match run(cli.command, &printer) {
         Ok(()) => Status::Success.into(),
         Err(error) => {
@@ -59,7 +63,7 @@ fn run(command: Command, printer: &Printer) -> Result<(), CliError> {
     match command {
         Command::Inspect(args) => inspect::run(settings::InspectSettings::resolve(args), printer),
         Command::Serve(args) => {
-            let settings = settings::ServeSettings::resolve(args)?;
+            let settings = settings::ServeSettings::resolve(*args)?;
             runtime.block_on(serve::run(settings, printer))
         }
         Command::Send(args) => {
@@ -70,8 +74,9 @@ fn run(command: Command, printer: &Printer) -> Result<(), CliError> {
 }
 
 /// Logs go to stderr. `serve` logs at info by default, other commands only warnings; `-v` adds
-/// debug, `-vv` trace, `-q` keeps errors only. `RUST_LOG`, when set, wins.
-fn init_logging(printer: &Printer, serving: bool) {
+/// debug, `-vv` trace, `-q` keeps errors only. The WebSocket library logs whole frames at trace,
+/// so it is held at info unless `log_payloads`. `RUST_LOG`, when set, wins.
+fn init_logging(printer: &Printer, serving: bool, log_payloads: bool) {
     use tracing_subscriber::EnvFilter;
     let level = match (printer.verbosity(), serving) {
         (v, _) if v < 0 => "error",
@@ -81,7 +86,10 @@ fn init_logging(printer: &Printer, serving: bool) {
         _ => "trace",
     };
     // The audio decoder logs probe failures that our own error message already explains.
-    let default = format!("{level},symphonia_core=off,symphonia=off");
+    let mut default = format!("{level},symphonia_core=off,symphonia=off");
+    if !log_payloads {
+        default.push_str(",tungstenite=info,tokio_tungstenite=info");
+    }
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

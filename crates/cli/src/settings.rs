@@ -56,6 +56,9 @@ impl ServeSettings {
         if let Some(n) = args.max_connections {
             builder = builder.max_connections(n);
         }
+        if let Some(secs) = args.header_timeout_secs {
+            builder = builder.header_timeout(Duration::from_secs(secs));
+        }
         if let Some(secs) = args.max_session_secs {
             builder = builder.max_session_duration(Duration::from_secs(secs));
         }

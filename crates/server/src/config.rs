@@ -26,6 +26,8 @@ pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(20);
 
 /// Default time the server waits for the client's close frame after sending its own: 5 seconds.
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default time a client has, from accept, to send its whole request head.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A setting that [`ServerConfigBuilder::build`] refuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +59,7 @@ pub struct ServerConfig {
     max_session_duration: Duration,
     ping_interval: Duration,
     close_timeout: Duration,
+    header_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +74,7 @@ impl Default for ServerConfig {
             max_session_duration: DEFAULT_MAX_SESSION_DURATION,
             ping_interval: DEFAULT_PING_INTERVAL,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
         }
     }
 }
@@ -127,6 +131,11 @@ impl ServerConfig {
     pub fn close_timeout(&self) -> Duration {
         self.close_timeout
     }
+
+    /// How long a client has, from accept, to send its request head before it is dropped.
+    pub fn header_timeout(&self) -> Duration {
+        self.header_timeout
+    }
 }
 
 /// Builds a [`ServerConfig`]; each setter documents its default.
@@ -169,7 +178,8 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// How many connections are served at once; more are answered HTTP 503.
+    /// How many connections are served at once, counted from accept (so half-open and
+    /// still-handshaking connections count too); more are answered HTTP 503.
     /// Default: [`DEFAULT_MAX_CONNECTIONS`] (1024).
     pub fn max_connections(mut self, connections: usize) -> Self {
         self.config.max_connections = connections;
@@ -196,6 +206,14 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// How long a client has, from the moment its connection is accepted, to send the whole
+    /// request head; slower ones are dropped, so they cannot hold connection slots.
+    /// Default: [`DEFAULT_HEADER_TIMEOUT`] (5 s).
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.config.header_timeout = timeout;
+        self
+    }
+
     /// Checks every setting and returns the configuration.
     pub fn build(self) -> Result<ServerConfig, ConfigError> {
         let config = self.config;
@@ -216,6 +234,7 @@ impl ServerConfigBuilder {
             ("max_session_duration", config.max_session_duration),
             ("ping_interval", config.ping_interval),
             ("close_timeout", config.close_timeout),
+            ("header_timeout", config.header_timeout),
         ];
         if let Some((name, _)) = durations.iter().find(|(_, value)| value.is_zero()) {
             return Err(ConfigError::Zero(name));

@@ -4,7 +4,8 @@
 //! order:
 //!
 //! 1. the upgrade check: a plain HTTP request gets 426 with a JSON error body;
-//! 2. the connection limit: over `max_connections`, HTTP 503 with a JSON error body;
+//! 2. at accept, the connection limit (over `max_connections`, counted from accept: HTTP 503 with
+//!    a JSON error body) and the header timeout (a request head not complete in time: dropped);
 //! 3. on the Azure routes, like Azure: a missing or wrong key gets HTTP 401 and a preview URL
 //!    without `api-version` HTTP 404, before any upgrade;
 //! 4. after the 101 upgrade, like OpenAI: authentication (refusal: `error` event, close 3000),
@@ -30,7 +31,7 @@ use axum::serve::ListenerExt;
 use serde_json::json;
 use tokio::net::TcpListener;
 
-use crate::tls::{Tls, TlsListener, TlsPeer};
+use crate::tls::{Tls, TlsListener};
 use tokio::sync::watch;
 use tracing::Instrument;
 
@@ -38,7 +39,7 @@ use crate::auth::authorize;
 use crate::config::ServerConfig;
 use crate::connection::{self, ConnectionTimers};
 use crate::endpoint::{BETA_SUBPROTOCOL, Route, SessionRequest};
-use crate::limits::ConnectionGate;
+use crate::limits::{ConnectionGate, GatedListener, Peer};
 use crate::session::{RealtimeSession, SessionHandler};
 
 /// The subprotocol the server answers to browser clients (who also offer their key as one).
@@ -252,15 +253,17 @@ where
         tracing::info!("shutting down: closing open sessions");
         stopping.begin_shutdown();
     };
+    let gate = state.inner.gate.clone();
+    let header_timeout = state.inner.config.header_timeout();
+    let app = router(state.clone()).into_make_service_with_connect_info::<Peer>();
     match tls {
         Some(tls) => {
-            let app = router(state.clone()).into_make_service_with_connect_info::<TlsPeer>();
-            axum::serve(TlsListener::new(listener, &tls), app)
+            let listener = TlsListener::new(listener, &tls);
+            axum::serve(GatedListener::new(listener, gate, header_timeout), app)
                 .with_graceful_shutdown(signal)
                 .await?;
         }
         None => {
-            let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
             // Events are small frames written back to back; without TCP_NODELAY, Nagle's
             // algorithm holds each one until the client's (delayed, ~40 ms) ACK of the previous.
             let listener = listener.tap_io(|tcp| {
@@ -268,7 +271,7 @@ where
                     tracing::debug!(%error, "could not set TCP_NODELAY");
                 }
             });
-            axum::serve(listener, app)
+            axum::serve(GatedListener::new(listener, gate, header_timeout), app)
                 .with_graceful_shutdown(signal)
                 .await?;
         }
@@ -293,24 +296,16 @@ async fn connect<H: SessionHandler>(
             return upgrade_required();
         }
     };
-    let Some(permit) = state.inner.gate.try_enter() else {
-        tracing::warn!(
-            max = state.inner.config.max_connections(),
-            "connection refused: too many connections"
-        );
-        return too_many_connections();
-    };
-
     let id = state.inner.next_connection.fetch_add(1, Ordering::Relaxed);
     let peer = parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| *addr)
+        .get::<ConnectInfo<Peer>>()
+        .map(|ConnectInfo(Peer(addr))| *addr)
         .or_else(|| {
             parts
                 .extensions
-                .get::<ConnectInfo<TlsPeer>>()
-                .map(|ConnectInfo(TlsPeer(addr))| *addr)
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| *addr)
         })
         .map_or_else(|| "unknown".to_owned(), |addr| addr.to_string());
     let protocols: Vec<String> = upgrade
@@ -369,7 +364,6 @@ async fn connect<H: SessionHandler>(
         })
         .on_upgrade(move |socket| {
             async move {
-                let _permit = permit;
                 match refusal {
                     Some(refusal) => {
                         tracing::info!(reason = %refusal.close_reason(), "connection refused");
@@ -428,20 +422,6 @@ fn upgrade_required() -> Response {
     response
         .headers_mut()
         .insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    response
-}
-
-/// 503 when every connection slot is in use.
-fn too_many_connections() -> Response {
-    let mut response = error_body(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "server_error",
-        Some("too_many_connections"),
-        "This server is at its connection limit. Retry later.".to_owned(),
-    );
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     response
 }
 

@@ -46,6 +46,7 @@ fn send_help_is_complete() {
         "--record",
         "--quiet",
         "--verbose",
+        "--log-payloads",
         "--color",
     ] {
         assert!(out.contains(option), "{option} missing from:\n{out}");

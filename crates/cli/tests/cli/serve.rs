@@ -270,3 +270,43 @@ fn tls_serves_wss_and_bad_pem_files_exit_2() {
         .assert()
         .code(2);
 }
+
+/// What a `-vv` server logs after a client sent `secret` in a user message.
+async fn trace_log_of_a_message(secret: &str, extra: &[&str]) -> String {
+    let mut args = vec!["-vv"];
+    args.extend_from_slice(extra);
+    let (child, url) = spawn(&args);
+    let config = ClientConfig::builder(Target::custom(&url).unwrap()).build();
+    let connection = Connection::connect(&config).await.unwrap();
+    let (sender, mut receiver) = connection.split();
+    let event = serde_json::json!({"type": "conversation.item.create", "item": {"type": "message",
+        "role": "user", "content": [{"type": "input_text", "text": secret}]}});
+    sender.send_text(event.to_string()).await.unwrap();
+    // The server echoes the item: its frames carry the secret too.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(text)) = receiver.recv_text().await {
+            if text.contains("conversation.item.added") {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the item to be added");
+    signal(&child, "INT");
+    let (status, stderr) = tokio::task::spawn_blocking(move || wait(child))
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    stderr
+}
+
+#[tokio::test]
+async fn trace_logs_hold_no_payloads_unless_asked() {
+    let secret = "PINEAPPLE-4242";
+    let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+    let quiet = trace_log_of_a_message(secret, &[]).await;
+    assert!(quiet.contains("TRACE"), "{quiet}");
+    assert!(!quiet.contains(secret) && !quiet.contains(&hex), "{quiet}");
+    let loud = trace_log_of_a_message(secret, &["--log-payloads"]).await;
+    assert!(loud.contains(secret) || loud.contains(&hex), "{loud}");
+}
