@@ -1,7 +1,7 @@
 //! The conversation: items in order, with the audio of audio items kept for retrieve and
 //! truncate.
 
-use rtclient_protocol::{ContentKind, Item, ItemKind, Role};
+use rtclient_protocol::{ContentKind, Item, ItemKind, Nullable, Role};
 
 use super::errors::ClientError;
 use super::validation;
@@ -19,6 +19,13 @@ pub(crate) struct Stored {
 /// the oldest items is dropped (their text and transcripts stay), so a long session's memory
 /// stays bounded.
 pub(crate) const MAX_CONVERSATION_AUDIO: usize = 16 * 1024 * 1024;
+
+/// Most text a conversation holds: the text, transcripts, function arguments and outputs of its
+/// items, 8 MiB. That is far more than any Realtime model's context takes (128k tokens are about
+/// 512 KiB of text); with [`MAX_CONVERSATION_AUDIO`], one session's conversation stays under
+/// 24 MiB. An item that would go over is refused with `context_length_exceeded`, the code
+/// OpenAI gives input longer than a model's context.
+pub(crate) const MAX_CONVERSATION_TEXT: usize = 8 * 1024 * 1024;
 
 /// The items of a session, in conversation order.
 #[derive(Debug, Default)]
@@ -94,6 +101,25 @@ impl Conversation {
     /// The items, in order.
     pub(crate) fn items(&self) -> impl DoubleEndedIterator<Item = &Stored> {
         self.items.iter()
+    }
+
+    /// Checks that `item` fits in the conversation's text budget ([`MAX_CONVERSATION_TEXT`]).
+    pub(crate) fn check_room(&self, item: &Item) -> Result<(), ClientError> {
+        let held: usize = self.items.iter().map(|s| text_len(&s.item)).sum();
+        let total = held + text_len(item);
+        if total <= MAX_CONVERSATION_TEXT {
+            return Ok(());
+        }
+        Err(ClientError::new(
+            "context_length_exceeded",
+            format!(
+                "The conversation is too long: with this item it would hold {total} bytes of \
+                 text, more than its limit of {} MiB. Delete items (conversation.item.delete) \
+                 or start a new session.",
+                MAX_CONVERSATION_TEXT / (1024 * 1024)
+            ),
+        )
+        .param("item"))
     }
 
     /// Drops the audio of the oldest items until at most `max` bytes of audio are kept. An item
@@ -175,6 +201,28 @@ pub(crate) fn prepare_client_item(mut item: Item, new_id: String) -> Result<Item
         item.status = Some(rtclient_protocol::ItemStatus::Completed);
     }
     Ok(item)
+}
+
+/// The bytes of text `item` holds: content text and transcripts, function arguments and output.
+fn text_len(item: &Item) -> usize {
+    let content: usize = item
+        .content
+        .iter()
+        .flatten()
+        .map(|p| {
+            p.text.as_ref().map_or(0, String::len)
+                + p.transcript
+                    .as_ref()
+                    .and_then(Nullable::value)
+                    .map_or(0, String::len)
+        })
+        .sum();
+    let output = item
+        .output
+        .as_ref()
+        .and_then(Nullable::value)
+        .map_or(0, String::len);
+    content + item.arguments.as_ref().map_or(0, String::len) + output
 }
 
 /// The item as sent in `added`/`done`: audio bytes left out.

@@ -27,6 +27,7 @@ impl Running {
             .and_then(Nullable::value)
             .map(String::as_str);
         let (position, previous) = st.conversation.position(previous)?;
+        st.conversation.check_room(&item)?;
         let audio = item
             .content
             .iter()
@@ -37,10 +38,11 @@ impl Running {
             .unwrap_or_default();
         let rate = config::input_format(&st.session).bytes_per_second().max(1);
         let audio_ms = audio.len() as u64 * 1000 / rate;
+        // The audio is kept decoded once, in `audio`; retrieve encodes it again.
         st.conversation.insert(
             position,
             Stored {
-                item: item.clone(),
+                item: without_audio(&item),
                 audio,
                 audio_ms,
             },

@@ -205,3 +205,28 @@ async fn turn_detection_none_turns_detection_off_in_beta_and_is_refused_in_ga() 
     assert_eq!(error["code"], "invalid_value");
     assert_eq!(error["param"], "session.audio.input.turn_detection.type");
 }
+
+#[tokio::test]
+async fn a_conversation_holds_at_most_8_mib_of_text() {
+    let mut client = connect().await;
+    client.expect("session.created").await;
+    let mib = "x".repeat(1024 * 1024);
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        ids.push(client.add_user_text(&mib).await["item"]["id"].clone());
+    }
+    let mut ninth = crate::client::user_text(&mib);
+    ninth["event_id"] = "big".into();
+    client.send(ninth.clone()).await;
+    let error = client.expect("error").await["error"].clone();
+    assert_eq!(error["code"], "context_length_exceeded");
+    assert_eq!(error["param"], "item");
+    assert_eq!(error["event_id"], "big");
+    // Deleting an item makes room again.
+    client
+        .send(json!({"type": "conversation.item.delete", "item_id": ids[0]}))
+        .await;
+    client.expect("conversation.item.deleted").await;
+    client.send(ninth).await;
+    client.expect("conversation.item.added").await;
+}
