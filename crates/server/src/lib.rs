@@ -98,6 +98,7 @@ pub mod auth;
 pub mod config;
 pub mod connection;
 pub mod endpoint;
+pub mod engine;
 pub mod faults;
 pub(crate) mod limits;
 pub mod refusal;

@@ -28,8 +28,10 @@ mod errors;
 mod ids;
 mod input;
 mod items;
+mod live_reply;
 mod rates;
 mod realtime;
+mod reply_stream;
 mod response;
 mod speech;
 

@@ -16,10 +16,12 @@ use super::config;
 use super::conversation::{MAX_CONVERSATION_AUDIO, Stored, without_audio};
 use super::emit::Emitter;
 use super::ids::new_id;
+use super::live_reply;
 use super::realtime::{Engines, Pace, SharedState, State};
+use super::reply_stream::{Produced, ReplyStream};
 use super::speech::{DELTA_MS, Spoken, speak};
 use crate::faults::Failure;
-use crate::responder::{Answer, FunctionOutput, Prompt, Reply};
+use crate::responder::{FunctionOutput, Prompt, Reply};
 
 /// The response in progress (at most one per session).
 #[derive(Debug)]
@@ -40,7 +42,8 @@ pub(crate) struct Plan {
     pub(crate) in_conversation: bool,
     /// Items the response reads instead of the conversation (`input`).
     pub(crate) input: Option<Vec<Item>>,
-    pub(crate) tools: Vec<String>,
+    /// The function tools the response may call (each has a name).
+    pub(crate) tools: Vec<rtclient_protocol::Tool>,
 }
 
 /// The `response` object of `response.created`.
@@ -76,8 +79,18 @@ pub(crate) async fn generate(
     engines: Arc<Engines>,
     plan: Plan,
 ) {
-    let Some(answer) = answer(&state, &engines, &plan) else {
+    let Some(mut replies) = ReplyStream::start(&state, &engines, &plan) else {
         return;
+    };
+    let answer = match replies.next().await {
+        Some(Produced::Done(answer)) => answer,
+        // A model speaking as it generates: the reply streams as it comes.
+        Some(Produced::Text(first)) => {
+            live_reply::respond(&state, &emitter, &engines, plan, first, replies).await;
+            emitter.end_of_response();
+            return;
+        }
+        None => return,
     };
     // `response.created` was sent already: it counts towards a disruption's events.
     let emitter = match answer.disruption {
@@ -89,23 +102,6 @@ pub(crate) async fn generate(
     }
     respond(&state, &emitter, &engines, plan, answer.reply).await;
     emitter.end_of_response();
-}
-
-/// Asks the responder about the conversation (or the response's own `input`).
-fn answer(state: &SharedState, engines: &Engines, plan: &Plan) -> Option<Answer> {
-    let st = state.lock().ok()?;
-    let items: Vec<Item> = match &plan.input {
-        Some(items) => items.clone(),
-        None => st.conversation.items().map(|s| s.item.clone()).collect(),
-    };
-    let audio_ms = st
-        .conversation
-        .items()
-        .next_back()
-        .filter(|s| s.item.role == Some(Role::User))
-        .map(|s| s.audio_ms)
-        .filter(|ms| *ms > 0);
-    Some(prompt_answer(engines, &items, audio_ms, plan))
 }
 
 /// Streams `reply` as the response's events.
@@ -196,48 +192,15 @@ async fn respond(
             } else {
                 None
             };
-            let mut item = Item {
-                id: Some(item_id.clone()),
-                kind: Some(ItemKind::Message),
-                status: Some(ItemStatus::InProgress),
-                role: Some(Role::Assistant),
-                content: Some(Vec::new()),
-                ..Default::default()
-            };
-            if !ctx.add_item(&item) {
+            let Some(item) = open_message(&ctx, &item_id, plan.audio) else {
                 return;
-            }
-            let part_kind = if plan.audio {
-                ContentKind::Audio
-            } else {
-                ContentKind::Text
             };
-            let empty_part = if plan.audio {
-                ContentPart {
-                    kind: Some(part_kind.clone()),
-                    transcript: Some(Nullable::Value(String::new())),
-                    ..Default::default()
-                }
-            } else {
-                ContentPart {
-                    kind: Some(part_kind.clone()),
-                    text: Some(String::new()),
-                    ..Default::default()
-                }
-            };
-            if !ctx.emit(ev::ResponseContentPartAdded {
-                response_id: id.clone(),
-                item_id: item_id.clone(),
-                output_index: 0,
-                content_index: 0,
-                part: empty_part,
-                ..Default::default()
-            }) {
-                return;
-            }
             let (audio_bytes, audio_ms) = match speech {
                 Some(spoken) => {
-                    if !stream_audio(&ctx, engines, &item_id, &text, &spoken, plan.format).await {
+                    let words = split_words(&text);
+                    if !stream_spoken(&ctx, engines, &item_id, "", &words, &spoken, plan.format)
+                        .await
+                    {
                         return;
                     }
                     (spoken.bytes.clone(), spoken.duration_ms)
@@ -256,67 +219,152 @@ async fn respond(
                         }
                         pause(engines.pace, 20).await;
                     }
-                    if !ctx.emit(ev::ResponseOutputTextDone {
-                        response_id: id.clone(),
-                        item_id: item_id.clone(),
-                        output_index: 0,
-                        content_index: 0,
-                        text: text.clone(),
-                        ..Default::default()
-                    }) {
-                        return;
-                    }
                     (Vec::new(), 0)
                 }
             };
-            let done_part = if plan.audio {
-                ContentPart {
-                    kind: Some(ContentKind::Audio),
-                    transcript: Some(Nullable::Value(text.clone())),
-                    ..Default::default()
-                }
-            } else {
-                ContentPart {
-                    kind: Some(ContentKind::Text),
-                    text: Some(text.clone()),
-                    ..Default::default()
-                }
-            };
-            if !ctx.emit(ev::ResponseContentPartDone {
-                response_id: id.clone(),
-                item_id: item_id.clone(),
-                output_index: 0,
-                content_index: 0,
-                part: done_part,
-                ..Default::default()
-            }) {
-                return;
-            }
-            let content = if plan.audio {
-                ContentPart {
-                    kind: Some(ContentKind::OutputAudio),
-                    transcript: Some(Nullable::Value(text)),
-                    ..Default::default()
-                }
-            } else {
-                ContentPart {
-                    kind: Some(ContentKind::OutputText),
-                    text: Some(text),
-                    ..Default::default()
-                }
-            };
-            item.status = Some(ItemStatus::Completed);
-            item.content = Some(vec![content]);
-            if cut {
-                item.status = Some(ItemStatus::Incomplete);
-            }
-            ctx.finish(item, audio_bytes, audio_ms);
+            complete_message(&ctx, item, plan.audio, text, cut, audio_bytes, audio_ms);
         }
     }
 }
 
-fn prompt_answer(engines: &Engines, items: &[Item], audio_ms: Option<u64>, plan: &Plan) -> Answer {
-    let tool_names: Vec<&str> = plan.tools.iter().map(String::as_str).collect();
+/// Starts an assistant message: `output_item.added` (+ `conversation.item.added`) and an empty
+/// audio or text `content_part.added`. `None` once the response is no longer active.
+pub(super) fn open_message(ctx: &Ctx<'_>, item_id: &str, audio: bool) -> Option<Item> {
+    let item = Item {
+        id: Some(item_id.to_owned()),
+        kind: Some(ItemKind::Message),
+        status: Some(ItemStatus::InProgress),
+        role: Some(Role::Assistant),
+        content: Some(Vec::new()),
+        ..Default::default()
+    };
+    if !ctx.add_item(&item) {
+        return None;
+    }
+    let empty_part = if audio {
+        ContentPart {
+            kind: Some(ContentKind::Audio),
+            transcript: Some(Nullable::Value(String::new())),
+            ..Default::default()
+        }
+    } else {
+        ContentPart {
+            kind: Some(ContentKind::Text),
+            text: Some(String::new()),
+            ..Default::default()
+        }
+    };
+    ctx.emit(ev::ResponseContentPartAdded {
+        response_id: ctx.id.to_owned(),
+        item_id: item_id.to_owned(),
+        output_index: 0,
+        content_index: 0,
+        part: empty_part,
+        ..Default::default()
+    })
+    .then_some(item)
+}
+
+/// Ends an assistant message whose deltas were all sent: the `output_audio.done` +
+/// `output_audio_transcript.done` (or `output_text.done`) and `content_part.done` events, then
+/// the item and the response (`incomplete` when `cut` by the token limit).
+pub(super) fn complete_message(
+    ctx: &Ctx<'_>,
+    mut item: Item,
+    audio: bool,
+    text: String,
+    cut: bool,
+    audio_bytes: Vec<u8>,
+    audio_ms: u64,
+) {
+    let id = ctx.id.to_owned();
+    let item_id = item.id.clone().unwrap_or_default();
+    let sent = if audio {
+        ctx.emit(ev::ResponseOutputAudioDone {
+            response_id: id.clone(),
+            item_id: item_id.clone(),
+            output_index: 0,
+            content_index: 0,
+            ..Default::default()
+        }) && ctx.emit(ev::ResponseOutputAudioTranscriptDone {
+            response_id: id.clone(),
+            item_id: item_id.clone(),
+            output_index: 0,
+            content_index: 0,
+            transcript: text.clone(),
+            ..Default::default()
+        })
+    } else {
+        ctx.emit(ev::ResponseOutputTextDone {
+            response_id: id.clone(),
+            item_id: item_id.clone(),
+            output_index: 0,
+            content_index: 0,
+            text: text.clone(),
+            ..Default::default()
+        })
+    };
+    if !sent {
+        return;
+    }
+    let done_part = if audio {
+        ContentPart {
+            kind: Some(ContentKind::Audio),
+            transcript: Some(Nullable::Value(text.clone())),
+            ..Default::default()
+        }
+    } else {
+        ContentPart {
+            kind: Some(ContentKind::Text),
+            text: Some(text.clone()),
+            ..Default::default()
+        }
+    };
+    if !ctx.emit(ev::ResponseContentPartDone {
+        response_id: id,
+        item_id,
+        output_index: 0,
+        content_index: 0,
+        part: done_part,
+        ..Default::default()
+    }) {
+        return;
+    }
+    let content = if audio {
+        ContentPart {
+            kind: Some(ContentKind::OutputAudio),
+            transcript: Some(Nullable::Value(text)),
+            ..Default::default()
+        }
+    } else {
+        ContentPart {
+            kind: Some(ContentKind::OutputText),
+            text: Some(text),
+            ..Default::default()
+        }
+    };
+    item.status = Some(if cut {
+        ItemStatus::Incomplete
+    } else {
+        ItemStatus::Completed
+    });
+    item.content = Some(vec![content]);
+    ctx.finish(item, audio_bytes, audio_ms);
+}
+
+/// Calls `f` with the responder's view of `items` (the conversation, or the response's own
+/// `input`), the user's latest audio length and the response's plan.
+pub(super) fn with_prompt<R>(
+    items: &[Item],
+    audio_ms: Option<u64>,
+    plan: &Plan,
+    f: impl FnOnce(&Prompt<'_>) -> R,
+) -> R {
+    let tool_names: Vec<&str> = plan
+        .tools
+        .iter()
+        .filter_map(|t| t.name.as_deref())
+        .collect();
     let last = items.last();
     let function_output = last
         .filter(|i| i.kind == Some(ItemKind::FunctionCallOutput))
@@ -357,21 +405,26 @@ fn prompt_answer(engines: &Engines, items: &[Item], audio_ms: Option<u64>, plan:
         user_audio_ms: audio_ms,
         function_output,
         tools: &tool_names,
+        tool_specs: &plan.tools,
         instructions: plan.instructions.as_deref(),
+        history: items,
     };
-    engines.responder.answer(&prompt)
+    f(&prompt)
 }
 
-async fn stream_audio(
+/// Streams `spoken` as `output_audio.delta` events, with the transcript deltas of `words`
+/// spread over them; `said_before` is the message's transcript before these words. False once
+/// the response is no longer active.
+pub(super) async fn stream_spoken(
     ctx: &Ctx<'_>,
     engines: &Engines,
     item_id: &str,
-    text: &str,
+    said_before: &str,
+    words: &[String],
     spoken: &Spoken,
     format: WireFormat,
 ) -> bool {
     let chunks: Vec<&[u8]> = spoken.bytes.chunks(spoken.chunk).collect();
-    let words = split_words(text);
     let n = chunks.len().max(1);
     let mut next_word = 0;
     let id = ctx.id.to_owned();
@@ -401,27 +454,15 @@ async fn stream_audio(
             }) {
                 return false;
             }
-            ctx.record_audio(item_id, piece, format, &words[..next_word].concat());
+            let transcript = format!("{said_before}{}", words[..next_word].concat());
+            ctx.record_audio(item_id, piece, format, &transcript);
             pause(engines.pace, DELTA_MS).await;
         }
     }
-    ctx.emit(ev::ResponseOutputAudioDone {
-        response_id: id.clone(),
-        item_id: item_id.to_owned(),
-        output_index: 0,
-        content_index: 0,
-        ..Default::default()
-    }) && ctx.emit(ev::ResponseOutputAudioTranscriptDone {
-        response_id: id,
-        item_id: item_id.to_owned(),
-        output_index: 0,
-        content_index: 0,
-        transcript: text.to_owned(),
-        ..Default::default()
-    })
+    true
 }
 
-async fn pause(pace: Pace, ms: u64) {
+pub(super) async fn pause(pace: Pace, ms: u64) {
     match pace {
         Pace::Max => tokio::task::yield_now().await,
         Pace::Speed(speed) => {
@@ -439,7 +480,7 @@ async fn pause(pace: Pace, ms: u64) {
 }
 
 /// Cuts `text` to what fits in `max` output tokens (~1.3 tokens a word); true when cut.
-fn limit_tokens(text: String, max: Option<MaxTokens>) -> (String, bool) {
+pub(super) fn limit_tokens(text: String, max: Option<MaxTokens>) -> (String, bool) {
     let Some(MaxTokens::Count(max)) = max else {
         return (text, false);
     };
@@ -452,7 +493,7 @@ fn limit_tokens(text: String, max: Option<MaxTokens>) -> (String, bool) {
 }
 
 /// Words with their leading space (`"Hello"`, `" world."`).
-fn split_words(text: &str) -> Vec<String> {
+pub(super) fn split_words(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, word) in text.split(' ').enumerate() {
         out.push(if i == 0 {
@@ -471,16 +512,16 @@ fn split_text(text: &str, pieces: usize) -> Vec<String> {
 }
 
 /// Helpers bound to one running response.
-struct Ctx<'a> {
-    state: &'a SharedState,
-    emitter: &'a Emitter,
-    id: &'a str,
-    in_conversation: bool,
+pub(super) struct Ctx<'a> {
+    pub(super) state: &'a SharedState,
+    pub(super) emitter: &'a Emitter,
+    pub(super) id: &'a str,
+    pub(super) in_conversation: bool,
 }
 
 impl Ctx<'_> {
     /// Emits while the response is still the active one; false once it was cancelled.
-    fn emit(&self, event: impl Into<rtclient_protocol::ServerEvent>) -> bool {
+    pub(super) fn emit(&self, event: impl Into<rtclient_protocol::ServerEvent>) -> bool {
         let Ok(st) = self.state.lock() else {
             return false;
         };
@@ -492,7 +533,7 @@ impl Ctx<'_> {
     }
 
     /// `output_item.added` + `conversation.item.added`, and records the item.
-    fn add_item(&self, item: &Item) -> bool {
+    pub(super) fn add_item(&self, item: &Item) -> bool {
         let Ok(mut st) = self.state.lock() else {
             return false;
         };
@@ -530,7 +571,13 @@ impl Ctx<'_> {
     /// Records audio sent so far in the item, so a cancelled response leaves an assistant
     /// message with its partial `output_audio` (which the client can then truncate), as the real
     /// service does.
-    fn record_audio(&self, item_id: &str, piece: &[u8], format: WireFormat, transcript: &str) {
+    pub(super) fn record_audio(
+        &self,
+        item_id: &str,
+        piece: &[u8],
+        format: WireFormat,
+        transcript: &str,
+    ) {
         let Ok(mut st) = self.state.lock() else {
             return;
         };
@@ -559,7 +606,7 @@ impl Ctx<'_> {
     }
 
     /// `conversation.item.done` -> `output_item.done` -> `response.done` -> `rate_limits.updated`.
-    fn finish(&self, item: Item, audio: Vec<u8>, audio_ms: u64) {
+    pub(super) fn finish(&self, item: Item, audio: Vec<u8>, audio_ms: u64) {
         let Ok(mut st) = self.state.lock() else {
             return;
         };
@@ -610,7 +657,7 @@ impl Ctx<'_> {
     }
 
     /// Ends the response as `failed` with `failure`.
-    fn fail(&self, failure: &Failure) {
+    pub(super) fn fail(&self, failure: &Failure) {
         let Ok(mut st) = self.state.lock() else {
             return;
         };
@@ -623,7 +670,7 @@ impl Ctx<'_> {
     }
 }
 
-fn is_active(active: &Option<Active>, id: &str) -> bool {
+pub(super) fn is_active(active: &Option<Active>, id: &str) -> bool {
     active
         .as_ref()
         .is_some_and(|a| a.response.id.as_deref() == Some(id))
@@ -761,7 +808,7 @@ pub(crate) fn plan(
             .or_else(|| session.tools.clone())
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|t| t.name)
+            .filter(|t| t.name.is_some())
             .collect()
     };
     // `audio.output` of `response.create` overrides the session's, field by field.
