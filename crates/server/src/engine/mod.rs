@@ -8,3 +8,5 @@
 pub mod models;
 #[cfg(feature = "onnx")]
 pub mod onnx;
+#[cfg(feature = "onnx")]
+pub mod silero;

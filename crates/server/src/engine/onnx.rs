@@ -57,7 +57,7 @@ pub enum OnnxError {
 
 impl OnnxError {
     /// An [`OnnxError::Inference`] of `model`, for `map_err`.
-    pub fn inference(model: ModelFile) -> impl FnOnce(ort::Error) -> OnnxError {
+    pub fn inference(model: ModelFile) -> impl Fn(ort::Error) -> OnnxError + Copy {
         move |error| OnnxError::Inference {
             model,
             reason: error.to_string(),

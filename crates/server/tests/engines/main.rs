@@ -8,3 +8,4 @@
 
 mod runtime;
 mod testutil;
+mod vad;
