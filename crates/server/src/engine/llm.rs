@@ -20,17 +20,18 @@ use candle_transformers::utils::apply_repeat_penalty;
 use tokenizers::Tokenizer;
 
 use super::chat::{self, Message, Role};
+use super::models::{ModelFile, ModelsDir, ModelsError};
 use super::tool_call::{self, Parsed};
 use crate::faults::Failure;
 use crate::responder::{Answer, Prompt, Reply, Responder};
-
-/// The file name of the default model in the models folder.
-pub const SMOLLM2_FILE: &str = "smollm2/SmolLM2-135M-Instruct.Q4_1.gguf";
 
 /// Why the model could not be loaded.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LlmError {
+    /// The model is not installed.
+    #[error(transparent)]
+    Models(#[from] ModelsError),
     /// The model file could not be opened.
     #[error("cannot open the reply model {path} (run scripts/install-engines)")]
     Open {
@@ -76,6 +77,11 @@ impl std::fmt::Debug for LocalLlm {
 }
 
 impl LocalLlm {
+    /// Loads SmolLM2-135M-Instruct from the models folder.
+    pub fn from_models(models: &ModelsDir) -> Result<Self, LlmError> {
+        Self::load(&models.require(ModelFile::SmolLm2)?)
+    }
+
     /// Loads a GGUF llama-architecture chat model that uses ChatML (`<|im_end|>` ends a turn).
     pub fn load(path: &Path) -> Result<Self, LlmError> {
         let load_error = |reason: String| LlmError::Load {

@@ -160,6 +160,7 @@ mod tests {
         Arc::new(Engines {
             responder: Arc::new(EchoResponder),
             synthesizer: Arc::new(Counting(Arc::clone(runs))),
+            vad: Arc::new(crate::vad::Earshot),
             transcriber: Arc::new(NoTranscriber),
             cache: SpeechCache::default(),
             pace: Pace::Max,
