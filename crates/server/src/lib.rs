@@ -26,6 +26,8 @@
 //!
 //! # Engines
 //!
+//! - [`engine`]: the models folder (`$RTCLIENT_MODELS`, filled by `scripts/install-engines`) and,
+//!   with the `onnx` feature (on by default), the ONNX Runtime the real engines run on.
 //! - [`vad`]: server voice activity detection, the engine behind `turn_detection: server_vad`.
 //!   A [`vad::SpeechScorer`] rates 16 kHz frames (default: the earshot neural detector) and a
 //!   [`vad::TurnDetector`] applies `threshold`, `prefix_padding_ms` and `silence_duration_ms`.
@@ -98,6 +100,7 @@ pub mod auth;
 pub mod config;
 pub mod connection;
 pub mod endpoint;
+pub mod engine;
 pub mod faults;
 pub(crate) mod limits;
 pub mod refusal;

@@ -9,6 +9,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use rtclient_protocol::{Item, Tool};
 use serde::Deserialize;
 
 use crate::faults::{Disruption, Failure, Faults, RateLimits};
@@ -24,9 +25,14 @@ pub struct Prompt<'a> {
     pub function_output: Option<FunctionOutput<'a>>,
     /// Names of the function tools the model may call in this response.
     pub tools: &'a [&'a str],
+    /// The definitions of those tools (description and JSON Schema of the arguments), for a
+    /// responder backed by a model.
+    pub tool_specs: &'a [Tool],
     /// The response's instructions (from `response.create`, else the session's). The default
-    /// responders do not read them; a responder backed by a model would.
+    /// responders do not read them; a responder backed by a model does.
     pub instructions: Option<&'a str>,
+    /// The conversation the response reads, oldest first (or the response's own `input`).
+    pub history: &'a [Item],
 }
 
 /// A function call's result, as the client sent it in a `function_call_output` item.
@@ -84,6 +90,17 @@ pub trait Responder: Send + Sync {
     /// The reply to `prompt` with its faults; the default has none.
     fn answer(&self, prompt: &Prompt<'_>) -> Answer {
         self.reply(prompt).into()
+    }
+
+    /// The answer to `prompt`, for a responder that produces its reply bit by bit (a language
+    /// model): the text of a spoken reply goes to `sink` piece by piece as it is generated, so
+    /// speech can start before the reply is finished. Generation stops early when `sink`
+    /// returns false (the response was cancelled); the answer then holds the text so far.
+    ///
+    /// The default sends nothing to `sink` and returns [`Responder::answer`].
+    fn stream(&self, prompt: &Prompt<'_>, sink: &mut dyn FnMut(&str) -> bool) -> Answer {
+        let _ = sink;
+        self.answer(prompt)
     }
 }
 

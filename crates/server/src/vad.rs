@@ -18,8 +18,9 @@ use rtclient_audio::{Resampler, clip_to_i16};
 /// Sample rate every [`SpeechScorer`] works at.
 pub const VAD_SAMPLE_RATE: u32 = 16_000;
 
-/// Consecutive speech frames needed before a turn starts, so a click or a breath does not open one.
-const FRAMES_TO_START: u32 = 3;
+/// Consecutive speech needed before a turn starts, so a click or a breath does not open one:
+/// three earshot frames, two Silero windows.
+const MS_TO_START: usize = 48;
 
 /// Gives short frames of 16 kHz mono audio a speech probability.
 pub trait SpeechScorer: Send {
@@ -32,6 +33,51 @@ pub trait SpeechScorer: Send {
 
     /// Forgets all state, as for a new audio stream.
     fn reset(&mut self);
+}
+
+impl std::fmt::Debug for dyn SpeechScorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpeechScorer")
+            .field("frame_len", &self.frame_len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SpeechScorer for Box<dyn SpeechScorer> {
+    fn frame_len(&self) -> usize {
+        (**self).frame_len()
+    }
+
+    fn score(&mut self, frame: &[i16]) -> f32 {
+        (**self).score(frame)
+    }
+
+    fn reset(&mut self) {
+        (**self).reset();
+    }
+}
+
+/// A VAD engine: makes the [`SpeechScorer`] of each new audio stream (each session's server
+/// VAD). Closures that return a boxed scorer are engines too.
+pub trait VadEngine: Send + Sync {
+    /// A scorer with fresh state.
+    fn scorer(&self) -> Box<dyn SpeechScorer>;
+}
+
+impl<F: Fn() -> Box<dyn SpeechScorer> + Send + Sync> VadEngine for F {
+    fn scorer(&self) -> Box<dyn SpeechScorer> {
+        self()
+    }
+}
+
+/// The zero-asset engine: an [`EarshotScorer`] per stream.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Earshot;
+
+impl VadEngine for Earshot {
+    fn scorer(&self) -> Box<dyn SpeechScorer> {
+        Box::new(EarshotScorer::new())
+    }
 }
 
 /// The default scorer: the earshot neural voice activity detector (16 ms frames, pure Rust).
@@ -224,6 +270,7 @@ impl<S: SpeechScorer> TurnDetector<S> {
         let end = start + frame.len() as u64;
         self.scored = end;
         let speech = self.scorer.score(frame) >= self.params.threshold;
+        let frames_to_start = (MS_TO_START * VAD_SAMPLE_RATE as usize / 1000).div_ceil(frame.len());
         let power = mean_square(frame);
         self.state = match (self.state, speech) {
             (
@@ -239,7 +286,7 @@ impl<S: SpeechScorer> TurnDetector<S> {
                 } else {
                     (run_start, peak.max(power))
                 };
-                if run + 1 >= FRAMES_TO_START {
+                if run + 1 >= frames_to_start as u32 {
                     let onset_ms = samples_to_ms(run_start);
                     events.push(VadEvent::SpeechStarted {
                         audio_start_ms: onset_ms
@@ -302,7 +349,7 @@ fn mean_square(frame: &[i16]) -> f64 {
 /// working buffers between pushes, so streaming allocates nothing once they have grown.
 #[derive(Debug)]
 pub struct ResamplingDetector {
-    detector: TurnDetector,
+    detector: TurnDetector<Box<dyn SpeechScorer>>,
     rate: u32,
     converter: ToVadRate,
     input: Vec<f32>,
@@ -318,15 +365,26 @@ enum ToVadRate {
 }
 
 impl ResamplingDetector {
-    /// A detector for audio at `rate` Hz; fails when `rate` is not a usable sample rate.
+    /// A detector with the default scorer for audio at `rate` Hz; fails when `rate` is not a
+    /// usable sample rate.
     pub fn new(rate: u32, params: VadParams) -> Result<Self, rtclient_audio::Error> {
+        Self::with_scorer(rate, params, Earshot.scorer())
+    }
+
+    /// A detector with `scorer` for audio at `rate` Hz; fails when `rate` is not a usable
+    /// sample rate.
+    pub fn with_scorer(
+        rate: u32,
+        params: VadParams,
+        scorer: Box<dyn SpeechScorer>,
+    ) -> Result<Self, rtclient_audio::Error> {
         let converter = if rate == VAD_SAMPLE_RATE * 3 / 2 {
             ToVadRate::ThreeToTwo(ThreeToTwo::new())
         } else {
             ToVadRate::Resampler(Box::new(Resampler::new(rate, VAD_SAMPLE_RATE)?))
         };
         Ok(Self {
-            detector: TurnDetector::new(params),
+            detector: TurnDetector::with_scorer(params, scorer),
             rate,
             converter,
             input: Vec::new(),

@@ -223,7 +223,10 @@ impl Running {
         };
         match self.input.vad.as_mut() {
             Some(vad) if vad.rate() == rate => vad.set_params(params),
-            _ => self.input.vad = ResamplingDetector::new(rate, params).ok(),
+            _ => {
+                let scorer = self.engines.vad.scorer();
+                self.input.vad = ResamplingDetector::with_scorer(rate, params, scorer).ok();
+            }
         }
     }
 

@@ -21,7 +21,8 @@ pub(crate) struct Plan {
     pub(crate) in_conversation: bool,
     /// Items the response reads instead of the conversation (`input`).
     pub(crate) input: Option<Vec<Item>>,
-    pub(crate) tools: Vec<String>,
+    /// The function tools the response may call (each has a name).
+    pub(crate) tools: Vec<rtclient_protocol::Tool>,
 }
 
 /// The `response` object of `response.created`.
@@ -92,7 +93,7 @@ pub(crate) fn plan(
             .or_else(|| session.tools.clone())
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|t| t.name)
+            .filter(|t| t.name.is_some())
             .collect()
     };
     // `audio.output` of `response.create` overrides the session's, field by field.

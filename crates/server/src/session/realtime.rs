@@ -27,6 +27,7 @@ use crate::faults::Faults;
 use crate::responder::{EchoResponder, Responder, Script};
 use crate::synthesis::{EspeakSynthesizer, Synthesizer};
 use crate::transcription::{NoTranscriber, Transcriber};
+use crate::vad::{Earshot, VadEngine};
 
 /// Largest `input_audio_buffer.append` payload, in base64 characters (15 MiB).
 pub const MAX_APPEND_BASE64: usize = 15 * 1024 * 1024;
@@ -52,6 +53,7 @@ pub(crate) struct Engines {
     pub(crate) responder: Arc<dyn Responder>,
     pub(crate) synthesizer: Arc<dyn Synthesizer>,
     pub(crate) transcriber: Arc<dyn Transcriber>,
+    pub(crate) vad: Arc<dyn VadEngine>,
     pub(crate) cache: SpeechCache,
     pub(crate) pace: Pace,
     pub(crate) max_duration: Duration,
@@ -95,6 +97,7 @@ impl RealtimeSession {
                 responder: Arc::new(EchoResponder),
                 synthesizer: Arc::new(EspeakSynthesizer::new()),
                 transcriber: Arc::new(NoTranscriber),
+                vad: Arc::new(Earshot),
                 cache: SpeechCache::default(),
                 pace: Pace::default(),
                 max_duration: Duration::from_secs(3600),
@@ -110,6 +113,7 @@ impl RealtimeSession {
                 responder: Arc::clone(&shared.responder),
                 synthesizer: Arc::clone(&shared.synthesizer),
                 transcriber: Arc::clone(&shared.transcriber),
+                vad: Arc::clone(&shared.vad),
                 cache: SpeechCache::default(),
                 pace: shared.pace,
                 max_duration: shared.max_duration,
@@ -147,6 +151,11 @@ impl RealtimeSession {
     /// Uses `transcriber` for input audio transcription (default: [`NoTranscriber`]).
     pub fn transcriber(self, transcriber: impl Transcriber + 'static) -> Self {
         self.edit(|e| e.transcriber = Arc::new(transcriber))
+    }
+
+    /// Uses `vad` for server VAD (default: [`Earshot`]).
+    pub fn vad(self, vad: impl VadEngine + 'static) -> Self {
+        self.edit(|e| e.vad = Arc::new(vad))
     }
 
     /// Sets the response streaming pace.

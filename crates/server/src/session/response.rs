@@ -13,13 +13,15 @@ use rtclient_protocol::{
 
 use super::emit::Emitter;
 use super::ids::new_id;
+use super::live_reply;
 use super::output::{self, Ctx, OpenItem, Part, with_open};
 use super::plan::{Plan, input_tokens};
 use super::realtime::{Engines, Pace, SharedState, State};
+use super::reply_stream::{Produced, ReplyStream};
 use super::speech::{DELTA_MS, Spoken, speak};
 use super::usage::{self, Tokens};
 use crate::faults::Failure;
-use crate::responder::{Answer, FunctionOutput, Prompt, Reply};
+use crate::responder::{FunctionOutput, Prompt, Reply};
 
 /// The response in progress (at most one per session).
 #[derive(Debug)]
@@ -54,8 +56,18 @@ pub(crate) async fn generate(
     engines: Arc<Engines>,
     plan: Plan,
 ) {
-    let Some(answer) = answer(&state, &engines, &plan) else {
+    let Some(mut replies) = ReplyStream::start(&state, &engines, &plan) else {
         return;
+    };
+    let answer = match replies.next().await {
+        Some(Produced::Done(answer)) => answer,
+        // A model speaking as it generates: the reply streams as it comes.
+        Some(Produced::Text(first)) => {
+            live_reply::respond(&state, &emitter, &engines, plan, first, replies).await;
+            emitter.end_of_response();
+            return;
+        }
+        None => return,
     };
     // `response.created` was sent already: it counts towards a disruption's events.
     let emitter = match answer.disruption {
@@ -67,23 +79,6 @@ pub(crate) async fn generate(
     }
     respond(&state, &emitter, &engines, plan, answer.reply).await;
     emitter.end_of_response();
-}
-
-/// Asks the responder about the conversation (or the response's own `input`).
-fn answer(state: &SharedState, engines: &Engines, plan: &Plan) -> Option<Answer> {
-    let st = state.lock().ok()?;
-    let items: Vec<Item> = match &plan.input {
-        Some(items) => items.clone(),
-        None => st.conversation.items().map(|s| s.item.clone()).collect(),
-    };
-    let audio_ms = st
-        .conversation
-        .items()
-        .next_back()
-        .filter(|s| s.item.role == Some(Role::User))
-        .map(|s| s.audio_ms)
-        .filter(|ms| *ms > 0);
-    Some(prompt_answer(engines, &items, audio_ms, plan))
 }
 
 /// Streams `reply` as the response's events.
@@ -185,32 +180,13 @@ async fn say(ctx: &Ctx<'_>, engines: &Arc<Engines>, plan: &Plan, text: String) {
         None
     };
     let item_id = new_id("item_");
-    let mut item = Item {
-        id: Some(item_id.clone()),
-        kind: Some(ItemKind::Message),
-        status: Some(ItemStatus::InProgress),
-        role: Some(Role::Assistant),
-        content: Some(Vec::new()),
-        ..Default::default()
-    };
-    if !ctx.add_item(&item) {
+    let Some(item) = open_message(ctx, &item_id, plan.audio) else {
         return;
-    }
-    let part = if plan.audio { Part::Audio } else { Part::Text };
-    let added = ev::ResponseContentPartAdded {
-        response_id: ctx.id.to_owned(),
-        item_id: item_id.clone(),
-        output_index: 0,
-        content_index: 0,
-        part: part.streamed(""),
-        ..Default::default()
     };
-    if !ctx.emit_updating(added, |st| with_open(st, |open| open.part = Some(part))) {
-        return;
-    }
     let (audio_bytes, audio_ms) = match speech {
         Some(spoken) => {
-            if !stream_audio(ctx, engines, &item_id, &text, &spoken, plan.format).await {
+            let words = split_words(&text);
+            if !stream_spoken(ctx, engines, &item_id, &words, &spoken, plan.format).await {
                 return;
             }
             (spoken.bytes.clone(), spoken.duration_ms)
@@ -222,6 +198,50 @@ async fn say(ctx: &Ctx<'_>, engines: &Arc<Engines>, plan: &Plan, text: String) {
             (Vec::new(), 0)
         }
     };
+    complete_message(ctx, item, plan.audio, text, cut, audio_bytes, audio_ms);
+}
+
+/// Starts an assistant message: `output_item.added` (+ `conversation.item.added`) and an empty
+/// audio or text `content_part.added`. `None` once the response is no longer active.
+pub(super) fn open_message(ctx: &Ctx<'_>, item_id: &str, audio: bool) -> Option<Item> {
+    let item = Item {
+        id: Some(item_id.to_owned()),
+        kind: Some(ItemKind::Message),
+        status: Some(ItemStatus::InProgress),
+        role: Some(Role::Assistant),
+        content: Some(Vec::new()),
+        ..Default::default()
+    };
+    if !ctx.add_item(&item) {
+        return None;
+    }
+    let part = if audio { Part::Audio } else { Part::Text };
+    let added = ev::ResponseContentPartAdded {
+        response_id: ctx.id.to_owned(),
+        item_id: item_id.to_owned(),
+        output_index: 0,
+        content_index: 0,
+        part: part.streamed(""),
+        ..Default::default()
+    };
+    ctx.emit_updating(added, |st| with_open(st, |open| open.part = Some(part)))
+        .then_some(item)
+}
+
+/// Ends an assistant message whose deltas were all sent: the events that end its part's
+/// stream, `content_part.done`, then the item and the response (`incomplete` when `cut` by the
+/// token limit).
+pub(super) fn complete_message(
+    ctx: &Ctx<'_>,
+    mut item: Item,
+    audio: bool,
+    text: String,
+    cut: bool,
+    audio_bytes: Vec<u8>,
+    audio_ms: u64,
+) {
+    let part = if audio { Part::Audio } else { Part::Text };
+    let item_id = item.id.clone().unwrap_or_default();
     if !ctx.end_stream(part, &item_id, &text) {
         return;
     }
@@ -238,8 +258,19 @@ async fn say(ctx: &Ctx<'_>, engines: &Arc<Engines>, plan: &Plan, text: String) {
     ctx.finish(item, audio_bytes, audio_ms);
 }
 
-fn prompt_answer(engines: &Engines, items: &[Item], audio_ms: Option<u64>, plan: &Plan) -> Answer {
-    let tool_names: Vec<&str> = plan.tools.iter().map(String::as_str).collect();
+/// Calls `f` with the responder's view of `items` (the conversation, or the response's own
+/// `input`), the user's latest audio length and the response's plan.
+pub(super) fn with_prompt<R>(
+    items: &[Item],
+    audio_ms: Option<u64>,
+    plan: &Plan,
+    f: impl FnOnce(&Prompt<'_>) -> R,
+) -> R {
+    let tool_names: Vec<&str> = plan
+        .tools
+        .iter()
+        .filter_map(|t| t.name.as_deref())
+        .collect();
     let last = items.last();
     let function_output = last
         .filter(|i| i.kind == Some(ItemKind::FunctionCallOutput))
@@ -280,9 +311,11 @@ fn prompt_answer(engines: &Engines, items: &[Item], audio_ms: Option<u64>, plan:
         user_audio_ms: audio_ms,
         function_output,
         tools: &tool_names,
+        tool_specs: &plan.tools,
         instructions: plan.instructions.as_deref(),
+        history: items,
     };
-    engines.responder.answer(&prompt)
+    f(&prompt)
 }
 
 /// Text deltas, a word each.
@@ -304,17 +337,17 @@ async fn stream_text(ctx: &Ctx<'_>, engines: &Engines, item_id: &str, text: &str
     true
 }
 
-/// Audio deltas with their transcript deltas interleaved, at the engines' pace.
-async fn stream_audio(
+/// Streams `spoken` as `output_audio.delta` events with the transcript deltas of `words`
+/// spread over them, at the engines' pace. False once the response is no longer active.
+pub(super) async fn stream_spoken(
     ctx: &Ctx<'_>,
     engines: &Engines,
     item_id: &str,
-    text: &str,
+    words: &[String],
     spoken: &Spoken,
     format: WireFormat,
 ) -> bool {
     let chunks: Vec<&[u8]> = spoken.bytes.chunks(spoken.chunk).collect();
-    let words = split_words(text);
     let n = chunks.len().max(1);
     let mut next_word = 0;
     for i in 0..n {
@@ -352,7 +385,7 @@ async fn stream_audio(
     true
 }
 
-async fn pause(pace: Pace, ms: u64) {
+pub(super) async fn pause(pace: Pace, ms: u64) {
     match pace {
         Pace::Max => tokio::task::yield_now().await,
         Pace::Speed(speed) => {
@@ -370,7 +403,7 @@ async fn pause(pace: Pace, ms: u64) {
 }
 
 /// Cuts `text` to the words that fit in `max` output text tokens; true when cut.
-fn limit_tokens(text: String, max: Option<MaxTokens>) -> (String, bool) {
+pub(super) fn limit_tokens(text: String, max: Option<MaxTokens>) -> (String, bool) {
     let Some(MaxTokens::Count(max)) = max else {
         return (text, false);
     };
@@ -389,7 +422,7 @@ fn limit_tokens(text: String, max: Option<MaxTokens>) -> (String, bool) {
 }
 
 /// Words with their leading space (`"Hello"`, `" world."`).
-fn split_words(text: &str) -> Vec<String> {
+pub(super) fn split_words(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, word) in text.split(' ').enumerate() {
         out.push(if i == 0 {

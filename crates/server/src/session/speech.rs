@@ -29,7 +29,7 @@ pub(crate) struct Spoken {
 
 impl Spoken {
     /// Resamples and encodes `speech` to `format`, cut into [`DELTA_MS`] deltas.
-    fn new(speech: &Speech, format: WireFormat) -> Result<Self, rtclient_audio::Error> {
+    pub(super) fn new(speech: &Speech, format: WireFormat) -> Result<Self, rtclient_audio::Error> {
         let bytes = encode(speech, format)?;
         let chunk = (format.bytes_per_second() * DELTA_MS / 1000).max(2) as usize;
         let deltas = bytes
@@ -160,6 +160,7 @@ mod tests {
         Arc::new(Engines {
             responder: Arc::new(EchoResponder),
             synthesizer: Arc::new(Counting(Arc::clone(runs))),
+            vad: Arc::new(crate::vad::Earshot),
             transcriber: Arc::new(NoTranscriber),
             cache: SpeechCache::default(),
             pace: Pace::Max,

@@ -1,0 +1,72 @@
+//! Runs the responder for one response off the async runtime, without the session lock, and
+//! hands its output to the response task as it comes: pieces of text while a model generates,
+//! then the whole answer. Generation stops as soon as the response is no longer the active one
+//! (cancelled, or interrupted by the user's next turn).
+
+use std::sync::Arc;
+
+use rtclient_protocol::{Item, Role};
+use tokio::sync::mpsc;
+
+use super::realtime::{Engines, SharedState};
+use super::output::is_active;
+use super::plan::Plan;
+use super::response::with_prompt;
+use crate::responder::Answer;
+
+/// What the responder produced.
+#[derive(Debug)]
+pub(super) enum Produced {
+    /// The next piece of a reply being spoken.
+    Text(String),
+    /// The whole answer; nothing follows it.
+    Done(Answer),
+}
+
+/// The responder's output for one response, in order.
+#[derive(Debug)]
+pub(super) struct ReplyStream {
+    rx: mpsc::UnboundedReceiver<Produced>,
+}
+
+impl ReplyStream {
+    /// Starts the responder on the conversation (or the response's own `input`); `None` when
+    /// the session state is gone.
+    pub(super) fn start(state: &SharedState, engines: &Arc<Engines>, plan: &Plan) -> Option<Self> {
+        let (items, audio_ms) = {
+            let st = state.lock().ok()?;
+            let items: Vec<Item> = match &plan.input {
+                Some(items) => items.clone(),
+                None => st.conversation.items().map(|s| s.item.clone()).collect(),
+            };
+            let audio_ms = st
+                .conversation
+                .items()
+                .next_back()
+                .filter(|s| s.item.role == Some(Role::User))
+                .map(|s| s.audio_ms)
+                .filter(|ms| *ms > 0);
+            (items, audio_ms)
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        let responder = Arc::clone(&engines.responder);
+        let (state, plan) = (Arc::clone(state), plan.clone());
+        let id = plan.response.id.clone().unwrap_or_default();
+        tokio::task::spawn_blocking(move || {
+            let answer = with_prompt(&items, audio_ms, &plan, |prompt| {
+                responder.stream(prompt, &mut |piece| {
+                    let wanted = state.lock().is_ok_and(|st| is_active(&st.active, &id));
+                    wanted && tx.send(Produced::Text(piece.to_owned())).is_ok()
+                })
+            });
+            // The receiver is gone when the response ended meanwhile; nothing to tell then.
+            let _ = tx.send(Produced::Done(answer));
+        });
+        Some(Self { rx })
+    }
+
+    /// The next output; `None` once the responder is done (or died).
+    pub(super) async fn next(&mut self) -> Option<Produced> {
+        self.rx.recv().await
+    }
+}

@@ -1,0 +1,11 @@
+//! The real engines on the model files `scripts/install-engines` puts in the models folder.
+//!
+//! These tests need the models: when they are absent each test fails with the message that
+//! says what to run, never skips.
+
+#![cfg(feature = "onnx")]
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests: failing loudly is the point
+
+mod runtime;
+mod testutil;
+mod vad;

@@ -1,0 +1,48 @@
+//! What the engine tests share: the installed models folder and speech made at test time.
+
+use std::path::Path;
+use std::process::Command;
+
+use rtclient_server::engine::models::ModelsDir;
+
+/// The models folder, or a panic naming the install step.
+pub(crate) fn models() -> ModelsDir {
+    ModelsDir::from_env().unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// Runs `program` with `args`, panicking with a setup hint when it is missing or fails.
+fn run(program: &str, args: &[&str]) {
+    let status = Command::new(program)
+        .args(args)
+        .status()
+        .unwrap_or_else(|error| panic!("{program} is missing ({error}): run scripts/setup"));
+    assert!(status.success(), "{program} {args:?} failed");
+}
+
+/// `text` spoken by espeak-ng at 16 kHz mono, with the leading and trailing silence cut off by
+/// sox's `silence` effect, so the clip starts and ends at the speech's true edges.
+pub(crate) fn speak_trimmed_16k(dir: &Path, text: &str) -> Vec<i16> {
+    let raw = dir.join("raw.wav");
+    let trimmed = dir.join("trimmed.wav");
+    let (raw_arg, trimmed_arg) = (raw.to_str().unwrap(), trimmed.to_str().unwrap());
+    run("espeak-ng", &["-v", "en-us", "-w", raw_arg, text]);
+    // Cut everything before the first and after the last 10 ms above 1% of full scale.
+    let trim = [
+        "silence", "1", "0.01", "1%", "reverse", "silence", "1", "0.01", "1%", "reverse",
+    ];
+    let mut args = vec![raw_arg, "-r", "16000", "-c", "1", "-b", "16", trimmed_arg];
+    args.extend(trim);
+    run("sox", &args);
+    read_wav(&trimmed)
+}
+
+/// The samples of a mono 16-bit WAV.
+pub(crate) fn read_wav(path: &Path) -> Vec<i16> {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    reader.samples::<i16>().map(Result::unwrap).collect()
+}
+
+/// Milliseconds of `samples` at 16 kHz.
+pub(crate) fn ms_16k(samples: usize) -> u64 {
+    samples as u64 * 1000 / 16_000
+}
