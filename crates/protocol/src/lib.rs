@@ -10,14 +10,14 @@
 //!   upper layers program against.
 //! - [`beta::ServerEvent`] and [`beta::ClientEvent`]: the **beta** wire dialect (`OpenAI-Beta:
 //!   realtime=v1`, Azure preview `api-version`, Azure Voice Live) mirrored exactly; the
-//!   [`translate`] module maps it to and from the GA model.
+//!   [`beta::translate`] module maps it to and from the GA model.
 //! - [`Dialect`]: parse and write frames of either dialect through the GA model, in both
 //!   directions (client side and server side).
 //! - The objects inside events: [`Session`], [`Item`], [`ContentPart`], [`Response`],
 //!   [`TurnDetection`], [`AudioFormat`], [`Tool`], [`Usage`], [`RateLimit`], [`ApiError`].
 //! - [`event::AudioDeltaRef`] via [`Dialect::parse_audio_delta`]: a zero-copy view of output
 //!   audio deltas (the bulk of traffic) whose base64 borrows the frame text.
-//! - [`translation`]: the separate GA translation-session family (`session.input_audio_buffer.append`, ...).
+//! - [`translation_session`]: the separate GA translation-session family (`session.input_audio_buffer.append`, ...).
 //!
 //! Every struct keeps fields it does not know in an `extra` map and every string enum keeps
 //! unknown values in `Other(String)`, so `parse -> serialize` gives back JSON equal to the
@@ -74,8 +74,7 @@ mod rate_limit;
 mod response;
 mod session;
 mod tool;
-pub mod translate;
-pub mod translation;
+pub mod translation_session;
 mod turn_detection;
 mod usage;
 

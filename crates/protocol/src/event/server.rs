@@ -358,7 +358,7 @@ event_struct! {
 
 event_struct! {
     /// Output audio delta: base64 audio in the session's output format (the bulk of traffic).
-    pub struct ResponseOutputAudioDelta {
+    pub struct ResponseOutputAudioDelta [fast] {
         /// The response.
         req response_id: String = "response_id",
         /// The item.
@@ -635,19 +635,6 @@ event_enum! {
         McpListToolsCompleted(McpListToolsCompleted) = "mcp_list_tools.completed",
         /// See [`McpListToolsFailed`].
         McpListToolsFailed(McpListToolsFailed) = "mcp_list_tools.failed",
-    }
-}
-
-impl ServerEvent {
-    /// Writes the event as compact GA JSON (`type` first). Audio deltas are written without a
-    /// JSON escape pass over the base64.
-    pub fn to_json(&self) -> Result<String, crate::Error> {
-        match self {
-            ServerEvent::ResponseOutputAudioDelta(e) => {
-                super::write::audio_delta("response.output_audio.delta", e)
-            }
-            other => serde_json::to_string(other).map_err(crate::Error::Write),
-        }
     }
 }
 

@@ -5,7 +5,8 @@
 //! Each frame is parsed in its own dialect into the GA model and written back in both
 //! dialects (through [`Dialect`], fast paths included, and through the translation functions and the beta enums directly).
 
-use rtclient_protocol::{ClientEvent, Dialect, ServerEvent, beta, translate};
+use rtclient_protocol::beta::translate;
+use rtclient_protocol::{ClientEvent, Dialect, ServerEvent, beta};
 
 use crate::testutil::{FileDialect, Frame, cassette_frames, client_events, corpus_frames};
 
@@ -44,7 +45,7 @@ fn outputs(f: &Frame) -> Vec<(&'static str, String)> {
         }
         out.push((
             "to_beta",
-            translate::client_to_beta(model).to_json().unwrap(),
+            translate::client_to_beta(model).unwrap().to_json().unwrap(),
         ));
     } else {
         let model = d.parse_server_event(&f.text).unwrap();
@@ -62,7 +63,7 @@ fn outputs(f: &Frame) -> Vec<(&'static str, String)> {
         }
         out.push((
             "to_beta",
-            translate::server_to_beta(model).to_json().unwrap(),
+            translate::server_to_beta(model).unwrap().to_json().unwrap(),
         ));
     }
     out.into_iter()

@@ -133,17 +133,3 @@ event_enum! {
         SessionOutputAudioDelta(SessionOutputAudioDelta) = "session.output_audio.delta",
     }
 }
-
-impl ClientEvent {
-    /// Writes the event as compact JSON (`type` first).
-    pub fn to_json(&self) -> Result<String, crate::Error> {
-        serde_json::to_string(self).map_err(crate::Error::Write)
-    }
-}
-
-impl ServerEvent {
-    /// Writes the event as compact JSON (`type` first).
-    pub fn to_json(&self) -> Result<String, crate::Error> {
-        serde_json::to_string(self).map_err(crate::Error::Write)
-    }
-}
