@@ -14,7 +14,8 @@
 //! - [`Dialect`]: parse and write frames of either dialect through the GA model, in both
 //!   directions (client side and server side).
 //! - The objects inside events: [`Session`], [`Item`], [`ContentPart`], [`Response`],
-//!   [`TurnDetection`], [`AudioFormat`], [`Tool`], [`Usage`], [`RateLimit`], [`ApiError`].
+//!   [`TurnDetection`], [`AudioFormat`], [`Tool`], [`Usage`], [`RateLimit`], [`ApiError`] and
+//!   its [`ErrorCode`].
 //! - [`event::AudioDeltaRef`] via [`Dialect::parse_audio_delta`]: a zero-copy view of output
 //!   audio deltas (the bulk of traffic) whose base64 borrows the frame text.
 //! - [`translation_session`]: the separate GA translation-session family (`session.input_audio_buffer.append`, ...).
@@ -67,6 +68,7 @@ mod base64;
 pub mod beta;
 mod dialect;
 mod error;
+mod error_code;
 pub mod event;
 mod item;
 mod nullable;
@@ -81,6 +83,7 @@ mod usage;
 pub use audio_format::{AudioFormat, AudioFormatKind, BetaAudioFormat};
 pub use dialect::Dialect;
 pub use error::{ApiError, Error, ParseError};
+pub use error_code::ErrorCode;
 pub use event::client::ClientEvent;
 pub use event::server::ServerEvent;
 pub use item::{ContentKind, ContentPart, Item, ItemKind, ItemStatus, Role};
