@@ -75,6 +75,7 @@ mod nullable;
 mod rate_limit;
 mod response;
 mod session;
+mod text;
 mod tool;
 pub mod translation_session;
 mod turn_detection;
@@ -94,6 +95,7 @@ pub use session::{
     AudioInput, AudioOutput, MaxTokens, Modality, NoiseReduction, NoiseReductionKind, Session,
     SessionAudio, SessionKind, Transcription, Voice, VoiceName,
 };
+pub use text::{MAX_CLOSE_REASON_BYTES, cut_at_char_boundary};
 pub use tool::{Tool, ToolChoice, ToolChoiceMode, ToolChoiceObject, ToolKind};
 pub use turn_detection::{Eagerness, ServerVad, TurnDetection, TurnDetectionKind};
 pub use usage::{TokenDetails, TranscriptionUsage, TranscriptionUsageKind, Usage};

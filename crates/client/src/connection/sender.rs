@@ -1,13 +1,11 @@
 //! [`Sender`]: the sending half, which hands frames and the close to the driver.
 
+use rtclient_protocol::{MAX_CLOSE_REASON_BYTES, cut_at_char_boundary};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, frame::coding::CloseCode};
 
 use super::driver::Command;
 use crate::error::Error;
-
-/// The longest close reason a close frame can carry.
-const MAX_CLOSE_REASON_BYTES: usize = 123;
 
 /// The sending half of a [`Connection`]. Cheap to clone.
 #[derive(Clone)]
@@ -36,7 +34,7 @@ impl Sender {
     pub async fn close(&self, code: u16, reason: &str) -> Result<(), Error> {
         let frame = CloseFrame {
             code: CloseCode::from(code),
-            reason: cut_to_char_boundary(reason, MAX_CLOSE_REASON_BYTES)
+            reason: cut_at_char_boundary(reason, MAX_CLOSE_REASON_BYTES)
                 .to_owned()
                 .into(),
         };
@@ -58,29 +56,5 @@ impl std::fmt::Debug for Sender {
         f.debug_struct("Sender")
             .field("open", &!self.commands.is_closed())
             .finish_non_exhaustive()
-    }
-}
-
-fn cut_to_char_boundary(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn close_reason_is_cut_on_a_char_boundary() {
-        let long = "é".repeat(100);
-        let cut = cut_to_char_boundary(&long, MAX_CLOSE_REASON_BYTES);
-        assert!(cut.len() <= MAX_CLOSE_REASON_BYTES);
-        assert!(cut.chars().all(|c| c == 'é'));
     }
 }

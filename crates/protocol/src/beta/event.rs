@@ -7,7 +7,7 @@ use crate::event::event_struct;
 event_struct! {
     /// Beta `session.update`.
     pub struct SessionUpdate {
-        /// The flat session.
+        /// The flat beta session settings.
         req session: Box<Session> = "session",
     }
 }
@@ -31,7 +31,7 @@ event_struct! {
 event_struct! {
     /// Beta `session.created`.
     pub struct SessionCreated {
-        /// The flat session.
+        /// The flat beta session settings.
         req session: Box<Session> = "session",
     }
 }
@@ -39,7 +39,7 @@ event_struct! {
 event_struct! {
     /// Beta `session.updated`.
     pub struct SessionUpdated {
-        /// The flat session.
+        /// The flat beta session settings.
         req session: Box<Session> = "session",
     }
 }
@@ -63,7 +63,7 @@ event_struct! {
 event_struct! {
     /// Beta `response.created`.
     pub struct ResponseCreated {
-        /// The beta response.
+        /// The beta response as it stands at this event.
         req response: Box<Response> = "response",
     }
 }
@@ -71,7 +71,7 @@ event_struct! {
 event_struct! {
     /// Beta `response.done`.
     pub struct ResponseDone {
-        /// The beta response.
+        /// The beta response as it stands at this event.
         req response: Box<Response> = "response",
     }
 }

@@ -43,7 +43,7 @@ event_struct! {
     pub struct ConversationItemCreate {
         /// Insert after this item (`root` for the start), or `null`.
         opt previous_item_id: Nullable<String> = "previous_item_id",
-        /// The item.
+        /// The item to add (the server assigns an `id` when it has none).
         req item: Item = "item",
     }
 }
@@ -51,7 +51,7 @@ event_struct! {
 event_struct! {
     /// Ask for an item (answered by `conversation.item.retrieved`).
     pub struct ConversationItemRetrieve {
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
     }
 }
@@ -71,7 +71,7 @@ event_struct! {
 event_struct! {
     /// Delete an item.
     pub struct ConversationItemDelete {
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
     }
 }
@@ -100,27 +100,16 @@ event_enum! {
     /// [`crate::Dialect::client_event_to_json`] (either dialect).
     #[allow(clippy::large_enum_variant)] // moved rarely; boxing every variant costs an allocation per event
     pub enum ClientEvent {
-        /// See [`SessionUpdate`].
         SessionUpdate(SessionUpdate) = "session.update",
-        /// See [`InputAudioBufferAppend`].
         InputAudioBufferAppend(InputAudioBufferAppend) = "input_audio_buffer.append",
-        /// See [`InputAudioBufferCommit`].
         InputAudioBufferCommit(InputAudioBufferCommit) = "input_audio_buffer.commit",
-        /// See [`InputAudioBufferClear`].
         InputAudioBufferClear(InputAudioBufferClear) = "input_audio_buffer.clear",
-        /// See [`OutputAudioBufferClear`].
         OutputAudioBufferClear(OutputAudioBufferClear) = "output_audio_buffer.clear",
-        /// See [`ConversationItemCreate`].
         ConversationItemCreate(ConversationItemCreate) = "conversation.item.create",
-        /// See [`ConversationItemRetrieve`].
         ConversationItemRetrieve(ConversationItemRetrieve) = "conversation.item.retrieve",
-        /// See [`ConversationItemTruncate`].
         ConversationItemTruncate(ConversationItemTruncate) = "conversation.item.truncate",
-        /// See [`ConversationItemDelete`].
         ConversationItemDelete(ConversationItemDelete) = "conversation.item.delete",
-        /// See [`ResponseCreate`].
         ResponseCreate(ResponseCreate) = "response.create",
-        /// See [`ResponseCancel`].
         ResponseCancel(ResponseCancel) = "response.cancel",
     }
 }

@@ -157,7 +157,7 @@ macro_rules! event_enum {
         #[non_exhaustive]
         pub enum $name {
             $(
-                #[doc = concat!("`", $wire, "`")]
+                #[doc = concat!("`", $wire, "`: the [`", stringify!($st), "`] event.")]
                 #[doc = ""]
                 $(#[$vmeta])*
                 $variant($st),
