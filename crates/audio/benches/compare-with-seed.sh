@@ -4,9 +4,8 @@
 #   HARNESS=/path/to/shared/harness PYTHON=/path/to/venv/bin/python crates/audio/benches/compare-with-seed.sh
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-HARNESS=${HARNESS:-../shared/harness}
-[ -d "$HARNESS" ] || HARNESS=/work/shared/harness
-PYTHON=${PYTHON:-/work/venv/bin/python}
+HARNESS=${HARNESS:?set HARNESS to the seed harness folder (it holds py_audio_bench.py and data/)}
+PYTHON=${PYTHON:-python3}
 export RTCLIENT_AUDIO_BENCH_DATA=${RTCLIENT_AUDIO_BENCH_DATA:-$HARNESS/data}
 files=("$RTCLIENT_AUDIO_BENCH_DATA/speech_60s_16k_mono.wav" "$RTCLIENT_AUDIO_BENCH_DATA/speech_60s_44k1_stereo.flac")
 

@@ -72,6 +72,43 @@ pub(crate) enum Command {
     Serve(Box<ServeArgs>),
     /// Print a session log, a JSONL of events or a YAML WebSocket cassette readably.
     Inspect(InspectArgs),
+    /// Load-test a Realtime server: N sessions at once stream speech with server VAD and
+    /// receive spoken replies; prints latencies, lost events, memory and CPU.
+    ///
+    /// Loads the built-in local server (in this process) unless --url names another server.
+    Bench(BenchArgs),
+}
+
+/// Options of `rtclient bench`.
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    /// Speech every session streams, looped (WAV, FLAC, OGG Vorbis, MP3).
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "testdata/audio/speech_10s_16k_mono.wav"
+    )]
+    pub(crate) audio: PathBuf,
+    /// Concurrent sessions.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub(crate) sessions: usize,
+    /// Seconds of audio each session streams.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20)]
+    pub(crate) seconds: u64,
+    /// A ws:// or wss:// Realtime URL (GA dialect) to load instead of the local server; a bearer
+    /// key is taken from RTCLIENT_API_KEY.
+    #[arg(long, value_name = "URL")]
+    pub(crate) url: Option<String>,
+    /// Process id of the server behind --url, to report its memory.
+    #[arg(long, value_name = "PID", requires = "url")]
+    pub(crate) server_pid: Option<u32>,
+    /// Response pace of the local server, times real time (the lateness of audio deltas is
+    /// measured against it).
+    #[arg(long, value_name = "X", default_value_t = 4.0)]
+    pub(crate) pace: f32,
+    /// Server VAD silence that ends a turn, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub(crate) silence_ms: u32,
 }
 
 /// The wire dialect.

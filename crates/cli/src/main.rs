@@ -3,7 +3,7 @@
 //!
 //! The binary is glue: [`args`] parses, [`settings`] resolves flags, environment and `.env` once,
 //! [`printer`] decides where output goes, [`exit`] maps failures to exit codes, and one module per
-//! subcommand ([`send`], [`serve`], [`inspect`]) does the work with the `rtclient`,
+//! subcommand ([`send`], [`serve`], [`inspect`], [`bench`]) does the work with the `rtclient`,
 //! `rtclient-server`, `rtclient-protocol` and `rtclient-audio` crates. [`stream`] is `send`'s
 //! streaming loop, [`render`] turns events into readable lines and [`session_log`] defines the
 //! JSONL session log format. Usage and exit codes: `crates/cli/README.md`.
@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod args;
+mod bench;
 mod exit;
 mod inspect;
 mod printer;
@@ -70,6 +71,8 @@ fn run(command: Command, printer: &Printer) -> Result<(), CliError> {
             let settings = settings::SendSettings::resolve(*args)?;
             runtime.block_on(send::run(settings, printer))
         }
+        // The bench runs its own runtimes, so that server and client CPU are counted apart.
+        Command::Bench(args) => bench::run(args),
     }
 }
 

@@ -345,11 +345,7 @@ fn truncate(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
     }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &text[..end])
+    format!("{}...", rtclient_protocol::cut_at_char_boundary(text, max))
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@
 //! [`Conversation::resume`] carries the conversation over to a new session when the
 //! application asks (its settings, and its items with audio as transcripts). No audio capture,
 //! playback or file decoding: see `rtclient-audio` for files and
-//! `examples/low_level_sample.rs` for both together.
+//! `examples/low-level-sample.rs` for both together.
 //!
 //! # Example
 //!

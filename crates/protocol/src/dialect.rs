@@ -14,8 +14,6 @@ use crate::beta;
 use crate::error::Error;
 use crate::event::client::ClientEvent;
 use crate::event::server::ServerEvent;
-use crate::event::tagged_json;
-use crate::translate;
 
 impl Dialect {
     /// Parses a server frame of this dialect into the GA model (beta is translated; renamed
@@ -31,7 +29,7 @@ impl Dialect {
                     ServerEvent::from_json(json)
                 }
                 beta::ServerEvent::Unknown(v) => Ok(ServerEvent::Unknown(v)),
-                ev => Ok(translate::server_to_ga(ev)),
+                ev => Ok(beta::translate::server_to_ga(ev)),
             },
         }
     }
@@ -39,15 +37,9 @@ impl Dialect {
     /// Writes a GA-model client event in this dialect's wire form (beta: translated first;
     /// events with the same wire form in both dialects are written directly).
     pub fn client_event_to_json(self, event: &ClientEvent) -> Result<String, Error> {
-        match (self, event) {
-            (Dialect::Ga, _) => event.to_json(),
-            (
-                Dialect::Beta,
-                ClientEvent::SessionUpdate(_)
-                | ClientEvent::ConversationItemCreate(_)
-                | ClientEvent::ResponseCreate(_),
-            ) => translate::client_to_beta(event.clone()).to_json(),
-            (Dialect::Beta, _) => event.to_json(),
+        match self {
+            Dialect::Ga => event.to_json(),
+            Dialect::Beta => beta::write_client(event),
         }
     }
 
@@ -60,43 +52,17 @@ impl Dialect {
                     ClientEvent::from_json(json)
                 }
                 beta::ClientEvent::Unknown(v) => Ok(ClientEvent::Unknown(v)),
-                ev => Ok(translate::client_to_ga(ev)),
+                ev => Ok(beta::translate::client_to_ga(ev)),
             },
         }
     }
 
     /// Writes a GA-model server event in this dialect's wire form (server side). Renamed
-    /// delta events are written under their beta name without copying.
+    /// events are written under their beta name without copying.
     pub fn server_event_to_json(self, event: &ServerEvent) -> Result<String, Error> {
-        use ServerEvent as S;
-        match (self, event) {
-            (Dialect::Ga, _) => event.to_json(),
-            (Dialect::Beta, S::ResponseOutputAudioDelta(e)) => {
-                crate::event::write::audio_delta("response.audio.delta", e)
-            }
-            (Dialect::Beta, S::ResponseOutputAudioDone(e)) => tagged_json("response.audio.done", e),
-            (Dialect::Beta, S::ResponseOutputAudioTranscriptDelta(e)) => {
-                tagged_json("response.audio_transcript.delta", e)
-            }
-            (Dialect::Beta, S::ResponseOutputAudioTranscriptDone(e)) => {
-                tagged_json("response.audio_transcript.done", e)
-            }
-            (Dialect::Beta, S::ResponseOutputTextDelta(e)) => tagged_json("response.text.delta", e),
-            (Dialect::Beta, S::ResponseOutputTextDone(e)) => tagged_json("response.text.done", e),
-            (
-                Dialect::Beta,
-                S::SessionCreated(_)
-                | S::SessionUpdated(_)
-                | S::ConversationItemCreated(_)
-                | S::ConversationItemAdded(_)
-                | S::ConversationItemDone(_)
-                | S::ConversationItemRetrieved(_)
-                | S::ResponseCreated(_)
-                | S::ResponseDone(_)
-                | S::ResponseOutputItemAdded(_)
-                | S::ResponseOutputItemDone(_),
-            ) => translate::server_to_beta(event.clone()).to_json(),
-            (Dialect::Beta, _) => event.to_json(),
+        match self {
+            Dialect::Ga => event.to_json(),
+            Dialect::Beta => beta::write_server(event),
         }
     }
 }

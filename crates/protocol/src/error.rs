@@ -1,6 +1,7 @@
 //! Errors: this crate's [`Error`] (parsing and writing events) and the API's error object
 //! ([`ApiError`]) carried by `error` events.
 
+use crate::error_code::ErrorCode;
 use crate::nullable::Nullable;
 use crate::wire::wire_struct;
 
@@ -37,7 +38,8 @@ wire_struct! {
     pub struct ApiError [object] {
         /// `invalid_request_error`, `server_error`, ...
         opt kind: String = "type",
-        /// Error code, e.g. `invalid_value`, or `null`.
+        /// Error code, e.g. `invalid_value`, or `null`; [`ApiError::error_code`] reads it as an
+        /// [`ErrorCode`].
         opt code: Nullable<String> = "code",
         /// Human-readable message.
         opt message: String = "message",
@@ -60,6 +62,20 @@ impl ApiError {
             code: Some(Nullable::Value(code.into())),
             message: Some(message.into()),
             ..Default::default()
+        }
+    }
+
+    /// The `code` as an [`ErrorCode`], when there is one (neither absent nor `null`).
+    ///
+    /// ```
+    /// use rtclient_protocol::{ApiError, ErrorCode};
+    /// let error = ApiError::new("invalid_request_error", ErrorCode::InvalidValue, "bad");
+    /// assert_eq!(error.error_code(), Some(ErrorCode::InvalidValue));
+    /// ```
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        match &self.code {
+            Some(Nullable::Value(code)) => Some(ErrorCode::from(code.as_str())),
+            _ => None,
         }
     }
 

@@ -3,7 +3,7 @@
 //!
 //! [`Item`] is one flat struct for every item `type`: the fields that do not apply to a kind
 //! stay `None`. The same struct serves both dialects; beta assistant content uses
-//! `text`/`audio` parts where GA uses `output_text`/`output_audio` (see [`crate::translate`]).
+//! `text`/`audio` parts where GA uses `output_text`/`output_audio` (see [`crate::beta::translate`]).
 
 use crate::nullable::Nullable;
 use crate::wire::{string_enum, wire_struct};

@@ -10,14 +10,15 @@
 //!   upper layers program against.
 //! - [`beta::ServerEvent`] and [`beta::ClientEvent`]: the **beta** wire dialect (`OpenAI-Beta:
 //!   realtime=v1`, Azure preview `api-version`, Azure Voice Live) mirrored exactly; the
-//!   [`translate`] module maps it to and from the GA model.
+//!   [`beta::translate`] module maps it to and from the GA model.
 //! - [`Dialect`]: parse and write frames of either dialect through the GA model, in both
 //!   directions (client side and server side).
 //! - The objects inside events: [`Session`], [`Item`], [`ContentPart`], [`Response`],
-//!   [`TurnDetection`], [`AudioFormat`], [`Tool`], [`Usage`], [`RateLimit`], [`ApiError`].
+//!   [`TurnDetection`], [`AudioFormat`], [`Tool`], [`Usage`], [`RateLimit`], [`ApiError`] and
+//!   its [`ErrorCode`].
 //! - [`event::AudioDeltaRef`] via [`Dialect::parse_audio_delta`]: a zero-copy view of output
 //!   audio deltas (the bulk of traffic) whose base64 borrows the frame text.
-//! - [`translation`]: the separate GA translation-session family (`session.input_audio_buffer.append`, ...).
+//! - [`translation_session`]: the separate GA translation-session family (`session.input_audio_buffer.append`, ...).
 //!
 //! Every struct keeps fields it does not know in an `extra` map and every string enum keeps
 //! unknown values in `Other(String)`, so `parse -> serialize` gives back JSON equal to the
@@ -67,21 +68,23 @@ mod base64;
 pub mod beta;
 mod dialect;
 mod error;
+mod error_code;
 pub mod event;
 mod item;
 mod nullable;
 mod rate_limit;
 mod response;
 mod session;
+mod text;
 mod tool;
-pub mod translate;
-pub mod translation;
+pub mod translation_session;
 mod turn_detection;
 mod usage;
 
 pub use audio_format::{AudioFormat, AudioFormatKind, BetaAudioFormat};
 pub use dialect::Dialect;
 pub use error::{ApiError, Error, ParseError};
+pub use error_code::ErrorCode;
 pub use event::client::ClientEvent;
 pub use event::server::ServerEvent;
 pub use item::{ContentKind, ContentPart, Item, ItemKind, ItemStatus, Role};
@@ -92,6 +95,7 @@ pub use session::{
     AudioInput, AudioOutput, MaxTokens, Modality, NoiseReduction, NoiseReductionKind, Session,
     SessionAudio, SessionKind, Transcription, Voice, VoiceName,
 };
+pub use text::{MAX_CLOSE_REASON_BYTES, cut_at_char_boundary};
 pub use tool::{Tool, ToolChoice, ToolChoiceMode, ToolChoiceObject, ToolKind};
 pub use turn_detection::{Eagerness, ServerVad, TurnDetection, TurnDetectionKind};
 pub use usage::{TokenDetails, TranscriptionUsage, TranscriptionUsageKind, Usage};

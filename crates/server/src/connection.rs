@@ -25,6 +25,7 @@ use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message};
 use futures_util::future::poll_fn;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use rtclient_protocol::MAX_CLOSE_REASON_BYTES;
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -51,9 +52,6 @@ pub const SHUTDOWN_REASON: &str = "The server is shutting down.";
 
 /// Messages buffered between the socket and the session in each direction.
 const CHANNEL_CAPACITY: usize = 32;
-
-/// A close reason may hold at most this many bytes (RFC 6455: 125-byte payload minus the code).
-const MAX_CLOSE_REASON: usize = 123;
 
 /// The timing settings of one connection.
 #[derive(Debug, Clone, Copy)]
@@ -325,11 +323,7 @@ pub(crate) fn sendable(code: u16) -> bool {
 
 /// Cuts a close reason to the 123 bytes a close frame can carry, on a character boundary.
 fn truncate_reason(reason: &str) -> String {
-    let mut end = reason.len().min(MAX_CLOSE_REASON);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    reason[..end].to_owned()
+    rtclient_protocol::cut_at_char_boundary(reason, MAX_CLOSE_REASON_BYTES).to_owned()
 }
 
 #[cfg(test)]
@@ -722,7 +716,7 @@ mod tests {
         assert_eq!(truncate_reason("short"), "short");
         let long = "é".repeat(100);
         let cut = truncate_reason(&long);
-        assert!(cut.len() <= MAX_CLOSE_REASON);
+        assert!(cut.len() <= MAX_CLOSE_REASON_BYTES);
         assert!(long.starts_with(&cut));
     }
 }

@@ -304,12 +304,63 @@ pub enum ScriptError {
         source: std::io::Error,
     },
     /// The file is not a valid script.
-    #[error("invalid script {path}: {reason}")]
+    #[error("invalid script {path}")]
     Invalid {
         /// The script's path.
         path: String,
-        /// What is wrong, with the line where the parser knows it.
-        reason: String,
+        /// What is wrong with it.
+        #[source]
+        source: ScriptProblem,
+    },
+}
+
+/// What is wrong with a script's text.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScriptProblem {
+    /// Not YAML, or not the script format (serde says what and where).
+    #[error(transparent)]
+    Yaml(#[from] serde_norway::Error),
+    /// Not JSON, or not the script format (serde says what and where).
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// A rule with no action.
+    #[error("rule {rule} needs `say`, `call` or `error`")]
+    NoAction {
+        /// The rule's number, from 1.
+        rule: usize,
+    },
+    /// A rule with more than one action.
+    #[error("rule {rule} has more than one of `say`, `call` and `error`")]
+    SeveralActions {
+        /// The rule's number, from 1.
+        rule: usize,
+    },
+    /// `arguments` on a rule that calls no tool.
+    #[error("rule {rule} has `arguments` without `call`")]
+    ArgumentsWithoutCall {
+        /// The rule's number, from 1.
+        rule: usize,
+    },
+    /// A rule that both drops and closes the connection.
+    #[error("rule {rule} has both `drop` and `close`")]
+    DropAndClose {
+        /// The rule's number, from 1.
+        rule: usize,
+    },
+    /// A close code a WebSocket peer may not send.
+    #[error("rule {rule}: close code {code} cannot be sent; use 1000-1003, 1007-1014 or 3000-4999")]
+    UnsendableCloseCode {
+        /// The rule's number, from 1.
+        rule: usize,
+        /// The code.
+        code: u16,
+    },
+    /// A `faults` duration that is not a positive number of seconds.
+    #[error("faults.{name} must be a positive number of seconds")]
+    NotPositiveSeconds {
+        /// The setting, e.g. `close_after_s`.
+        name: &'static str,
     },
 }
 
@@ -327,21 +378,21 @@ impl Script {
         } else {
             Script::from_yaml(&text)
         };
-        script.map_err(|reason| ScriptError::Invalid {
+        script.map_err(|source| ScriptError::Invalid {
             path: shown,
-            reason,
+            source,
         })
     }
 
     /// Parses a YAML script; the error says what is wrong and where.
-    pub fn from_yaml(text: &str) -> Result<Script, String> {
-        let script: Script = serde_norway::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_yaml(text: &str) -> Result<Script, ScriptProblem> {
+        let script: Script = serde_norway::from_str(text)?;
         script.validate()
     }
 
     /// Parses a JSON script; the error says what is wrong and where.
-    pub fn from_json(text: &str) -> Result<Script, String> {
-        let script: Script = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_json(text: &str) -> Result<Script, ScriptProblem> {
+        let script: Script = serde_json::from_str(text)?;
         script.validate()
     }
 
@@ -361,37 +412,32 @@ impl Script {
         }
     }
 
-    fn validate(self) -> Result<Script, String> {
+    fn validate(self) -> Result<Script, ScriptProblem> {
         for (index, rule) in self.rules.iter().enumerate() {
-            let number = index + 1;
+            let rule_number = index + 1;
             let actions = [
                 rule.say.is_some(),
                 rule.call.is_some(),
                 rule.error.is_some(),
             ];
             match actions.iter().filter(|set| **set).count() {
-                0 => return Err(format!("rule {number} needs `say`, `call` or `error`")),
+                0 => return Err(ScriptProblem::NoAction { rule: rule_number }),
                 1 => {}
-                _ => {
-                    return Err(format!(
-                        "rule {number} has more than one of `say`, `call` and `error`"
-                    ));
-                }
+                _ => return Err(ScriptProblem::SeveralActions { rule: rule_number }),
             }
             if rule.arguments.is_some() && rule.call.is_none() {
-                return Err(format!("rule {number} has `arguments` without `call`"));
+                return Err(ScriptProblem::ArgumentsWithoutCall { rule: rule_number });
             }
             if rule.drop.is_some() && rule.close.is_some() {
-                return Err(format!("rule {number} has both `drop` and `close`"));
+                return Err(ScriptProblem::DropAndClose { rule: rule_number });
             }
             if let Some(close) = &rule.close
                 && !crate::connection::sendable(close.code)
             {
-                return Err(format!(
-                    "rule {number}: close code {} cannot be sent; use 1000-1003, 1007-1014 or \
-                     3000-4999",
-                    close.code
-                ));
+                return Err(ScriptProblem::UnsendableCloseCode {
+                    rule: rule_number,
+                    code: close.code,
+                });
             }
         }
         if let Some(faults) = &self.faults {
@@ -406,9 +452,7 @@ impl Script {
                 if let Some(value) = value
                     && !(value.is_finite() && value > 0.0 && value < 1e9)
                 {
-                    return Err(format!(
-                        "faults.{name} must be a positive number of seconds"
-                    ));
+                    return Err(ScriptProblem::NotPositiveSeconds { name });
                 }
             }
         }
@@ -686,33 +730,38 @@ faults:
     fn invalid_scripts_say_what_is_wrong() {
         let both = Script::from_yaml("rules:\n  - say: a\n    call: b\n").unwrap_err();
         assert_eq!(
-            both,
+            both.to_string(),
             "rule 1 has more than one of `say`, `call` and `error`"
         );
         let neither = Script::from_yaml("rules:\n  - when: a\n").unwrap_err();
-        assert_eq!(neither, "rule 1 needs `say`, `call` or `error`");
+        assert_eq!(neither.to_string(), "rule 1 needs `say`, `call` or `error`");
         let say_and_error = Script::from_yaml("rules:\n  - say: a\n    error: {}\n").unwrap_err();
         assert_eq!(
-            say_and_error,
+            say_and_error.to_string(),
             "rule 1 has more than one of `say`, `call` and `error`"
         );
         let drop_and_close =
             Script::from_yaml("rules:\n  - say: a\n    drop: {}\n    close: {}\n").unwrap_err();
-        assert_eq!(drop_and_close, "rule 1 has both `drop` and `close`");
+        assert_eq!(
+            drop_and_close.to_string(),
+            "rule 1 has both `drop` and `close`"
+        );
         let reserved =
             Script::from_yaml("rules:\n  - say: a\n    close: {code: 1006}\n").unwrap_err();
         assert!(
-            reserved.contains("close code 1006 cannot be sent"),
+            reserved
+                .to_string()
+                .contains("close code 1006 cannot be sent"),
             "{reserved}"
         );
         let window =
             Script::from_yaml("faults:\n  rate_limits: {requests: 1, window_s: 0}\n").unwrap_err();
         assert_eq!(
-            window,
+            window.to_string(),
             "faults.rate_limits.window_s must be a positive number of seconds"
         );
         let typo = Script::from_yaml("rules:\n  - sya: a\n").unwrap_err();
-        assert!(typo.contains("unknown field `sya`"), "{typo}");
+        assert!(typo.to_string().contains("unknown field `sya`"), "{typo}");
         let dir = tempfile::tempdir().unwrap();
         let missing = Script::load(&dir.path().join("nope.yaml")).unwrap_err();
         assert!(missing.to_string().contains("nope.yaml"), "{missing}");

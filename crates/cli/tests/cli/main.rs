@@ -1,8 +1,9 @@
 //! Runs of the `rtclient` binary: help, usage errors and exit codes, `send` against the real
-//! server (with faults too), `inspect`, `serve`.
+//! server (with faults too), `inspect`, `serve`, `bench`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bench;
 mod faults;
 mod help;
 mod inspect;

@@ -8,16 +8,22 @@
 //! translation is a move. Beta-only shapes live here: the flat [`Session`], the
 //! [`TranscriptionSession`], the beta [`Response`] and [`ResponseCreateParams`].
 //!
+//! Which beta event is which GA event, and how it is translated, is one table
+//! (`beta/table.rs`); [`translate`] holds the object conversions it uses.
+//!
 //! Besides the 34 server events of the beta spec, [`ServerEvent`] also types
 //! `conversation.item.done` (sent by Azure Voice Live in beta shape) and
 //! `transcription_session.created`.
 
 mod event;
 mod session;
+mod table;
+pub mod translate;
 
 pub use event::{
-    ClientEvent, ResponseCreate, ResponseCreated, ResponseDone, ServerEvent, SessionCreated,
-    SessionUpdate, SessionUpdated, TranscriptionSessionCreated, TranscriptionSessionUpdate,
-    TranscriptionSessionUpdated,
+    ResponseCreate, ResponseCreated, ResponseDone, SessionCreated, SessionUpdate, SessionUpdated,
+    TranscriptionSessionCreated, TranscriptionSessionUpdate, TranscriptionSessionUpdated,
 };
 pub use session::{Response, ResponseCreateParams, Session, TranscriptionSession};
+pub use table::{ClientEvent, ServerEvent};
+pub(crate) use table::{write_client, write_server};

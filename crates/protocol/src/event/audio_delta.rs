@@ -28,9 +28,9 @@ use crate::wire::Key;
 pub struct AudioDeltaRef<'a> {
     /// Event id.
     pub event_id: Option<Cow<'a, str>>,
-    /// The response.
+    /// Id of the response the audio belongs to.
     pub response_id: Cow<'a, str>,
-    /// The item.
+    /// Id of the item the audio belongs to.
     pub item_id: Cow<'a, str>,
     /// Position in the response output.
     pub output_index: u32,

@@ -1,7 +1,6 @@
 //! GA client events: one struct per event, the [`ClientEvent`] enum and its constructors.
 
 use crate::error::Error;
-use crate::event::write::{needs_escape, push_json};
 use crate::event::{event_enum, event_struct};
 use crate::item::Item;
 use crate::nullable::Nullable;
@@ -18,7 +17,7 @@ event_struct! {
 
 event_struct! {
     /// Append base64 audio to the input buffer (no acknowledgement; at most 15 MiB of base64).
-    pub struct InputAudioBufferAppend {
+    pub struct InputAudioBufferAppend [fast] {
         /// Base64 audio in the session's input format.
         req audio: String = "audio",
     }
@@ -44,7 +43,7 @@ event_struct! {
     pub struct ConversationItemCreate {
         /// Insert after this item (`root` for the start), or `null`.
         opt previous_item_id: Nullable<String> = "previous_item_id",
-        /// The item.
+        /// The item to add (the server assigns an `id` when it has none).
         req item: Item = "item",
     }
 }
@@ -52,7 +51,7 @@ event_struct! {
 event_struct! {
     /// Ask for an item (answered by `conversation.item.retrieved`).
     pub struct ConversationItemRetrieve {
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
     }
 }
@@ -72,7 +71,7 @@ event_struct! {
 event_struct! {
     /// Delete an item.
     pub struct ConversationItemDelete {
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
     }
 }
@@ -101,27 +100,16 @@ event_enum! {
     /// [`crate::Dialect::client_event_to_json`] (either dialect).
     #[allow(clippy::large_enum_variant)] // moved rarely; boxing every variant costs an allocation per event
     pub enum ClientEvent {
-        /// See [`SessionUpdate`].
         SessionUpdate(SessionUpdate) = "session.update",
-        /// See [`InputAudioBufferAppend`].
         InputAudioBufferAppend(InputAudioBufferAppend) = "input_audio_buffer.append",
-        /// See [`InputAudioBufferCommit`].
         InputAudioBufferCommit(InputAudioBufferCommit) = "input_audio_buffer.commit",
-        /// See [`InputAudioBufferClear`].
         InputAudioBufferClear(InputAudioBufferClear) = "input_audio_buffer.clear",
-        /// See [`OutputAudioBufferClear`].
         OutputAudioBufferClear(OutputAudioBufferClear) = "output_audio_buffer.clear",
-        /// See [`ConversationItemCreate`].
         ConversationItemCreate(ConversationItemCreate) = "conversation.item.create",
-        /// See [`ConversationItemRetrieve`].
         ConversationItemRetrieve(ConversationItemRetrieve) = "conversation.item.retrieve",
-        /// See [`ConversationItemTruncate`].
         ConversationItemTruncate(ConversationItemTruncate) = "conversation.item.truncate",
-        /// See [`ConversationItemDelete`].
         ConversationItemDelete(ConversationItemDelete) = "conversation.item.delete",
-        /// See [`ResponseCreate`].
         ResponseCreate(ResponseCreate) = "response.create",
-        /// See [`ResponseCancel`].
         ResponseCancel(ResponseCancel) = "response.cancel",
     }
 }
@@ -222,15 +210,6 @@ impl ClientEvent {
     pub fn cancel_response() -> Self {
         ResponseCancel::default().into()
     }
-
-    /// Writes the event as compact GA JSON (`type` first). `input_audio_buffer.append` is
-    /// written without a JSON escape pass over the base64.
-    pub fn to_json(&self) -> Result<String, Error> {
-        match self {
-            ClientEvent::InputAudioBufferAppend(e) => e.to_json(),
-            other => serde_json::to_string(other).map_err(Error::Write),
-        }
-    }
 }
 
 impl InputAudioBufferAppend {
@@ -257,27 +236,6 @@ impl InputAudioBufferAppend {
     /// Writes this event as JSON. The base64 is copied as is when it holds no character JSON
     /// must escape (always true for base64), otherwise serde escapes it.
     pub fn to_json(&self) -> Result<String, Error> {
-        if !needs_escape(&self.audio) {
-            let mut out = String::with_capacity(self.audio.len() + 64);
-            out.push_str("{\"type\":\"input_audio_buffer.append\"");
-            if let Some(id) = &self.event_id {
-                out.push_str(",\"event_id\":");
-                push_json(&mut out, id)?;
-            }
-            out.push_str(",\"audio\":\"");
-            out.push_str(&self.audio);
-            out.push('"');
-            for (k, v) in &self.extra {
-                out.push(',');
-                push_json(&mut out, k)?;
-                out.push(':');
-                push_json(&mut out, v)?;
-            }
-            out.push('}');
-            Ok(out)
-        } else {
-            serde_json::to_string(&ClientEvent::InputAudioBufferAppend(self.clone()))
-                .map_err(Error::Write)
-        }
+        crate::event::write::append("input_audio_buffer.append", self)
     }
 }

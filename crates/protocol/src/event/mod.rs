@@ -14,9 +14,11 @@ use crate::error::Error;
 use crate::wire::{Key, WireFields};
 
 pub use audio_delta::AudioDeltaRef;
+pub(crate) use codec::Codec;
 
 mod audio_delta;
 pub mod client;
+pub(crate) mod codec;
 pub(crate) mod scan;
 pub mod server;
 pub(crate) mod write;
@@ -112,12 +114,23 @@ pub(crate) fn tagged_json<T: WireFields>(tag: &str, fields: &T) -> Result<String
     serde_json::to_string(&Tagged(tag, fields)).map_err(Error::Write)
 }
 
-/// Wraps a wire struct declaration as an event: adds the optional `event_id` and consumes the
-/// `type` key.
+/// Wraps a wire struct declaration as an event: adds the optional `event_id`, consumes the
+/// `type` key and reads and writes it with the default [`Codec`]. A struct marked `[fast]`
+/// implements [`Codec`] itself (the audio events, see [`codec`]).
 macro_rules! event_struct {
     (
         $(#[$meta:meta])*
         pub struct $name:ident { $($body:tt)* }
+    ) => {
+        $crate::event::event_struct! {
+            $(#[$meta])*
+            pub struct $name [fast] { $($body)* }
+        }
+        impl $crate::event::Codec for $name {}
+    };
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident [fast] { $($body:tt)* }
     ) => {
         $crate::wire::wire_struct! {
             $(#[$meta])*
@@ -144,7 +157,7 @@ macro_rules! event_enum {
         #[non_exhaustive]
         pub enum $name {
             $(
-                #[doc = concat!("`", $wire, "`")]
+                #[doc = concat!("`", $wire, "`: the [`", stringify!($st), "`] event.")]
                 #[doc = ""]
                 $(#[$vmeta])*
                 $variant($st),
@@ -161,16 +174,14 @@ macro_rules! event_enum {
             /// unknown `type` becomes `Unknown`.
             pub fn from_json(json: &str) -> Result<Self, $crate::Error> {
                 let kind = $crate::event::probe_type(json)?;
-                if let Some(event) =
-                    <Self as $crate::event::scan::FastPath>::fast_path(kind.as_ref(), json)
-                {
-                    return Ok(event);
-                }
                 match kind.as_ref() {
                     $(
-                        $wire => serde_json::from_str::<$st>(json)
-                            .map(Self::$variant)
-                            .map_err(|source| $crate::event::invalid($wire, source)),
+                        $wire => match <$st as $crate::event::Codec>::parse_fast($wire, json) {
+                            Some(event) => Ok(Self::$variant(event)),
+                            None => serde_json::from_str::<$st>(json)
+                                .map(Self::$variant)
+                                .map_err(|source| $crate::event::invalid($wire, source)),
+                        },
                     )*
                     _ => $crate::event::parse_unknown(json, &kind).map(Self::Unknown),
                 }
@@ -192,6 +203,15 @@ macro_rules! event_enum {
                             .map_err(|source| $crate::event::invalid($wire, source)),
                     )*
                     _ => Ok(Self::Unknown(value)),
+                }
+            }
+
+            /// Writes the event as compact JSON (`type` first). Audio events are written
+            /// without a JSON escape pass over their base64.
+            pub fn to_json(&self) -> Result<String, $crate::Error> {
+                match self {
+                    $( Self::$variant(e) => $crate::event::Codec::write(e, $wire), )*
+                    Self::Unknown(v) => serde_json::to_string(v).map_err($crate::Error::Write),
                 }
             }
 

@@ -11,53 +11,8 @@
 use std::borrow::Cow;
 
 use crate::event::AudioDeltaRef;
-use crate::event::client::{ClientEvent, InputAudioBufferAppend};
-use crate::event::server::{ResponseOutputAudioDelta, ServerEvent};
-use crate::{beta, translation};
-
-/// An enum of events that may have a faster parser for some types.
-pub(crate) trait FastPath: Sized {
-    /// Parses `json`, whose `type` is `kind`, if a fast path applies and accepts it.
-    fn fast_path(kind: &str, json: &str) -> Option<Self> {
-        let _ = (kind, json);
-        None
-    }
-}
-
-impl FastPath for ServerEvent {
-    fn fast_path(kind: &str, json: &str) -> Option<Self> {
-        (kind == "response.output_audio.delta")
-            .then(|| audio_delta(kind, json))?
-            .map(ServerEvent::ResponseOutputAudioDelta)
-    }
-}
-
-impl FastPath for beta::ServerEvent {
-    fn fast_path(kind: &str, json: &str) -> Option<Self> {
-        (kind == "response.audio.delta")
-            .then(|| audio_delta(kind, json))?
-            .map(beta::ServerEvent::ResponseAudioDelta)
-    }
-}
-
-impl FastPath for ClientEvent {
-    fn fast_path(kind: &str, json: &str) -> Option<Self> {
-        (kind == "input_audio_buffer.append")
-            .then(|| append(kind, json))?
-            .map(ClientEvent::InputAudioBufferAppend)
-    }
-}
-
-impl FastPath for beta::ClientEvent {
-    fn fast_path(kind: &str, json: &str) -> Option<Self> {
-        (kind == "input_audio_buffer.append")
-            .then(|| append(kind, json))?
-            .map(beta::ClientEvent::InputAudioBufferAppend)
-    }
-}
-
-impl FastPath for translation::ClientEvent {}
-impl FastPath for translation::ServerEvent {}
+use crate::event::client::InputAudioBufferAppend;
+use crate::event::server::ResponseOutputAudioDelta;
 
 /// An audio delta whose fields are all plain, borrowed from the frame.
 pub(crate) fn audio_delta_ref<'a>(kind: &str, json: &'a str) -> Option<AudioDeltaRef<'a>> {
@@ -96,12 +51,12 @@ pub(crate) fn audio_delta_ref<'a>(kind: &str, json: &'a str) -> Option<AudioDelt
 }
 
 /// An audio delta whose fields are all plain.
-fn audio_delta(kind: &str, json: &str) -> Option<ResponseOutputAudioDelta> {
+pub(crate) fn audio_delta(kind: &str, json: &str) -> Option<ResponseOutputAudioDelta> {
     audio_delta_ref(kind, json).map(AudioDeltaRef::into_owned)
 }
 
 /// An `input_audio_buffer.append` whose fields are all plain.
-fn append(kind: &str, json: &str) -> Option<InputAudioBufferAppend> {
+pub(crate) fn append(kind: &str, json: &str) -> Option<InputAudioBufferAppend> {
     let [tag, event_id, audio] = scan_flat(json, ["type", "event_id", "audio"])?;
     (tag?.str()? == kind).then_some(())?;
     let event_id = match event_id {
@@ -296,13 +251,13 @@ mod tests {
 
     #[test]
     fn the_fast_path_agrees_with_the_general_parser() {
-        let fast = ServerEvent::fast_path("response.output_audio.delta", DELTA).unwrap();
+        let fast = audio_delta("response.output_audio.delta", DELTA).unwrap();
         let general: ResponseOutputAudioDelta = serde_json::from_str(DELTA).unwrap();
-        assert_eq!(fast, ServerEvent::ResponseOutputAudioDelta(general));
+        assert_eq!(fast, general);
         let append_json = r#"{"type":"input_audio_buffer.append","audio":"AAAA"}"#;
-        let fast = ClientEvent::fast_path("input_audio_buffer.append", append_json).unwrap();
+        let fast = append("input_audio_buffer.append", append_json).unwrap();
         let general: InputAudioBufferAppend = serde_json::from_str(append_json).unwrap();
-        assert_eq!(fast, ClientEvent::InputAudioBufferAppend(general));
+        assert_eq!(fast, general);
     }
 
     #[test]

@@ -46,7 +46,7 @@ event_struct! {
     pub struct ConversationItemCreated {
         /// The preceding item, or `null`.
         opt previous_item_id: Nullable<String> = "previous_item_id",
-        /// The item.
+        /// The item as it stands at this event.
         req item: Item = "item",
     }
 }
@@ -56,7 +56,7 @@ event_struct! {
     pub struct ConversationItemAdded {
         /// The preceding item, or `null`.
         opt previous_item_id: Nullable<String> = "previous_item_id",
-        /// The item.
+        /// The item as it stands at this event.
         req item: Item = "item",
     }
 }
@@ -66,7 +66,7 @@ event_struct! {
     pub struct ConversationItemDone {
         /// The preceding item, or `null`.
         opt previous_item_id: Nullable<String> = "previous_item_id",
-        /// The item.
+        /// The item as it stands at this event.
         req item: Item = "item",
     }
 }
@@ -74,7 +74,7 @@ event_struct! {
 event_struct! {
     /// An item was retrieved (answer to `conversation.item.retrieve`, includes audio).
     pub struct ConversationItemRetrieved {
-        /// The item.
+        /// The item as it stands at this event.
         req item: Item = "item",
     }
 }
@@ -82,9 +82,9 @@ event_struct! {
 event_struct! {
     /// An assistant audio item was truncated.
     pub struct ConversationItemTruncated {
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
-        /// The content part.
+        /// Position of the content part in the item.
         req content_index: u32 = "content_index",
         /// Audio kept, in ms.
         req audio_end_ms: u64 = "audio_end_ms",
@@ -94,7 +94,7 @@ event_struct! {
 event_struct! {
     /// An item was deleted.
     pub struct ConversationItemDeleted {
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
     }
 }
@@ -102,9 +102,9 @@ event_struct! {
 event_struct! {
     /// A piece of an input audio transcription.
     pub struct ConversationItemInputAudioTranscriptionDelta {
-        /// The user item.
+        /// Id of the user item the event is about.
         req item_id: String = "item_id",
-        /// The content part.
+        /// Position of the content part in the item.
         opt content_index: u32 = "content_index",
         /// Transcript text.
         opt delta: String = "delta",
@@ -116,9 +116,9 @@ event_struct! {
 event_struct! {
     /// An input audio transcription finished.
     pub struct ConversationItemInputAudioTranscriptionCompleted {
-        /// The user item.
+        /// Id of the user item the event is about.
         req item_id: String = "item_id",
-        /// The content part.
+        /// Position of the content part in the item.
         req content_index: u32 = "content_index",
         /// The transcript.
         req transcript: String = "transcript",
@@ -134,9 +134,9 @@ event_struct! {
 event_struct! {
     /// An input audio transcription failed.
     pub struct ConversationItemInputAudioTranscriptionFailed {
-        /// The user item.
+        /// Id of the user item the event is about.
         req item_id: String = "item_id",
-        /// The content part.
+        /// Position of the content part in the item.
         req content_index: u32 = "content_index",
         /// What went wrong.
         req error: ApiError = "error",
@@ -146,9 +146,9 @@ event_struct! {
 event_struct! {
     /// A diarized transcription segment.
     pub struct ConversationItemInputAudioTranscriptionSegment {
-        /// The user item.
+        /// Id of the user item the event is about.
         req item_id: String = "item_id",
-        /// The content part.
+        /// Position of the content part in the item.
         req content_index: u32 = "content_index",
         /// Segment text.
         req text: String = "text",
@@ -193,7 +193,7 @@ event_struct! {
     pub struct InputAudioBufferSpeechStopped {
         /// Ms from the first audio appended in the session.
         req audio_end_ms: u64 = "audio_end_ms",
-        /// The user item.
+        /// Id of the user item the event is about.
         req item_id: String = "item_id",
     }
 }
@@ -205,7 +205,7 @@ event_struct! {
         req audio_start_ms: u64 = "audio_start_ms",
         /// End of the idle audio, ms.
         req audio_end_ms: u64 = "audio_end_ms",
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
     }
 }
@@ -223,7 +223,7 @@ event_struct! {
 event_struct! {
     /// Output audio playback started (WebRTC/SIP).
     pub struct OutputAudioBufferStarted {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
     }
 }
@@ -231,7 +231,7 @@ event_struct! {
 event_struct! {
     /// Output audio playback stopped (WebRTC/SIP).
     pub struct OutputAudioBufferStopped {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
     }
 }
@@ -239,7 +239,7 @@ event_struct! {
 event_struct! {
     /// Output audio buffer cleared (WebRTC/SIP).
     pub struct OutputAudioBufferCleared {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
     }
 }
@@ -271,11 +271,11 @@ event_struct! {
 event_struct! {
     /// An output item was added to a response.
     pub struct ResponseOutputItemAdded {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
         /// Position in the response output.
         req output_index: u32 = "output_index",
-        /// The item.
+        /// The item as it stands at this event.
         req item: Item = "item",
     }
 }
@@ -283,11 +283,11 @@ event_struct! {
 event_struct! {
     /// An output item is finished.
     pub struct ResponseOutputItemDone {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
         /// Position in the response output.
         req output_index: u32 = "output_index",
-        /// The item.
+        /// The item as it stands at this event.
         req item: Item = "item",
     }
 }
@@ -295,9 +295,9 @@ event_struct! {
 event_struct! {
     /// A content part was added to an output item.
     pub struct ResponseContentPartAdded {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
         /// Position in the response output.
         req output_index: u32 = "output_index",
@@ -311,9 +311,9 @@ event_struct! {
 event_struct! {
     /// A content part is finished.
     pub struct ResponseContentPartDone {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
         /// Position in the response output.
         req output_index: u32 = "output_index",
@@ -327,9 +327,9 @@ event_struct! {
 event_struct! {
     /// Output text delta.
     pub struct ResponseOutputTextDelta {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
         /// Position in the response output.
         req output_index: u32 = "output_index",
@@ -343,9 +343,9 @@ event_struct! {
 event_struct! {
     /// Output text finished.
     pub struct ResponseOutputTextDone {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
         /// Position in the response output.
         req output_index: u32 = "output_index",
@@ -358,10 +358,10 @@ event_struct! {
 
 event_struct! {
     /// Output audio delta: base64 audio in the session's output format (the bulk of traffic).
-    pub struct ResponseOutputAudioDelta {
-        /// The response.
+    pub struct ResponseOutputAudioDelta [fast] {
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
         /// Position in the response output.
         req output_index: u32 = "output_index",
@@ -375,9 +375,9 @@ event_struct! {
 event_struct! {
     /// Output audio finished.
     pub struct ResponseOutputAudioDone {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
         /// Position in the response output.
         req output_index: u32 = "output_index",
@@ -389,9 +389,9 @@ event_struct! {
 event_struct! {
     /// Output audio transcript delta.
     pub struct ResponseOutputAudioTranscriptDelta {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
         /// Position in the response output.
         req output_index: u32 = "output_index",
@@ -405,9 +405,9 @@ event_struct! {
 event_struct! {
     /// Output audio transcript finished.
     pub struct ResponseOutputAudioTranscriptDone {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
-        /// The item.
+        /// Id of the item the event is about.
         req item_id: String = "item_id",
         /// Position in the response output.
         req output_index: u32 = "output_index",
@@ -421,13 +421,13 @@ event_struct! {
 event_struct! {
     /// Function call arguments delta.
     pub struct ResponseFunctionCallArgumentsDelta {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
-        /// The function call item.
+        /// Id of the function call item.
         req item_id: String = "item_id",
         /// Position in the response output.
         req output_index: u32 = "output_index",
-        /// The call id.
+        /// Id of the function call, echoed in its `function_call_output`.
         req call_id: String = "call_id",
         /// A piece of the JSON arguments.
         req delta: String = "delta",
@@ -437,13 +437,13 @@ event_struct! {
 event_struct! {
     /// Function call arguments finished.
     pub struct ResponseFunctionCallArgumentsDone {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
-        /// The function call item.
+        /// Id of the function call item.
         req item_id: String = "item_id",
         /// Position in the response output.
         req output_index: u32 = "output_index",
-        /// The call id.
+        /// Id of the function call, echoed in its `function_call_output`.
         req call_id: String = "call_id",
         /// The function name (GA schema; also on the beta wire though its schema lacks it).
         opt name: String = "name",
@@ -455,7 +455,7 @@ event_struct! {
 event_struct! {
     /// MCP call arguments delta.
     pub struct ResponseMcpCallArgumentsDelta {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
         /// The MCP call item.
         req item_id: String = "item_id",
@@ -471,7 +471,7 @@ event_struct! {
 event_struct! {
     /// MCP call arguments finished.
     pub struct ResponseMcpCallArgumentsDone {
-        /// The response.
+        /// Id of the response the event belongs to.
         req response_id: String = "response_id",
         /// The MCP call item.
         req item_id: String = "item_id",
@@ -543,111 +543,52 @@ event_enum! {
     /// (either dialect, beta translated).
     #[allow(clippy::large_enum_variant)] // moved rarely; boxing every variant costs an allocation per event
     pub enum ServerEvent {
-        /// See [`ErrorEvent`].
         Error(ErrorEvent) = "error",
-        /// See [`SessionCreated`].
         SessionCreated(SessionCreated) = "session.created",
-        /// See [`SessionUpdated`].
         SessionUpdated(SessionUpdated) = "session.updated",
-        /// See [`ConversationCreated`].
         ConversationCreated(ConversationCreated) = "conversation.created",
-        /// See [`ConversationItemCreated`].
         ConversationItemCreated(ConversationItemCreated) = "conversation.item.created",
-        /// See [`ConversationItemAdded`].
         ConversationItemAdded(ConversationItemAdded) = "conversation.item.added",
-        /// See [`ConversationItemDone`].
         ConversationItemDone(ConversationItemDone) = "conversation.item.done",
-        /// See [`ConversationItemRetrieved`].
         ConversationItemRetrieved(ConversationItemRetrieved) = "conversation.item.retrieved",
-        /// See [`ConversationItemTruncated`].
         ConversationItemTruncated(ConversationItemTruncated) = "conversation.item.truncated",
-        /// See [`ConversationItemDeleted`].
         ConversationItemDeleted(ConversationItemDeleted) = "conversation.item.deleted",
-        /// See [`ConversationItemInputAudioTranscriptionDelta`].
         ConversationItemInputAudioTranscriptionDelta(ConversationItemInputAudioTranscriptionDelta) = "conversation.item.input_audio_transcription.delta",
-        /// See [`ConversationItemInputAudioTranscriptionCompleted`].
         ConversationItemInputAudioTranscriptionCompleted(ConversationItemInputAudioTranscriptionCompleted) = "conversation.item.input_audio_transcription.completed",
-        /// See [`ConversationItemInputAudioTranscriptionFailed`].
         ConversationItemInputAudioTranscriptionFailed(ConversationItemInputAudioTranscriptionFailed) = "conversation.item.input_audio_transcription.failed",
-        /// See [`ConversationItemInputAudioTranscriptionSegment`].
         ConversationItemInputAudioTranscriptionSegment(ConversationItemInputAudioTranscriptionSegment) = "conversation.item.input_audio_transcription.segment",
-        /// See [`InputAudioBufferCommitted`].
         InputAudioBufferCommitted(InputAudioBufferCommitted) = "input_audio_buffer.committed",
-        /// See [`InputAudioBufferCleared`].
         InputAudioBufferCleared(InputAudioBufferCleared) = "input_audio_buffer.cleared",
-        /// See [`InputAudioBufferSpeechStarted`].
         InputAudioBufferSpeechStarted(InputAudioBufferSpeechStarted) = "input_audio_buffer.speech_started",
-        /// See [`InputAudioBufferSpeechStopped`].
         InputAudioBufferSpeechStopped(InputAudioBufferSpeechStopped) = "input_audio_buffer.speech_stopped",
-        /// See [`InputAudioBufferTimeoutTriggered`].
         InputAudioBufferTimeoutTriggered(InputAudioBufferTimeoutTriggered) = "input_audio_buffer.timeout_triggered",
-        /// See [`InputAudioBufferDtmfEventReceived`].
         InputAudioBufferDtmfEventReceived(InputAudioBufferDtmfEventReceived) = "input_audio_buffer.dtmf_event_received",
-        /// See [`OutputAudioBufferStarted`].
         OutputAudioBufferStarted(OutputAudioBufferStarted) = "output_audio_buffer.started",
-        /// See [`OutputAudioBufferStopped`].
         OutputAudioBufferStopped(OutputAudioBufferStopped) = "output_audio_buffer.stopped",
-        /// See [`OutputAudioBufferCleared`].
         OutputAudioBufferCleared(OutputAudioBufferCleared) = "output_audio_buffer.cleared",
-        /// See [`RateLimitsUpdated`].
         RateLimitsUpdated(RateLimitsUpdated) = "rate_limits.updated",
-        /// See [`ResponseCreated`].
         ResponseCreated(ResponseCreated) = "response.created",
-        /// See [`ResponseDone`].
         ResponseDone(ResponseDone) = "response.done",
-        /// See [`ResponseOutputItemAdded`].
         ResponseOutputItemAdded(ResponseOutputItemAdded) = "response.output_item.added",
-        /// See [`ResponseOutputItemDone`].
         ResponseOutputItemDone(ResponseOutputItemDone) = "response.output_item.done",
-        /// See [`ResponseContentPartAdded`].
         ResponseContentPartAdded(ResponseContentPartAdded) = "response.content_part.added",
-        /// See [`ResponseContentPartDone`].
         ResponseContentPartDone(ResponseContentPartDone) = "response.content_part.done",
-        /// See [`ResponseOutputTextDelta`].
         ResponseOutputTextDelta(ResponseOutputTextDelta) = "response.output_text.delta",
-        /// See [`ResponseOutputTextDone`].
         ResponseOutputTextDone(ResponseOutputTextDone) = "response.output_text.done",
-        /// See [`ResponseOutputAudioDelta`].
         ResponseOutputAudioDelta(ResponseOutputAudioDelta) = "response.output_audio.delta",
-        /// See [`ResponseOutputAudioDone`].
         ResponseOutputAudioDone(ResponseOutputAudioDone) = "response.output_audio.done",
-        /// See [`ResponseOutputAudioTranscriptDelta`].
         ResponseOutputAudioTranscriptDelta(ResponseOutputAudioTranscriptDelta) = "response.output_audio_transcript.delta",
-        /// See [`ResponseOutputAudioTranscriptDone`].
         ResponseOutputAudioTranscriptDone(ResponseOutputAudioTranscriptDone) = "response.output_audio_transcript.done",
-        /// See [`ResponseFunctionCallArgumentsDelta`].
         ResponseFunctionCallArgumentsDelta(ResponseFunctionCallArgumentsDelta) = "response.function_call_arguments.delta",
-        /// See [`ResponseFunctionCallArgumentsDone`].
         ResponseFunctionCallArgumentsDone(ResponseFunctionCallArgumentsDone) = "response.function_call_arguments.done",
-        /// See [`ResponseMcpCallArgumentsDelta`].
         ResponseMcpCallArgumentsDelta(ResponseMcpCallArgumentsDelta) = "response.mcp_call_arguments.delta",
-        /// See [`ResponseMcpCallArgumentsDone`].
         ResponseMcpCallArgumentsDone(ResponseMcpCallArgumentsDone) = "response.mcp_call_arguments.done",
-        /// See [`ResponseMcpCallInProgress`].
         ResponseMcpCallInProgress(ResponseMcpCallInProgress) = "response.mcp_call.in_progress",
-        /// See [`ResponseMcpCallCompleted`].
         ResponseMcpCallCompleted(ResponseMcpCallCompleted) = "response.mcp_call.completed",
-        /// See [`ResponseMcpCallFailed`].
         ResponseMcpCallFailed(ResponseMcpCallFailed) = "response.mcp_call.failed",
-        /// See [`McpListToolsInProgress`].
         McpListToolsInProgress(McpListToolsInProgress) = "mcp_list_tools.in_progress",
-        /// See [`McpListToolsCompleted`].
         McpListToolsCompleted(McpListToolsCompleted) = "mcp_list_tools.completed",
-        /// See [`McpListToolsFailed`].
         McpListToolsFailed(McpListToolsFailed) = "mcp_list_tools.failed",
-    }
-}
-
-impl ServerEvent {
-    /// Writes the event as compact GA JSON (`type` first). Audio deltas are written without a
-    /// JSON escape pass over the base64.
-    pub fn to_json(&self) -> Result<String, crate::Error> {
-        match self {
-            ServerEvent::ResponseOutputAudioDelta(e) => {
-                super::write::audio_delta("response.output_audio.delta", e)
-            }
-            other => serde_json::to_string(other).map_err(crate::Error::Write),
-        }
     }
 }
 

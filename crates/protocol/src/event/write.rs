@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::client::InputAudioBufferAppend;
 use super::server::ResponseOutputAudioDelta;
 use super::tagged_json;
 use crate::error::Error;
@@ -37,6 +38,17 @@ fn push_extra(
     Ok(())
 }
 
+/// Opens an event object: `{"type":tag` and the `event_id` when there is one.
+fn push_head(out: &mut String, tag: &str, event_id: Option<&str>) -> Result<(), Error> {
+    out.push_str("{\"type\":");
+    push_json(out, tag)?;
+    if let Some(id) = event_id {
+        out.push_str(",\"event_id\":");
+        push_json(out, id)?;
+    }
+    Ok(())
+}
+
 /// An output audio delta with type `tag` (`response.output_audio.delta`, or the beta
 /// `response.audio.delta`).
 pub(crate) fn audio_delta(tag: &str, e: &ResponseOutputAudioDelta) -> Result<String, Error> {
@@ -44,12 +56,7 @@ pub(crate) fn audio_delta(tag: &str, e: &ResponseOutputAudioDelta) -> Result<Str
         return tagged_json(tag, e);
     }
     let mut out = String::with_capacity(e.delta.len() + 192);
-    out.push_str("{\"type\":");
-    push_json(&mut out, tag)?;
-    if let Some(id) = &e.event_id {
-        out.push_str(",\"event_id\":");
-        push_json(&mut out, id)?;
-    }
+    push_head(&mut out, tag, e.event_id.as_deref())?;
     out.push_str(",\"response_id\":");
     push_json(&mut out, &e.response_id)?;
     out.push_str(",\"item_id\":");
@@ -60,6 +67,21 @@ pub(crate) fn audio_delta(tag: &str, e: &ResponseOutputAudioDelta) -> Result<Str
     out.push_str(&e.content_index.to_string());
     out.push_str(",\"delta\":\"");
     out.push_str(&e.delta);
+    out.push('"');
+    push_extra(&mut out, &e.extra)?;
+    out.push('}');
+    Ok(out)
+}
+
+/// An `input_audio_buffer.append` with type `tag`.
+pub(crate) fn append(tag: &str, e: &InputAudioBufferAppend) -> Result<String, Error> {
+    if needs_escape(&e.audio) {
+        return tagged_json(tag, e);
+    }
+    let mut out = String::with_capacity(e.audio.len() + 64);
+    push_head(&mut out, tag, e.event_id.as_deref())?;
+    out.push_str(",\"audio\":\"");
+    out.push_str(&e.audio);
     out.push('"');
     push_extra(&mut out, &e.extra)?;
     out.push('}');

@@ -10,3 +10,4 @@ mod recorded;
 mod snapshots;
 mod spec_coverage;
 mod testutil;
+mod wire_golden;

@@ -1,7 +1,7 @@
 //! Every event of `realtime-events.json` (GA, beta, translation; client and server) parses into
 //! its own typed variant with every listed field typed (not in `extra`) and written back.
 
-use rtclient_protocol::{ClientEvent, ServerEvent, beta, translation};
+use rtclient_protocol::{ClientEvent, ServerEvent, beta, translation_session as translation};
 use serde_json::{Map, Value, json};
 
 use crate::testutil::spec;

@@ -48,7 +48,7 @@ event_struct! {
 event_struct! {
     /// The session was created.
     pub struct SessionCreated {
-        /// The session.
+        /// The session settings as they stand now.
         req session: TranslationSession = "session",
     }
 }
@@ -56,7 +56,7 @@ event_struct! {
 event_struct! {
     /// The session was updated.
     pub struct SessionUpdated {
-        /// The session.
+        /// The session settings as they stand now.
         req session: TranslationSession = "session",
     }
 }
@@ -105,11 +105,8 @@ event_struct! {
 event_enum! {
     /// A translation-session client event.
     pub enum ClientEvent {
-        /// See [`SessionUpdate`].
         SessionUpdate(SessionUpdate) = "session.update",
-        /// See [`SessionInputAudioBufferAppend`].
         SessionInputAudioBufferAppend(SessionInputAudioBufferAppend) = "session.input_audio_buffer.append",
-        /// See [`SessionClose`].
         SessionClose(SessionClose) = "session.close",
     }
 }
@@ -117,33 +114,12 @@ event_enum! {
 event_enum! {
     /// A translation-session server event.
     pub enum ServerEvent {
-        /// See [`ErrorEvent`].
         Error(ErrorEvent) = "error",
-        /// See [`SessionCreated`].
         SessionCreated(SessionCreated) = "session.created",
-        /// See [`SessionUpdated`].
         SessionUpdated(SessionUpdated) = "session.updated",
-        /// See [`SessionClosed`].
         SessionClosed(SessionClosed) = "session.closed",
-        /// See [`SessionInputTranscriptDelta`].
         SessionInputTranscriptDelta(SessionInputTranscriptDelta) = "session.input_transcript.delta",
-        /// See [`SessionOutputTranscriptDelta`].
         SessionOutputTranscriptDelta(SessionOutputTranscriptDelta) = "session.output_transcript.delta",
-        /// See [`SessionOutputAudioDelta`].
         SessionOutputAudioDelta(SessionOutputAudioDelta) = "session.output_audio.delta",
-    }
-}
-
-impl ClientEvent {
-    /// Writes the event as compact JSON (`type` first).
-    pub fn to_json(&self) -> Result<String, crate::Error> {
-        serde_json::to_string(self).map_err(crate::Error::Write)
-    }
-}
-
-impl ServerEvent {
-    /// Writes the event as compact JSON (`type` first).
-    pub fn to_json(&self) -> Result<String, crate::Error> {
-        serde_json::to_string(self).map_err(crate::Error::Write)
     }
 }

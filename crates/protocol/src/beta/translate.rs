@@ -1,4 +1,5 @@
-//! Translation between the beta dialect and the GA model, in both directions.
+//! Translation between the beta dialect and the GA model, in both directions: the event
+//! functions generated from the beta <-> GA table (`beta/table.rs`), and the object conversions they use.
 //!
 //! | beta | GA |
 //! |---|---|
@@ -27,297 +28,122 @@
 
 use crate::audio_format::BetaAudioFormat;
 use crate::beta;
-use crate::event::client::{ClientEvent, ResponseCreate, SessionUpdate};
-use crate::event::server::{self as ga, ServerEvent};
+use crate::beta::table::Translate;
+use crate::event::client::{self as ga_client, ConversationItemCreate};
+use crate::event::server::{
+    self as ga, ConversationItemAdded, ConversationItemCreated, ConversationItemDone,
+    ConversationItemRetrieved, ResponseOutputItemAdded, ResponseOutputItemDone,
+};
 use crate::item::{ContentKind, Item, Role};
 use crate::response::{Response, ResponseCreateParams};
 use crate::session::{AudioInput, AudioOutput, Modality, Session, SessionAudio, SessionKind};
 
+pub use crate::beta::table::{client_to_beta, client_to_ga, server_to_beta, server_to_ga};
+
 type Extra = serde_json::Map<String, serde_json::Value>;
 
-/// A beta server event in the GA model.
-pub fn server_to_ga(event: beta::ServerEvent) -> ServerEvent {
-    use beta::ServerEvent as B;
-    match event {
-        B::ResponseAudioDelta(e) => ServerEvent::ResponseOutputAudioDelta(e),
-        B::ResponseAudioTranscriptDelta(e) => ServerEvent::ResponseOutputAudioTranscriptDelta(e),
-        B::ResponseTextDelta(e) => ServerEvent::ResponseOutputTextDelta(e),
-        B::ResponseAudioDone(e) => ServerEvent::ResponseOutputAudioDone(e),
-        B::ResponseAudioTranscriptDone(e) => ServerEvent::ResponseOutputAudioTranscriptDone(e),
-        B::ResponseTextDone(e) => ServerEvent::ResponseOutputTextDone(e),
-        B::Error(e) => ServerEvent::Error(e),
-        B::SessionCreated(e) => ServerEvent::SessionCreated(ga::SessionCreated {
-            event_id: e.event_id,
-            session: Box::new(session_to_ga(*e.session)),
-            extra: e.extra,
-        }),
-        B::SessionUpdated(e) => ServerEvent::SessionUpdated(ga::SessionUpdated {
-            event_id: e.event_id,
-            session: Box::new(session_to_ga(*e.session)),
-            extra: e.extra,
-        }),
-        B::TranscriptionSessionCreated(e) => ServerEvent::SessionCreated(ga::SessionCreated {
-            event_id: e.event_id,
-            session: Box::new(transcription_session_to_ga(*e.session)),
-            extra: e.extra,
-        }),
-        B::TranscriptionSessionUpdated(e) => ServerEvent::SessionUpdated(ga::SessionUpdated {
-            event_id: e.event_id,
-            session: Box::new(transcription_session_to_ga(*e.session)),
-            extra: e.extra,
-        }),
-        B::ConversationCreated(e) => ServerEvent::ConversationCreated(e),
-        B::ConversationItemCreated(mut e) => {
-            item_to_ga(&mut e.item);
-            ServerEvent::ConversationItemAdded(ga::ConversationItemAdded {
-                event_id: e.event_id,
-                previous_item_id: e.previous_item_id,
-                item: e.item,
-                extra: e.extra,
-            })
+/// GA and beta events that differ only in one boxed object, translated by a function pair.
+macro_rules! translate_object {
+    ($( $ga:path => $beta:path { $field:ident: $to_beta:ident, $to_ga:ident } )*) => {$(
+        impl Translate<$beta> for $ga {
+            fn to_beta(self) -> $beta {
+                $beta {
+                    event_id: self.event_id,
+                    $field: Box::new($to_beta(*self.$field)),
+                    extra: self.extra,
+                }
+            }
+            fn from_beta(b: $beta) -> Self {
+                Self {
+                    event_id: b.event_id,
+                    $field: Box::new($to_ga(*b.$field)),
+                    extra: b.extra,
+                }
+            }
         }
-        B::ConversationItemDone(mut e) => {
-            item_to_ga(&mut e.item);
-            ServerEvent::ConversationItemDone(e)
+    )*};
+}
+
+translate_object! {
+    ga::SessionCreated => beta::SessionCreated { session: session_to_beta, session_to_ga }
+    ga::SessionUpdated => beta::SessionUpdated { session: session_to_beta, session_to_ga }
+    ga::SessionCreated => beta::TranscriptionSessionCreated {
+        session: transcription_session_to_beta, transcription_session_to_ga
+    }
+    ga::SessionUpdated => beta::TranscriptionSessionUpdated {
+        session: transcription_session_to_beta, transcription_session_to_ga
+    }
+    ga_client::SessionUpdate => beta::SessionUpdate { session: session_to_beta, session_to_ga }
+    ga_client::SessionUpdate => beta::TranscriptionSessionUpdate {
+        session: transcription_session_to_beta, transcription_session_to_ga
+    }
+    ga::ResponseCreated => beta::ResponseCreated { response: response_to_beta, response_to_ga }
+    ga::ResponseDone => beta::ResponseDone { response: response_to_beta, response_to_ga }
+}
+
+/// Events that hold one `item`, the same struct in both dialects: assistant content kinds are
+/// renamed.
+macro_rules! translate_item {
+    ($($ty:ty),* $(,)?) => {$(
+        impl Translate<$ty> for $ty {
+            fn to_beta(mut self) -> $ty {
+                item_to_beta(&mut self.item);
+                self
+            }
+            fn from_beta(mut b: $ty) -> Self {
+                item_to_ga(&mut b.item);
+                b
+            }
         }
-        B::ConversationItemRetrieved(mut e) => {
-            item_to_ga(&mut e.item);
-            ServerEvent::ConversationItemRetrieved(e)
+    )*};
+}
+
+translate_item!(
+    ConversationItemCreate,
+    ConversationItemCreated,
+    ConversationItemDone,
+    ConversationItemRetrieved,
+    ResponseOutputItemAdded,
+    ResponseOutputItemDone,
+);
+
+impl Translate<ConversationItemCreated> for ConversationItemAdded {
+    fn to_beta(self) -> ConversationItemCreated {
+        let mut item = self.item;
+        item_to_beta(&mut item);
+        ConversationItemCreated {
+            event_id: self.event_id,
+            previous_item_id: self.previous_item_id,
+            item,
+            extra: self.extra,
         }
-        B::ConversationItemTruncated(e) => ServerEvent::ConversationItemTruncated(e),
-        B::ConversationItemDeleted(e) => ServerEvent::ConversationItemDeleted(e),
-        B::ConversationItemInputAudioTranscriptionDelta(e) => {
-            ServerEvent::ConversationItemInputAudioTranscriptionDelta(e)
+    }
+    fn from_beta(b: ConversationItemCreated) -> Self {
+        let mut item = b.item;
+        item_to_ga(&mut item);
+        ConversationItemAdded {
+            event_id: b.event_id,
+            previous_item_id: b.previous_item_id,
+            item,
+            extra: b.extra,
         }
-        B::ConversationItemInputAudioTranscriptionCompleted(e) => {
-            ServerEvent::ConversationItemInputAudioTranscriptionCompleted(e)
-        }
-        B::ConversationItemInputAudioTranscriptionFailed(e) => {
-            ServerEvent::ConversationItemInputAudioTranscriptionFailed(e)
-        }
-        B::InputAudioBufferCommitted(e) => ServerEvent::InputAudioBufferCommitted(e),
-        B::InputAudioBufferCleared(e) => ServerEvent::InputAudioBufferCleared(e),
-        B::InputAudioBufferSpeechStarted(e) => ServerEvent::InputAudioBufferSpeechStarted(e),
-        B::InputAudioBufferSpeechStopped(e) => ServerEvent::InputAudioBufferSpeechStopped(e),
-        B::OutputAudioBufferStarted(e) => ServerEvent::OutputAudioBufferStarted(e),
-        B::OutputAudioBufferStopped(e) => ServerEvent::OutputAudioBufferStopped(e),
-        B::OutputAudioBufferCleared(e) => ServerEvent::OutputAudioBufferCleared(e),
-        B::RateLimitsUpdated(e) => ServerEvent::RateLimitsUpdated(e),
-        B::ResponseCreated(e) => ServerEvent::ResponseCreated(ga::ResponseCreated {
-            event_id: e.event_id,
-            response: Box::new(response_to_ga(*e.response)),
-            extra: e.extra,
-        }),
-        B::ResponseDone(e) => ServerEvent::ResponseDone(ga::ResponseDone {
-            event_id: e.event_id,
-            response: Box::new(response_to_ga(*e.response)),
-            extra: e.extra,
-        }),
-        B::ResponseOutputItemAdded(mut e) => {
-            item_to_ga(&mut e.item);
-            ServerEvent::ResponseOutputItemAdded(e)
-        }
-        B::ResponseOutputItemDone(mut e) => {
-            item_to_ga(&mut e.item);
-            ServerEvent::ResponseOutputItemDone(e)
-        }
-        B::ResponseContentPartAdded(e) => ServerEvent::ResponseContentPartAdded(e),
-        B::ResponseContentPartDone(e) => ServerEvent::ResponseContentPartDone(e),
-        B::ResponseFunctionCallArgumentsDelta(e) => {
-            ServerEvent::ResponseFunctionCallArgumentsDelta(e)
-        }
-        B::ResponseFunctionCallArgumentsDone(e) => {
-            ServerEvent::ResponseFunctionCallArgumentsDone(e)
-        }
-        B::Unknown(v) => ServerEvent::Unknown(v),
     }
 }
 
-/// A GA-model server event in the beta dialect (for a server speaking beta).
-pub fn server_to_beta(event: ServerEvent) -> beta::ServerEvent {
-    use beta::ServerEvent as B;
-    match event {
-        ServerEvent::ResponseOutputAudioDelta(e) => B::ResponseAudioDelta(e),
-        ServerEvent::ResponseOutputAudioTranscriptDelta(e) => B::ResponseAudioTranscriptDelta(e),
-        ServerEvent::ResponseOutputTextDelta(e) => B::ResponseTextDelta(e),
-        ServerEvent::ResponseOutputAudioDone(e) => B::ResponseAudioDone(e),
-        ServerEvent::ResponseOutputAudioTranscriptDone(e) => B::ResponseAudioTranscriptDone(e),
-        ServerEvent::ResponseOutputTextDone(e) => B::ResponseTextDone(e),
-        ServerEvent::Error(e) => B::Error(e),
-        ServerEvent::SessionCreated(e) => {
-            if e.session.kind == Some(SessionKind::Transcription) {
-                B::TranscriptionSessionCreated(beta::TranscriptionSessionCreated {
-                    event_id: e.event_id,
-                    session: Box::new(transcription_session_to_beta(*e.session)),
-                    extra: e.extra,
-                })
-            } else {
-                B::SessionCreated(beta::SessionCreated {
-                    event_id: e.event_id,
-                    session: Box::new(session_to_beta(*e.session)),
-                    extra: e.extra,
-                })
-            }
+impl Translate<beta::ResponseCreate> for ga_client::ResponseCreate {
+    fn to_beta(self) -> beta::ResponseCreate {
+        beta::ResponseCreate {
+            event_id: self.event_id,
+            response: self.response.map(response_params_to_beta),
+            extra: self.extra,
         }
-        ServerEvent::SessionUpdated(e) => {
-            if e.session.kind == Some(SessionKind::Transcription) {
-                B::TranscriptionSessionUpdated(beta::TranscriptionSessionUpdated {
-                    event_id: e.event_id,
-                    session: Box::new(transcription_session_to_beta(*e.session)),
-                    extra: e.extra,
-                })
-            } else {
-                B::SessionUpdated(beta::SessionUpdated {
-                    event_id: e.event_id,
-                    session: Box::new(session_to_beta(*e.session)),
-                    extra: e.extra,
-                })
-            }
-        }
-        ServerEvent::ConversationCreated(e) => B::ConversationCreated(e),
-        ServerEvent::ConversationItemCreated(mut e) => {
-            item_to_beta(&mut e.item);
-            B::ConversationItemCreated(e)
-        }
-        ServerEvent::ConversationItemAdded(mut e) => {
-            item_to_beta(&mut e.item);
-            B::ConversationItemCreated(ga::ConversationItemCreated {
-                event_id: e.event_id,
-                previous_item_id: e.previous_item_id,
-                item: e.item,
-                extra: e.extra,
-            })
-        }
-        ServerEvent::ConversationItemDone(mut e) => {
-            item_to_beta(&mut e.item);
-            B::ConversationItemDone(e)
-        }
-        ServerEvent::ConversationItemRetrieved(mut e) => {
-            item_to_beta(&mut e.item);
-            B::ConversationItemRetrieved(e)
-        }
-        ServerEvent::ConversationItemTruncated(e) => B::ConversationItemTruncated(e),
-        ServerEvent::ConversationItemDeleted(e) => B::ConversationItemDeleted(e),
-        ServerEvent::ConversationItemInputAudioTranscriptionDelta(e) => {
-            B::ConversationItemInputAudioTranscriptionDelta(e)
-        }
-        ServerEvent::ConversationItemInputAudioTranscriptionCompleted(e) => {
-            B::ConversationItemInputAudioTranscriptionCompleted(e)
-        }
-        ServerEvent::ConversationItemInputAudioTranscriptionFailed(e) => {
-            B::ConversationItemInputAudioTranscriptionFailed(e)
-        }
-        ServerEvent::InputAudioBufferCommitted(e) => B::InputAudioBufferCommitted(e),
-        ServerEvent::InputAudioBufferCleared(e) => B::InputAudioBufferCleared(e),
-        ServerEvent::InputAudioBufferSpeechStarted(e) => B::InputAudioBufferSpeechStarted(e),
-        ServerEvent::InputAudioBufferSpeechStopped(e) => B::InputAudioBufferSpeechStopped(e),
-        ServerEvent::OutputAudioBufferStarted(e) => B::OutputAudioBufferStarted(e),
-        ServerEvent::OutputAudioBufferStopped(e) => B::OutputAudioBufferStopped(e),
-        ServerEvent::OutputAudioBufferCleared(e) => B::OutputAudioBufferCleared(e),
-        ServerEvent::RateLimitsUpdated(e) => B::RateLimitsUpdated(e),
-        ServerEvent::ResponseCreated(e) => B::ResponseCreated(beta::ResponseCreated {
-            event_id: e.event_id,
-            response: Box::new(response_to_beta(*e.response)),
-            extra: e.extra,
-        }),
-        ServerEvent::ResponseDone(e) => B::ResponseDone(beta::ResponseDone {
-            event_id: e.event_id,
-            response: Box::new(response_to_beta(*e.response)),
-            extra: e.extra,
-        }),
-        ServerEvent::ResponseOutputItemAdded(mut e) => {
-            item_to_beta(&mut e.item);
-            B::ResponseOutputItemAdded(e)
-        }
-        ServerEvent::ResponseOutputItemDone(mut e) => {
-            item_to_beta(&mut e.item);
-            B::ResponseOutputItemDone(e)
-        }
-        ServerEvent::ResponseContentPartAdded(e) => B::ResponseContentPartAdded(e),
-        ServerEvent::ResponseContentPartDone(e) => B::ResponseContentPartDone(e),
-        ServerEvent::ResponseFunctionCallArgumentsDelta(e) => {
-            B::ResponseFunctionCallArgumentsDelta(e)
-        }
-        ServerEvent::ResponseFunctionCallArgumentsDone(e) => {
-            B::ResponseFunctionCallArgumentsDone(e)
-        }
-        ServerEvent::Unknown(v) => B::Unknown(v),
-        other => B::Unknown(serde_json::to_value(&other).unwrap_or_default()),
     }
-}
-
-/// A beta client event in the GA model (for a server that accepts beta clients).
-pub fn client_to_ga(event: beta::ClientEvent) -> ClientEvent {
-    use beta::ClientEvent as B;
-    match event {
-        B::InputAudioBufferAppend(e) => ClientEvent::InputAudioBufferAppend(e),
-        B::SessionUpdate(e) => ClientEvent::SessionUpdate(SessionUpdate {
-            event_id: e.event_id,
-            session: Box::new(session_to_ga(*e.session)),
-            extra: e.extra,
-        }),
-        B::TranscriptionSessionUpdate(e) => ClientEvent::SessionUpdate(SessionUpdate {
-            event_id: e.event_id,
-            session: Box::new(transcription_session_to_ga(*e.session)),
-            extra: e.extra,
-        }),
-        B::InputAudioBufferCommit(e) => ClientEvent::InputAudioBufferCommit(e),
-        B::InputAudioBufferClear(e) => ClientEvent::InputAudioBufferClear(e),
-        B::OutputAudioBufferClear(e) => ClientEvent::OutputAudioBufferClear(e),
-        B::ConversationItemCreate(mut e) => {
-            item_to_ga(&mut e.item);
-            ClientEvent::ConversationItemCreate(e)
+    fn from_beta(b: beta::ResponseCreate) -> Self {
+        ga_client::ResponseCreate {
+            event_id: b.event_id,
+            response: b.response.map(response_params_to_ga),
+            extra: b.extra,
         }
-        B::ConversationItemRetrieve(e) => ClientEvent::ConversationItemRetrieve(e),
-        B::ConversationItemTruncate(e) => ClientEvent::ConversationItemTruncate(e),
-        B::ConversationItemDelete(e) => ClientEvent::ConversationItemDelete(e),
-        B::ResponseCreate(e) => ClientEvent::ResponseCreate(ResponseCreate {
-            event_id: e.event_id,
-            response: e.response.map(response_params_to_ga),
-            extra: e.extra,
-        }),
-        B::ResponseCancel(e) => ClientEvent::ResponseCancel(e),
-        B::Unknown(v) => ClientEvent::Unknown(v),
-    }
-}
-
-/// A GA-model client event in the beta dialect.
-pub fn client_to_beta(event: ClientEvent) -> beta::ClientEvent {
-    use beta::ClientEvent as B;
-    match event {
-        ClientEvent::InputAudioBufferAppend(e) => B::InputAudioBufferAppend(e),
-        ClientEvent::SessionUpdate(e) => {
-            if e.session.kind == Some(SessionKind::Transcription) {
-                B::TranscriptionSessionUpdate(beta::TranscriptionSessionUpdate {
-                    event_id: e.event_id,
-                    session: Box::new(transcription_session_to_beta(*e.session)),
-                    extra: e.extra,
-                })
-            } else {
-                B::SessionUpdate(beta::SessionUpdate {
-                    event_id: e.event_id,
-                    session: Box::new(session_to_beta(*e.session)),
-                    extra: e.extra,
-                })
-            }
-        }
-        ClientEvent::InputAudioBufferCommit(e) => B::InputAudioBufferCommit(e),
-        ClientEvent::InputAudioBufferClear(e) => B::InputAudioBufferClear(e),
-        ClientEvent::OutputAudioBufferClear(e) => B::OutputAudioBufferClear(e),
-        ClientEvent::ConversationItemCreate(mut e) => {
-            item_to_beta(&mut e.item);
-            B::ConversationItemCreate(e)
-        }
-        ClientEvent::ConversationItemRetrieve(e) => B::ConversationItemRetrieve(e),
-        ClientEvent::ConversationItemTruncate(e) => B::ConversationItemTruncate(e),
-        ClientEvent::ConversationItemDelete(e) => B::ConversationItemDelete(e),
-        ClientEvent::ResponseCreate(e) => B::ResponseCreate(beta::ResponseCreate {
-            event_id: e.event_id,
-            response: e.response.map(response_params_to_beta),
-            extra: e.extra,
-        }),
-        ClientEvent::ResponseCancel(e) => B::ResponseCancel(e),
-        ClientEvent::Unknown(v) => B::Unknown(v),
     }
 }
 
@@ -365,11 +191,15 @@ fn modalities_to_ga(m: Vec<Modality>, extra: &mut Extra) -> Vec<Modality> {
     } else {
         m.clone()
     };
-    extra.insert(
-        "modalities".to_owned(),
-        serde_json::to_value(&m).unwrap_or_default(),
-    );
+    extra.insert("modalities".to_owned(), modalities_json(&m));
     ga
+}
+
+/// Modalities as the JSON array the wire holds.
+fn modalities_json(m: &[Modality]) -> serde_json::Value {
+    m.iter()
+        .map(|m| serde_json::Value::from(m.as_str()))
+        .collect()
 }
 
 /// GA `output_modalities` to beta `modalities` (a value kept in `extra` wins).
@@ -522,7 +352,7 @@ pub fn transcription_session_to_ga(s: beta::TranscriptionSession) -> Session {
     let mut extra = s.extra;
     put_value(&mut extra, "client_secret", s.client_secret);
     if let Some(m) = s.modalities {
-        put_value(&mut extra, "modalities", serde_json::to_value(m).ok());
+        put_value(&mut extra, "modalities", Some(modalities_json(&m)));
     }
     let input = non_empty_input(AudioInput {
         format: s.input_audio_format.as_ref().map(BetaAudioFormat::to_ga),

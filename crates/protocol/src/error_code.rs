@@ -1,0 +1,103 @@
+//! [`ErrorCode`]: the `error.code` vocabulary of the Realtime API.
+
+use crate::wire::string_enum;
+
+string_enum! {
+    /// The `error.code` of an [`ApiError`](crate::ApiError): the codes the service (and the
+    /// local server, which mirrors it) sends, so that a client matches a variant instead of a
+    /// string literal. A code this crate does not know is kept verbatim in `Other`.
+    ///
+    /// ```
+    /// use rtclient_protocol::ErrorCode;
+    /// assert_eq!(ErrorCode::from("invalid_value"), ErrorCode::InvalidValue);
+    /// assert_eq!(ErrorCode::InvalidValue.as_str(), "invalid_value");
+    /// assert_eq!(ErrorCode::from("brand_new"), ErrorCode::Other("brand_new".into()));
+    /// ```
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// A parameter has a value out of its type or range.
+        InvalidValue = "invalid_value",
+        /// A parameter has the wrong JSON type.
+        InvalidType = "invalid_type",
+        /// A required parameter is missing (`error.param` names it).
+        MissingRequiredParameter = "missing_required_parameter",
+        /// A parameter the API does not know (`error.param` names it).
+        UnknownParameter = "unknown_parameter",
+        /// The frame is not JSON.
+        InvalidJson = "invalid_json",
+        /// The frame is not a text event (e.g. a binary WebSocket frame).
+        InvalidEvent = "invalid_event",
+        /// A number below its minimum.
+        DecimalBelowMinValue = "decimal_below_min_value",
+        /// A number above its maximum.
+        DecimalAboveMaxValue = "decimal_above_max_value",
+        /// An integer below its minimum.
+        IntegerBelowMinValue = "integer_below_min_value",
+        /// An integer above its maximum.
+        IntegerAboveMaxValue = "integer_above_max_value",
+        /// The voice cannot change once the session has produced audio.
+        CannotUpdateVoice = "cannot_update_voice",
+        /// A content part type the item does not accept.
+        UnsupportedContentType = "unsupported_content_type",
+        /// Appending would overflow the input audio buffer.
+        InputAudioBufferFull = "input_audio_buffer_full",
+        /// `response.cancel` with no response in progress.
+        ResponseCancelNotActive = "response_cancel_not_active",
+        /// `response.create` while a response is already in progress.
+        ConversationAlreadyHasActiveResponse = "conversation_already_has_active_response",
+        /// The request exceeded a rate limit.
+        RateLimitExceeded = "rate_limit_exceeded",
+        /// The API key is wrong.
+        InvalidApiKey = "invalid_api_key",
+        /// No model (or Azure deployment) was named.
+        MissingModel = "missing_model",
+        /// A beta-shaped connection to a service that only speaks GA.
+        BetaApiShapeDisabled = "beta_api_shape_disabled",
+        /// A plain HTTP request where a WebSocket upgrade was expected.
+        WebsocketUpgradeRequired = "websocket_upgrade_required",
+        /// The server is at its connection limit; retry later.
+        TooManyConnections = "too_many_connections",
+        /// Input audio transcription is not available on this server.
+        TranscriptionEngineMissing = "transcription_engine_missing",
+    }
+}
+
+impl From<ErrorCode> for String {
+    fn from(code: ErrorCode) -> Self {
+        match code {
+            ErrorCode::Other(s) => s,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl PartialEq<str> for ErrorCode {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_through_json() {
+        for wire in ["invalid_value", "rate_limit_exceeded", "not_a_known_code"] {
+            let code: ErrorCode = serde_json::from_str(&format!("\"{wire}\"")).unwrap();
+            assert_eq!(code, wire);
+            assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{wire}\""));
+            assert_eq!(String::from(code), wire);
+        }
+        assert!(matches!(
+            ErrorCode::from("not_a_known_code"),
+            ErrorCode::Other(_)
+        ));
+    }
+}
