@@ -28,6 +28,7 @@ mod errors;
 mod ids;
 mod input;
 mod items;
+mod live;
 mod rates;
 mod realtime;
 mod response;
