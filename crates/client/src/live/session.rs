@@ -95,8 +95,8 @@ pub struct Transcript {
     pub end_ms: u64,
 }
 
-/// A task the model delegated. In client mode the service sends no task text: [`request`]
-/// (Self::request) holds what the user said since the previous delegation, the usual basis for
+/// A task the model delegated. In client mode the service sends no task text:
+/// [`request`](Self::request) holds what the user said since the previous delegation, the usual basis for
 /// the task. Answer with [`speak`](Self::speak) (the model says it, paraphrasing) or
 /// [`note`](Self::note) (the model knows it but does not say it), as often as needed.
 #[derive(Debug, Clone)]
