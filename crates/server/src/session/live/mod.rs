@@ -123,14 +123,12 @@ where
         transcript_chars: 0,
         ended: false,
     };
-    live.out.push(
-        SessionStarted {
-            session: Box::new(live.session.clone()),
-            client_event_id,
-            ..Default::default()
-        }
-        .into(),
-    );
+    let started = SessionStarted {
+        session: Box::new(live.session.clone()),
+        client_event_id,
+        ..Default::default()
+    };
+    live.emit(started);
     let mut ticks = tokio::time::interval(Duration::from_millis(TICK_MS));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let expiry = tokio::time::sleep(live.engines.max_duration);
