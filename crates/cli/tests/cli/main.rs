@@ -6,6 +6,7 @@
 mod faults;
 mod help;
 mod inspect;
+mod live;
 mod local;
 mod send;
 mod serve;
