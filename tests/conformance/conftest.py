@@ -36,10 +36,10 @@ def _binary() -> str:
     return path
 
 
-def _start(*extra: str):
+def _start(*extra: str, script: str = "script.yaml"):
     env = {k: v for k, v in os.environ.items() if k != "RTCLIENT_SERVER_API_KEY"}
     process = subprocess.Popen(
-        [_binary(), "serve", "--listen", "127.0.0.1:0", "--script", str(HERE / "script.yaml"), *extra],
+        [_binary(), "serve", "--listen", "127.0.0.1:0", "--script", str(HERE / script), *extra],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
@@ -63,6 +63,12 @@ def _start(*extra: str):
 def server():
     """A server without auth, replying by script.yaml."""
     yield from _start()
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """A server without auth whose GPT-Live sessions delegate every turn (live_script.yaml)."""
+    yield from _start(script="live_script.yaml")
 
 
 @pytest.fixture(scope="session")

@@ -137,6 +137,10 @@ pub(crate) struct SendArgs {
     /// Audio files to send (WAV, FLAC, OGG Vorbis, MP3), one after the other.
     #[arg(required = true, value_name = "FILE")]
     pub(crate) files: Vec<PathBuf>,
+    /// Which API: realtime (turns, VAD) or live (GPT-Live: full duplex, delegation; the model
+    /// defaults to gpt-live-1).
+    #[arg(long, value_enum, default_value_t = ApiArg::Realtime, help_heading = "Connection")]
+    pub(crate) api: ApiArg,
 
     /// Where to send: openai, azure, local, or a ws:// / wss:// URL.
     #[arg(long, value_name = "PROVIDER", help_heading = "Connection")]
@@ -222,6 +226,15 @@ pub(crate) struct SendArgs {
     /// Write every frame sent and received, with timestamps, to a JSONL session log.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub(crate) record: Option<PathBuf>,
+}
+
+/// The API `send` speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ApiArg {
+    /// The Realtime API (`/v1/realtime`).
+    Realtime,
+    /// GPT-Live (`/v1/live/sessions`).
+    Live,
 }
 
 /// Options of `rtclient serve`.

@@ -7,9 +7,15 @@
 //! with `beta-` or a beta-only event name appears (`response.audio.delta`,
 //! `conversation.item.created`, ...), else GA.
 //!
+//! A log whose events include a GPT-Live-only type (`session.started`, `session.output_audio.delta`,
+//! ...) is read as GPT-Live instead; JSONL lines of the form `{"t": MS, "event": {...}}` (a
+//! recorder's format) are read too.
+//!
 //! Every frame is parsed into the typed model of `rtclient-protocol` and written back in the same
 //! dialect; `--strict` fails (exit 1) naming each frame that is not a known event type (`Unknown`),
 //! does not parse, or does not come back as equal JSON.
+
+mod live;
 
 use std::path::Path;
 
@@ -70,10 +76,20 @@ pub(crate) fn run(settings: InspectSettings, printer: &Printer) -> Result<(), Cl
     let dialect = settings
         .dialect
         .unwrap_or_else(|| guess_dialect(&settings.path, &frames));
+    let is_live = live::is_live_log(&frames);
+    let family = if is_live {
+        "GPT-Live".to_owned()
+    } else {
+        format!("{} dialect", dialect_name(dialect))
+    };
     let mut renderer = Renderer::new();
     let mut problems = Vec::new();
     for frame in &frames {
-        let checked = check(dialect, frame);
+        let checked = if is_live {
+            live::check(frame)
+        } else {
+            check(dialect, frame)
+        };
         if let Some(problem) = &checked.problem {
             problems.push(format!("{}: {} {problem}", frame.place, checked.kind));
         }
@@ -107,10 +123,9 @@ pub(crate) fn run(settings: InspectSettings, printer: &Printer) -> Result<(), Cl
     }
     if settings.strict && !problems.is_empty() {
         let mut error = CliError::failure(format!(
-            "{} of {} frames are not typed or not lossless ({} dialect)",
+            "{} of {} frames are not typed or not lossless ({family})",
             problems.len(),
             frames.len(),
-            dialect_name(dialect)
         ));
         error.causes = problems;
         return Err(error.hint(
@@ -118,9 +133,8 @@ pub(crate) fn run(settings: InspectSettings, printer: &Printer) -> Result<(), Cl
         ));
     }
     printer.note(&format!(
-        "{} frames, {} dialect{}",
+        "{} frames, {family}{}",
         frames.len(),
-        dialect_name(dialect),
         if problems.is_empty() {
             String::new()
         } else {
@@ -166,6 +180,12 @@ fn read_frames(path: &Path, text: &str) -> Result<Vec<Frame>, CliError> {
                 t: Some(record.t),
                 dir: record.dir,
                 value: record.frame,
+            },
+            None if value["event"].is_object() && value["t"].is_number() => Frame {
+                place,
+                t: value["t"].as_f64().map(|ms| ms / 1000.0),
+                dir: Direction::Unknown,
+                value: value["event"].clone(),
             },
             None => Frame {
                 place,

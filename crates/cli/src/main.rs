@@ -16,6 +16,7 @@ mod args;
 mod bench;
 mod exit;
 mod inspect;
+mod live;
 mod printer;
 mod render;
 mod send;
@@ -66,6 +67,11 @@ fn run(command: Command, printer: &Printer) -> Result<(), CliError> {
         Command::Serve(args) => {
             let settings = settings::ServeSettings::resolve(*args)?;
             runtime.block_on(serve::run(settings, printer))
+        }
+        Command::Send(args) if args.api == args::ApiArg::Live => {
+            let model = args.model.clone();
+            let settings = settings::SendSettings::resolve(*args)?;
+            runtime.block_on(live::run(settings, model, printer))
         }
         Command::Send(args) => {
             let settings = settings::SendSettings::resolve(*args)?;

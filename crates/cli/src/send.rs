@@ -70,16 +70,18 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
 
 /// The built-in local server, run in-process on a free loopback port.
 #[derive(Debug)]
-struct LocalServer {
+pub(crate) struct LocalServer {
     /// The URL to connect to.
     url: String,
+    /// The address it listens on.
+    pub(crate) addr: std::net::SocketAddr,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl LocalServer {
     /// Binds `127.0.0.1:0` and starts serving.
-    async fn start(model: &str) -> Result<Self, CliError> {
+    pub(crate) async fn start(model: &str) -> Result<Self, CliError> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| {
@@ -102,13 +104,14 @@ impl LocalServer {
         );
         Ok(Self {
             url: format!("ws://{addr}/v1/realtime?model={model}"),
+            addr,
             stop,
             task,
         })
     }
 
     /// Closes open sessions and waits for the server to finish.
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
     }

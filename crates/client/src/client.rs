@@ -28,7 +28,7 @@ use crate::{
 };
 
 /// How much of an unparsable frame [`Error::Parse`] keeps.
-const MAX_RAW_BYTES: usize = 256;
+pub(crate) const MAX_RAW_BYTES: usize = 256;
 
 /// A typed Realtime connection: send [`ClientEvent`]s, receive [`ServerEvent`]s.
 ///
@@ -320,13 +320,13 @@ pub struct RawEvent {
 
 /// Per-connection `event_id`s: `evt_<random 8 hex>_<counter>`.
 #[derive(Debug)]
-struct EventIds {
+pub(crate) struct EventIds {
     prefix: String,
     next: AtomicU64,
 }
 
 impl EventIds {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let random = Uuid::new_v4().simple().to_string();
         Self {
             prefix: format!("evt_{}_", &random[..8]),
@@ -334,14 +334,14 @@ impl EventIds {
         }
     }
 
-    fn next(&self) -> String {
+    pub(crate) fn next(&self) -> String {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         format!("{}{n}", self.prefix)
     }
 }
 
 /// The first `max` bytes of `text` (cut on a character boundary), with `...` when cut.
-fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
     }

@@ -116,6 +116,27 @@ pub enum Error {
         source: BoxError,
     },
 
+    /// A GPT-Live output audio delta whose base64 does not decode. Not fatal: that delta is
+    /// skipped (the output media clock does not advance for it) and the next event goes on.
+    #[error("skipped a Live output audio delta whose base64 does not decode")]
+    InvalidLiveAudio {
+        /// What the decoder found wrong.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The GPT-Live service answered `session.start` with an `error` event instead of
+    /// `session.started`; the session never started.
+    #[error("the Live service refused session.start ({}): {message}", code.as_deref().unwrap_or("no code"))]
+    LiveStartRefused {
+        /// The error code, e.g. `unknown_parameter` or `model_not_found`.
+        code: Option<String>,
+        /// The service's message.
+        message: String,
+        /// The offending parameter, when the service named one.
+        param: Option<String>,
+    },
+
     /// A credential contains characters that cannot go into an HTTP header (e.g. a newline).
     #[error(
         "the value for header `{name}` is not a valid HTTP header value; check the key or token for stray characters"
@@ -243,7 +264,10 @@ impl Error {
     pub fn is_recoverable(&self) -> bool {
         matches!(
             self,
-            Error::Parse { .. } | Error::BinaryFrame { .. } | Error::InvalidAudio { .. }
+            Error::Parse { .. }
+                | Error::BinaryFrame { .. }
+                | Error::InvalidAudio { .. }
+                | Error::InvalidLiveAudio { .. }
         )
     }
 

@@ -24,6 +24,8 @@
 //!   order, the response in progress, audio received per item); a cloneable
 //!   [`ConversationHandle`] sends the commands, and [`Conversation::interrupt`] does barge-in
 //!   (cancel, and truncate to the audio really played). See [`conversation`](mod@conversation).
+//! - [`LiveSession`] and [`LiveClient`] speak GPT-Live, the full-duplex voice API
+//!   (`/v1/live/sessions`, its own events in [`protocol::live`]): see [`live`](mod@live).
 //! - [`Connection`] is the raw layer below it: the open socket carrying JSON text frames, with
 //!   its own [`Sender`] and [`Receiver`]. Pings are answered, keepalive pings sent, and every way
 //!   the socket can end is reported as a typed [`Error`] (handshake status and body, server close
@@ -100,6 +102,7 @@ mod connection;
 pub mod conversation;
 pub mod env;
 mod error;
+pub mod live;
 mod secret;
 mod target;
 
@@ -117,10 +120,11 @@ pub use conversation::{
     FunctionCall, Interruption, ResponseOutcome, Resumption, ToolOutputSent, Truncation,
 };
 pub use error::{BoxError, Error};
+pub use live::{LiveClient, LiveEvent, LiveHandle, LiveReceiver, LiveSender, LiveSession};
 /// A DER certificate, for [`ClientConfigBuilder::add_root_certificate`].
 pub use rustls::pki_types::CertificateDer;
 pub use secret::{RedactedUrl, Secret};
-pub use target::{OPENAI_ENDPOINT, OpenAiSession, Target, TargetKind};
+pub use target::{LiveEndpoint, OPENAI_ENDPOINT, OpenAiSession, Target, TargetKind};
 
 /// The `rtclient-protocol` crate: every event, session and item type.
 pub use rtclient_protocol as protocol;

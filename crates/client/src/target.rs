@@ -1,4 +1,5 @@
-//! Where to connect: OpenAI, Azure OpenAI (GA or preview) or any Realtime-compatible URL.
+//! Where to connect: OpenAI, Azure OpenAI (GA or preview) or any Realtime-compatible URL, or a
+//! GPT-Live endpoint of OpenAI or Azure.
 
 use rtclient_protocol::Dialect;
 use url::Url;
@@ -48,13 +49,88 @@ pub enum TargetKind {
     AzurePreview,
     /// Any other `ws://` / `wss://` URL, used as given.
     Custom,
+    /// GPT-Live at OpenAI or an OpenAI-compatible server (`/v1/live/sessions`).
+    OpenAiLive,
+    /// GPT-Live at Azure OpenAI / Foundry (`/openai/v1/live/sessions` or `/openai/v1/live`).
+    AzureLive,
 }
 
 impl TargetKind {
     /// Whether this is an Azure OpenAI target (sends `x-ms-client-request-id`).
     pub fn is_azure(self) -> bool {
-        matches!(self, TargetKind::AzureGa | TargetKind::AzurePreview)
+        matches!(
+            self,
+            TargetKind::AzureGa | TargetKind::AzurePreview | TargetKind::AzureLive
+        )
     }
+
+    /// Whether this is a GPT-Live target (Live events, not Realtime).
+    pub fn is_live(self) -> bool {
+        matches!(self, TargetKind::OpenAiLive | TargetKind::AzureLive)
+    }
+}
+
+/// Which GPT-Live socket to open: a new session, a sideband attached to a running one, or a fork
+/// of a stored one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LiveEndpoint {
+    /// `/live/sessions`: a new session (send `session.start` first).
+    Sessions,
+    /// `/live/sessions/{id}/attach`: watch and steer a running session from a server (no
+    /// `session.start`, no input audio). `graceful_close` asks for the closing handshake when
+    /// the session ends.
+    Attach {
+        /// The running session's id.
+        session_id: String,
+        /// Sends `?graceful_close=true`.
+        graceful_close: bool,
+    },
+    /// `/live/sessions/{id}/fork`: a new session continuing a stored one (send `session.start`
+    /// with fork overrides first).
+    Fork {
+        /// The stored session's id.
+        session_id: String,
+    },
+}
+
+impl LiveEndpoint {
+    /// A sideband attached to `session_id`.
+    pub fn attach(session_id: impl Into<String>) -> Self {
+        Self::Attach {
+            session_id: session_id.into(),
+            graceful_close: false,
+        }
+    }
+
+    /// A fork of `session_id`.
+    pub fn fork(session_id: impl Into<String>) -> Self {
+        Self::Fork {
+            session_id: session_id.into(),
+        }
+    }
+
+    /// The path below `.../live`, and the query if any.
+    fn path_and_query(&self) -> (String, Option<&'static str>) {
+        match self {
+            LiveEndpoint::Sessions => ("/sessions".to_owned(), None),
+            LiveEndpoint::Attach {
+                session_id,
+                graceful_close,
+            } => (
+                format!("/sessions/{}/attach", path_segment(session_id)),
+                graceful_close.then_some("graceful_close=true"),
+            ),
+            LiveEndpoint::Fork { session_id } => {
+                (format!("/sessions/{}/fork", path_segment(session_id)), None)
+            }
+        }
+    }
+}
+
+/// `text` with every character outside the URL path-segment set percent-encoded.
+fn path_segment(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// A WebSocket URL plus what kind of server is behind it and which dialect it speaks.
@@ -148,6 +224,66 @@ impl Target {
         Ok(Self {
             url: websocket_url(url)?,
             kind: TargetKind::Custom,
+            dialect: Dialect::Ga,
+        })
+    }
+
+    /// GPT-Live at OpenAI: `wss://api.openai.com/v1/live/sessions[/{id}/attach|fork]`. The model
+    /// goes in `session.start`, never in the URL.
+    pub fn openai_live(endpoint: LiveEndpoint) -> Self {
+        match Self::openai_live_at(OPENAI_ENDPOINT, endpoint) {
+            Ok(target) => target,
+            // `OPENAI_ENDPOINT` is a constant https URL with a host, which always converts.
+            Err(_) => unreachable!("the OpenAI endpoint constant is a valid URL"),
+        }
+    }
+
+    /// GPT-Live at an OpenAI-compatible server (e.g. `rtclient serve` at
+    /// `http://127.0.0.1:8080`): `/v1/live/sessions...` below the endpoint's path.
+    pub fn openai_live_at(endpoint: &str, live: LiveEndpoint) -> Result<Self, Error> {
+        let mut url = websocket_url(endpoint)?;
+        url.set_query(None);
+        let base = url
+            .path()
+            .trim_end_matches('/')
+            .trim_end_matches("/v1")
+            .to_owned();
+        let (path, query) = live.path_and_query();
+        url.set_path(&format!("{base}/v1/live{path}"));
+        url.set_query(query);
+        Ok(Self {
+            url,
+            kind: TargetKind::OpenAiLive,
+            dialect: Dialect::Ga,
+        })
+    }
+
+    /// GPT-Live at Azure OpenAI / Foundry:
+    /// `wss://RES.openai.azure.com/openai/v1/live/sessions[/{id}/attach|fork]` (no api-version;
+    /// the deployment goes in `session.start` as the model). Authenticate with
+    /// `Authorization: Bearer` and an API key ([`Credential::bearer_key`](crate::Credential::bearer_key))
+    /// or an Entra token ([`Credential::token`](crate::Credential::token)); an `api-key`
+    /// credential is sent as a bearer key, as Azure's Live examples do.
+    pub fn azure_live(endpoint: &str, live: LiveEndpoint) -> Result<Self, Error> {
+        let (mut url, base) = azure_base(endpoint)?;
+        let (path, query) = live.path_and_query();
+        url.set_path(&format!("{base}/openai/v1/live{path}"));
+        url.set_query(query);
+        Ok(Self {
+            url,
+            kind: TargetKind::AzureLive,
+            dialect: Dialect::Ga,
+        })
+    }
+
+    /// GPT-Live at Azure with the shorter primary path of the first Azure how-to:
+    /// `wss://RES.openai.azure.com/openai/v1/live`.
+    pub fn azure_live_short_path(endpoint: &str) -> Result<Self, Error> {
+        let (mut url, base) = azure_base(endpoint)?;
+        url.set_path(&format!("{base}/openai/v1/live"));
+        Ok(Self {
+            url,
+            kind: TargetKind::AzureLive,
             dialect: Dialect::Ga,
         })
     }
@@ -320,6 +456,53 @@ mod tests {
             Target::custom("not a url"),
             Err(Error::InvalidUrl { .. })
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn live_urls() -> Result<(), Error> {
+        assert_eq!(
+            Target::openai_live(LiveEndpoint::Sessions).url().as_str(),
+            "wss://api.openai.com/v1/live/sessions"
+        );
+        let attach = LiveEndpoint::Attach {
+            session_id: "live_u7_a/b".to_owned(),
+            graceful_close: true,
+        };
+        assert_eq!(
+            Target::openai_live(attach).url().as_str(),
+            "wss://api.openai.com/v1/live/sessions/live_u7_a%2Fb/attach?graceful_close=true"
+        );
+        let fork = Target::openai_live_at("http://127.0.0.1:9/v1", LiveEndpoint::fork("live_1"))?;
+        assert_eq!(
+            fork.url().as_str(),
+            "ws://127.0.0.1:9/v1/live/sessions/live_1/fork"
+        );
+        assert!(fork.kind().is_live() && !fork.kind().is_azure());
+        let azure = Target::azure_live(
+            "https://res.openai.azure.com/openai/v1",
+            LiveEndpoint::Sessions,
+        )?;
+        assert_eq!(
+            azure.url().as_str(),
+            "wss://res.openai.azure.com/openai/v1/live/sessions"
+        );
+        assert!(azure.kind().is_live() && azure.kind().is_azure());
+        assert_eq!(
+            Target::azure_live(
+                "https://res.openai.azure.com",
+                LiveEndpoint::attach("live_1")
+            )?
+            .url()
+            .as_str(),
+            "wss://res.openai.azure.com/openai/v1/live/sessions/live_1/attach"
+        );
+        assert_eq!(
+            Target::azure_live_short_path("https://res.openai.azure.com/")?
+                .url()
+                .as_str(),
+            "wss://res.openai.azure.com/openai/v1/live"
+        );
         Ok(())
     }
 

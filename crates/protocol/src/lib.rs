@@ -19,6 +19,7 @@
 //! - [`event::AudioDeltaRef`] via [`Dialect::parse_audio_delta`]: a zero-copy view of output
 //!   audio deltas (the bulk of traffic) whose base64 borrows the frame text.
 //! - [`translation_session`]: the separate GA translation-session family (`session.input_audio_buffer.append`, ...).
+//! - [`live`]: GPT-Live (`/v1/live/sessions`), the full-duplex voice API, its own event family.
 //!
 //! Every struct keeps fields it does not know in an `extra` map and every string enum keeps
 //! unknown values in `Other(String)`, so `parse -> serialize` gives back JSON equal to the
@@ -71,6 +72,7 @@ mod error;
 mod error_code;
 pub mod event;
 mod item;
+pub mod live;
 mod nullable;
 mod rate_limit;
 mod response;

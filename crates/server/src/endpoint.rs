@@ -10,6 +10,9 @@
 //! | `/openai/realtime` (Azure preview) | `deployment` (or `model`) | by `api-version`: before `2025-08` (or absent) beta, from `2025-08-01` on GA; the beta header always means beta |
 //! | `/voice-live/realtime` (Azure Voice Live) | `model` (or `deployment`) | beta |
 //!
+//! | `/v1/live/sessions` (OpenAI GPT-Live), `/v1/live/sessions/{id}/attach` (sideband) | `session.start` | Live |
+//! | `/openai/v1/live/sessions`, `/openai/v1/live` (Azure GPT-Live), `/openai/v1/live/sessions/{id}/attach` | `session.start` | Live |
+//!
 //! `?intent=transcription` asks for a transcription session and `?call_id=` attaches a sideband
 //! control socket to an existing call; neither needs a model.
 
@@ -37,15 +40,24 @@ pub enum Route {
     AzurePreview,
     /// Azure AI Voice Live: `/voice-live/realtime?model=M`.
     VoiceLive,
+    /// OpenAI GPT-Live: `/v1/live/sessions` (model in `session.start`).
+    Live,
+    /// Azure GPT-Live: `/openai/v1/live/sessions`.
+    AzureLive,
+    /// Azure GPT-Live, the shorter path of the first Azure how-to: `/openai/v1/live`.
+    AzureLiveShort,
 }
 
 impl Route {
     /// Every route, in the order of the table above.
-    pub const ALL: [Route; 4] = [
+    pub const ALL: [Route; 7] = [
         Self::OpenAi,
         Self::AzureGa,
         Self::AzurePreview,
         Self::VoiceLive,
+        Self::Live,
+        Self::AzureLive,
+        Self::AzureLiveShort,
     ];
 
     /// The URL path this route is served on.
@@ -55,7 +67,25 @@ impl Route {
             Self::AzureGa => "/openai/v1/realtime",
             Self::AzurePreview => "/openai/realtime",
             Self::VoiceLive => "/voice-live/realtime",
+            Self::Live => "/v1/live/sessions",
+            Self::AzureLive => "/openai/v1/live/sessions",
+            Self::AzureLiveShort => "/openai/v1/live",
         }
+    }
+
+    /// The axum path of the GPT-Live sideband (`.../sessions/{session_id}/attach`) below this
+    /// route, for the Live routes that have one.
+    pub fn attach_path(self) -> Option<&'static str> {
+        match self {
+            Self::Live => Some("/v1/live/sessions/{session_id}/attach"),
+            Self::AzureLive => Some("/openai/v1/live/sessions/{session_id}/attach"),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a GPT-Live route (Live events, not Realtime).
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Live | Self::AzureLive | Self::AzureLiveShort)
     }
 
     /// The route served on `path`, if any.
@@ -65,7 +95,7 @@ impl Route {
 
     /// Whether this is one of the Azure surfaces.
     pub fn is_azure(self) -> bool {
-        !matches!(self, Self::OpenAi)
+        !matches!(self, Self::OpenAi | Self::Live)
     }
 }
 
@@ -89,6 +119,7 @@ pub struct SessionRequest {
     model: Option<String>,
     api_version: Option<String>,
     call_id: Option<String>,
+    live_session: Option<String>,
 }
 
 impl SessionRequest {
@@ -112,6 +143,7 @@ impl SessionRequest {
         };
         let model = match route {
             Route::OpenAi => param("model"),
+            Route::Live | Route::AzureLive | Route::AzureLiveShort => None,
             Route::AzureGa | Route::VoiceLive => param("model").or_else(|| param("deployment")),
             Route::AzurePreview => param("deployment").or_else(|| param("model")),
         };
@@ -129,7 +161,11 @@ impl SessionRequest {
             Dialect::Beta
         } else {
             match route {
-                Route::OpenAi | Route::AzureGa => Dialect::Ga,
+                Route::OpenAi
+                | Route::AzureGa
+                | Route::Live
+                | Route::AzureLive
+                | Route::AzureLiveShort => Dialect::Ga,
                 Route::AzurePreview => preview_dialect(api_version.as_deref()),
                 Route::VoiceLive => Dialect::Beta,
             }
@@ -141,7 +177,19 @@ impl SessionRequest {
             model,
             api_version,
             call_id: param("call_id"),
+            live_session: None,
         }
+    }
+
+    /// The request as a GPT-Live sideband attached to `session_id`.
+    pub fn attached_to(mut self, session_id: impl Into<String>) -> Self {
+        self.live_session = Some(session_id.into());
+        self
+    }
+
+    /// The running GPT-Live session a sideband attaches to, if this is one.
+    pub fn live_session(&self) -> Option<&str> {
+        self.live_session.as_deref()
     }
 
     /// Whether the request may open a session: `Err` with the refusal to send otherwise.
@@ -150,10 +198,11 @@ impl SessionRequest {
     /// then a realtime request without a model or call id is refused (`missing_model`), and one
     /// whose model is not UTF-8 (`invalid_model`).
     pub fn check(&self, refuse_beta: bool) -> Result<(), Refusal> {
-        if refuse_beta && self.dialect == Dialect::Beta {
+        if refuse_beta && self.dialect == Dialect::Beta && !self.route.is_live() {
             return Err(Refusal::BETA_API_SHAPE_DISABLED);
         }
-        let needs_model = self.kind == SessionKind::Realtime && self.call_id.is_none();
+        let needs_model =
+            self.kind == SessionKind::Realtime && self.call_id.is_none() && !self.route.is_live();
         if needs_model && self.model.is_none() {
             return Err(Refusal::MISSING_MODEL);
         }

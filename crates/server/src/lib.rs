@@ -11,7 +11,9 @@
 //! - [`endpoint`]: resolves each connection's path, query, headers and subprotocols into a
 //!   [`SessionRequest`] (route, dialect, kind, model, Azure `api-version`, call id). Served paths:
 //!   `/v1/realtime` (OpenAI), `/openai/v1/realtime` (Azure GA), `/openai/realtime` (Azure
-//!   preview), `/voice-live/realtime` (Azure Voice Live).
+//!   preview), `/voice-live/realtime` (Azure Voice Live), and GPT-Live: `/v1/live/sessions`,
+//!   `/openai/v1/live/sessions`, `/openai/v1/live` and the sideband
+//!   `/v1/live/sessions/{id}/attach` (also under `/openai`).
 //! - [`auth`]: optional API-key check (bearer, `api-key` header or query, browser subprotocol).
 //! - [`refusal`]: the `error` event plus close 3000/4000 that OpenAI sends after the upgrade.
 //! - [`connection`]: one WebSocket from upgrade to close: pings, close handshake, size limits,
@@ -55,6 +57,12 @@
 //! time; [`Pace::Max`] for tests). Engines are swapped with [`RealtimeSession::responder`] and
 //! [`RealtimeSession::synthesizer`]; [`RealtimeSession::script`] sets a script's replies and
 //! faults.
+//!
+//! [`RealtimeSession`] also serves the GPT-Live routes, on the same engines, full duplex:
+//! a continuous output track at real time (silence when nothing is said), input transcripts on
+//! the 200 ms grid, replies spoken into the track, client delegation when the responder says
+//! so (a script rule with `delegate: true`), acks on the session timeline, strict validation
+//! with the service's errors, and sidebands attached to a running session.
 //!
 //! # Example
 //!

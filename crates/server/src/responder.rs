@@ -102,6 +102,13 @@ pub trait Responder: Send + Sync {
         let _ = sink;
         self.answer(prompt)
     }
+
+    /// Whether a GPT-Live session hands this turn to the application as a client delegation
+    /// (`session.delegation.created`) besides saying the reply; the default never delegates.
+    fn delegates(&self, prompt: &Prompt<'_>) -> bool {
+        let _ = prompt;
+        false
+    }
 }
 
 /// The default responder: deterministic, and true about the turn.
@@ -150,6 +157,9 @@ fn describe(prompt: &Prompt<'_>) -> String {
 ///   - when: "bye"
 ///     say: "Goodbye!"
 ///     close: {code: 1000, reason: "bye"}  # close after the response (or `after_events`)
+///   - when: "check"                # GPT-Live: delegate the task to the application
+///     say: "Okay, checking now."   # the holding line spoken meanwhile
+///     delegate: true
 /// default: "Sorry, I did not catch that."  # optional; else the default responder's answer
 /// faults:                          # optional, for the whole session
 ///   latency_ms: 50                 # every event 50 ms late
@@ -273,6 +283,10 @@ pub struct Rule {
     /// Close the connection during or after the response.
     #[serde(default)]
     pub close: Option<CloseRule>,
+    /// GPT-Live only: also delegate the turn to the application (`session.delegation.created`,
+    /// client delegation); `say` is then the holding line spoken meanwhile.
+    #[serde(default)]
+    pub delegate: bool,
 }
 
 impl Rule {
@@ -505,6 +519,14 @@ impl Script {
 impl Responder for Script {
     fn reply(&self, prompt: &Prompt<'_>) -> Reply {
         self.answer(prompt).reply
+    }
+
+    fn delegates(&self, prompt: &Prompt<'_>) -> bool {
+        self.rules
+            .iter()
+            .filter(|rule| Script::matches(rule, prompt))
+            .find(|rule| Script::action(rule, prompt).is_some() || rule.delegate)
+            .is_some_and(|rule| rule.delegate)
     }
 
     fn answer(&self, prompt: &Prompt<'_>) -> Answer {

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -131,10 +131,22 @@ pub fn router<H: SessionHandler>(state: ServerState<H>) -> Router {
             route.path(),
             get(
                 move |State(state): State<ServerState<H>>, request: Request| {
-                    connect(state, route, request)
+                    connect(state, route, None, request)
                 },
             ),
         );
+        if let Some(attach) = route.attach_path() {
+            router = router.route(
+                attach,
+                get(
+                    move |State(state): State<ServerState<H>>,
+                          Path(session_id): Path<String>,
+                          request: Request| {
+                        connect(state, route, Some(session_id), request)
+                    },
+                ),
+            );
+        }
     }
     router
         .method_not_allowed_fallback(method_not_allowed)
@@ -286,6 +298,7 @@ where
 async fn connect<H: SessionHandler>(
     state: ServerState<H>,
     route: Route,
+    live_session: Option<String>,
     request: Request,
 ) -> Response {
     let (mut parts, _body) = request.into_parts();
@@ -314,12 +327,15 @@ async fn connect<H: SessionHandler>(
         .map(str::to_owned)
         .collect();
     let query = parts.uri.query();
-    let request = SessionRequest::resolve(
+    let mut request = SessionRequest::resolve(
         route,
         query,
         &parts.headers,
         protocols.iter().map(String::as_str),
     );
+    if let Some(session_id) = live_session {
+        request = request.attached_to(session_id);
+    }
     let span = tracing::info_span!(
         "connection",
         id = %format_args!("conn_{id}"),

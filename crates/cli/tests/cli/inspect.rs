@@ -171,3 +171,23 @@ fn missing_and_unsupported_logs_exit_2() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn inspect_reads_the_recorded_live_session_strictly() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = crate::testutil::testdata().join("recorded/live-openai-client-delegation.jsonl");
+    let output = crate::testutil::rtclient(dir.path())
+        .args(["inspect", "--strict"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("26 frames, GPT-Live"), "{stderr}");
+    assert!(stdout.contains("← session.delegation.created"), "{stdout}");
+    assert!(
+        stdout.contains("6.603s"),
+        "timestamps from the recorder's ms: {stdout}"
+    );
+}

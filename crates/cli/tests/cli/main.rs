@@ -7,6 +7,7 @@ mod bench;
 mod faults;
 mod help;
 mod inspect;
+mod live;
 mod local;
 mod send;
 mod serve;

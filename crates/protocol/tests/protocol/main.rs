@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod errors;
+mod live;
 mod props;
 mod recorded;
 mod snapshots;

@@ -28,14 +28,16 @@ mod errors;
 mod ids;
 mod input;
 mod items;
-mod live_reply;
+mod live;
 mod output;
 mod plan;
 mod rates;
 mod realtime;
 mod reply_stream;
+
 mod response;
 mod speech;
+mod streamed_reply;
 mod usage;
 mod validation;
 

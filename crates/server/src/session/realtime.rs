@@ -195,6 +195,9 @@ impl SessionHandler for RealtimeSession {
         Tx: Sink<Message> + Send + Unpin + 'static,
         Rx: Stream<Item = Message> + Send + Unpin + 'static,
     {
+        if request.route().is_live() {
+            return super::live::run(Arc::clone(&self.engines), request, outgoing, incoming).await;
+        }
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Outbound>();
         let writer = tokio::spawn(write(rx, outgoing, self.engines.faults.latency));
         let voice_live = request.route() == endpoint::Route::VoiceLive

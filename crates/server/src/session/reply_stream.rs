@@ -8,9 +8,9 @@ use std::sync::Arc;
 use rtclient_protocol::{Item, Role};
 use tokio::sync::mpsc;
 
-use super::realtime::{Engines, SharedState};
 use super::output::is_active;
 use super::plan::Plan;
+use super::realtime::{Engines, SharedState};
 use super::response::with_prompt;
 use crate::responder::Answer;
 

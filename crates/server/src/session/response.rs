@@ -13,12 +13,12 @@ use rtclient_protocol::{
 
 use super::emit::Emitter;
 use super::ids::new_id;
-use super::live_reply;
 use super::output::{self, Ctx, OpenItem, Part, with_open};
 use super::plan::{Plan, input_tokens};
 use super::realtime::{Engines, Pace, SharedState, State};
 use super::reply_stream::{Produced, ReplyStream};
 use super::speech::{DELTA_MS, Spoken, speak};
+use super::streamed_reply;
 use super::usage::{self, Tokens};
 use crate::faults::Failure;
 use crate::responder::{FunctionOutput, Prompt, Reply};
@@ -63,7 +63,7 @@ pub(crate) async fn generate(
         Some(Produced::Done(answer)) => answer,
         // A model speaking as it generates: the reply streams as it comes.
         Some(Produced::Text(first)) => {
-            live_reply::respond(&state, &emitter, &engines, plan, first, replies).await;
+            streamed_reply::respond(&state, &emitter, &engines, plan, first, replies).await;
             emitter.end_of_response();
             return;
         }

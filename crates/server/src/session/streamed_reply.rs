@@ -9,10 +9,10 @@ use rtclient_protocol::event::server as ev;
 
 use super::emit::Emitter;
 use super::ids::new_id;
-use super::realtime::{Engines, SharedState};
-use super::reply_stream::{Produced, ReplyStream};
 use super::output::{Ctx, with_open};
 use super::plan::Plan;
+use super::realtime::{Engines, SharedState};
+use super::reply_stream::{Produced, ReplyStream};
 use super::response::{complete_message, limit_tokens, open_message, split_words, stream_spoken};
 use super::speech::Spoken;
 use crate::faults::Failure;

@@ -1,0 +1,275 @@
+//! `rtclient send --api live FILE...`: the sample's job on GPT-Live.
+//!
+//! Connects to the Live endpoint of the resolved provider (or the built-in local server), sends
+//! `session.start`, streams the files like a microphone followed by silence (the Live timeline
+//! only advances with input audio), prints transcripts, delegations, acks and errors as they
+//! arrive, and once the session has been quiet for two seconds (or `--reply-timeout` passed)
+//! closes it with `session.close`. It saves the whole output track as `OUT/SESSION_ID.wav` and
+//! both transcripts as `OUT/SESSION_ID.input.txt` and `OUT/SESSION_ID.output.txt`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rtclient::live::{LiveEvent, LiveHandle, LiveSession, SessionEnd};
+use rtclient::protocol::live::{ClientEvent, InputAudioAppend, SessionConfig};
+use rtclient::{ClientConfig, LiveEndpoint, Target};
+use rtclient_audio::{AudioSource, Pacer, WavSink, WireFormat};
+use tokio::time::Instant;
+
+use crate::exit::CliError;
+use crate::printer::Printer;
+use crate::send::LocalServer;
+use crate::settings::{Provider, SendSettings};
+
+/// The model when `--model` is not given.
+const DEFAULT_MODEL: &str = "gpt-live-1";
+
+/// How long the session must be quiet (no transcript) after the files before it is closed.
+const QUIET: Duration = Duration::from_secs(2);
+
+/// Runs `send --api live`.
+pub(crate) async fn run(
+    settings: SendSettings,
+    model: Option<String>,
+    printer: &Printer,
+) -> Result<(), CliError> {
+    let (config, local) = match &settings.provider {
+        Provider::Remote { name, config } => {
+            let target = live_target(config.target())?;
+            printer.note(&format!(
+                "provider {name}: {} (GPT-Live)",
+                target.redacted_url()
+            ));
+            (
+                ClientConfig::clone(config)
+                    .into_builder()
+                    .target(target)
+                    .build(),
+                None,
+            )
+        }
+        Provider::Local { .. } => {
+            let local = LocalServer::start(DEFAULT_MODEL).await?;
+            let base = format!("http://{}", local.addr);
+            let target = Target::openai_live_at(&base, LiveEndpoint::Sessions)?;
+            printer.note(&format!(
+                "using the built-in local server at {} (GPT-Live)",
+                target.redacted_url()
+            ));
+            (ClientConfig::builder(target).build(), Some(local))
+        }
+    };
+    let mut session = SessionConfig::new(model.unwrap_or_else(|| DEFAULT_MODEL.to_owned()));
+    if let Some(instructions) = &settings.session.instructions {
+        session = session.instructions(instructions.as_str());
+    }
+    if let Some(voice) = &settings.session.voice {
+        session = session.voice(voice.as_str());
+    }
+    let result = match LiveSession::start(&config, session).await {
+        Err(e) => Err(CliError::from(e)),
+        Ok(live) => converse(live, &settings, printer).await,
+    };
+    if let Some(local) = local {
+        local.stop().await;
+    }
+    result
+}
+
+/// The Live endpoint at the same host as a resolved Realtime target.
+fn live_target(target: &Target) -> Result<Target, CliError> {
+    let url = target.url();
+    if url.path().contains("/live") {
+        return Ok(target.clone());
+    }
+    let mut origin = url.clone();
+    origin.set_path("");
+    origin.set_query(None);
+    let origin = origin.as_str();
+    Ok(if target.kind().is_azure() {
+        Target::azure_live(origin, LiveEndpoint::Sessions)?
+    } else {
+        Target::openai_live_at(origin, LiveEndpoint::Sessions)?
+    })
+}
+
+/// Streams the files, prints the events, closes, saves the output.
+async fn converse(
+    mut live: LiveSession,
+    settings: &SendSettings,
+    printer: &Printer,
+) -> Result<(), CliError> {
+    let id = live.session().map(|s| s.id.clone()).unwrap_or_default();
+    printer.note(&format!("session {id} started"));
+    std::fs::create_dir_all(&settings.out).map_err(|e| {
+        CliError::usage(format!("{}: cannot create", settings.out.display())).caused_by(&e)
+    })?;
+    let wav_path = settings.out.join(format!("{id}.wav"));
+    let mut wav = WavSink::create(&wav_path, WireFormat::default()).map_err(|e| {
+        CliError::usage(format!("{}: cannot write", wav_path.display())).caused_by(&e)
+    })?;
+    let (done_tx, mut done_rx) = tokio::sync::watch::channel(false);
+    let mic = tokio::spawn(microphone(
+        live.handle(),
+        settings.files.clone(),
+        settings.pace,
+        done_tx,
+    ));
+    let mut errors = Vec::new();
+    let mut last_heard = Instant::now();
+    let mut files_done_at = None;
+    loop {
+        if files_done_at.is_none() && *done_rx.borrow_and_update() {
+            files_done_at = Some(Instant::now());
+        }
+        let quiet = files_done_at.is_some_and(|at| {
+            last_heard.max(at).elapsed() >= QUIET || at.elapsed() >= settings.reply_timeout
+        });
+        if quiet {
+            break;
+        }
+        let event = tokio::time::timeout(Duration::from_millis(200), live.next_event()).await;
+        match event {
+            Err(_) => {}
+            Ok(Ok(Some(event))) => {
+                if matches!(
+                    event,
+                    LiveEvent::InputTranscript(_) | LiveEvent::OutputTranscript(_)
+                ) {
+                    last_heard = Instant::now();
+                }
+                if let LiveEvent::OutputAudio(audio) = &event {
+                    wav.push_wire(&audio.data).map_err(|e| {
+                        CliError::failure(format!("{}: cannot write", wav_path.display()))
+                            .caused_by(&e)
+                    })?;
+                }
+                if let LiveEvent::Error(error) = &event {
+                    errors.push(error.message.clone());
+                }
+                if let Some(line) = describe(&event) {
+                    let _ = printer.out(&line);
+                }
+            }
+            Ok(Ok(None)) => break,
+            Ok(Err(e)) if e.is_recoverable() => printer.warn(&e.to_string()),
+            Ok(Err(e)) => return Err(CliError::from(e)),
+        }
+    }
+    mic.abort();
+    let input = live.input_transcript().to_owned();
+    let output = live.output_transcript().to_owned();
+    let end = live.close().await?;
+    wav.finish().map_err(|e| {
+        CliError::failure(format!("{}: cannot write", wav_path.display())).caused_by(&e)
+    })?;
+    let files = save_transcripts(&settings.out, &id, &input, &output)?;
+    summarize(&end, &wav_path, &files, printer);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        let mut error = CliError::failure(format!("the service reported {} errors", errors.len()))
+            .hint("see the error events above");
+        error.causes = errors;
+        Err(error)
+    }
+}
+
+/// Streams every file at `pace`, then silence for as long as the session runs (the Live
+/// timeline only advances with input audio); says when the files are done.
+async fn microphone(
+    handle: LiveHandle,
+    files: Vec<PathBuf>,
+    pace: rtclient_audio::Pace,
+    done: tokio::sync::watch::Sender<bool>,
+) -> Result<(), CliError> {
+    let mut pacer =
+        Pacer::new(pace).map_err(|e| CliError::usage("invalid --pace").caused_by(&e))?;
+    let mut offset = Duration::ZERO;
+    for file in files {
+        let open_error = |e: rtclient_audio::Error| {
+            CliError::usage(format!("{}: cannot use this input file", file.display())).caused_by(&e)
+        };
+        let chunks = AudioSource::open(&file)
+            .and_then(|s| s.to_wire(WireFormat::default()))
+            .and_then(|w| w.chunks(rtclient_audio::DEFAULT_CHUNK))
+            .map_err(open_error)?;
+        let base = offset;
+        for chunk in chunks {
+            let chunk = chunk.map_err(open_error)?;
+            pacer.wait_until(base + chunk.end()).await;
+            offset = base + chunk.end();
+            let append = InputAudioAppend {
+                audio: chunk.base64().to_owned(),
+                ..Default::default()
+            };
+            handle.send(ClientEvent::from(append)).await?;
+        }
+    }
+    let _ = done.send(true);
+    // Silence like an open microphone, always at real time.
+    let mut real_time = Pacer::new(rtclient_audio::Pace::RealTime)
+        .map_err(|e| CliError::usage("invalid --pace").caused_by(&e))?;
+    let silence = vec![0u8; 4_800];
+    let mut quiet = Duration::ZERO;
+    loop {
+        quiet += Duration::from_millis(100);
+        real_time.wait_until(quiet).await;
+        handle.send_audio(&silence).await?;
+    }
+}
+
+/// One readable line for an event worth printing.
+fn describe(event: &LiveEvent) -> Option<String> {
+    Some(match event {
+        LiveEvent::InputTranscript(t) => format!("[{} ms] user: {}", t.start_ms, t.text.trim()),
+        LiveEvent::OutputTranscript(t) => {
+            format!("[{} ms] assistant: {}", t.start_ms, t.text.trim())
+        }
+        LiveEvent::Delegation(task) => format!(
+            "[{} ms] delegation {} ({}): {}",
+            task.offset_ms, task.id, task.target, task.request
+        ),
+        LiveEvent::Appended { kind, start_ms, .. } => format!("[{start_ms} ms] {kind:?} appended"),
+        LiveEvent::Usage(usage) => format!("usage: {} s", usage.seconds),
+        LiveEvent::Error(error) => format!(
+            "error {}: {}",
+            error.code.value().map_or("(no code)", String::as_str),
+            error.message
+        ),
+        LiveEvent::Muted => "input muted".to_owned(),
+        LiveEvent::Unmuted => "input unmuted".to_owned(),
+        LiveEvent::Other(other) => format!("{} event", other.kind()),
+        _ => return None,
+    })
+}
+
+/// Writes both transcripts; returns the files written.
+fn save_transcripts(
+    out: &std::path::Path,
+    id: &str,
+    input: &str,
+    output: &str,
+) -> Result<Vec<PathBuf>, CliError> {
+    let mut files = Vec::new();
+    for (which, text) in [("input", input), ("output", output)] {
+        let path = out.join(format!("{id}.{which}.txt"));
+        std::fs::write(&path, format!("{}\n", text.trim())).map_err(|e| {
+            CliError::usage(format!("{}: cannot write", path.display())).caused_by(&e)
+        })?;
+        files.push(path);
+    }
+    Ok(files)
+}
+
+/// How the session ended and what was written, on stderr.
+fn summarize(end: &SessionEnd, wav: &std::path::Path, files: &[PathBuf], printer: &Printer) {
+    printer.note(&format!(
+        "session closed ({}), {} s billed",
+        end.reason, end.usage.seconds
+    ));
+    printer.note(&format!("wrote {}", wav.display()));
+    for file in files {
+        printer.note(&format!("wrote {}", file.display()));
+    }
+}

@@ -1,0 +1,79 @@
+//! The running GPT-Live sessions of this process, by id, so a sideband
+//! (`/v1/live/sessions/{id}/attach`) can watch and steer one.
+//!
+//! A primary session registers a [`Hub`] when it starts and removes it when it ends. Every
+//! event it sends is also broadcast (in its sideband form) to attached sidebands, and the
+//! sidebands' commands reach the primary session through the hub's command channel.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rtclient_protocol::live::SessionResource;
+use tokio::sync::{broadcast, mpsc};
+
+/// How many sideband events may wait for a slow sideband before it misses some (the service
+/// drops reflected frames too: gaps are dropped frames).
+const SIDEBAND_BACKLOG: usize = 1024;
+
+/// What a sideband needs from a running session.
+#[derive(Debug, Clone)]
+pub(super) struct Hub {
+    /// Server events for sidebands, as JSON text.
+    pub(super) events: broadcast::Sender<String>,
+    /// Commands from sidebands, as JSON text.
+    pub(super) commands: mpsc::UnboundedSender<String>,
+    /// The session as started (sent to a sideband when it attaches).
+    pub(super) session: Arc<SessionResource>,
+}
+
+type Registry = Mutex<HashMap<String, Hub>>;
+
+/// Every running session of the process. Session ids are random, so servers in one process
+/// (tests) never see each other's sessions by accident.
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(Registry::default)
+}
+
+/// A registered session: removed from the registry when dropped.
+#[derive(Debug)]
+pub(super) struct Registration {
+    id: String,
+    pub(super) events: broadcast::Sender<String>,
+}
+
+impl Registration {
+    /// Registers `session`; returns the registration and the receiver of sideband commands.
+    pub(super) fn new(session: SessionResource) -> (Self, mpsc::UnboundedReceiver<String>) {
+        let (events, _) = broadcast::channel(SIDEBAND_BACKLOG);
+        let (commands, command_rx) = mpsc::unbounded_channel();
+        let id = session.id.clone();
+        let hub = Hub {
+            events: events.clone(),
+            commands,
+            session: Arc::new(session),
+        };
+        if let Ok(mut map) = registry().lock() {
+            map.insert(id.clone(), hub);
+        }
+        (Self { id, events }, command_rx)
+    }
+
+    /// Whether any sideband is attached.
+    pub(super) fn observed(&self) -> bool {
+        self.events.receiver_count() > 0
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Ok(mut map) = registry().lock() {
+            map.remove(&self.id);
+        }
+    }
+}
+
+/// The running session `id`, if any.
+pub(super) fn find(id: &str) -> Option<Hub> {
+    registry().lock().ok()?.get(id).cloned()
+}

@@ -1,0 +1,390 @@
+//! GPT-Live sessions (`/v1/live/sessions`, the Azure shapes, and the sideband `attach`) on the
+//! same engines as the Realtime sessions.
+//!
+//! A primary session waits for `session.start` (validated strictly), answers `session.started`,
+//! then runs full duplex until `session.close`:
+//!
+//! - output: one continuous track at real time, 100 ms per `session.output_audio.delta`,
+//!   digital silence when nothing is said; replies are synthesized and spoken into it, with the
+//!   output transcript in 200 ms buckets;
+//! - input: the session timeline advances with appended audio; VAD finds the user's turns, the
+//!   transcriber turns them into words, sent as `session.input_transcript.delta` on the 200 ms
+//!   grid; the responder answers each turn, and delegates it to the application
+//!   (`session.delegation.created`, client delegation) when it says so (a `--script` rule with
+//!   `delegate: true`);
+//! - commands: mute/unmute, the three context appends (acknowledged when the timeline reaches
+//!   them; commentary is spoken), `session.update`, `session.close` (pending appends fail with
+//!   `context_injection_incomplete`, then `session.closed`), and the errors the service sends.
+//!
+//! Sidebands see every event (output audio as PCM16 24 kHz with timeline stamps, and the
+//! reflected input audio) and may send every command except `session.start` and audio.
+
+mod commands;
+mod hub;
+mod input;
+mod output;
+mod sideband;
+mod start;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::Message;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use rtclient_audio::WireFormat;
+use rtclient_protocol::live::{
+    ClientEvent, ContextKind, ContextWindow, DelegationCreated, DelegationInfo, DelegationKind,
+    InputAudioReflection, InputTranscriptDelta, LiveError, OutputAudioDelta, OutputTranscriptDelta,
+    ServerEvent, SessionResource, SessionStarted, SessionUsage, SessionUsageUpdated,
+};
+use tokio::sync::mpsc;
+
+use self::hub::Registration;
+use self::input::{InputTimeline, Turn, grid_fragments};
+use self::output::{OutputTrack, TICK_MS};
+use super::ids::new_id;
+use super::realtime::Engines;
+use crate::endpoint::SessionRequest;
+use crate::responder::{Prompt, Reply};
+
+/// How often `session.usage.updated` is sent, in timeline ms (observed: about every 15 s).
+const USAGE_EVERY_MS: u64 = 15_000;
+
+/// Serves one GPT-Live connection: a sideband when the request names a session, otherwise a
+/// primary session.
+pub(super) async fn run<Tx, Rx>(
+    engines: Arc<Engines>,
+    request: SessionRequest,
+    outgoing: Tx,
+    incoming: Rx,
+) where
+    Tx: Sink<Message> + Send + Unpin + 'static,
+    Rx: Stream<Item = Message> + Send + Unpin + 'static,
+{
+    match request.live_session() {
+        Some(id) => sideband::run(id, outgoing, incoming).await,
+        None => primary(engines, outgoing, incoming).await,
+    }
+}
+
+/// A context append waiting for the timeline to reach it.
+#[derive(Debug)]
+struct PendingAck {
+    kind: ContextKind,
+    client_event_id: Option<String>,
+    due_ms: u64,
+}
+
+/// One primary session's state.
+struct Live {
+    engines: Arc<Engines>,
+    session: SessionResource,
+    input: InputTimeline,
+    output: OutputTrack,
+    delegations: Vec<String>,
+    pending: Vec<PendingAck>,
+    /// Events to send, in order.
+    out: Vec<ServerEvent>,
+    /// Text to speak, to the synthesis worker (which answers in order).
+    speak_tx: mpsc::UnboundedSender<String>,
+    said_anything: bool,
+    next_usage_ms: u64,
+    transcript_chars: usize,
+    ended: bool,
+}
+
+async fn primary<Tx, Rx>(engines: Arc<Engines>, mut outgoing: Tx, mut incoming: Rx)
+where
+    Tx: Sink<Message> + Send + Unpin + 'static,
+    Rx: Stream<Item = Message> + Send + Unpin + 'static,
+{
+    let Some((session, client_event_id)) =
+        commands::await_start(&engines, &mut outgoing, &mut incoming).await
+    else {
+        return;
+    };
+    let format = start::wire_format(&session);
+    let Ok(input) = InputTimeline::new(format) else {
+        return;
+    };
+    let (registration, mut sideband_rx) = Registration::new(session.clone());
+    let (speak_tx, mut spoken_rx) = synthesis_worker(&engines, &session, format);
+    let mut live = Live {
+        output: OutputTrack::new(format),
+        input,
+        engines,
+        session,
+        delegations: Vec::new(),
+        pending: Vec::new(),
+        out: Vec::new(),
+        speak_tx,
+        said_anything: false,
+        next_usage_ms: USAGE_EVERY_MS,
+        transcript_chars: 0,
+        ended: false,
+    };
+    let started = SessionStarted {
+        session: Box::new(live.session.clone()),
+        client_event_id,
+        ..Default::default()
+    };
+    live.emit(started);
+    let mut ticks = tokio::time::interval(Duration::from_millis(TICK_MS));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let expiry = tokio::time::sleep(live.engines.max_duration);
+    tokio::pin!(expiry);
+    while !live.ended {
+        tokio::select! {
+            message = incoming.next() => match message {
+                Some(Message::Text(text)) => live.on_command(text.as_str(), false),
+                Some(Message::Binary(_)) => live.on_binary(),
+                Some(_) => {}
+                None => return,
+            },
+            Some(text) = sideband_rx.recv() => live.on_command(&text, true),
+            Some((bytes, text)) = spoken_rx.recv() => live.output.say(bytes, &text),
+            _ = ticks.tick() => live.on_tick(),
+            () = &mut expiry => live.close(rtclient_protocol::live::CloseReason::Expired, None),
+        }
+        if !flush(&mut live, &registration, &mut outgoing).await {
+            return;
+        }
+    }
+}
+
+/// Sends the queued events to the primary and, in their sideband form, to attached sidebands.
+/// False when the primary is gone.
+async fn flush<Tx>(live: &mut Live, registration: &Registration, outgoing: &mut Tx) -> bool
+where
+    Tx: Sink<Message> + Unpin,
+{
+    let sideband_pcm = live.output.format() == WireFormat::PCM16_24K;
+    for event in live.out.drain(..) {
+        if registration.observed()
+            && let Some(text) = sideband_form(&event, sideband_pcm)
+        {
+            // No sideband listening is not an error.
+            let _ = registration.events.send(text);
+        }
+        let primary = match event {
+            ServerEvent::InputAudioReflection(_) => continue,
+            ServerEvent::OutputAudioDelta(mut delta) => {
+                delta.start_ms = None;
+                delta.end_ms = None;
+                ServerEvent::OutputAudioDelta(delta)
+            }
+            other => other,
+        };
+        let Ok(text) = primary.to_json() else {
+            continue;
+        };
+        if outgoing.send(Message::text(text)).await.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+/// The JSON a sideband gets for `event`: audio only when the session is PCM16 24 kHz (the
+/// sideband format), everything else unchanged.
+fn sideband_form(event: &ServerEvent, pcm24k: bool) -> Option<String> {
+    let is_audio = matches!(
+        event,
+        ServerEvent::OutputAudioDelta(_) | ServerEvent::InputAudioReflection(_)
+    );
+    if is_audio && !pcm24k {
+        return None;
+    }
+    event.to_json().ok()
+}
+
+impl Live {
+    /// Queues an event with a fresh `event_id` (output audio and reflections have none).
+    fn emit(&mut self, event: impl Into<ServerEvent>) {
+        let mut event = event.into();
+        if !matches!(
+            event,
+            ServerEvent::OutputAudioDelta(_) | ServerEvent::InputAudioReflection(_)
+        ) {
+            event.set_event_id(new_id("event_"));
+        }
+        self.out.push(event);
+    }
+
+    /// Queues an `error` event.
+    fn error(&mut self, error: LiveError) {
+        self.emit(ServerEvent::error(error));
+    }
+
+    /// 100 ms of output, its transcript, and usage on its cadence.
+    fn on_tick(&mut self) {
+        let tick = self.output.tick();
+        let delta = OutputAudioDelta {
+            delta: base64_encode(&tick.audio),
+            start_ms: Some(tick.start_ms),
+            end_ms: Some(tick.end_ms),
+            ..Default::default()
+        };
+        self.emit(delta);
+        if let Some((delta, start_ms, end_ms)) = tick.transcript {
+            self.transcript_chars += delta.len();
+            self.emit(OutputTranscriptDelta {
+                delta,
+                start_ms,
+                end_ms,
+                ..Default::default()
+            });
+        }
+    }
+
+    /// Input audio: advance the timeline, reflect it, find turns, and release due acks.
+    fn on_audio(&mut self, audio: &str, bytes: &[u8]) {
+        match self.input.push(bytes) {
+            Ok(turn) => {
+                self.emit(InputAudioReflection {
+                    audio: audio.to_owned(),
+                    ..Default::default()
+                });
+                if let Some(turn) = turn {
+                    self.on_turn(turn);
+                }
+            }
+            Err(error) => self.error(*error),
+        }
+        let now = self.input.now_ms();
+        let (due, waiting): (Vec<_>, Vec<_>) =
+            self.pending.drain(..).partition(|ack| ack.due_ms <= now);
+        self.pending = waiting;
+        for ack in due {
+            self.emit(ServerEvent::appended(
+                ack.kind,
+                ack.due_ms - input::GRID_MS,
+                ack.due_ms,
+                ack.client_event_id,
+            ));
+        }
+        if now >= self.next_usage_ms {
+            self.next_usage_ms += USAGE_EVERY_MS;
+            self.emit(SessionUsageUpdated {
+                usage: SessionUsage::seconds(now / 1000),
+                context_window: Some(self.context_window()),
+                ..Default::default()
+            });
+        }
+    }
+
+    /// Share of a 128,000-token context window used, at about four characters a token.
+    fn context_window(&self) -> ContextWindow {
+        let ratio = self.transcript_chars as f64 / 4.0 / 128_000.0;
+        ContextWindow {
+            usage_ratio: serde_json::Number::from_f64(ratio).unwrap_or_else(|| 0.into()),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// The user stopped speaking: transcript, then the responder's reply and delegation.
+    fn on_turn(&mut self, turn: Turn) {
+        let model = self.session.model.clone();
+        let audio = crate::transcription::TurnAudio {
+            sample_rate: turn.rate,
+            samples: &turn.samples,
+        };
+        let text = self.engines.transcriber.transcribe(audio, &model).ok();
+        let mut last_start = turn.start_ms;
+        if let Some(text) = &text {
+            for (delta, start_ms, end_ms) in
+                grid_fragments(text, turn.start_ms, turn.end_ms, !self.said_anything)
+            {
+                self.said_anything = true;
+                self.transcript_chars += delta.len();
+                last_start = start_ms;
+                self.emit(InputTranscriptDelta {
+                    delta,
+                    start_ms,
+                    end_ms,
+                    ..Default::default()
+                });
+            }
+        }
+        let prompt = Prompt {
+            user_text: text.as_deref(),
+            user_audio_ms: Some(turn.end_ms - turn.start_ms),
+            instructions: self
+                .session
+                .instructions
+                .as_ref()
+                .and_then(|i| i.value().map(String::as_str)),
+            ..Prompt::default()
+        };
+        let delegate = self.engines.responder.delegates(&prompt);
+        match self.engines.responder.reply(&prompt) {
+            Reply::Say(text) => self.speak(text),
+            Reply::Fail(failure) => self.error(LiveError {
+                kind: failure.kind,
+                code: failure.code.into(),
+                message: failure.message,
+                ..Default::default()
+            }),
+            // The voice model has no tools; a tool call says nothing.
+            Reply::Call { .. } => {}
+        }
+        if delegate {
+            let id = new_id("item_");
+            self.delegations.push(id.clone());
+            self.emit(DelegationCreated {
+                offset_ms: last_start,
+                delegation: DelegationInfo {
+                    id,
+                    kind: "delegation".to_owned(),
+                    target: DelegationKind::Client,
+                    ..Default::default()
+                },
+                ..Default::default()
+            });
+        }
+    }
+
+    /// Queues `text` to be spoken; it joins the output track, in order, once synthesized.
+    fn speak(&self, text: String) {
+        // The worker lives as long as the session.
+        let _ = self.speak_tx.send(text);
+    }
+}
+
+/// Spawns the task that synthesizes a session's replies one after the other, so they join the
+/// output track in the order they were asked for: (text sender, (audio, text) receiver).
+fn synthesis_worker(
+    engines: &Arc<Engines>,
+    session: &SessionResource,
+    format: WireFormat,
+) -> (
+    mpsc::UnboundedSender<String>,
+    mpsc::UnboundedReceiver<(Vec<u8>, String)>,
+) {
+    let (speak_tx, mut speak_rx) = mpsc::unbounded_channel::<String>();
+    let (spoken_tx, spoken_rx) = mpsc::unbounded_channel();
+    let (engines, voice) = (Arc::clone(engines), start::voice(session));
+    tokio::spawn(async move {
+        while let Some(text) = speak_rx.recv().await {
+            if let Some(spoken) = super::speech::speak(&engines, &text, &voice, format).await
+                && spoken_tx.send((spoken.bytes.clone(), text)).is_err()
+            {
+                return;
+            }
+        }
+    });
+    (speak_tx, spoken_rx)
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Whether `event` is allowed on a sideband (no `session.start`, no input audio).
+fn allowed_on_sideband(event: &ClientEvent) -> bool {
+    !matches!(
+        event,
+        ClientEvent::SessionStart(_) | ClientEvent::InputAudioAppend(_)
+    )
+}

@@ -1,0 +1,177 @@
+//! `session.start`: strict validation of the startup configuration and the resolved session
+//! snapshot of `session.started`.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rtclient_audio::WireFormat;
+use rtclient_protocol::live::{
+    AudioOutput, Delegation, DelegationKind, LiveError, SessionAudio, SessionConfig,
+    SessionResource,
+};
+use rtclient_protocol::{AudioFormat, AudioFormatKind, Nullable, Voice};
+
+use crate::session::ids::new_id;
+
+/// The voice when the configuration names none.
+const DEFAULT_VOICE: &str = "marin";
+
+/// An `unknown_parameter` error for the first key of `extra`, below `path`.
+fn unknown(path: &str, extra: &serde_json::Map<String, serde_json::Value>) -> Option<LiveError> {
+    let key = extra.keys().next()?;
+    let param = format!("{path}.{key}");
+    Some(
+        LiveError::invalid_request(
+            "unknown_parameter",
+            format!("Unknown parameter: '{param}'."),
+        )
+        .param(param),
+    )
+}
+
+/// Checks a `session.start` configuration the way the service does: unknown fields are
+/// rejected (first one named), the model is required, the format must be one the API offers,
+/// and delegation must be client delegation (this server has no Responses backend).
+pub(super) fn validate(config: &SessionConfig) -> Result<(), Box<LiveError>> {
+    if let Some(error) = unknown("session", &config.extra) {
+        return Err(Box::new(error));
+    }
+    if config.model.as_deref().is_none_or(str::is_empty) {
+        return Err(Box::new(
+            LiveError::invalid_request(
+                "missing_required_parameter",
+                "Missing required parameter: 'session.model'.",
+            )
+            .param("session.model"),
+        ));
+    }
+    if let Some(audio) = &config.audio {
+        validate_audio(audio)?;
+    }
+    if let Some(Nullable::Value(delegation)) = &config.delegation {
+        validate_delegation(delegation, "session.delegation")?;
+    }
+    Ok(())
+}
+
+fn validate_audio(audio: &SessionAudio) -> Result<(), Box<LiveError>> {
+    if let Some(error) = unknown("session.audio", &audio.extra) {
+        return Err(Box::new(error));
+    }
+    if let Some(output) = &audio.output
+        && let Some(error) = unknown("session.audio.output", &output.extra)
+    {
+        return Err(Box::new(error));
+    }
+    let Some(format) = &audio.format else {
+        return Ok(());
+    };
+    if let Some(error) = unknown("session.audio.format", &format.extra) {
+        return Err(Box::new(error));
+    }
+    let rate_ok =
+        match (&format.kind, format.rate) {
+            (Some(AudioFormatKind::Pcm), Some(16_000 | 24_000)) => true,
+            (Some(AudioFormatKind::Pcmu | AudioFormatKind::Pcma), Some(8_000)) => true,
+            (Some(AudioFormatKind::Other(kind)), _) => {
+                return Err(Box::new(LiveError::invalid_request(
+                "invalid_value",
+                format!(
+                    "Invalid value: '{kind}'. Supported values are: 'audio/pcm', 'audio/pcmu' \
+                     and 'audio/pcma'."
+                ),
+            )
+            .param("session.audio.format.type")));
+            }
+            _ => false,
+        };
+    if rate_ok {
+        Ok(())
+    } else {
+        Err(Box::new(
+            LiveError::invalid_request(
+                "invalid_value",
+                "Invalid value for 'session.audio.format.rate': audio/pcm takes 16000 or 24000, \
+             audio/pcmu and audio/pcma take 8000.",
+            )
+            .param("session.audio.format.rate"),
+        ))
+    }
+}
+
+/// Checks a delegation object at `path`; only client delegation is served.
+pub(super) fn validate_delegation(
+    delegation: &Delegation,
+    path: &str,
+) -> Result<(), Box<LiveError>> {
+    if let Some(error) = unknown(path, &delegation.extra) {
+        return Err(Box::new(error));
+    }
+    if delegation.kind == DelegationKind::Client {
+        return Ok(());
+    }
+    let param = format!("{path}.type");
+    Err(Box::new(
+        LiveError::invalid_request(
+            "invalid_value",
+            format!(
+                "Invalid value: '{}'. This local server supports client delegation only.",
+                delegation.kind
+            ),
+        )
+        .param(param),
+    ))
+}
+
+/// The resolved snapshot of a validated configuration: a new `live_` id, `expires_at`, the
+/// default format and voice filled in, client delegation, empty startup history.
+pub(super) fn resolve(config: &SessionConfig, max_duration: Duration) -> SessionResource {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut audio = config.audio.clone().unwrap_or_default();
+    audio.format.get_or_insert_with(AudioFormat::pcm);
+    let output = audio.output.get_or_insert_with(AudioOutput::default);
+    output
+        .voice
+        .get_or_insert_with(|| Voice::from(DEFAULT_VOICE));
+    SessionResource {
+        id: new_id("live_"),
+        expires_at: (now + max_duration).as_secs(),
+        model: config.model.clone().unwrap_or_default(),
+        status: "active".to_owned(),
+        instructions: config.instructions.clone(),
+        audio: Some(audio),
+        delegation: Some(Nullable::Value(Delegation::client())),
+        input: Some(config.input.clone().unwrap_or_default()),
+        store: config.store,
+        client: config.client.clone(),
+        triggers: config.triggers.clone(),
+        safety_identifier: config.safety_identifier.clone(),
+        extra: serde_json::Map::new(),
+    }
+}
+
+/// The wire format of a resolved session.
+pub(super) fn wire_format(session: &SessionResource) -> WireFormat {
+    let format = session.audio.as_ref().and_then(|a| a.format.as_ref());
+    match format.and_then(|f| f.kind.as_ref()) {
+        Some(AudioFormatKind::Pcmu) => WireFormat::G711Ulaw,
+        Some(AudioFormatKind::Pcma) => WireFormat::G711Alaw,
+        _ => WireFormat::Pcm16 {
+            rate: format.and_then(|f| f.rate).unwrap_or(24_000),
+        },
+    }
+}
+
+/// The voice name of a resolved session (a custom `{id}` voice speaks the default voice).
+pub(super) fn voice(session: &SessionResource) -> String {
+    match session
+        .audio
+        .as_ref()
+        .and_then(|a| a.output.as_ref())
+        .and_then(|o| o.voice.as_ref())
+    {
+        Some(Voice::Name(name)) => name.as_str().to_owned(),
+        _ => DEFAULT_VOICE.to_owned(),
+    }
+}
