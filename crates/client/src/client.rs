@@ -188,6 +188,11 @@ impl EventSender {
         Ok(EncodedEvent { event_id, text })
     }
 
+    /// A new `event_id` of this connection, as [`send`](EventSender::send) would assign.
+    pub(crate) fn new_event_id(&self) -> String {
+        self.ids.next()
+    }
+
     /// Sends one text frame as is, without parsing or translating it.
     pub async fn send_text(&self, text: impl Into<String>) -> Result<(), Error> {
         self.raw.send_text(text).await

@@ -114,7 +114,8 @@ pub use config::{
 pub use connection::{Connection, Receiver, Sender, USER_AGENT};
 pub use conversation::{
     AudioProgress, Conversation, ConversationEvent, ConversationHandle, ConversationState,
-    FunctionCall, Interruption, ResponseOutcome, Resumption, ToolOutputSent, Truncation,
+    FunctionCall, Interruption, RequestState, ResponseHandle, ResponseOutcome, Resumption,
+    ToolOutputSent, Truncation,
 };
 pub use error::{BoxError, Error};
 /// A DER certificate, for [`ClientConfigBuilder::add_root_certificate`].

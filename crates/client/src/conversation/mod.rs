@@ -112,6 +112,8 @@
 mod event;
 mod handle;
 mod history;
+mod outbox;
+mod requests;
 mod state;
 
 use std::{
@@ -121,11 +123,14 @@ use std::{
 };
 
 use futures_util::Stream;
-use rtclient_protocol::ClientEvent;
+use rtclient_protocol::{ClientEvent, ServerEvent};
 
 pub use event::{ConversationEvent, FunctionCall, ResponseOutcome};
-pub use handle::{ConversationHandle, ToolOutputSent};
+pub use handle::{ConversationHandle, ResponseHandle, ToolOutputSent};
+pub use requests::{REQUEST_METADATA_KEY, RequestState};
 pub use state::{AudioProgress, ConversationState};
+
+use self::outbox::Outbox;
 
 use crate::{
     client::{EventReceiver, RealtimeClient},
@@ -142,6 +147,7 @@ pub struct Conversation {
     receiver: EventReceiver,
     state: ConversationState,
     pending: VecDeque<ConversationEvent>,
+    outbox: Outbox,
 }
 
 /// What [`Conversation::interrupt`] did.
@@ -194,6 +200,7 @@ impl Conversation {
             receiver,
             state: ConversationState::default(),
             pending: VecDeque::new(),
+            outbox: Outbox::default(),
         }
     }
 
@@ -216,6 +223,8 @@ impl Conversation {
         self.handle.replace(sender);
         self.receiver = receiver;
         self.pending.clear();
+        self.outbox.clear();
+        self.handle.requests().session_ended();
         let session_event_id = match old.session() {
             Some(session) => Some(
                 self.handle
@@ -260,11 +269,17 @@ impl Conversation {
         cx: &mut Context<'_>,
     ) -> Poll<Result<Option<ConversationEvent>, Error>> {
         loop {
+            self.outbox.poll(cx);
             if let Some(event) = self.pending.pop_front() {
                 return Poll::Ready(Ok(Some(event)));
             }
             match ready!(self.receiver.poll_recv(cx)) {
                 Ok(Some(event)) => {
+                    let handled = self.follow_requests(&event)?;
+                    self.outbox.poll(cx);
+                    if handled {
+                        continue;
+                    }
                     if let Err(error) = self.state.apply(event, &mut self.pending) {
                         return Poll::Ready(Err(error));
                     }
@@ -273,6 +288,37 @@ impl Conversation {
                 Err(error) => return Poll::Ready(Err(error)),
             }
         }
+    }
+
+    /// Moves the response requests along with `event`, and sends what that calls for: a
+    /// `response.cancel` for a response cancelled before it existed, the next queued
+    /// `response.create` once nothing runs. Returns `true` for an error that only said a
+    /// request came too early (it is queued again, not reported).
+    fn follow_requests(&mut self, event: &ServerEvent) -> Result<bool, Error> {
+        let sender = self.handle.sender();
+        let mut handled = false;
+        match event {
+            ServerEvent::ResponseCreated(created) => {
+                let response_id = created.response.id.as_deref().unwrap_or_default();
+                let metadata = created.response.metadata.as_ref();
+                let cancel = self.handle.requests().created(response_id, metadata);
+                if let Some(response_id) = cancel {
+                    let text = sender.encode(handle::cancel_event(response_id))?.text;
+                    self.outbox.push(sender.clone(), text);
+                }
+            }
+            ServerEvent::ResponseDone(done) => {
+                let response_id = done.response.id.as_deref().unwrap_or_default();
+                let outcome = ResponseOutcome::of(&done.response);
+                self.handle.requests().done(response_id, &outcome);
+            }
+            ServerEvent::Error(error) => handled = self.handle.requests().error(&error.error),
+            _ => return Ok(false),
+        }
+        if let Some(text) = self.handle.next_request(&sender)? {
+            self.outbox.push(sender, text);
+        }
+        Ok(handled)
     }
 
     /// The commands; clone it to send from other tasks.
