@@ -5,6 +5,8 @@ use rtclient_protocol::{
     ApiError, Response, ResponseStatus, ServerEvent, Session, StatusReason, Usage,
 };
 
+use crate::conversation::tools::ToolCallDone;
+
 /// One step of a conversation, from [`Conversation::next_event`](super::Conversation::next_event).
 ///
 /// Each server event becomes exactly one `ConversationEvent`, with two exceptions: a
@@ -108,6 +110,10 @@ pub enum ConversationEvent {
     /// [`ResponseDone`](ConversationEvent::ResponseDone) for a completed call found only in
     /// `response.done`'s output.
     FunctionCall(FunctionCall),
+    /// A registered tool's call (see [`Tools`](super::Tools)) was run and its output sent.
+    /// The call itself was reported as [`FunctionCall`](ConversationEvent::FunctionCall)
+    /// before; the follow-up response starts once every call of its response is done.
+    ToolCallDone(ToolCallDone),
     /// `response.done`: a response ended.
     ResponseDone {
         /// The response id.

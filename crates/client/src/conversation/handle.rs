@@ -129,14 +129,19 @@ impl ConversationHandle {
         params: Option<ResponseCreateParams>,
     ) -> Result<ResponseHandle, Error> {
         let sender = self.sender();
+        let handle = self.queue_response(params);
+        self.dispatch(&sender).await?;
+        Ok(handle)
+    }
+
+    /// Queues a request without sending anything; the caller dispatches it.
+    pub(super) fn queue_response(&self, params: Option<ResponseCreateParams>) -> ResponseHandle {
         let (request_id, state) = self.requests().new_request(params);
-        let handle = ResponseHandle {
+        ResponseHandle {
             request_id,
             state,
             shared: Arc::clone(&self.shared),
-        };
-        self.dispatch(&sender).await?;
-        Ok(handle)
+        }
     }
 
     /// Sends the next queued `response.create` if no response is in progress.

@@ -115,6 +115,7 @@ mod history;
 mod outbox;
 mod requests;
 mod state;
+mod tools;
 
 use std::{
     collections::VecDeque,
@@ -123,14 +124,15 @@ use std::{
 };
 
 use futures_util::Stream;
-use rtclient_protocol::{ClientEvent, ServerEvent};
+use rtclient_protocol::{ClientEvent, ServerEvent, Session, ToolChoice, ToolChoiceMode};
 
 pub use event::{ConversationEvent, FunctionCall, ResponseOutcome};
 pub use handle::{ConversationHandle, ResponseHandle, ToolOutputSent};
 pub use requests::{REQUEST_METADATA_KEY, RequestState};
 pub use state::{AudioProgress, ConversationState};
+pub use tools::{DEFAULT_TOOL_TIMEOUT, Tool, ToolCallDone, ToolOutcome, Tools};
 
-use self::outbox::Outbox;
+use self::{outbox::Outbox, tools::ToolRunner};
 
 use crate::{
     client::{EventReceiver, RealtimeClient},
@@ -148,6 +150,7 @@ pub struct Conversation {
     state: ConversationState,
     pending: VecDeque<ConversationEvent>,
     outbox: Outbox,
+    tools: Option<ToolRunner>,
 }
 
 /// What [`Conversation::interrupt`] did.
@@ -201,6 +204,7 @@ impl Conversation {
             state: ConversationState::default(),
             pending: VecDeque::new(),
             outbox: Outbox::default(),
+            tools: None,
         }
     }
 
@@ -273,6 +277,16 @@ impl Conversation {
             if let Some(event) = self.pending.pop_front() {
                 return Poll::Ready(Ok(Some(event)));
             }
+            if let Some(runner) = &mut self.tools
+                && let Poll::Ready((done, follow_up)) = runner.poll_done(cx)
+            {
+                self.pending
+                    .push_back(ConversationEvent::ToolCallDone(done));
+                if follow_up {
+                    self.follow_up()?;
+                }
+                continue;
+            }
             match ready!(self.receiver.poll_recv(cx)) {
                 Ok(Some(event)) => {
                     let handled = self.follow_requests(&event)?;
@@ -280,9 +294,11 @@ impl Conversation {
                     if handled {
                         continue;
                     }
+                    let before = self.pending.len();
                     if let Err(error) = self.state.apply(event, &mut self.pending) {
                         return Poll::Ready(Err(error));
                     }
+                    self.run_tools(before)?;
                 }
                 Ok(None) => return Poll::Ready(Ok(None)),
                 Err(error) => return Poll::Ready(Err(error)),
@@ -319,6 +335,53 @@ impl Conversation {
             self.outbox.push(sender, text);
         }
         Ok(handled)
+    }
+
+    /// Offers `tools` to the model (`session.update` of `tools`, with `tool_choice` `auto`) and
+    /// runs their calls from now on, as [`Tools`] describes. Returns the update's event id.
+    /// Calls already running keep running; their rounds are forgotten.
+    pub async fn set_tools(&mut self, tools: Tools) -> Result<String, Error> {
+        let session = Session::realtime()
+            .tools(tools.definitions())
+            .tool_choice(ToolChoice::Mode(ToolChoiceMode::Auto));
+        self.tools = Some(ToolRunner::new(tools));
+        self.handle.update_session(session).await
+    }
+
+    /// Starts the registered tools' calls among the events queued from `from` on, and asks
+    /// for the follow-up of a round that ended with its response.
+    fn run_tools(&mut self, from: usize) -> Result<(), Error> {
+        let Some(runner) = &mut self.tools else {
+            return Ok(());
+        };
+        let mut follow_up = false;
+        for event in self.pending.range(from..) {
+            match event {
+                ConversationEvent::FunctionCall(call) => {
+                    runner.start(call, &self.handle);
+                }
+                ConversationEvent::ResponseDone {
+                    response_id,
+                    outcome,
+                    ..
+                } => follow_up |= runner.response_done(response_id, outcome.is_completed()),
+                _ => {}
+            }
+        }
+        if follow_up {
+            self.follow_up()?;
+        }
+        Ok(())
+    }
+
+    /// Asks for the one response that follows a round of tool outputs.
+    fn follow_up(&mut self) -> Result<(), Error> {
+        let sender = self.handle.sender();
+        self.handle.queue_response(None);
+        if let Some(text) = self.handle.next_request(&sender)? {
+            self.outbox.push(sender, text);
+        }
+        Ok(())
     }
 
     /// The commands; clone it to send from other tasks.

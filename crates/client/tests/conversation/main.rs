@@ -8,5 +8,6 @@ mod faults;
 mod queue;
 mod resume;
 mod server;
+mod tools;
 mod turns;
 mod voice;
