@@ -5,7 +5,7 @@ use rtclient_protocol::{
     ApiError, Response, ResponseStatus, ServerEvent, Session, StatusReason, Usage,
 };
 
-use crate::conversation::tools::ToolCallDone;
+use crate::conversation::{barge_in::Interruption, tools::ToolCallDone};
 
 /// One step of a conversation, from [`Conversation::next_event`](super::Conversation::next_event).
 ///
@@ -114,6 +114,11 @@ pub enum ConversationEvent {
     /// The call itself was reported as [`FunctionCall`](ConversationEvent::FunctionCall)
     /// before; the follow-up response starts once every call of its response is done.
     ToolCallDone(ToolCallDone),
+    /// The user spoke over the assistant's audio and the conversation's
+    /// [`PlaybackTracker`](super::PlaybackTracker) was installed: the item being played was
+    /// truncated at the played position. Stop playback and drop the queued audio. Follows the
+    /// [`SpeechStarted`](ConversationEvent::SpeechStarted) that caused it.
+    BargeIn(Interruption),
     /// `response.done`: a response ended.
     ResponseDone {
         /// The response id.

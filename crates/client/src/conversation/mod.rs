@@ -109,10 +109,12 @@
 //! # }
 //! ```
 
+mod barge_in;
 mod event;
 mod handle;
 mod history;
 mod outbox;
+mod playback;
 mod requests;
 mod state;
 mod tools;
@@ -120,14 +122,17 @@ mod tools;
 use std::{
     collections::VecDeque,
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll, ready},
 };
 
 use futures_util::Stream;
-use rtclient_protocol::{ClientEvent, ServerEvent, Session, ToolChoice, ToolChoiceMode};
+use rtclient_protocol::{ServerEvent, Session, ToolChoice, ToolChoiceMode};
 
+pub use barge_in::{Interruption, Truncation};
 pub use event::{ConversationEvent, FunctionCall, ResponseOutcome};
 pub use handle::{ConversationHandle, ResponseHandle, ToolOutputSent};
+pub use playback::{PacedPlayback, PlaybackTracker, ReportedPlayback};
 pub use requests::{REQUEST_METADATA_KEY, RequestState};
 pub use state::{AudioProgress, ConversationState};
 pub use tools::{DEFAULT_TOOL_TIMEOUT, Tool, ToolCallDone, ToolOutcome, Tools};
@@ -151,15 +156,7 @@ pub struct Conversation {
     pending: VecDeque<ConversationEvent>,
     outbox: Outbox,
     tools: Option<ToolRunner>,
-}
-
-/// What [`Conversation::interrupt`] did.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Interruption {
-    /// The event id of the `response.cancel` sent, when a response was in progress.
-    pub cancel_event_id: Option<String>,
-    /// The truncation sent, when there was assistant audio left to cut.
-    pub truncation: Option<Truncation>,
+    playback: Option<Arc<dyn PlaybackTracker>>,
 }
 
 /// What [`Conversation::resume`] carried over to the new session.
@@ -172,20 +169,6 @@ pub struct Resumption {
     pub replayed: usize,
     /// Items left out: audio without a transcript, and item kinds a client cannot create.
     pub skipped: usize,
-}
-
-/// A `conversation.item.truncate` sent by [`Conversation::interrupt`] or
-/// [`Conversation::truncate`]. The server confirms with `conversation.item.truncated`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Truncation {
-    /// The assistant item.
-    pub item_id: String,
-    /// Its audio content part.
-    pub content_index: u32,
-    /// The audio kept, in ms: what was played, at most what was received.
-    pub audio_end_ms: u64,
-    /// The event id of the `conversation.item.truncate`.
-    pub event_id: String,
 }
 
 impl Conversation {
@@ -205,6 +188,7 @@ impl Conversation {
             pending: VecDeque::new(),
             outbox: Outbox::default(),
             tools: None,
+            playback: None,
         }
     }
 
@@ -298,7 +282,7 @@ impl Conversation {
                     if let Err(error) = self.state.apply(event, &mut self.pending) {
                         return Poll::Ready(Err(error));
                     }
-                    self.run_tools(before)?;
+                    self.react(before)?;
                 }
                 Ok(None) => return Poll::Ready(Ok(None)),
                 Err(error) => return Poll::Ready(Err(error)),
@@ -348,25 +332,46 @@ impl Conversation {
         self.handle.update_session(session).await
     }
 
-    /// Starts the registered tools' calls among the events queued from `from` on, and asks
-    /// for the follow-up of a round that ended with its response.
-    fn run_tools(&mut self, from: usize) -> Result<(), Error> {
-        let Some(runner) = &mut self.tools else {
-            return Ok(());
-        };
+    /// Installs `tracker`: from now on the conversation tells it what audio arrived and, when
+    /// the user starts speaking over the assistant, truncates the item being played at the
+    /// position the tracker reports (see [`ConversationEvent::BargeIn`]).
+    pub fn set_playback(&mut self, tracker: impl PlaybackTracker + 'static) {
+        self.playback = Some(Arc::new(tracker));
+    }
+
+    /// Acts on the events queued from `from` on: runs the registered tools' calls (and asks
+    /// for the follow-up of a round that ended with its response), feeds the playback
+    /// tracker, and barges in when the user starts speaking.
+    fn react(&mut self, from: usize) -> Result<(), Error> {
         let mut follow_up = false;
+        let mut speech_started = false;
+        let mut audio_item = None;
         for event in self.pending.range(from..) {
             match event {
                 ConversationEvent::FunctionCall(call) => {
-                    runner.start(call, &self.handle);
+                    if let Some(runner) = &mut self.tools {
+                        runner.start(call, &self.handle);
+                    }
                 }
                 ConversationEvent::ResponseDone {
                     response_id,
                     outcome,
                     ..
-                } => follow_up |= runner.response_done(response_id, outcome.is_completed()),
+                } => {
+                    if let Some(runner) = &mut self.tools {
+                        follow_up |= runner.response_done(response_id, outcome.is_completed());
+                    }
+                }
+                ConversationEvent::AudioDelta { item_id, .. } => audio_item = Some(item_id.clone()),
+                ConversationEvent::SpeechStarted { .. } => speech_started = true,
                 _ => {}
             }
+        }
+        if let Some(item_id) = audio_item {
+            self.track_audio(&item_id);
+        }
+        if speech_started {
+            self.barge_in()?;
         }
         if follow_up {
             self.follow_up()?;
@@ -392,70 +397,6 @@ impl Conversation {
     /// What the conversation knows, as of the last event returned.
     pub fn state(&self) -> &ConversationState {
         &self.state
-    }
-
-    /// Barge-in: the user spoke over the assistant, whose playback had played `played_ms` of
-    /// the assistant audio item that received audio last
-    /// ([`ConversationState::last_audio_item`]).
-    ///
-    /// Sends `response.cancel` if a response is in progress
-    /// ([`ConversationState::cancellable_response`]), then truncates that item as
-    /// [`truncate`](Conversation::truncate) does. Stop playback and drop the queued audio
-    /// yourself. The server answers with `response.done` (status `cancelled`) for the cancel and
-    /// `conversation.item.truncated` for the truncation.
-    ///
-    /// With server VAD and `interrupt_response` (the default) the server cancels the response
-    /// itself on `speech_started`: call this when [`ConversationEvent::SpeechStarted`] arrives,
-    /// and it sends only the truncation (no cancel for the server to refuse).
-    pub async fn interrupt(&self, played_ms: u64) -> Result<Interruption, Error> {
-        let cancel_event_id = match self.state.cancellable_response() {
-            Some(_) => Some(self.handle.cancel_response().await?),
-            None => None,
-        };
-        let truncation = match self.state.last_audio_item() {
-            Some(item_id) => self.truncate(item_id, played_ms).await?,
-            None => None,
-        };
-        Ok(Interruption {
-            cancel_event_id,
-            truncation,
-        })
-    }
-
-    /// Truncates the assistant audio item `item_id` to `played_ms`, clamped to the audio
-    /// received for it (the server refuses a longer `audio_end_ms`), and returns what it sent.
-    ///
-    /// Sends nothing and returns `None` when there is nothing to cut: no audio was received
-    /// for the item, or it was already truncated at or below that point, or all its audio
-    /// arrived and was played.
-    pub async fn truncate(
-        &self,
-        item_id: &str,
-        played_ms: u64,
-    ) -> Result<Option<Truncation>, Error> {
-        let Some(audio) = self.state.audio(item_id) else {
-            return Ok(None);
-        };
-        let received_ms = audio.received_ms();
-        let audio_end_ms = played_ms.min(received_ms);
-        let already_cut = audio
-            .truncated_ms()
-            .is_some_and(|truncated| truncated <= audio_end_ms);
-        let all_heard = audio.is_done() && played_ms >= received_ms;
-        if already_cut || all_heard {
-            return Ok(None);
-        }
-        let content_index = audio.content_index();
-        let event_id = self
-            .handle
-            .send(ClientEvent::truncate(item_id, content_index, audio_end_ms))
-            .await?;
-        Ok(Some(Truncation {
-            item_id: item_id.to_owned(),
-            content_index,
-            audio_end_ms,
-            event_id,
-        }))
     }
 
     /// Closes with `code` (1000 for a normal end) and `reason`, then waits for the server's
