@@ -115,8 +115,9 @@ pub use connection::{Connection, Receiver, Sender, USER_AGENT};
 pub use conversation::{
     AudioProgress, Conversation, ConversationEvent, ConversationHandle, ConversationState,
     DEFAULT_TOOL_TIMEOUT, FunctionCall, Interruption, PacedPlayback, PlaybackTracker,
-    ReportedPlayback, RequestState, ResponseHandle, ResponseOutcome, Resumption, Tool,
-    ToolCallDone, ToolOutcome, ToolOutputSent, Tools, Truncation,
+    RecyclePolicy, RecycleReason, Recycled, ReportedPlayback, RequestState, ResponseHandle,
+    ResponseOutcome, Resumption, Tool, ToolCallDone, ToolOutcome, ToolOutputSent, Tools,
+    Truncation,
 };
 pub use error::{BoxError, Error};
 /// A DER certificate, for [`ClientConfigBuilder::add_root_certificate`].

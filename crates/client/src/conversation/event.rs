@@ -5,7 +5,7 @@ use rtclient_protocol::{
     ApiError, Response, ResponseStatus, ServerEvent, Session, StatusReason, Usage,
 };
 
-use crate::conversation::{barge_in::Interruption, tools::ToolCallDone};
+use crate::conversation::{barge_in::Interruption, recycle::Recycled, tools::ToolCallDone};
 
 /// One step of a conversation, from [`Conversation::next_event`](super::Conversation::next_event).
 ///
@@ -119,6 +119,12 @@ pub enum ConversationEvent {
     /// truncated at the played position. Stop playback and drop the queued audio. Follows the
     /// [`SpeechStarted`](ConversationEvent::SpeechStarted) that caused it.
     BargeIn(Interruption),
+    /// The conversation moved to a new session on its own (see
+    /// [`RecyclePolicy`](super::RecyclePolicy)): settings restored, history replayed, every
+    /// handle pointed at it. The new session's own events (`session.created`,
+    /// `session.updated`, the replayed items) follow. A response that was running is lost; a
+    /// request not created yet is sent again.
+    SessionRecycled(Recycled),
     /// `response.done`: a response ended.
     ResponseDone {
         /// The response id.

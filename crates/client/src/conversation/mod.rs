@@ -115,6 +115,7 @@ mod handle;
 mod history;
 mod outbox;
 mod playback;
+mod recycle;
 mod requests;
 mod state;
 mod tools;
@@ -133,14 +134,15 @@ pub use barge_in::{Interruption, Truncation};
 pub use event::{ConversationEvent, FunctionCall, ResponseOutcome};
 pub use handle::{ConversationHandle, ResponseHandle, ToolOutputSent};
 pub use playback::{PacedPlayback, PlaybackTracker, ReportedPlayback};
+pub use recycle::{DEFAULT_RECYCLE_NOTE, RecyclePolicy, RecycleReason, Recycled};
 pub use requests::{REQUEST_METADATA_KEY, RequestState};
 pub use state::{AudioProgress, ConversationState};
 pub use tools::{DEFAULT_TOOL_TIMEOUT, Tool, ToolCallDone, ToolOutcome, Tools};
 
-use self::{outbox::Outbox, tools::ToolRunner};
+use self::{outbox::Outbox, recycle::Recycler, tools::ToolRunner};
 
 use crate::{
-    client::{EventReceiver, RealtimeClient},
+    client::{EventReceiver, EventSender, RealtimeClient},
     config::ClientConfig,
     error::Error,
 };
@@ -157,6 +159,7 @@ pub struct Conversation {
     outbox: Outbox,
     tools: Option<ToolRunner>,
     playback: Option<Arc<dyn PlaybackTracker>>,
+    recycler: Option<Recycler>,
 }
 
 /// What [`Conversation::resume`] carried over to the new session.
@@ -189,6 +192,7 @@ impl Conversation {
             outbox: Outbox::default(),
             tools: None,
             playback: None,
+            recycler: None,
         }
     }
 
@@ -207,35 +211,35 @@ impl Conversation {
     /// resumed; ask again.
     pub async fn resume(&mut self, config: &ClientConfig) -> Result<Resumption, Error> {
         let (sender, receiver) = RealtimeClient::connect(config).await?.split();
-        let old = std::mem::take(&mut self.state);
+        let replay = history::replay(&self.state, None);
+        self.install(sender, receiver);
+        let mut session_event_id = None;
+        for (at, event) in replay.events.into_iter().enumerate() {
+            let event_id = self.handle.send(event).await?;
+            if at == 0 && replay.restores_session {
+                session_event_id = Some(event_id);
+            }
+        }
+        Ok(Resumption {
+            session_event_id,
+            replayed: replay.replayed,
+            skipped: replay.skipped,
+        })
+    }
+
+    /// Moves the conversation to a new session's connection: every handle sends there, the
+    /// state starts again from the new session's events, requests that were sent and not
+    /// answered are queued again and running ones are lost.
+    fn install(&mut self, sender: EventSender, receiver: EventReceiver) {
+        self.state = ConversationState::default();
         self.handle.replace(sender);
         self.receiver = receiver;
         self.pending.clear();
         self.outbox.clear();
         self.handle.requests().session_ended();
-        let session_event_id = match old.session() {
-            Some(session) => Some(
-                self.handle
-                    .update_session(history::session_settings(session))
-                    .await?,
-            ),
-            None => None,
-        };
-        let (mut replayed, mut skipped) = (0, 0);
-        for item in old.items() {
-            match history::replayable(item) {
-                Some(item) => {
-                    self.handle.add_item(item).await?;
-                    replayed += 1;
-                }
-                None => skipped += 1,
-            }
+        if let Some(runner) = &mut self.tools {
+            runner.session_ended();
         }
-        Ok(Resumption {
-            session_event_id,
-            replayed,
-            skipped,
-        })
     }
 
     /// The next event, with the state updated for it.
@@ -261,6 +265,10 @@ impl Conversation {
             if let Some(event) = self.pending.pop_front() {
                 return Poll::Ready(Ok(Some(event)));
             }
+            ready!(self.poll_recycle(cx))?;
+            if !self.pending.is_empty() {
+                continue;
+            }
             if let Some(runner) = &mut self.tools
                 && let Poll::Ready((done, follow_up)) = runner.poll_done(cx)
             {
@@ -273,6 +281,9 @@ impl Conversation {
             }
             match ready!(self.receiver.poll_recv(cx)) {
                 Ok(Some(event)) => {
+                    if let Some(recycler) = &mut self.recycler {
+                        recycler.observe(&event);
+                    }
                     let handled = self.follow_requests(&event)?;
                     self.outbox.poll(cx);
                     if handled {
@@ -285,7 +296,8 @@ impl Conversation {
                     self.react(before)?;
                 }
                 Ok(None) => return Poll::Ready(Ok(None)),
-                Err(error) => return Poll::Ready(Err(error)),
+                Err(error) if error.is_recoverable() => return Poll::Ready(Err(error)),
+                Err(error) => self.recycle_after(error)?,
             }
         }
     }

@@ -242,6 +242,11 @@ impl Requests {
         busy
     }
 
+    /// Whether any request is queued, being created or running, or any response runs.
+    pub(super) fn busy(&self) -> bool {
+        !self.idle() || !self.queue.is_empty()
+    }
+
     /// The session ended: running responses are lost; requests sent and not answered go back
     /// to the queue for the next session.
     pub(super) fn session_ended(&mut self) {

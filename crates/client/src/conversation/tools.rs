@@ -347,6 +347,17 @@ impl ToolRunner {
         Poll::Ready((done, follow_up))
     }
 
+    /// The session ended: its responses' rounds are forgotten (calls still running send
+    /// their outputs to the new session, which has their calls when they were replayed).
+    pub(super) fn session_ended(&mut self) {
+        self.rounds.clear();
+    }
+
+    /// Whether calls are running or a round waits for its response to end.
+    pub(super) fn busy(&self) -> bool {
+        !self.rounds.is_empty()
+    }
+
     /// Removes the round of `response_id` when it is over: `true` when it ran calls and its
     /// response completed (a cancelled or failed response gets no follow-up).
     fn take_finished(&mut self, response_id: &str) -> bool {

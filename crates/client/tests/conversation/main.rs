@@ -7,6 +7,7 @@
 mod faults;
 mod playback;
 mod queue;
+mod recycle;
 mod resume;
 mod server;
 mod tools;
