@@ -116,8 +116,8 @@ pub use conversation::{
     AudioProgress, Conversation, ConversationEvent, ConversationHandle, ConversationState,
     DEFAULT_TOOL_TIMEOUT, FunctionCall, Interruption, PacedPlayback, PlaybackTracker,
     RecyclePolicy, RecycleReason, Recycled, ReportedPlayback, RequestState, ResponseHandle,
-    ResponseOutcome, Resumption, Tool, ToolCallDone, ToolOutcome, ToolOutputSent, Tools,
-    Truncation,
+    ResponseOutcome, Resumption, TokenUsage, Tool, ToolCallDone, ToolOutcome, ToolOutputSent,
+    Tools, Truncation, TurnMetrics, TurnStart,
 };
 pub use error::{BoxError, Error};
 /// A DER certificate, for [`ClientConfigBuilder::add_root_certificate`].

@@ -5,7 +5,9 @@ use rtclient_protocol::{
     ApiError, Response, ResponseStatus, ServerEvent, Session, StatusReason, Usage,
 };
 
-use crate::conversation::{barge_in::Interruption, recycle::Recycled, tools::ToolCallDone};
+use crate::conversation::{
+    barge_in::Interruption, metrics::TurnMetrics, recycle::Recycled, tools::ToolCallDone,
+};
 
 /// One step of a conversation, from [`Conversation::next_event`](super::Conversation::next_event).
 ///
@@ -136,6 +138,9 @@ pub enum ConversationEvent {
         /// The whole final response object (status, output items, usage, metadata).
         response: Box<Response>,
     },
+    /// The metrics of the response that just ended: reported right after its
+    /// [`ResponseDone`](ConversationEvent::ResponseDone).
+    TurnMetrics(TurnMetrics),
     /// An `error` event. It is reported once and changes nothing else: the conversation and
     /// every later command go on. `error.event_id` names the client event that caused it (the
     /// id the command returned).

@@ -113,6 +113,7 @@ mod barge_in;
 mod event;
 mod handle;
 mod history;
+mod metrics;
 mod outbox;
 mod playback;
 mod recycle;
@@ -133,13 +134,14 @@ use rtclient_protocol::{ServerEvent, Session, ToolChoice, ToolChoiceMode};
 pub use barge_in::{Interruption, Truncation};
 pub use event::{ConversationEvent, FunctionCall, ResponseOutcome};
 pub use handle::{ConversationHandle, ResponseHandle, ToolOutputSent};
+pub use metrics::{TokenUsage, TurnMetrics, TurnStart};
 pub use playback::{PacedPlayback, PlaybackTracker, ReportedPlayback};
 pub use recycle::{DEFAULT_RECYCLE_NOTE, RecyclePolicy, RecycleReason, Recycled};
 pub use requests::{REQUEST_METADATA_KEY, RequestState};
 pub use state::{AudioProgress, ConversationState};
 pub use tools::{DEFAULT_TOOL_TIMEOUT, Tool, ToolCallDone, ToolOutcome, Tools};
 
-use self::{outbox::Outbox, recycle::Recycler, tools::ToolRunner};
+use self::{metrics::Metrics, outbox::Outbox, recycle::Recycler, tools::ToolRunner};
 
 use crate::{
     client::{EventReceiver, EventSender, RealtimeClient},
@@ -160,6 +162,7 @@ pub struct Conversation {
     tools: Option<ToolRunner>,
     playback: Option<Arc<dyn PlaybackTracker>>,
     recycler: Option<Recycler>,
+    metrics: Metrics,
 }
 
 /// What [`Conversation::resume`] carried over to the new session.
@@ -193,6 +196,7 @@ impl Conversation {
             tools: None,
             playback: None,
             recycler: None,
+            metrics: Metrics::default(),
         }
     }
 
@@ -237,6 +241,7 @@ impl Conversation {
         self.pending.clear();
         self.outbox.clear();
         self.handle.requests().session_ended();
+        self.metrics.session_ended();
         if let Some(runner) = &mut self.tools {
             runner.session_ended();
         }
@@ -358,7 +363,10 @@ impl Conversation {
         let mut follow_up = false;
         let mut speech_started = false;
         let mut audio_item = None;
+        let mut turns = Vec::new();
+        let now = std::time::Instant::now();
         for event in self.pending.range(from..) {
+            turns.extend(self.metrics.observe(event, now));
             match event {
                 ConversationEvent::FunctionCall(call) => {
                     if let Some(runner) = &mut self.tools {
@@ -379,6 +387,8 @@ impl Conversation {
                 _ => {}
             }
         }
+        self.pending
+            .extend(turns.into_iter().map(ConversationEvent::TurnMetrics));
         if let Some(item_id) = audio_item {
             self.track_audio(&item_id);
         }
@@ -399,6 +409,12 @@ impl Conversation {
             self.outbox.push(sender, text);
         }
         Ok(())
+    }
+
+    /// Token usage of every response of the conversation so far, summed across the sessions it
+    /// was recycled or resumed into.
+    pub fn usage(&self) -> TokenUsage {
+        self.metrics.total()
     }
 
     /// The commands; clone it to send from other tasks.

@@ -129,6 +129,13 @@ async fn the_session_limit_close_is_recycled_once_and_the_next_turn_continues() 
         .text
         .clone();
     assert_eq!(said.as_deref(), Some("I heard: my name is Ada"));
+    // Usage is summed over both sessions.
+    let usage = conversation.usage();
+    assert_eq!(usage.responses, 2);
+    assert!(
+        usage.input_tokens > 0 && usage.output_tokens > 0,
+        "{usage:?}"
+    );
 }
 
 #[tokio::test]
