@@ -1,5 +1,43 @@
 //! Connect to the OpenAI / Azure OpenAI Realtime API, or any compatible server, over a WebSocket.
 //!
+//! A voice agent with a tool, automatic session recycling and barge-in:
+//!
+//! ```no_run
+//! use rtclient::protocol::{ServerVad, Session};
+//! use rtclient::{ClientConfig, Conversation, ConversationEvent as Event, PacedPlayback};
+//! use rtclient::{RecyclePolicy, Tool, Tools};
+//! # async fn run(mut microphone: tokio::sync::mpsc::Receiver<Vec<u8>>) -> Result<(), Box<dyn std::error::Error>> {
+//! let config = ClientConfig::from_env()?.into_config().ok_or("set OPENAI_API_KEY")?;
+//! let mut agent = Conversation::connect(&config).await?;
+//! agent.set_recycling(config, RecyclePolicy::default()); // new sessions, history replayed
+//! agent.set_playback(PacedPlayback::new()); // speech over a reply truncates it where it was
+//! let clock = Tool::new("time", "The time now.", serde_json::json!({"type": "object"}), |_| {
+//!     async { Ok::<_, rtclient::BoxError>("12:00".to_owned()) }
+//! });
+//! agent.set_tools(Tools::new().tool(clock)).await?;
+//! let session = Session::realtime().instructions("Be brief.").server_vad(ServerVad::default());
+//! agent.handle().update_session(session).await?;
+//! let input = agent.handle().clone();
+//! tokio::spawn(async move {
+//!     while let Some(pcm) = microphone.recv().await {
+//!         if input.send_audio(&pcm).await.is_err() { break; }
+//!     }
+//! });
+//! while let Some(event) = agent.next_event().await? {
+//!     match event {
+//!         Event::AudioDelta { audio, .. } => play(&audio),
+//!         Event::BargeIn(_) => stop_playing(),
+//!         Event::AudioTranscriptDelta { delta, .. } => print!("{delta}"),
+//!         Event::SessionRecycled(recycled) => eprintln!("new session: {:?}", recycled.reason),
+//!         _ => {}
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! # fn play(_: &[u8]) {}
+//! # fn stop_playing() {}
+//! ```
+//!
 //! # Overview
 //!
 //! - [`Target`] says where to connect: OpenAI GA (model, transcription or call sideband), Azure
@@ -43,13 +81,12 @@
 //!
 //! # What this crate does not do (yet)
 //!
-//! No automatic reconnect: a lost or closed connection ends [`Conversation::next_event`], and
-//! [`Conversation::resume`] carries the conversation over to a new session when the
-//! application asks (its settings, and its items with audio as transcripts). No audio capture,
-//! playback or file decoding: see `rtclient-audio` for files and
-//! `examples/low_level_sample.rs` for both together.
+//! No reconnect unless asked: without a [`RecyclePolicy`] a lost or closed connection ends
+//! [`Conversation::next_event`], and [`Conversation::resume`] carries the conversation over to
+//! a new session when the application asks. No audio capture, playback or file decoding: see
+//! `rtclient-audio` for files and `examples/` for samples that use both.
 //!
-//! # Example
+//! # The raw client
 //!
 //! ```no_run
 //! use rtclient::{ClientConfig, ClientEvent, RealtimeClient, ServerEvent};

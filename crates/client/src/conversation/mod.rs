@@ -17,6 +17,20 @@
 //!   ended (the service closes sessions at 60 minutes with 1001): settings and items, audio
 //!   replayed as its transcript.
 //!
+//! - [`ConversationHandle::create_response`] queues: while a response runs the request waits,
+//!   and its [`ResponseHandle`] resolves to exactly the response it created (the matching rule
+//!   is in its docs); a queued or not yet created request can be cancelled.
+//! - [`Conversation::set_tools`] offers a [`Tools`] registry to the model and runs its calls
+//!   (concurrently, each under a timeout, optionally approved), answering each and asking for
+//!   one follow-up response per round.
+//! - [`Conversation::set_playback`] installs a [`PlaybackTracker`]; then speech over the
+//!   assistant truncates its audio where playback was ([`ConversationEvent::BargeIn`]).
+//! - [`Conversation::set_recycling`] moves to a new session on its own under a
+//!   [`RecyclePolicy`]: before the session limit between turns, and after a close or drop
+//!   ([`ConversationEvent::SessionRecycled`]).
+//! - Every response ends with [`ConversationEvent::TurnMetrics`] (latencies, tokens), and
+//!   [`Conversation::usage`] sums the tokens of the whole conversation.
+//!
 //! Both dialects work alike: a beta connection's events arrive translated into the GA model.
 //!
 //! # Errors are events, never sticky
