@@ -143,7 +143,10 @@ mod target;
 pub use auth::{
     AZURE_CLI_TOKEN_COMMAND, CommandToken, Credential, StaticToken, TokenFuture, TokenProvider,
 };
-pub use client::{EncodedEvent, EventReceiver, EventSender, RawEvent, RealtimeClient};
+pub use client::{
+    EncodedEvent, EventReceiver, EventSender, FrameDirection, FrameObserver, RawEvent,
+    RealtimeClient,
+};
 pub use config::{
     ClientConfig, ClientConfigBuilder, DEFAULT_CLOSE_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE, EnvConfig,

@@ -158,7 +158,7 @@ pub use tools::{DEFAULT_TOOL_TIMEOUT, Tool, ToolCallDone, ToolOutcome, Tools};
 use self::{metrics::Metrics, outbox::Outbox, recycle::Recycler, tools::ToolRunner};
 
 use crate::{
-    client::{EventReceiver, EventSender, RealtimeClient},
+    client::{EventReceiver, EventSender, FrameDirection, FrameObserver, RealtimeClient},
     config::ClientConfig,
     error::Error,
 };
@@ -166,7 +166,6 @@ use crate::{
 /// A Realtime conversation: reads the server's events into [`ConversationEvent`]s and a
 /// [`ConversationState`]; commands go through its [`ConversationHandle`]. See the
 /// [module docs](self).
-#[derive(Debug)]
 pub struct Conversation {
     handle: ConversationHandle,
     receiver: EventReceiver,
@@ -177,6 +176,21 @@ pub struct Conversation {
     playback: Option<Arc<dyn PlaybackTracker>>,
     recycler: Option<Recycler>,
     metrics: Metrics,
+    frames: Option<FrameObserver>,
+}
+
+impl std::fmt::Debug for Conversation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conversation")
+            .field("handle", &self.handle)
+            .field("state", &self.state)
+            .field("pending", &self.pending.len())
+            .field("tools", &self.tools)
+            .field("playback", &self.playback)
+            .field("recycler", &self.recycler)
+            .field("observed", &self.frames.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// What [`Conversation::resume`] carried over to the new session.
@@ -211,6 +225,7 @@ impl Conversation {
             playback: None,
             recycler: None,
             metrics: Metrics::default(),
+            frames: None,
         }
     }
 
@@ -245,12 +260,32 @@ impl Conversation {
         })
     }
 
+    /// Shows every frame the conversation sends or receives to `observer`, as the text on the
+    /// wire (in the connection's dialect): for session logs and raw output. Applies to every
+    /// clone of the handle, and to the sessions the conversation is resumed or recycled into.
+    pub fn observe_frames(
+        &mut self,
+        observer: impl Fn(FrameDirection, &str) + Send + Sync + 'static,
+    ) {
+        let observer: FrameObserver = Arc::new(observer);
+        self.frames = Some(Arc::clone(&observer));
+        self.handle.replace(self.handle.sender().observed(observer));
+    }
+
+    /// `sender`, observed when frames are observed.
+    fn observed(&self, sender: EventSender) -> EventSender {
+        match &self.frames {
+            Some(observer) => sender.observed(Arc::clone(observer)),
+            None => sender,
+        }
+    }
+
     /// Moves the conversation to a new session's connection: every handle sends there, the
     /// state starts again from the new session's events, requests that were sent and not
     /// answered are queued again and running ones are lost.
     fn install(&mut self, sender: EventSender, receiver: EventReceiver) {
         self.state = ConversationState::default();
-        self.handle.replace(sender);
+        self.handle.replace(self.observed(sender));
         self.receiver = receiver;
         self.pending.clear();
         self.outbox.clear();
@@ -298,7 +333,16 @@ impl Conversation {
                 }
                 continue;
             }
-            match ready!(self.receiver.poll_recv(cx)) {
+            let received = ready!(self.receiver.poll_recv_raw(cx)).and_then(|raw| match raw {
+                Some(raw) => {
+                    if let Some(observer) = &self.frames {
+                        observer(FrameDirection::Received, &raw.text);
+                    }
+                    raw.event.map(Some)
+                }
+                None => Ok(None),
+            });
+            match received {
                 Ok(Some(event)) => {
                     if let Some(recycler) = &mut self.recycler {
                         recycler.observe(&event);

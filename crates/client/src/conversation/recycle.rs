@@ -17,6 +17,7 @@
 use std::{
     future::Future,
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll},
     time::Duration,
 };
@@ -25,7 +26,7 @@ use rtclient_protocol::ServerEvent;
 use tokio::time::Sleep;
 
 use crate::{
-    client::{EventReceiver, EventSender, RealtimeClient},
+    client::{EventReceiver, EventSender, FrameObserver, RealtimeClient},
     config::ClientConfig,
     conversation::{Conversation, ConversationEvent, history},
     error::Error,
@@ -340,6 +341,7 @@ impl Conversation {
             skipped: replay.skipped,
         };
         let (config, policy) = (recycler.config.clone(), recycler.policy.clone());
+        let frames = self.frames.clone();
         let reconnecting = Box::pin(async move {
             let mut attempt = 0;
             loop {
@@ -347,7 +349,7 @@ impl Conversation {
                 if attempt > 1 {
                     tokio::time::sleep(policy.backoff_before(attempt)).await;
                 }
-                match reconnect(&config, &replay.events).await {
+                match reconnect(&config, frames.as_ref(), &replay.events).await {
                     Ok((sender, receiver)) => {
                         return Ok(Reconnected {
                             sender,
@@ -366,12 +368,17 @@ impl Conversation {
     }
 }
 
-/// One attempt: connect and replay.
+/// One attempt: connect and replay (frames shown to `frames`).
 async fn reconnect(
     config: &ClientConfig,
+    frames: Option<&FrameObserver>,
     replay: &[rtclient_protocol::ClientEvent],
 ) -> Result<(EventSender, EventReceiver), Error> {
     let (sender, receiver) = RealtimeClient::connect(config).await?.split();
+    let sender = match frames {
+        Some(observer) => sender.observed(Arc::clone(observer)),
+        None => sender,
+    };
     for event in replay {
         sender.send(event.clone()).await?;
     }
