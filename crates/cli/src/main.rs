@@ -15,6 +15,7 @@ use clap::Parser;
 mod args;
 mod exit;
 mod inspect;
+mod outcome;
 mod printer;
 mod render;
 mod send;
@@ -22,6 +23,7 @@ mod serve;
 mod session_log;
 mod settings;
 mod stream;
+mod upload;
 
 use args::{Cli, Command};
 use exit::{CliError, Status};
