@@ -7,6 +7,7 @@
 mod faults;
 mod frames;
 mod metrics;
+mod parallel_tools;
 mod playback;
 mod queue;
 mod recycle;
