@@ -13,9 +13,7 @@
 //! waits until the previous file's response (and its tool round) ended.
 
 use std::collections::{HashMap, VecDeque};
-use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -35,7 +33,7 @@ use crate::exit::CliError;
 use crate::outcome::Outcome;
 use crate::printer::{Printed, Printer};
 use crate::render::Renderer;
-use crate::session_log::{Direction, Record};
+use crate::session_log::{Direction, Log};
 use crate::settings::SendSettings;
 use crate::upload::{self, Plan};
 
@@ -71,43 +69,6 @@ fn connection_ended(error: Option<rtclient::Error>, response: Option<&str>) -> C
         );
     }
     out
-}
-
-/// The session log, written from the conversation's frame hook.
-#[derive(Debug, Clone)]
-struct Log {
-    file: Option<Arc<Mutex<File>>>,
-    start: std::time::Instant,
-}
-
-impl Log {
-    fn create(path: Option<&Path>) -> Result<Self, CliError> {
-        let file = match path {
-            None => None,
-            Some(path) => Some(Arc::new(Mutex::new(File::create(path).map_err(|e| {
-                CliError::usage(format!("{}: cannot create the session log", path.display()))
-                    .caused_by(&e)
-            })?))),
-        };
-        Ok(Self {
-            file,
-            start: std::time::Instant::now(),
-        })
-    }
-
-    fn write(&self, dir: Direction, text: &str) {
-        let Some(file) = &self.file else { return };
-        let frame: Value = serde_json::from_str(text).unwrap_or(Value::String(text.to_owned()));
-        let line = Record {
-            t: self.start.elapsed().as_secs_f64(),
-            dir,
-            frame,
-        }
-        .to_line();
-        if let Ok(mut file) = file.lock() {
-            let _ = writeln!(file, "{line}");
-        }
-    }
 }
 
 /// Received frames waiting to be printed, filled by the frame hook.

@@ -66,7 +66,8 @@
 //!   `interrupt` sends only the truncation.
 //! - A response asked for but not started yet (no `response.created` seen) is not in the state,
 //!   so `interrupt` does not cancel it: cancelling it before it exists would be a no-op on the
-//!   server anyway. Interrupt again when its [`ConversationEvent::ResponseStarted`] arrives.
+//!   server anyway. Cancel it through its [`ResponseHandle::cancel`] instead, which cancels it
+//!   as soon as it is created (or drops it while still queued).
 //!
 //! # Example
 //!
