@@ -168,3 +168,5 @@ pub use target::{OPENAI_ENDPOINT, OpenAiSession, Target, TargetKind};
 /// The `rtclient-protocol` crate: every event, session and item type.
 pub use rtclient_protocol as protocol;
 pub use rtclient_protocol::{ClientEvent, Dialect, ServerEvent};
+/// The `schemars` crate, for deriving tool argument schemas ([`Tool::derived`]).
+pub use schemars;

@@ -1,6 +1,7 @@
 //! The tool registry: function tools the conversation offers the model and runs itself.
 //!
-//! A [`Tool`] is a name, a description, a JSON schema of its arguments and an async handler.
+//! A [`Tool`] is a name, a description, a JSON schema of its arguments (derived from a Rust type
+//! with [`Tool::derived`], or given by hand) and an async handler.
 //! [`Tools`] holds them with a timeout and an optional approval hook;
 //! [`Conversation::set_tools`](super::Conversation::set_tools) puts them in the session. From
 //! then on every call the model makes to a registered tool is run by the conversation: calls of
@@ -112,6 +113,27 @@ impl Tool {
                 }
             }
         })
+    }
+
+    /// A tool whose arguments' JSON schema is derived from `A` with `schemars` (the
+    /// `$schema` and `title` keys left out, as the session's `tools` want a plain object
+    /// schema); otherwise as [`typed`](Tool::typed).
+    pub fn derived<A, O, F, Fut, E>(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        handler: F,
+    ) -> Self
+    where
+        A: schemars::JsonSchema + DeserializeOwned + Send + 'static,
+        O: Serialize,
+        F: Fn(A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        let mut schema = schemars::schema_for!(A);
+        schema.remove("$schema");
+        schema.remove("title");
+        Self::typed(name, description, schema.to_value(), handler)
     }
 
     /// The tool's name, as the model calls it.
@@ -390,8 +412,9 @@ mod tests {
         }
     }
 
-    #[derive(serde::Deserialize)]
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
     struct City {
+        /// The city's name.
         city: String,
     }
 
@@ -454,6 +477,25 @@ mod tests {
         let outcome = tools.run(&call("slow", "{}")).await;
         assert_eq!(outcome, ToolOutcome::Refused("slow is off".into()));
         assert_eq!(runs.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_derived_schema_describes_the_arguments() {
+        let tool = Tool::derived("where", "Says the city.", |args: City| async move {
+            Ok::<_, BoxError>(args.city)
+        });
+        let parameters = tool.definition().parameters.unwrap();
+        assert_eq!(parameters["type"], "object");
+        assert_eq!(parameters["properties"]["city"]["type"], "string");
+        assert_eq!(
+            parameters["properties"]["city"]["description"],
+            "The city's name."
+        );
+        assert_eq!(parameters["required"], serde_json::json!(["city"]));
+        assert!(parameters.get("$schema").is_none() && parameters.get("title").is_none());
+        let tools = Tools::new().tool(tool);
+        let outcome = tools.run(&call("where", r#"{"city":"Oslo"}"#)).await;
+        assert_eq!(outcome, ToolOutcome::Output("Oslo".into()));
     }
 
     #[test]
