@@ -122,7 +122,9 @@ impl ConversationHandle {
     /// Matching: each `response.create` carries `metadata.rtclient_request` (added to the
     /// `metadata` of `params`, which must be an object or absent), the service echoes it in
     /// `response.created`, and the request with that id is the one that response answers. A
-    /// `response.created` without it was started by the server. An `error` naming the
+    /// `response.created` without it was started by the server, unless the server does not
+    /// echo `metadata`: a response without the id, created while a request was sent, is that
+    /// request's when it ends and the request was not refused meanwhile. An `error` naming the
     /// request's `event_id` settles a request that was refused.
     pub async fn create_response(
         &self,

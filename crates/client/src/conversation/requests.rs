@@ -117,6 +117,9 @@ pub(super) struct Requests {
     started: Vec<(String, Request)>,
     /// Responses in progress on the server, whoever created them.
     active: HashSet<String>,
+    /// Responses created without a request id while a request was sent (event id of the
+    /// oldest such request): theirs, unless that request is refused before they end.
+    unnamed: Vec<(String, String)>,
 }
 
 impl Requests {
@@ -189,7 +192,14 @@ impl Requests {
         self.active.insert(response_id.to_owned());
         let request_id = metadata
             .and_then(|metadata| metadata.get(REQUEST_METADATA_KEY))
-            .and_then(serde_json::Value::as_str)?;
+            .and_then(serde_json::Value::as_str);
+        let Some(request_id) = request_id else {
+            if let Some((event_id, _)) = self.sent.first() {
+                self.unnamed
+                    .push((response_id.to_owned(), event_id.clone()));
+            }
+            return None;
+        };
         let at = self.sent.iter().position(|(_, r)| r.id == request_id)?;
         let (_, request) = self.sent.remove(at);
         request.state.send_replace(RequestState::Started {
@@ -201,8 +211,19 @@ impl Requests {
     }
 
     /// `response.done`.
+    ///
+    /// A response that named no request, created while a request was sent that the server
+    /// has not refused since, was that request's (a server that does not echo `metadata`):
+    /// a refusal would have come long before the response ended.
     pub(super) fn done(&mut self, response_id: &str, outcome: &ResponseOutcome) {
         self.active.remove(response_id);
+        if let Some(at) = self.unnamed.iter().position(|(id, _)| id == response_id) {
+            let (_, event_id) = self.unnamed.remove(at);
+            if let Some(at) = self.sent.iter().position(|(id, _)| *id == event_id) {
+                let (_, request) = self.sent.remove(at);
+                self.started.push((response_id.to_owned(), request));
+            }
+        }
         if let Some(at) = self.started.iter().position(|(id, _)| id == response_id) {
             let (_, request) = self.started.remove(at);
             request.state.send_replace(RequestState::Done {
@@ -251,6 +272,7 @@ impl Requests {
     /// to the queue for the next session.
     pub(super) fn session_ended(&mut self) {
         self.active.clear();
+        self.unnamed.clear();
         for (_, request) in self.started.drain(..) {
             request.state.send_replace(RequestState::Lost);
         }
@@ -341,6 +363,32 @@ mod tests {
             requests.cancel(&id_a),
             CancelAction::CancelResponse("resp_a".into())
         );
+    }
+
+    #[test]
+    fn without_echoed_metadata_an_unrefused_request_takes_the_response() {
+        let mut requests = Requests::default();
+        let (_, vad_raced) = requests.new_request(None);
+        requests.dispatch(|| "evt_1".into()).unwrap();
+        // A VAD response wins the race: the request is refused before that response ends.
+        requests.created("resp_vad", None);
+        assert!(requests.error(&refused("evt_1", ACTIVE_RESPONSE)));
+        requests.done("resp_vad", &ResponseOutcome::Completed);
+        assert_eq!(*vad_raced.borrow(), RequestState::Queued);
+        // Sent again; the server answers without echoing metadata.
+        requests.dispatch(|| "evt_2".into()).unwrap();
+        requests.created("resp_a", Some(&serde_json::json!({})));
+        requests.done("resp_a", &ResponseOutcome::Completed);
+        assert_eq!(
+            *vad_raced.borrow(),
+            RequestState::Done {
+                response_id: "resp_a".into(),
+                outcome: ResponseOutcome::Completed
+            }
+        );
+        // The queue moves on.
+        requests.new_request(None);
+        assert!(requests.dispatch(|| "evt_3".into()).is_some());
     }
 
     #[test]
