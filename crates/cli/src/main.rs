@@ -17,6 +17,7 @@ mod bench;
 mod exit;
 mod inspect;
 mod live;
+mod outcome;
 mod printer;
 mod render;
 mod send;
@@ -24,6 +25,7 @@ mod serve;
 mod session_log;
 mod settings;
 mod stream;
+mod upload;
 
 use args::{Cli, Command};
 use exit::{CliError, Status};

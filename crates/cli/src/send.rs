@@ -59,7 +59,7 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
             tracing::debug!("connected to {}", config.target().redacted_url());
             crate::stream::run(client, &settings, printer)
                 .await
-                .and_then(|outcome| summarize(&outcome, printer))
+                .and_then(|outcome| crate::outcome::summarize(&outcome, printer))
         }
     };
     if let Some(local) = local {
@@ -114,61 +114,5 @@ impl LocalServer {
     pub(crate) async fn stop(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
-    }
-}
-
-/// Prints the summary on stderr and turns failures into exit 1, with what the service said as
-/// the causes.
-fn summarize(outcome: &crate::stream::Outcome, printer: &Printer) -> Result<(), CliError> {
-    print_summary(outcome, printer);
-    if outcome.errors > 0 || outcome.failed > 0 {
-        let mut error = CliError::failure(format!(
-            "the service reported {} and {}",
-            count(outcome.errors, "error"),
-            count(outcome.failed, "failed response")
-        ))
-        .hint(match (outcome.errors, outcome.failed) {
-            (_, 0) => "see the error events above",
-            (0, _) => "see the failed responses above",
-            _ => "see the error events and failed responses above",
-        });
-        error.causes.clone_from(&outcome.reasons);
-        return Err(error);
-    }
-    Ok(())
-}
-
-/// `1 error`, `2 errors`.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
-/// Prints on stderr how many responses finished, failed and errors came, the tokens and
-/// latencies, and the files written.
-pub(crate) fn print_summary(outcome: &crate::stream::Outcome, printer: &Printer) {
-    let latency = match outcome.latencies.as_slice() {
-        [] => String::new(),
-        all => {
-            let ms: Vec<String> = all
-                .iter()
-                .map(|d| format!("{} ms", d.as_millis()))
-                .collect();
-            format!("; latency to first audio: {}", ms.join(", "))
-        }
-    };
-    printer.note(&format!(
-        "{} ({} failed), {}; tokens in/out {}/{}{latency}",
-        count(outcome.responses, "response"),
-        outcome.failed,
-        count(outcome.errors, "error"),
-        outcome.tokens.0,
-        outcome.tokens.1
-    ));
-    for file in &outcome.files {
-        printer.note(&format!("wrote {}", file.display()));
     }
 }

@@ -15,7 +15,54 @@
 //! The dialect is not stored: `inspect` guesses it from the event names (or takes `--dialect`).
 //! Blank lines are ignored.
 
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
 use serde_json::Value;
+
+use crate::exit::CliError;
+
+/// A session log being written (`send --record`), from the conversation's frame hook; without
+/// a path it writes nothing.
+#[derive(Debug, Clone)]
+pub(crate) struct Log {
+    file: Option<Arc<Mutex<File>>>,
+    start: std::time::Instant,
+}
+
+impl Log {
+    /// Creates the log at `path`, or none (exit 2 when it cannot be created).
+    pub(crate) fn create(path: Option<&Path>) -> Result<Self, CliError> {
+        let file = match path {
+            None => None,
+            Some(path) => Some(Arc::new(Mutex::new(File::create(path).map_err(|e| {
+                CliError::usage(format!("{}: cannot create the session log", path.display()))
+                    .caused_by(&e)
+            })?))),
+        };
+        Ok(Self {
+            file,
+            start: std::time::Instant::now(),
+        })
+    }
+
+    /// Appends one frame, timed from the log's creation.
+    pub(crate) fn write(&self, dir: Direction, text: &str) {
+        let Some(file) = &self.file else { return };
+        let frame: Value = serde_json::from_str(text).unwrap_or(Value::String(text.to_owned()));
+        let line = Record {
+            t: self.start.elapsed().as_secs_f64(),
+            dir,
+            frame,
+        }
+        .to_line();
+        if let Ok(mut file) = file.lock() {
+            let _ = writeln!(file, "{line}");
+        }
+    }
+}
 
 /// Which way a frame went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -120,6 +120,7 @@ impl From<Connection> for RealtimeClient {
                 raw: connection.sender,
                 dialect,
                 ids: Arc::new(EventIds::new()),
+                observer: None,
             },
             receiver: EventReceiver {
                 raw: connection.receiver,
@@ -141,11 +142,35 @@ impl Stream for RealtimeClient {
 
 /// The sending half of a [`RealtimeClient`]. Cheap to clone; clones share the `event_id`
 /// counter, so ids stay unique across them.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EventSender {
     raw: Sender,
     dialect: Dialect,
     ids: Arc<EventIds>,
+    observer: Option<FrameObserver>,
+}
+
+impl std::fmt::Debug for EventSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventSender")
+            .field("raw", &self.raw)
+            .field("dialect", &self.dialect)
+            .field("observed", &self.observer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sees frames as they go on or come off the wire, as text: for session logs and raw
+/// output. Called on the task that sends or receives; it must not block.
+pub type FrameObserver = Arc<dyn Fn(FrameDirection, &str) + Send + Sync>;
+
+/// Which way a frame went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameDirection {
+    /// From the client to the server.
+    Sent,
+    /// From the server to the client.
+    Received,
 }
 
 impl EventSender {
@@ -160,8 +185,14 @@ impl EventSender {
     /// [`Error::Disconnected`] once the connection is closed or closing.
     pub async fn send(&self, event: impl Into<ClientEvent>) -> Result<String, Error> {
         let encoded = self.encode(event)?;
-        self.raw.send_text(encoded.text).await?;
+        self.send_text(encoded.text).await?;
         Ok(encoded.event_id)
+    }
+
+    /// This sender, showing every frame it sends to `observer` first.
+    pub fn observed(mut self, observer: FrameObserver) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Prepares an event the way [`send`](EventSender::send) would (assigning an `event_id` if
@@ -188,8 +219,17 @@ impl EventSender {
         Ok(EncodedEvent { event_id, text })
     }
 
+    /// A new `event_id` of this connection, as [`send`](EventSender::send) would assign.
+    pub(crate) fn new_event_id(&self) -> String {
+        self.ids.next()
+    }
+
     /// Sends one text frame as is, without parsing or translating it.
     pub async fn send_text(&self, text: impl Into<String>) -> Result<(), Error> {
+        let text = text.into();
+        if let Some(observer) = &self.observer {
+            observer(FrameDirection::Sent, &text);
+        }
         self.raw.send_text(text).await
     }
 
@@ -250,6 +290,18 @@ impl EventReceiver {
         };
         let event = self.parse(&text);
         Ok(Some(RawEvent { text, event }))
+    }
+
+    /// Polls for the next frame and its event: the poll form of
+    /// [`recv_raw`](EventReceiver::recv_raw).
+    pub fn poll_recv_raw(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<RawEvent>, Error>> {
+        self.raw.poll_recv_text(cx).map(|received| match received? {
+            Some(text) => {
+                let event = self.parse(&text);
+                Ok(Some(RawEvent { text, event }))
+            }
+            None => Ok(None),
+        })
     }
 
     /// Polls for the next event: the poll form of [`recv`](EventReceiver::recv).

@@ -1,5 +1,43 @@
 //! Connect to the OpenAI / Azure OpenAI Realtime API, or any compatible server, over a WebSocket.
 //!
+//! A voice agent with a tool, automatic session recycling and barge-in:
+//!
+//! ```no_run
+//! use rtclient::protocol::{ServerVad, Session};
+//! use rtclient::{ClientConfig, Conversation, ConversationEvent as Event, PacedPlayback};
+//! use rtclient::{RecyclePolicy, Tool, Tools};
+//! # async fn run(mut microphone: tokio::sync::mpsc::Receiver<Vec<u8>>) -> Result<(), Box<dyn std::error::Error>> {
+//! let config = ClientConfig::from_env()?.into_config().ok_or("set OPENAI_API_KEY")?;
+//! let mut agent = Conversation::connect(&config).await?;
+//! agent.set_recycling(config, RecyclePolicy::default()); // new sessions, history replayed
+//! agent.set_playback(PacedPlayback::new()); // speech over a reply truncates it where it was
+//! let clock = Tool::new("time", "The time now.", serde_json::json!({"type": "object"}), |_| {
+//!     async { Ok::<_, rtclient::BoxError>("12:00".to_owned()) }
+//! });
+//! agent.set_tools(Tools::new().tool(clock)).await?;
+//! let session = Session::realtime().instructions("Be brief.").server_vad(ServerVad::default());
+//! agent.handle().update_session(session).await?;
+//! let input = agent.handle().clone();
+//! tokio::spawn(async move {
+//!     while let Some(pcm) = microphone.recv().await {
+//!         if input.send_audio(&pcm).await.is_err() { break; }
+//!     }
+//! });
+//! while let Some(event) = agent.next_event().await? {
+//!     match event {
+//!         Event::AudioDelta { audio, .. } => play(&audio),
+//!         Event::BargeIn(_) => stop_playing(),
+//!         Event::AudioTranscriptDelta { delta, .. } => print!("{delta}"),
+//!         Event::SessionRecycled(recycled) => eprintln!("new session: {:?}", recycled.reason),
+//!         _ => {}
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! # fn play(_: &[u8]) {}
+//! # fn stop_playing() {}
+//! ```
+//!
 //! # Overview
 //!
 //! - [`Target`] says where to connect: OpenAI GA (model, transcription or call sideband), Azure
@@ -45,13 +83,12 @@
 //!
 //! # What this crate does not do (yet)
 //!
-//! No automatic reconnect: a lost or closed connection ends [`Conversation::next_event`], and
-//! [`Conversation::resume`] carries the conversation over to a new session when the
-//! application asks (its settings, and its items with audio as transcripts). No audio capture,
-//! playback or file decoding: see `rtclient-audio` for files and
-//! `examples/low-level-sample.rs` for both together.
+//! No reconnect unless asked: without a [`RecyclePolicy`] a lost or closed connection ends
+//! [`Conversation::next_event`], and [`Conversation::resume`] carries the conversation over to
+//! a new session when the application asks. No audio capture, playback or file decoding: see
+//! `rtclient-audio` for files and `examples/` for samples that use both.
 //!
-//! # Example
+//! # The raw client
 //!
 //! ```no_run
 //! use rtclient::{ClientConfig, ClientEvent, RealtimeClient, ServerEvent};
@@ -109,7 +146,10 @@ mod target;
 pub use auth::{
     AZURE_CLI_TOKEN_COMMAND, CommandToken, Credential, StaticToken, TokenFuture, TokenProvider,
 };
-pub use client::{EncodedEvent, EventReceiver, EventSender, RawEvent, RealtimeClient};
+pub use client::{
+    EncodedEvent, EventReceiver, EventSender, FrameDirection, FrameObserver, RawEvent,
+    RealtimeClient,
+};
 pub use config::{
     ClientConfig, ClientConfigBuilder, DEFAULT_CLOSE_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE, EnvConfig,
@@ -117,7 +157,10 @@ pub use config::{
 pub use connection::{Connection, Receiver, Sender, USER_AGENT};
 pub use conversation::{
     AudioProgress, Conversation, ConversationEvent, ConversationHandle, ConversationState,
-    FunctionCall, Interruption, ResponseOutcome, Resumption, ToolOutputSent, Truncation,
+    DEFAULT_TOOL_TIMEOUT, FunctionCall, Interruption, PacedPlayback, PlaybackTracker,
+    RecyclePolicy, RecycleReason, Recycled, ReportedPlayback, RequestState, ResponseHandle,
+    ResponseOutcome, Resumption, TokenUsage, Tool, ToolCallDone, ToolOutcome, ToolOutputSent,
+    Tools, Truncation, TurnMetrics, TurnStart,
 };
 pub use error::{BoxError, Error};
 pub use live::{LiveClient, LiveEvent, LiveHandle, LiveReceiver, LiveSender, LiveSession};
@@ -129,3 +172,5 @@ pub use target::{LiveEndpoint, OPENAI_ENDPOINT, OpenAiSession, Target, TargetKin
 /// The `rtclient-protocol` crate: every event, session and item type.
 pub use rtclient_protocol as protocol;
 pub use rtclient_protocol::{ClientEvent, Dialect, ServerEvent};
+/// The `schemars` crate, for deriving tool argument schemas ([`Tool::derived`]).
+pub use schemars;

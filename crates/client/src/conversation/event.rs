@@ -5,6 +5,10 @@ use rtclient_protocol::{
     ApiError, Response, ResponseStatus, ServerEvent, Session, StatusReason, Usage,
 };
 
+use crate::conversation::{
+    barge_in::Interruption, metrics::TurnMetrics, recycle::Recycled, tools::ToolCallDone,
+};
+
 /// One step of a conversation, from [`Conversation::next_event`](super::Conversation::next_event).
 ///
 /// Each server event becomes exactly one `ConversationEvent`, with two exceptions: a
@@ -108,6 +112,21 @@ pub enum ConversationEvent {
     /// [`ResponseDone`](ConversationEvent::ResponseDone) for a completed call found only in
     /// `response.done`'s output.
     FunctionCall(FunctionCall),
+    /// A registered tool's call (see [`Tools`](super::Tools)) was run and its output sent.
+    /// The call itself was reported as [`FunctionCall`](ConversationEvent::FunctionCall)
+    /// before; the follow-up response starts once every call of its response is done.
+    ToolCallDone(ToolCallDone),
+    /// The user spoke over the assistant's audio and the conversation's
+    /// [`PlaybackTracker`](super::PlaybackTracker) was installed: the item being played was
+    /// truncated at the played position. Stop playback and drop the queued audio. Follows the
+    /// [`SpeechStarted`](ConversationEvent::SpeechStarted) that caused it.
+    BargeIn(Interruption),
+    /// The conversation moved to a new session on its own (see
+    /// [`RecyclePolicy`](super::RecyclePolicy)): settings restored, history replayed, every
+    /// handle pointed at it. The new session's own events (`session.created`,
+    /// `session.updated`, the replayed items) follow. A response that was running is lost; a
+    /// request not created yet is sent again.
+    SessionRecycled(Recycled),
     /// `response.done`: a response ended.
     ResponseDone {
         /// The response id.
@@ -119,6 +138,9 @@ pub enum ConversationEvent {
         /// The whole final response object (status, output items, usage, metadata).
         response: Box<Response>,
     },
+    /// The metrics of the response that just ended: reported right after its
+    /// [`ResponseDone`](ConversationEvent::ResponseDone).
+    TurnMetrics(TurnMetrics),
     /// An `error` event. It is reported once and changes nothing else: the conversation and
     /// every later command go on. `error.event_id` names the client event that caused it (the
     /// id the command returned).

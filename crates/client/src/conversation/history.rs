@@ -3,7 +3,57 @@
 //!
 //! [`Conversation::resume`]: super::Conversation::resume
 
-use rtclient_protocol::{ContentKind, ContentPart, Item, ItemKind, Nullable, Role, Session};
+use rtclient_protocol::{
+    ClientEvent, ContentKind, ContentPart, Item, ItemKind, Nullable, Role, Session,
+};
+
+use crate::conversation::state::ConversationState;
+
+/// The events that carry a conversation over to a new session, in the order they must be sent.
+#[derive(Debug)]
+pub(super) struct Replay {
+    /// The `session.update` of the old settings (when they were seen), then one
+    /// `conversation.item.create` per replayable item, then the note, if any.
+    pub(super) events: Vec<ClientEvent>,
+    /// Whether the first event is the `session.update`.
+    pub(super) restores_session: bool,
+    /// Items replayed.
+    pub(super) replayed: usize,
+    /// Items left out.
+    pub(super) skipped: usize,
+}
+
+/// The replay of `state` into a new session, with `note` as a system message after the
+/// history.
+pub(super) fn replay(state: &ConversationState, note: Option<&str>) -> Replay {
+    let mut events = Vec::new();
+    let restores_session = match state.session() {
+        Some(session) => {
+            events.push(ClientEvent::session_update(session_settings(session)));
+            true
+        }
+        None => false,
+    };
+    let (mut replayed, mut skipped) = (0, 0);
+    for item in state.items() {
+        match replayable(item) {
+            Some(item) => {
+                events.push(ClientEvent::create_item(item));
+                replayed += 1;
+            }
+            None => skipped += 1,
+        }
+    }
+    if let Some(note) = note.filter(|_| replayed > 0) {
+        events.push(ClientEvent::create_item(Item::system_text(note)));
+    }
+    Replay {
+        events,
+        restores_session,
+        replayed,
+        skipped,
+    }
+}
 
 /// The `session.update` that gives a new session the effective settings of `session`: the
 /// server-owned fields (`id`, `object`, `model`, `expires_at`, the beta `client_secret`) are

@@ -17,6 +17,20 @@
 //!   ended (the service closes sessions at 60 minutes with 1001): settings and items, audio
 //!   replayed as its transcript.
 //!
+//! - [`ConversationHandle::create_response`] queues: while a response runs the request waits,
+//!   and its [`ResponseHandle`] resolves to exactly the response it created (the matching rule
+//!   is in its docs); a queued or not yet created request can be cancelled.
+//! - [`Conversation::set_tools`] offers a [`Tools`] registry to the model and runs its calls
+//!   (concurrently, each under a timeout, optionally approved), answering each and asking for
+//!   one follow-up response per round.
+//! - [`Conversation::set_playback`] installs a [`PlaybackTracker`]; then speech over the
+//!   assistant truncates its audio where playback was ([`ConversationEvent::BargeIn`]).
+//! - [`Conversation::set_recycling`] moves to a new session on its own under a
+//!   [`RecyclePolicy`]: before the session limit between turns, and after a close or drop
+//!   ([`ConversationEvent::SessionRecycled`]).
+//! - Every response ends with [`ConversationEvent::TurnMetrics`] (latencies, tokens), and
+//!   [`Conversation::usage`] sums the tokens of the whole conversation.
+//!
 //! Both dialects work alike: a beta connection's events arrive translated into the GA model.
 //!
 //! # Errors are events, never sticky
@@ -52,7 +66,8 @@
 //!   `interrupt` sends only the truncation.
 //! - A response asked for but not started yet (no `response.created` seen) is not in the state,
 //!   so `interrupt` does not cancel it: cancelling it before it exists would be a no-op on the
-//!   server anyway. Interrupt again when its [`ConversationEvent::ResponseStarted`] arrives.
+//!   server anyway. Cancel it through its [`ResponseHandle::cancel`] instead, which cancels it
+//!   as soon as it is created (or drops it while still queued).
 //!
 //! # Example
 //!
@@ -109,26 +124,42 @@
 //! # }
 //! ```
 
+mod barge_in;
 mod event;
 mod handle;
 mod history;
+mod metrics;
+mod outbox;
+mod playback;
+mod recycle;
+mod requests;
 mod state;
+mod tools;
 
 use std::{
     collections::VecDeque,
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll, ready},
 };
 
 use futures_util::Stream;
-use rtclient_protocol::ClientEvent;
+use rtclient_protocol::{ServerEvent, Session, ToolChoice, ToolChoiceMode};
 
+pub use barge_in::{Interruption, Truncation};
 pub use event::{ConversationEvent, FunctionCall, ResponseOutcome};
-pub use handle::{ConversationHandle, ToolOutputSent};
+pub use handle::{ConversationHandle, ResponseHandle, ToolOutputSent};
+pub use metrics::{TokenUsage, TurnMetrics, TurnStart};
+pub use playback::{PacedPlayback, PlaybackTracker, ReportedPlayback};
+pub use recycle::{DEFAULT_RECYCLE_NOTE, RecyclePolicy, RecycleReason, Recycled};
+pub use requests::{REQUEST_METADATA_KEY, RequestState};
 pub use state::{AudioProgress, ConversationState};
+pub use tools::{DEFAULT_TOOL_TIMEOUT, Tool, ToolCallDone, ToolOutcome, Tools};
+
+use self::{metrics::Metrics, outbox::Outbox, recycle::Recycler, tools::ToolRunner};
 
 use crate::{
-    client::{EventReceiver, RealtimeClient},
+    client::{EventReceiver, EventSender, FrameDirection, FrameObserver, RealtimeClient},
     config::ClientConfig,
     error::Error,
 };
@@ -136,21 +167,31 @@ use crate::{
 /// A Realtime conversation: reads the server's events into [`ConversationEvent`]s and a
 /// [`ConversationState`]; commands go through its [`ConversationHandle`]. See the
 /// [module docs](self).
-#[derive(Debug)]
 pub struct Conversation {
     handle: ConversationHandle,
     receiver: EventReceiver,
     state: ConversationState,
     pending: VecDeque<ConversationEvent>,
+    outbox: Outbox,
+    tools: Option<ToolRunner>,
+    playback: Option<Arc<dyn PlaybackTracker>>,
+    recycler: Option<Recycler>,
+    metrics: Metrics,
+    frames: Option<FrameObserver>,
 }
 
-/// What [`Conversation::interrupt`] did.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Interruption {
-    /// The event id of the `response.cancel` sent, when a response was in progress.
-    pub cancel_event_id: Option<String>,
-    /// The truncation sent, when there was assistant audio left to cut.
-    pub truncation: Option<Truncation>,
+impl std::fmt::Debug for Conversation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conversation")
+            .field("handle", &self.handle)
+            .field("state", &self.state)
+            .field("pending", &self.pending.len())
+            .field("tools", &self.tools)
+            .field("playback", &self.playback)
+            .field("recycler", &self.recycler)
+            .field("observed", &self.frames.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// What [`Conversation::resume`] carried over to the new session.
@@ -163,20 +204,6 @@ pub struct Resumption {
     pub replayed: usize,
     /// Items left out: audio without a transcript, and item kinds a client cannot create.
     pub skipped: usize,
-}
-
-/// A `conversation.item.truncate` sent by [`Conversation::interrupt`] or
-/// [`Conversation::truncate`]. The server confirms with `conversation.item.truncated`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Truncation {
-    /// The assistant item.
-    pub item_id: String,
-    /// Its audio content part.
-    pub content_index: u32,
-    /// The audio kept, in ms: what was played, at most what was received.
-    pub audio_end_ms: u64,
-    /// The event id of the `conversation.item.truncate`.
-    pub event_id: String,
 }
 
 impl Conversation {
@@ -194,6 +221,12 @@ impl Conversation {
             receiver,
             state: ConversationState::default(),
             pending: VecDeque::new(),
+            outbox: Outbox::default(),
+            tools: None,
+            playback: None,
+            recycler: None,
+            metrics: Metrics::default(),
+            frames: None,
         }
     }
 
@@ -212,33 +245,56 @@ impl Conversation {
     /// resumed; ask again.
     pub async fn resume(&mut self, config: &ClientConfig) -> Result<Resumption, Error> {
         let (sender, receiver) = RealtimeClient::connect(config).await?.split();
-        let old = std::mem::take(&mut self.state);
-        self.handle.replace(sender);
-        self.receiver = receiver;
-        self.pending.clear();
-        let session_event_id = match old.session() {
-            Some(session) => Some(
-                self.handle
-                    .update_session(history::session_settings(session))
-                    .await?,
-            ),
-            None => None,
-        };
-        let (mut replayed, mut skipped) = (0, 0);
-        for item in old.items() {
-            match history::replayable(item) {
-                Some(item) => {
-                    self.handle.add_item(item).await?;
-                    replayed += 1;
-                }
-                None => skipped += 1,
+        let replay = history::replay(&self.state, None);
+        self.install(sender, receiver);
+        let mut session_event_id = None;
+        for (at, event) in replay.events.into_iter().enumerate() {
+            let event_id = self.handle.send(event).await?;
+            if at == 0 && replay.restores_session {
+                session_event_id = Some(event_id);
             }
         }
         Ok(Resumption {
             session_event_id,
-            replayed,
-            skipped,
+            replayed: replay.replayed,
+            skipped: replay.skipped,
         })
+    }
+
+    /// Shows every frame the conversation sends or receives to `observer`, as the text on the
+    /// wire (in the connection's dialect): for session logs and raw output. Applies to every
+    /// clone of the handle, and to the sessions the conversation is resumed or recycled into.
+    pub fn observe_frames(
+        &mut self,
+        observer: impl Fn(FrameDirection, &str) + Send + Sync + 'static,
+    ) {
+        let observer: FrameObserver = Arc::new(observer);
+        self.frames = Some(Arc::clone(&observer));
+        self.handle.replace(self.handle.sender().observed(observer));
+    }
+
+    /// `sender`, observed when frames are observed.
+    fn observed(&self, sender: EventSender) -> EventSender {
+        match &self.frames {
+            Some(observer) => sender.observed(Arc::clone(observer)),
+            None => sender,
+        }
+    }
+
+    /// Moves the conversation to a new session's connection: every handle sends there, the
+    /// state starts again from the new session's events, requests that were sent and not
+    /// answered are queued again and running ones are lost.
+    fn install(&mut self, sender: EventSender, receiver: EventReceiver) {
+        self.state = ConversationState::default();
+        self.handle.replace(self.observed(sender));
+        self.receiver = receiver;
+        self.pending.clear();
+        self.outbox.clear();
+        self.handle.requests().session_ended();
+        self.metrics.session_ended();
+        if let Some(runner) = &mut self.tools {
+            runner.session_ended();
+        }
     }
 
     /// The next event, with the state updated for it.
@@ -260,19 +316,164 @@ impl Conversation {
         cx: &mut Context<'_>,
     ) -> Poll<Result<Option<ConversationEvent>, Error>> {
         loop {
+            self.outbox.poll(cx);
             if let Some(event) = self.pending.pop_front() {
                 return Poll::Ready(Ok(Some(event)));
             }
-            match ready!(self.receiver.poll_recv(cx)) {
+            ready!(self.poll_recycle(cx))?;
+            if !self.pending.is_empty() {
+                continue;
+            }
+            if let Some(runner) = &mut self.tools
+                && let Poll::Ready((done, follow_up)) = runner.poll_done(cx)
+            {
+                self.pending
+                    .push_back(ConversationEvent::ToolCallDone(done));
+                if follow_up {
+                    self.follow_up()?;
+                }
+                continue;
+            }
+            let received = ready!(self.receiver.poll_recv_raw(cx)).and_then(|raw| match raw {
+                Some(raw) => {
+                    if let Some(observer) = &self.frames {
+                        observer(FrameDirection::Received, &raw.text);
+                    }
+                    raw.event.map(Some)
+                }
+                None => Ok(None),
+            });
+            match received {
                 Ok(Some(event)) => {
+                    if let Some(recycler) = &mut self.recycler {
+                        recycler.observe(&event);
+                    }
+                    let handled = self.follow_requests(&event)?;
+                    self.outbox.poll(cx);
+                    if handled {
+                        continue;
+                    }
+                    let before = self.pending.len();
                     if let Err(error) = self.state.apply(event, &mut self.pending) {
                         return Poll::Ready(Err(error));
                     }
+                    self.react(before)?;
                 }
                 Ok(None) => return Poll::Ready(Ok(None)),
-                Err(error) => return Poll::Ready(Err(error)),
+                Err(error) if error.is_recoverable() => return Poll::Ready(Err(error)),
+                Err(error) => self.recycle_after(error)?,
             }
         }
+    }
+
+    /// Moves the response requests along with `event`, and sends what that calls for: a
+    /// `response.cancel` for a response cancelled before it existed, the next queued
+    /// `response.create` once nothing runs. Returns `true` for an error that only said a
+    /// request came too early (it is queued again, not reported).
+    fn follow_requests(&mut self, event: &ServerEvent) -> Result<bool, Error> {
+        let sender = self.handle.sender();
+        let mut handled = false;
+        match event {
+            ServerEvent::ResponseCreated(created) => {
+                let response_id = created.response.id.as_deref().unwrap_or_default();
+                let metadata = created.response.metadata.as_ref();
+                let cancel = self.handle.requests().created(response_id, metadata);
+                if let Some(response_id) = cancel {
+                    let text = sender.encode(handle::cancel_event(response_id))?.text;
+                    self.outbox.push(sender.clone(), text);
+                }
+            }
+            ServerEvent::ResponseDone(done) => {
+                let response_id = done.response.id.as_deref().unwrap_or_default();
+                let outcome = ResponseOutcome::of(&done.response);
+                self.handle.requests().done(response_id, &outcome);
+            }
+            ServerEvent::Error(error) => handled = self.handle.requests().error(&error.error),
+            _ => return Ok(false),
+        }
+        if let Some(text) = self.handle.next_request(&sender)? {
+            self.outbox.push(sender, text);
+        }
+        Ok(handled)
+    }
+
+    /// Offers `tools` to the model (`session.update` of `tools`, with `tool_choice` `auto`) and
+    /// runs their calls from now on, as [`Tools`] describes. Returns the update's event id.
+    /// Calls already running keep running; their rounds are forgotten.
+    pub async fn set_tools(&mut self, tools: Tools) -> Result<String, Error> {
+        let session = Session::realtime()
+            .tools(tools.definitions())
+            .tool_choice(ToolChoice::Mode(ToolChoiceMode::Auto));
+        self.tools = Some(ToolRunner::new(tools));
+        self.handle.update_session(session).await
+    }
+
+    /// Installs `tracker`: from now on the conversation tells it what audio arrived and, when
+    /// the user starts speaking over the assistant, truncates the item being played at the
+    /// position the tracker reports (see [`ConversationEvent::BargeIn`]).
+    pub fn set_playback(&mut self, tracker: impl PlaybackTracker + 'static) {
+        self.playback = Some(Arc::new(tracker));
+    }
+
+    /// Acts on the events queued from `from` on: runs the registered tools' calls (and asks
+    /// for the follow-up of a round that ended with its response), feeds the playback
+    /// tracker, and barges in when the user starts speaking.
+    fn react(&mut self, from: usize) -> Result<(), Error> {
+        let mut follow_up = false;
+        let mut speech_started = false;
+        let mut audio_item = None;
+        let mut turns = Vec::new();
+        let now = std::time::Instant::now();
+        for event in self.pending.range(from..) {
+            turns.extend(self.metrics.observe(event, now));
+            match event {
+                ConversationEvent::FunctionCall(call) => {
+                    if let Some(runner) = &mut self.tools {
+                        runner.start(call, &self.handle);
+                    }
+                }
+                ConversationEvent::ResponseDone {
+                    response_id,
+                    outcome,
+                    ..
+                } => {
+                    if let Some(runner) = &mut self.tools {
+                        follow_up |= runner.response_done(response_id, outcome.is_completed());
+                    }
+                }
+                ConversationEvent::AudioDelta { item_id, .. } => audio_item = Some(item_id.clone()),
+                ConversationEvent::SpeechStarted { .. } => speech_started = true,
+                _ => {}
+            }
+        }
+        self.pending
+            .extend(turns.into_iter().map(ConversationEvent::TurnMetrics));
+        if let Some(item_id) = audio_item {
+            self.track_audio(&item_id);
+        }
+        if speech_started {
+            self.barge_in()?;
+        }
+        if follow_up {
+            self.follow_up()?;
+        }
+        Ok(())
+    }
+
+    /// Asks for the one response that follows a round of tool outputs.
+    fn follow_up(&mut self) -> Result<(), Error> {
+        let sender = self.handle.sender();
+        self.handle.queue_response(None);
+        if let Some(text) = self.handle.next_request(&sender)? {
+            self.outbox.push(sender, text);
+        }
+        Ok(())
+    }
+
+    /// Token usage of every response of the conversation so far, summed across the sessions it
+    /// was recycled or resumed into.
+    pub fn usage(&self) -> TokenUsage {
+        self.metrics.total()
     }
 
     /// The commands; clone it to send from other tasks.
@@ -283,70 +484,6 @@ impl Conversation {
     /// What the conversation knows, as of the last event returned.
     pub fn state(&self) -> &ConversationState {
         &self.state
-    }
-
-    /// Barge-in: the user spoke over the assistant, whose playback had played `played_ms` of
-    /// the assistant audio item that received audio last
-    /// ([`ConversationState::last_audio_item`]).
-    ///
-    /// Sends `response.cancel` if a response is in progress
-    /// ([`ConversationState::cancellable_response`]), then truncates that item as
-    /// [`truncate`](Conversation::truncate) does. Stop playback and drop the queued audio
-    /// yourself. The server answers with `response.done` (status `cancelled`) for the cancel and
-    /// `conversation.item.truncated` for the truncation.
-    ///
-    /// With server VAD and `interrupt_response` (the default) the server cancels the response
-    /// itself on `speech_started`: call this when [`ConversationEvent::SpeechStarted`] arrives,
-    /// and it sends only the truncation (no cancel for the server to refuse).
-    pub async fn interrupt(&self, played_ms: u64) -> Result<Interruption, Error> {
-        let cancel_event_id = match self.state.cancellable_response() {
-            Some(_) => Some(self.handle.cancel_response().await?),
-            None => None,
-        };
-        let truncation = match self.state.last_audio_item() {
-            Some(item_id) => self.truncate(item_id, played_ms).await?,
-            None => None,
-        };
-        Ok(Interruption {
-            cancel_event_id,
-            truncation,
-        })
-    }
-
-    /// Truncates the assistant audio item `item_id` to `played_ms`, clamped to the audio
-    /// received for it (the server refuses a longer `audio_end_ms`), and returns what it sent.
-    ///
-    /// Sends nothing and returns `None` when there is nothing to cut: no audio was received
-    /// for the item, or it was already truncated at or below that point, or all its audio
-    /// arrived and was played.
-    pub async fn truncate(
-        &self,
-        item_id: &str,
-        played_ms: u64,
-    ) -> Result<Option<Truncation>, Error> {
-        let Some(audio) = self.state.audio(item_id) else {
-            return Ok(None);
-        };
-        let received_ms = audio.received_ms();
-        let audio_end_ms = played_ms.min(received_ms);
-        let already_cut = audio
-            .truncated_ms()
-            .is_some_and(|truncated| truncated <= audio_end_ms);
-        let all_heard = audio.is_done() && played_ms >= received_ms;
-        if already_cut || all_heard {
-            return Ok(None);
-        }
-        let content_index = audio.content_index();
-        let event_id = self
-            .handle
-            .send(ClientEvent::truncate(item_id, content_index, audio_end_ms))
-            .await?;
-        Ok(Some(Truncation {
-            item_id: item_id.to_owned(),
-            content_index,
-            audio_end_ms,
-            event_id,
-        }))
     }
 
     /// Closes with `code` (1000 for a normal end) and `reason`, then waits for the server's

@@ -5,7 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod faults;
+mod frames;
+mod metrics;
+mod parallel_tools;
+mod playback;
+mod queue;
+mod recycle;
 mod resume;
 mod server;
+mod tools;
 mod turns;
 mod voice;

@@ -167,7 +167,7 @@ rules:
         .submit_tool_output(&call.call_id, "sunny")
         .await
         .unwrap();
-    assert_ne!(sent.item_event_id, sent.response_event_id);
+    assert_ne!(Some(sent.item_event_id), sent.response.event_id());
     let answer = until_done(&mut conversation).await;
     assert_eq!(text(&answer), "It is sunny.");
     assert_eq!(*outcome(&answer), ResponseOutcome::Completed);

@@ -26,7 +26,7 @@ impl Transcriber for FixedTranscriber {
 }
 
 /// Real speech at 24 kHz: a local server's spoken reply, collected from its audio deltas.
-async fn speech() -> Vec<u8> {
+pub(crate) async fn speech() -> Vec<u8> {
     let mut conversation = fast().await;
     let events = turn(
         &mut conversation,
@@ -45,7 +45,7 @@ async fn speech() -> Vec<u8> {
 }
 
 /// Appends `ms` of silence, `speech`, then `ms` of silence, in 100 ms chunks.
-async fn say(conversation: &rtclient::Conversation, speech: &[u8], ms: usize) {
+pub(crate) async fn say(conversation: &rtclient::Conversation, speech: &[u8], ms: usize) {
     let silence = vec![0u8; ms * 48];
     for part in [&silence[..], speech, &silence[..]] {
         for chunk in part.chunks(4_800) {

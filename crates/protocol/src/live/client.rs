@@ -247,9 +247,4 @@ impl ClientEvent {
             _ => None,
         }
     }
-
-    /// Writes the event as compact JSON (`type` first).
-    pub fn to_json(&self) -> Result<String, crate::Error> {
-        serde_json::to_string(self).map_err(crate::Error::Write)
-    }
 }

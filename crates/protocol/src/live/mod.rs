@@ -54,6 +54,3 @@ pub use server::{
     SessionUsageUpdated, ThinkingAppended, TransportAnswered, TransportDtmfReceived,
     TransportDtmfSendNotice, TransportDtmfSent, TransportFailed, TransportRinging,
 };
-
-impl crate::event::scan::FastPath for ClientEvent {}
-impl crate::event::scan::FastPath for ServerEvent {}

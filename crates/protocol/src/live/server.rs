@@ -425,9 +425,4 @@ impl ServerEvent {
             .into(),
         }
     }
-
-    /// Writes the event as compact JSON (`type` first).
-    pub fn to_json(&self) -> Result<String, crate::Error> {
-        serde_json::to_string(self).map_err(crate::Error::Write)
-    }
 }

@@ -1,0 +1,156 @@
+//! The sending half of `send`: the session update, then every file in chunks (paced), with a
+//! commit and a response request per file when VAD is off, or trailing silence when it is on.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rtclient::ConversationHandle;
+use rtclient_audio::{AudioSource, Pacer, WireFormat};
+use rtclient_protocol::{ClientEvent, ServerVad, Session, Tool, TurnDetection};
+
+use crate::args::VadArg;
+use crate::exit::CliError;
+use crate::printer::Printer;
+use crate::settings::SendSettings;
+
+/// A progress bar over the audio sent, in ms, on stderr; hidden unless the printer allows it.
+pub(crate) fn progress_bar(printer: &Printer) -> ProgressBar {
+    if !printer.show_progress() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} sending {bar:30} {pos}/{len} ms audio ({elapsed})")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// The `session.update` built from the settings.
+pub(crate) fn session_update(settings: &SendSettings) -> Result<ClientEvent, CliError> {
+    let s = &settings.session;
+    let mut session = Session::realtime();
+    if let Some(text) = &s.instructions {
+        session = session.instructions(text.clone());
+    }
+    if let Some(voice) = &s.voice {
+        session = session.voice(voice.as_str());
+    }
+    session = match s.vad {
+        VadArg::Server => {
+            let d = ServerVad::default();
+            session.server_vad(ServerVad {
+                threshold: s.threshold.unwrap_or(d.threshold),
+                prefix_padding_ms: s.prefix_padding_ms.map_or(d.prefix_padding_ms, u64::from),
+                silence_duration_ms: s.silence_ms.map_or(d.silence_duration_ms, u64::from),
+                ..d
+            })
+        }
+        VadArg::Semantic => session.semantic_vad(rtclient_protocol::Eagerness::Auto),
+        VadArg::None => session.turn_detection(None::<TurnDetection>),
+    };
+    if let Some(model) = &s.transcribe {
+        session = session.input_transcription(Some(model));
+    }
+    if !s.tools.is_empty() {
+        let tools = s
+            .tools
+            .iter()
+            .map(|t| serde_json::from_value::<Tool>(t.clone()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                CliError::usage("a --tool definition is not a valid tool").caused_by(&e)
+            })?;
+        session = session.tools(tools);
+    }
+    Ok(ClientEvent::session_update(session))
+}
+
+/// What the sending half sends.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) update: ClientEvent,
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) pace: rtclient_audio::Pace,
+    pub(crate) vad: VadArg,
+    /// Responses asked for and not done yet (see [`crate::stream::run`]).
+    pub(crate) open_responses: Arc<tokio::sync::watch::Sender<usize>>,
+    /// How long a turn waits for the previous response to finish.
+    pub(crate) reply_timeout: Duration,
+}
+
+/// Sends the session update, then every file (and with VAD off: commit and response.create
+/// after each file, once the previous file's response is done; with VAD on: trailing silence
+/// so the last turn ends).
+pub(crate) async fn send_all(
+    commands: ConversationHandle,
+    plan: Plan,
+    progress: ProgressBar,
+) -> Result<(), CliError> {
+    let Plan {
+        update,
+        files,
+        pace,
+        vad,
+        open_responses,
+        reply_timeout,
+    } = plan;
+    let send = |event: ClientEvent| {
+        let commands = commands.clone();
+        async move { commands.send(event).await.map(drop).map_err(CliError::from) }
+    };
+    send(update).await?;
+    let mut pacer =
+        Pacer::new(pace).map_err(|e| CliError::usage("invalid --pace").caused_by(&e))?;
+    let mut offset = Duration::ZERO;
+    for file in files {
+        let open_error = |e: rtclient_audio::Error| {
+            CliError::usage(format!("{}: cannot use this input file", file.display())).caused_by(&e)
+        };
+        let chunks = AudioSource::open(&file)
+            .and_then(|s| s.to_wire(WireFormat::default()))
+            .and_then(|w| w.chunks(rtclient_audio::DEFAULT_CHUNK))
+            .map_err(open_error)?;
+        let base = offset;
+        if let Some(total) = chunks.total_duration() {
+            let length = progress.length().unwrap_or(0);
+            progress.set_length(length + total.as_millis() as u64);
+        }
+        for chunk in chunks {
+            let chunk = chunk.map_err(open_error)?;
+            pacer.wait_until(base + chunk.end()).await;
+            offset = base + chunk.end();
+            send(ClientEvent::append_base64(chunk.base64().to_owned())).await?;
+            progress.inc(chunk.duration().as_millis() as u64);
+        }
+        if vad == VadArg::None {
+            let mut open = open_responses.subscribe();
+            let idle = tokio::time::timeout(reply_timeout, open.wait_for(|open| *open == 0))
+                .await
+                .is_ok_and(|waited| waited.is_ok());
+            if !idle {
+                return Err(CliError::failure(format!(
+                    "no reply from the server for {} s: the previous response did not finish",
+                    reply_timeout.as_secs()
+                ))
+                .hint("raise --reply-timeout for a slow service"));
+            }
+            send(ClientEvent::commit()).await?;
+            open_responses.send_modify(|open| *open += 1);
+            commands.create_response(None).await?;
+        }
+    }
+    if vad != VadArg::None {
+        // One second of silence lets the detector end the last turn.
+        let silence = vec![0u8; 48_000];
+        for piece in silence.chunks(4_800) {
+            offset += Duration::from_millis(100);
+            pacer.wait_until(offset).await;
+            send(ClientEvent::append_audio(piece)).await?;
+        }
+    }
+    Ok(())
+}
