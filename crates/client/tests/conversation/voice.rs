@@ -8,7 +8,7 @@ use rtclient::{ConversationEvent, Dialect, ResponseOutcome};
 use rtclient_server::transcription::{Transcriber, TranscriptionError, TurnAudio};
 use rtclient_server::{Pace, RealtimeSession};
 
-use crate::server::{fast, next, start, turn, update};
+use crate::server::{next, scripted, start, turn, update};
 
 const TRANSCRIPT: &str = "the quick brown fox";
 
@@ -26,8 +26,12 @@ impl Transcriber for FixedTranscriber {
 }
 
 /// Real speech at 24 kHz: a local server's spoken reply, collected from its audio deltas.
+///
+/// A scripted reply with no clause break: the echo's "I heard: ..." pauses about 220 ms at the
+/// colon, which is a turn end under GA's 200 ms default silence.
 pub(crate) async fn speech() -> Vec<u8> {
-    let mut conversation = fast().await;
+    let mut conversation =
+        scripted("rules:\n  - say: \"the quick brown fox jumps over the lazy dog\"\n").await;
     let events = turn(
         &mut conversation,
         "the quick brown fox jumps over the lazy dog",
