@@ -101,6 +101,22 @@ def no_errors(events):
     assert not errors, errors
 
 
+def check_usage(done, audio_in=False, audio_out=False):
+    """The full usage object of a `response.done`, adding up; audio tokens where audio flowed."""
+    usage = done.response.usage
+    assert usage is not None, done
+    assert usage.total_tokens == usage.input_tokens + usage.output_tokens, usage
+    details_in, details_out = usage.input_token_details, usage.output_token_details
+    assert usage.input_tokens == details_in.text_tokens + details_in.audio_tokens + details_in.image_tokens
+    assert usage.output_tokens == details_out.text_tokens + details_out.audio_tokens
+    assert details_in.cached_tokens_details is not None
+    if audio_in:
+        assert details_in.audio_tokens > 0, usage
+    if audio_out:
+        assert details_out.audio_tokens > 0, usage
+    return usage
+
+
 async def stream(conn, pcm):
     for i in range(0, len(pcm), CHUNK):
         await conn.input_audio_buffer.append(audio=base64.b64encode(pcm[i : i + CHUNK]).decode())
@@ -223,6 +239,10 @@ def test_audio_turn_with_server_vad(server, speech):
             assert done.response.output[0].content[0].transcript.startswith("You spoke for")
             audio = b"".join(base64.b64decode(e.delta) for e in events if e.type == "response.output_audio.delta")
             assert len(audio) > CHUNK
+            # User audio bills a token per 100 ms, assistant audio a token per 50 ms.
+            usage = check_usage(done, audio_in=True, audio_out=True)
+            assert usage.input_token_details.audio_tokens == (stopped.audio_end_ms - started.audio_start_ms) // 100
+            assert usage.output_token_details.audio_tokens == len(audio) // 48 // 50
 
     run(main())
 
@@ -330,6 +350,75 @@ def test_function_call_round(server):
     run(main())
 
 
+# A cancelled audio response after speech started (barge-in): what closes, in order.
+CANCELLED_AUDIO = [
+    "input_audio_buffer.speech_started",
+    "response.output_audio.done",
+    "response.output_audio_transcript.done",
+    "response.content_part.done",
+    "conversation.item.done",
+    "response.output_item.done",
+    "response.done",
+]
+
+LONG_TEXT = " ".join(["Please tell me a long story about the sea and the ships that sail on it."] * 4)
+
+
+def test_client_cancel_mid_audio_closes_the_item_first(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await user_text(conn, LONG_TEXT)
+            await recv_until(conn, "conversation.item.done")
+            await conn.response.create()
+            first = await recv_until(conn, "response.output_audio.delta")
+            await conn.response.cancel()
+            events = await recv_until(conn, "response.done")
+            rest = [k for k in kinds(events) if not k.endswith(".delta")]
+            assert rest == CANCELLED_AUDIO[1:], rest
+            sent = "".join(e.delta for e in first + events if e.type == "response.output_audio_transcript.delta")
+            transcript_done = next(e for e in events if e.type == "response.output_audio_transcript.done")
+            assert transcript_done.transcript == sent
+            item_done = next(e for e in events if e.type == "response.output_item.done")
+            assert item_done.item.status == "incomplete"
+            done = events[-1]
+            assert done.response.status == "cancelled"
+            assert done.response.status_details.reason == "client_cancelled"
+            assert done.response.output == [item_done.item]
+            assert done.response.output[0].content[0].transcript == sent
+            check_usage(done, audio_out=True)
+
+    run(main())
+
+
+def test_client_cancel_mid_text_keeps_the_text_sent(server):
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})
+            await recv_until(conn, "session.updated")
+            await user_text(conn, LONG_TEXT * 3)
+            await recv_until(conn, "conversation.item.done")
+            await conn.response.create()
+            first = await recv_until(conn, "response.output_text.delta")
+            await conn.response.cancel()
+            events = await recv_until(conn, "response.done")
+            rest = [k for k in kinds(events) if not k.endswith(".delta")]
+            assert rest == [
+                "response.output_text.done",
+                "response.content_part.done",
+                "conversation.item.done",
+                "response.output_item.done",
+                "response.done",
+            ], rest
+            sent = "".join(e.delta for e in first + events if e.type == "response.output_text.delta")
+            assert events[-1].response.output[0].content[0].text == sent
+            assert events[-1].response.output[0].status == "incomplete"
+            check_usage(events[-1])
+
+    run(main())
+
+
 def test_barge_in_cancels_and_truncates(server, speech):
     async def main():
         async with ga(server).realtime.connect(model=MODEL) as conn:
@@ -346,13 +435,18 @@ def test_barge_in_cancels_and_truncates(server, speech):
 
             await stream(conn, speech)
             events = await recv_until(conn, "response.done")
-            assert "input_audio_buffer.speech_started" in kinds(events)
+            started = kinds(events).index("input_audio_buffer.speech_started")
+            # The open part and item close before the cancelled response.done.
+            assert kinds(events)[started:] == CANCELLED_AUDIO, kinds(events)
             done = events[-1]
             assert done.response.status == "cancelled"
             assert done.response.status_details.reason == "turn_detected"
             assert done.response.output[0].id == assistant_id
             assert done.response.output[0].status == "incomplete"
             assert done.response.output[0].content[0].type == "output_audio"
+            sent = "".join(e.delta for e in first + events if e.type == "response.output_audio_transcript.delta")
+            assert done.response.output[0].content[0].transcript == sent
+            check_usage(done, audio_out=True)
             rest = await recv_until(conn, "conversation.item.done")
             assert kinds(rest)[-4:] == [
                 "input_audio_buffer.speech_stopped",
@@ -477,13 +571,53 @@ def test_azure_ga_connect_with_api_key(auth_server):
 
 def test_wrong_api_key_gets_an_error_and_a_close(auth_server):
     async def main():
-        async with azure(auth_server, "sk-wrong").beta.realtime.connect(model="my-deployment") as conn:
+        client = AsyncOpenAI(api_key="sk-wrong", websocket_base_url=auth_server.base + "/v1")
+        async with client.realtime.connect(model=MODEL) as conn:
             event = await recv(conn)
             assert event.type == "error"
             assert event.error.code == "invalid_api_key"
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await recv(conn)
             assert closed.value.rcvd.code == 3000
+
+    run(main())
+
+
+def test_azure_wrong_api_key_gets_401_before_the_upgrade(auth_server):
+    async def main():
+        for path, connect in [
+            ("/openai", lambda c: c.beta.realtime.connect(model="my-deployment")),
+            ("/openai/v1", lambda c: c.realtime.connect(model="my-deployment")),
+        ]:
+            with pytest.raises(websockets.InvalidStatus) as refused:
+                async with connect(azure(auth_server, "sk-wrong", path)):
+                    pass
+            assert refused.value.response.status_code == 401
+            body = json.loads(refused.value.response.body)
+            assert body["error"]["code"] == "401"
+
+    run(main())
+
+
+def test_beta_turn_detection_none_leaves_turns_to_the_client(auth_server, speech):
+    async def main():
+        client = azure(auth_server, API_KEY)
+        async with client.beta.realtime.connect(model="gpt-4o-realtime-preview") as conn:
+            await recv_until(conn, "session.created")
+            # What Azure's SDKs send for "no turn detection".
+            await conn.session.update(session={"turn_detection": {"type": "none"}})
+            updated = await recv_until(conn, "session.updated")
+            assert updated[-1].session.turn_detection is None
+            await stream(conn, speech)
+            await conn.input_audio_buffer.commit()
+            events = await recv_until(conn, "conversation.item.created")
+            assert kinds(events) == ["input_audio_buffer.committed", "conversation.item.created"]
+            await conn.response.create()
+            events = await recv_until(conn, "response.done")
+            no_errors(events)
+            assert shape(events) == BETA_AUDIO_RESPONSE
+            assert events[-1].response.status == "completed"
+            check_usage(events[-1], audio_in=True, audio_out=True)
 
     run(main())
 

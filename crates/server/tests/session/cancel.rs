@@ -334,3 +334,52 @@ async fn failed_and_rate_limited_responses_carry_the_full_usage() {
         full_usage(limited);
     }
 }
+
+#[tokio::test]
+async fn a_cancel_mid_arguments_closes_the_function_call_with_what_was_sent() {
+    let script = Script::from_yaml(
+        "rules:\n  - call: get_weather\n    arguments: {\"city\": \"Paris\", \"unit\": \"celsius\"}\n",
+    )
+    .unwrap();
+    // 10 ms a piece at a hundredth of real time: a second between argument deltas.
+    let session = RealtimeSession::new()
+        .pace(Pace::Speed(0.01))
+        .script(script);
+    let mut client = connect_with(session, "/v1/realtime?model=gpt-realtime", false).await;
+    client.expect("session.created").await;
+    client
+        .update(
+            json!({"output_modalities": ["text"], "tools": [{"type": "function",
+        "name": "get_weather", "parameters": {"type": "object"}}]}),
+        )
+        .await;
+    client.add_user_text("weather?").await;
+    client.send(json!({"type": "response.create"})).await;
+    let mut events = client.until("response.function_call_arguments.delta").await;
+    client.send(json!({"type": "response.cancel"})).await;
+    events.extend(client.until("response.done").await);
+    assert_eq!(
+        tail(&events),
+        [
+            "response.function_call_arguments.done",
+            "conversation.item.done",
+            "response.output_item.done",
+            "response.done"
+        ]
+    );
+    let sent = joined(&events, "response.function_call_arguments.delta");
+    let find = |kind: &str| events.iter().find(|e| e["type"] == kind).unwrap();
+    assert_eq!(
+        find("response.function_call_arguments.done")["arguments"],
+        sent.as_str()
+    );
+    let item = &find("response.output_item.done")["item"];
+    assert_eq!(item["status"], "incomplete");
+    assert_eq!(item["arguments"], sent.as_str());
+    let done = events.last().unwrap();
+    assert_eq!(done["response"]["output"], json!([item]));
+    assert_eq!(
+        full_usage(done)["output_token_details"]["text_tokens"],
+        text_tokens(&sent)
+    );
+}
