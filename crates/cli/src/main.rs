@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod args;
+mod engines;
 mod exit;
 mod inspect;
 mod printer;

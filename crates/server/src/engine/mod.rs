@@ -7,6 +7,9 @@
 
 pub mod models;
 #[cfg(feature = "onnx")]
+pub mod moonshine;
+#[cfg(feature = "onnx")]
 pub mod onnx;
 #[cfg(feature = "onnx")]
 pub mod silero;
+pub mod vocabulary;

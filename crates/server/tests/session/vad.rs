@@ -286,8 +286,11 @@ impl rtclient_server::transcription::Transcriber for Counting {
         &self,
         audio: rtclient_server::transcription::TurnAudio<'_>,
         model: &str,
-    ) -> Result<String, rtclient_server::transcription::TranscriptionError> {
-        Ok(format!("{model} {} samples", audio.samples.len()))
+    ) -> Result<
+        rtclient_server::transcription::Transcript,
+        rtclient_server::transcription::TranscriptionError,
+    > {
+        Ok(format!("{model} {} samples", audio.samples.len()).into())
     }
 }
 
