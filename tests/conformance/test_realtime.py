@@ -10,6 +10,9 @@ protocol.
 import asyncio
 import base64
 import json
+import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 import websockets
@@ -243,6 +246,45 @@ def test_audio_turn_with_server_vad(server, speech):
             usage = check_usage(done, audio_in=True, audio_out=True)
             assert usage.input_token_details.audio_tokens == (stopped.audio_end_ms - started.audio_start_ms) // 100
             assert usage.output_token_details.audio_tokens == len(audio) // 48 // 50
+
+    run(main())
+
+
+def test_input_transcript_matches_the_spoken_clip(server):
+    """Silero VAD and Moonshine (installed by scripts/install-engines) hear the clip."""
+    spoken = "The meeting has been moved to Thursday afternoon."
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "speech.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), spoken], check=True)
+        speech = subprocess.run(
+            ["sox", str(wav), "-t", "raw", "-r", "24000", "-c", "1", "-b", "16", "-e", "signed-integer", "-",
+             "pad", "0", "1.5"],
+            check=True,
+            capture_output=True,
+        ).stdout
+
+    async def main():
+        async with ga(server).realtime.connect(model=MODEL) as conn:
+            await recv_until(conn, "session.created")
+            await conn.session.update(
+                session={
+                    "type": "realtime",
+                    "output_modalities": ["text"],
+                    "audio": {"input": {"turn_detection": SERVER_VAD, "transcription": {"model": "whisper-1"}}},
+                }
+            )
+            await recv_until(conn, "session.updated")
+            await stream(conn, speech)
+            events = await recv_until(conn, "conversation.item.input_audio_transcription.completed")
+            no_errors(events)
+            completed = events[-1]
+            words = [w.strip("?,.!").lower() for w in completed.transcript.split()]
+            assert words == [w.strip(".").lower() for w in spoken.split()], completed.transcript
+            deltas = "".join(e.delta for e in events if e.type == "conversation.item.input_audio_transcription.delta")
+            assert deltas == completed.transcript
+            started = next(e for e in events if e.type == "input_audio_buffer.speech_started")
+            assert completed.item_id == started.item_id
+            assert completed.usage.type == "duration" and completed.usage.seconds >= 1
 
     run(main())
 

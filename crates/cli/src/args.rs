@@ -257,6 +257,13 @@ pub(crate) struct ServeArgs {
     /// rate limits); see `rtclient_server::responder::Script`.
     #[arg(long, value_name = "FILE")]
     pub(crate) script: Option<PathBuf>,
+    /// Voice activity detector for server VAD (falls back to earshot when Silero's files are
+    /// not installed; see scripts/install-engines).
+    #[arg(long, value_enum, default_value_t, help_heading = "Engines")]
+    pub(crate) vad: crate::engines::VadEngineArg,
+    /// Speech-to-text engine for input transcription and transcription sessions.
+    #[arg(long, value_enum, default_value_t, help_heading = "Engines")]
+    pub(crate) stt: crate::engines::SttEngineArg,
     /// Serve `wss://` with this PEM certificate chain (needs --tls-key); for clients that only
     /// dial TLS, such as the openai Node SDK.
     #[arg(long, value_name = "FILE", requires = "tls_key")]

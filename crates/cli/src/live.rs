@@ -49,7 +49,10 @@ pub(crate) async fn run(
             )
         }
         Provider::Local { .. } => {
-            let local = LocalServer::start(DEFAULT_MODEL).await?;
+            let (local, engines) = LocalServer::start(DEFAULT_MODEL).await?;
+            for line in &engines {
+                printer.note(line);
+            }
             let base = format!("http://{}", local.addr);
             let target = Target::openai_live_at(&base, LiveEndpoint::Sessions)?;
             printer.note(&format!(

@@ -14,6 +14,7 @@ use clap::Parser;
 
 mod args;
 mod bench;
+mod engines;
 mod exit;
 mod inspect;
 mod live;

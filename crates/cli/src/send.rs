@@ -9,8 +9,9 @@
 use std::future::IntoFuture;
 
 use rtclient::{ClientConfig, RealtimeClient, Target};
-use rtclient_server::ServerConfig;
+use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
 
+use crate::engines::EngineChoice;
 use crate::exit::CliError;
 use crate::printer::Printer;
 use crate::settings::{LocalReason, Provider, SendSettings};
@@ -38,7 +39,7 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
             (ClientConfig::clone(config), None)
         }
         Provider::Local { model, reason } => {
-            let local = LocalServer::start(model).await?;
+            let (local, engines) = LocalServer::start(model).await?;
             let why = match reason {
                 LocalReason::Asked => "--provider local",
                 LocalReason::NoCredentials => "no OpenAI/Azure credentials found",
@@ -47,6 +48,9 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
                 "{why}: using the built-in local server at {} ({dialect} dialect)",
                 local.url
             ));
+            for line in &engines {
+                printer.note(line);
+            }
             let target = Target::custom(&local.url)?.with_dialect(settings.dialect);
             (ClientConfig::builder(target).build(), Some(local))
         }
@@ -80,8 +84,9 @@ pub(crate) struct LocalServer {
 }
 
 impl LocalServer {
-    /// Binds `127.0.0.1:0` and starts serving.
-    pub(crate) async fn start(model: &str) -> Result<Self, CliError> {
+    /// Binds `127.0.0.1:0` and starts serving with the default engines; also returns the
+    /// lines that say which engines run.
+    pub(crate) async fn start(model: &str) -> Result<(Self, Vec<String>), CliError> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| {
@@ -90,7 +95,8 @@ impl LocalServer {
         let config = ServerConfig::builder().build().map_err(|e| {
             CliError::failure("the built-in local server settings are invalid").caused_by(&e)
         })?;
-        let server = rtclient_server::serve(listener, config);
+        let (session, engines) = EngineChoice::default().apply(RealtimeSession::new());
+        let server = Serve::new(listener, ServerState::with_handler(config, session));
         let addr = server.local_addr().map_err(|e| {
             CliError::connection("could not start the built-in local server").caused_by(&e)
         })?;
@@ -102,12 +108,13 @@ impl LocalServer {
                 })
                 .into_future(),
         );
-        Ok(Self {
+        let local = Self {
             url: format!("ws://{addr}/v1/realtime?model={model}"),
             addr,
             stop,
             task,
-        })
+        };
+        Ok((local, engines))
     }
 
     /// Closes open sessions and waits for the server to finish.

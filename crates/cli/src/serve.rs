@@ -24,6 +24,10 @@ pub(crate) async fn run(settings: ServeSettings, printer: &Printer) -> Result<()
     if let Some(script) = settings.script {
         session = session.script(script);
     }
+    let (session, engines) = settings.engines.apply(session);
+    for line in &engines {
+        printer.note(line);
+    }
     let scheme = if settings.tls.is_some() { "wss" } else { "ws" };
     let mut server = Serve::new(
         listener,

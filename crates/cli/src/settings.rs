@@ -17,6 +17,7 @@ use rtclient_server::tls::Tls;
 use rtclient_server::{ApiKey, ServerConfig};
 
 use crate::args::{DialectArg, InspectArgs, SendArgs, ServeArgs, VadArg};
+use crate::engines::EngineChoice;
 use crate::exit::CliError;
 
 impl From<DialectArg> for Dialect {
@@ -39,6 +40,8 @@ pub(crate) struct ServeSettings {
     pub(crate) script: Option<Script>,
     /// TLS, when `--tls-cert` and `--tls-key` were given.
     pub(crate) tls: Option<Tls>,
+    /// The speech engines asked for.
+    pub(crate) engines: EngineChoice,
 }
 
 impl ServeSettings {
@@ -91,6 +94,10 @@ impl ServeSettings {
             model: args.model,
             script,
             tls,
+            engines: EngineChoice {
+                vad: args.vad,
+                stt: args.stt,
+            },
         })
     }
 }

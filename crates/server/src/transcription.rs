@@ -3,7 +3,12 @@
 //! The default, [`NoTranscriber`], has no engine: every transcription request ends in a
 //! `conversation.item.input_audio_transcription.failed` event whose error names the missing
 //! engine. A real engine implements [`Transcriber`] and is plugged in with
-//! [`crate::RealtimeSession::transcriber`].
+//! [`crate::RealtimeSession::transcriber`]; Moonshine
+//! ([`crate::engine::moonshine::Moonshine`], feature `onnx`) is the built-in one.
+//!
+//! A [`live`](Transcriber::live) engine is also run on a turn while it is still spoken, and
+//! [`LiveTranscript`] turns those partial transcripts into the `delta` events the service
+//! streams before the turn ends.
 
 /// Audio of one committed user turn: mono PCM16.
 #[derive(Debug, Clone, Copy)]
@@ -24,10 +29,49 @@ pub struct TranscriptionError {
     pub message: String,
 }
 
+/// What a [`Transcriber`] heard.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Transcript {
+    /// The text.
+    pub text: String,
+    /// Its tokens with their log probabilities, when the engine gives them.
+    pub logprobs: Vec<TokenLogprob>,
+}
+
+impl From<String> for Transcript {
+    fn from(text: String) -> Self {
+        Self {
+            text,
+            logprobs: Vec::new(),
+        }
+    }
+}
+
+/// One token of a [`Transcript`], as the `logprobs` entries of the transcription events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenLogprob {
+    /// The token's text.
+    pub token: String,
+    /// Natural log of its probability.
+    pub logprob: f64,
+    /// Its UTF-8 bytes.
+    pub bytes: Vec<u8>,
+}
+
 /// Turns a committed user turn into text.
 pub trait Transcriber: Send + Sync {
     /// Transcribes `audio` as the session's transcription `model` asks (e.g. `whisper-1`).
-    fn transcribe(&self, audio: TurnAudio<'_>, model: &str) -> Result<String, TranscriptionError>;
+    fn transcribe(
+        &self,
+        audio: TurnAudio<'_>,
+        model: &str,
+    ) -> Result<Transcript, TranscriptionError>;
+
+    /// Whether the engine is fast enough to also run on a turn while it is spoken, for live
+    /// `delta` events (default: no; the whole transcript then comes after the turn).
+    fn live(&self) -> bool {
+        false
+    }
 }
 
 /// The default: no transcription engine; every request fails with a clear error.
@@ -35,7 +79,11 @@ pub trait Transcriber: Send + Sync {
 pub struct NoTranscriber;
 
 impl Transcriber for NoTranscriber {
-    fn transcribe(&self, _audio: TurnAudio<'_>, model: &str) -> Result<String, TranscriptionError> {
+    fn transcribe(
+        &self,
+        _audio: TurnAudio<'_>,
+        model: &str,
+    ) -> Result<Transcript, TranscriptionError> {
         Err(TranscriptionError {
             code: "transcription_engine_missing".to_owned(),
             message: format!(
@@ -43,5 +91,102 @@ impl Transcriber for NoTranscriber {
                  transcription engine configured."
             ),
         })
+    }
+}
+
+/// The deltas of one turn's transcript as it grows: partial transcripts come in while the user
+/// speaks, and the words two partials in a row agree on (all but the newest, which may be cut
+/// off) are sent; the final transcript sends the rest. The deltas always add up to the
+/// transcript that [`finish`](Self::finish) returns.
+#[derive(Debug, Clone, Default)]
+pub struct LiveTranscript {
+    /// Words already sent.
+    sent: Vec<String>,
+    /// The previous partial transcript's words.
+    previous: Vec<String>,
+}
+
+impl LiveTranscript {
+    /// Takes a partial transcript; returns the delta to send now, if any.
+    pub fn update(&mut self, partial: &str) -> Option<String> {
+        let words: Vec<String> = partial.split_whitespace().map(str::to_owned).collect();
+        let agreed = words
+            .iter()
+            .zip(&self.previous)
+            .take_while(|(new, old)| new == old)
+            .count()
+            .min(words.len().saturating_sub(1));
+        let delta = (agreed > self.sent.len() && words.starts_with(&self.sent))
+            .then(|| self.send(&words[self.sent.len()..agreed]));
+        self.previous = words;
+        delta
+    }
+
+    /// Takes the final transcript; returns the last delta (possibly empty) and the transcript
+    /// the deltas add up to: the words already sent, then the final transcript's words after
+    /// them.
+    pub fn finish(&mut self, text: &str) -> (String, String) {
+        let words: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+        let rest = words.get(self.sent.len()..).unwrap_or_default();
+        let delta = self.send(rest);
+        let transcript = self.sent.join(" ");
+        *self = Self::default();
+        (delta, transcript)
+    }
+
+    /// Whether any delta was sent for the turn.
+    pub fn started(&self) -> bool {
+        !self.sent.is_empty()
+    }
+
+    /// Marks `words` sent and returns their delta text.
+    fn send(&mut self, words: &[String]) -> String {
+        let mut delta = String::new();
+        for word in words {
+            if !self.sent.is_empty() || !delta.is_empty() {
+                delta.push(' ');
+            }
+            delta.push_str(word);
+        }
+        self.sent.extend_from_slice(words);
+        delta
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_follow_agreed_words_and_add_up_to_the_transcript() {
+        let mut live = LiveTranscript::default();
+        assert_eq!(live.update("Hello"), None);
+        assert_eq!(live.update("Hello, my"), None, "the first word changed");
+        assert_eq!(live.update("Hello, my name"), Some("Hello, my".to_owned()));
+        assert_eq!(live.update("Hello, my name is"), Some(" name".to_owned()));
+        assert!(live.started());
+        let (delta, transcript) = live.finish("Hello, my name is Marcelo.");
+        assert_eq!(delta, " is Marcelo.");
+        assert_eq!(transcript, "Hello, my name is Marcelo.");
+        assert!(!live.started(), "finish starts the next turn afresh");
+    }
+
+    #[test]
+    fn a_final_transcript_that_disagrees_keeps_what_was_sent() {
+        let mut live = LiveTranscript::default();
+        live.update("turn off");
+        assert_eq!(live.update("turn off the"), Some("turn off".to_owned()));
+        let (delta, transcript) = live.finish("Turn of the lights");
+        assert_eq!(delta, " the lights");
+        assert_eq!(transcript, "turn off the lights");
+    }
+
+    #[test]
+    fn without_partials_the_whole_transcript_is_one_delta() {
+        let (delta, transcript) = LiveTranscript::default().finish("  Two   words ");
+        assert_eq!(
+            (delta.as_str(), transcript.as_str()),
+            ("Two words", "Two words")
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use rtclient::protocol::{Nullable, ServerEvent, Session, StatusReason};
 use rtclient::{ConversationEvent, Dialect, ResponseOutcome};
-use rtclient_server::transcription::{Transcriber, TranscriptionError, TurnAudio};
+use rtclient_server::transcription::{Transcriber, Transcript, TranscriptionError, TurnAudio};
 use rtclient_server::{Pace, RealtimeSession};
 
 use crate::server::{next, scripted, start, turn, update};
@@ -20,8 +20,8 @@ impl Transcriber for FixedTranscriber {
         &self,
         _audio: TurnAudio<'_>,
         _model: &str,
-    ) -> Result<String, TranscriptionError> {
-        Ok(TRANSCRIPT.to_owned())
+    ) -> Result<Transcript, TranscriptionError> {
+        Ok(TRANSCRIPT.to_owned().into())
     }
 }
 

@@ -10,7 +10,7 @@ use rtclient::{ClientConfig, Error, LiveEndpoint, Target};
 use rtclient_audio::Resampler;
 use rtclient_server::responder::Script;
 use rtclient_server::synthesis::{EspeakSynthesizer, Synthesizer};
-use rtclient_server::transcription::{Transcriber, TranscriptionError, TurnAudio};
+use rtclient_server::transcription::{Transcriber, Transcript, TranscriptionError, TurnAudio};
 use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
 use tokio::net::TcpListener;
 
@@ -20,8 +20,8 @@ const HEARD: &str = "please check the staging status";
 struct FixedTranscriber;
 
 impl Transcriber for FixedTranscriber {
-    fn transcribe(&self, _: TurnAudio<'_>, _: &str) -> Result<String, TranscriptionError> {
-        Ok(HEARD.to_owned())
+    fn transcribe(&self, _: TurnAudio<'_>, _: &str) -> Result<Transcript, TranscriptionError> {
+        Ok(HEARD.to_owned().into())
     }
 }
 

@@ -16,7 +16,10 @@ pub mod chat_completions;
 pub mod llm;
 pub mod models;
 #[cfg(feature = "onnx")]
+pub mod moonshine;
+#[cfg(feature = "onnx")]
 pub mod onnx;
 #[cfg(feature = "onnx")]
 pub mod silero;
 pub mod tool_call;
+pub mod vocabulary;

@@ -6,8 +6,8 @@ use rtclient_audio::WireFormat;
 use rtclient_protocol::event::client as cl;
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
-    ApiError, ContentKind, ContentPart, Item, ItemKind, ItemStatus, Nullable, Role, StatusReason,
-    TurnDetectionKind,
+    ApiError, ContentKind, ContentPart, Item, ItemKind, ItemStatus, Nullable, Role, Session,
+    StatusReason, TranscriptionUsage, TranscriptionUsageKind, TurnDetectionKind,
 };
 
 use super::config;
@@ -16,12 +16,18 @@ use super::errors::ClientError;
 use super::ids::new_id;
 use super::realtime::{MAX_APPEND_BASE64, Running};
 use super::response;
-use crate::transcription::TurnAudio;
+use crate::transcription::{LiveTranscript, Transcript, TurnAudio};
 use crate::vad::{ResamplingDetector, VadEvent, VadParams};
 
 /// Largest input audio buffer, in wire bytes (about 11 minutes of 24 kHz PCM16), so one
 /// session cannot take the server's memory.
 pub(crate) const MAX_INPUT_BUFFER: usize = 32 * 1024 * 1024;
+
+/// How much more of a turn a live transcriber hears before it is run on the turn again.
+const LIVE_STEP_MS: u64 = 1_000;
+
+/// The `include` entry that asks for transcription logprobs.
+const INCLUDE_LOGPROBS: &str = "item.input_audio_transcription.logprobs";
 
 /// The audio appended and not yet committed, cleared or discarded, and where it sits in the
 /// session's audio (all offsets in wire bytes since the first append).
@@ -140,6 +146,10 @@ pub(super) struct Input {
     pub(super) idle_since_ms: u64,
     /// Responses that had ended at the last idle check.
     pub(super) responses_seen: u64,
+    /// The live transcript of the turn being spoken.
+    pub(super) live: LiveTranscript,
+    /// Milliseconds of the turn the live transcriber last heard.
+    pub(super) live_heard_ms: u64,
 }
 
 /// What the input path reads from the session config, taken once per `session.update` instead
@@ -266,6 +276,7 @@ impl Running {
             }
         }
         self.input.events = events;
+        self.transcribe_live();
         let settings = self.input.settings;
         self.check_idle(settings.bytes_to_ms(clock_before));
         if self.input.speech_item.is_none() {
@@ -338,9 +349,52 @@ impl Running {
         let _ = self.response_create(cl::ResponseCreate::default());
     }
 
+    /// While a turn is spoken, a live transcriber hears it again after every [`LIVE_STEP_MS`]
+    /// of new audio, and the words it is sure of go out as transcription deltas.
+    fn transcribe_live(&mut self) {
+        let Some(item_id) = self.input.speech_item.clone() else {
+            return;
+        };
+        let settings = self.input.settings;
+        let turn_ms = settings.bytes_to_ms(self.input.buffer.len() as u64);
+        if !self.engines.transcriber.live() || turn_ms < self.input.live_heard_ms + LIVE_STEP_MS {
+            return;
+        }
+        self.input.live_heard_ms = turn_ms;
+        let model = match self.state.lock() {
+            Ok(st) => config::transcription_model(&st.session),
+            Err(_) => return,
+        };
+        let Some(model) = model else { return };
+        let mut samples = Vec::new();
+        let buffer = &self.input.buffer;
+        settings
+            .format
+            .decode(buffer.last(buffer.len()), &mut samples);
+        let turn = TurnAudio {
+            sample_rate: settings.format.sample_rate(),
+            samples: &samples,
+        };
+        let transcriber = &self.engines.transcriber;
+        let Ok(partial) = blocking(|| transcriber.transcribe(turn, &model)) else {
+            return;
+        };
+        if let Some(delta) = self.input.live.update(&partial.text) {
+            self.emitter
+                .send(ev::ConversationItemInputAudioTranscriptionDelta {
+                    item_id,
+                    content_index: Some(0),
+                    delta: Some(delta),
+                    ..Default::default()
+                });
+        }
+    }
+
     pub(super) fn speech_started(&mut self, audio_start_ms: u64) {
         let item_id = new_id("item_");
         self.input.speech_item = Some(item_id.clone());
+        self.input.live = LiveTranscript::default();
+        self.input.live_heard_ms = 0;
         // The turn's audio starts here (prefix padding included).
         let start = self.input.settings.ms_to_bytes(audio_start_ms);
         self.input.buffer.discard_before(start);
@@ -452,6 +506,7 @@ impl Running {
         let Some(model) = config::transcription_model(&st.session) else {
             return;
         };
+        let logprobs = wants_logprobs(&st.session);
         let mut samples = Vec::new();
         if let Some(stored) = st.conversation.get(&item_id) {
             format.decode(&stored.audio, &mut samples);
@@ -461,38 +516,100 @@ impl Running {
             sample_rate: format.sample_rate(),
             samples: &samples,
         };
-        match self.engines.transcriber.transcribe(turn, &model) {
-            Ok(transcript) => {
-                if let Ok(mut st) = self.state.lock()
-                    && let Some(stored) = st.conversation.get_mut(&item_id)
-                {
-                    for part in stored.item.content.iter_mut().flatten() {
-                        part.transcript = Some(Nullable::Value(transcript.clone()));
-                    }
-                }
+        let transcriber = &self.engines.transcriber;
+        match blocking(|| transcriber.transcribe(turn, &model)) {
+            Ok(transcript) => self.transcribed(item_id, &transcript, audio_ms, logprobs),
+            Err(error) => {
+                self.input.live = LiveTranscript::default();
                 self.emitter
-                    .send(ev::ConversationItemInputAudioTranscriptionCompleted {
+                    .send(ev::ConversationItemInputAudioTranscriptionFailed {
                         item_id,
                         content_index: 0,
-                        transcript,
+                        error: ApiError {
+                            kind: Some("server_error".to_owned()),
+                            code: Some(Nullable::Value(error.code)),
+                            message: Some(error.message),
+                            param: Some(Nullable::Null),
+                            ..Default::default()
+                        },
                         ..Default::default()
                     });
             }
-            Err(error) => self
-                .emitter
-                .send(ev::ConversationItemInputAudioTranscriptionFailed {
-                    item_id,
-                    content_index: 0,
-                    error: ApiError {
-                        kind: Some("server_error".to_owned()),
-                        code: Some(Nullable::Value(error.code)),
-                        message: Some(error.message),
-                        param: Some(Nullable::Null),
-                        ..Default::default()
-                    },
+        }
+    }
+
+    /// Stores the transcript of the user item `item_id` and sends its last delta and the
+    /// `completed` event (with duration usage, and logprobs when the session asked).
+    fn transcribed(
+        &mut self,
+        item_id: String,
+        transcript: &Transcript,
+        audio_ms: u64,
+        logprobs: bool,
+    ) {
+        let (delta, text) = self.input.live.finish(&transcript.text);
+        if let Ok(mut st) = self.state.lock()
+            && let Some(stored) = st.conversation.get_mut(&item_id)
+        {
+            for part in stored.item.content.iter_mut().flatten() {
+                part.transcript = Some(Nullable::Value(text.clone()));
+            }
+        }
+        if !delta.is_empty() {
+            self.emitter
+                .send(ev::ConversationItemInputAudioTranscriptionDelta {
+                    item_id: item_id.clone(),
+                    content_index: Some(0),
+                    delta: Some(delta),
+                    ..Default::default()
+                });
+        }
+        let logprobs = logprobs.then(|| {
+            transcript
+                .logprobs
+                .iter()
+                .map(|token| {
+                    serde_json::json!({
+                        "token": token.token,
+                        "logprob": token.logprob,
+                        "bytes": token.bytes,
+                    })
+                })
+                .collect()
+        });
+        self.emitter
+            .send(ev::ConversationItemInputAudioTranscriptionCompleted {
+                item_id,
+                content_index: 0,
+                transcript: text,
+                logprobs,
+                usage: Some(TranscriptionUsage {
+                    kind: Some(TranscriptionUsageKind::Duration),
+                    seconds: Some(audio_ms.div_ceil(1000).into()),
                     ..Default::default()
                 }),
+                ..Default::default()
+            });
+    }
+}
+
+/// Whether the session's `include` asks for transcription logprobs.
+fn wants_logprobs(session: &Session) -> bool {
+    session
+        .include
+        .as_ref()
+        .and_then(Nullable::value)
+        .is_some_and(|include| include.iter().any(|entry| entry == INCLUDE_LOGPROBS))
+}
+
+/// Runs a transcription, which takes tens of milliseconds or more, without stalling the other
+/// tasks of a multi-threaded runtime.
+fn blocking<T>(run: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(run)
         }
+        _ => run(),
     }
 }
 

@@ -253,6 +253,8 @@ impl SessionHandler for RealtimeSession {
                 speech_item: None,
                 idle_since_ms: 0,
                 responses_seen: 0,
+                live: Default::default(),
+                live_heard_ms: 0,
             },
         };
         session.configure_input();

@@ -6,6 +6,11 @@
 #![cfg(feature = "onnx")]
 #![allow(clippy::expect_used, clippy::unwrap_used)] // tests: failing loudly is the point
 
+#[path = "../session/client.rs"]
+#[allow(dead_code)] // the session suite's client; these tests use part of it
+mod client;
 mod runtime;
+mod sessions;
+mod stt;
 mod testutil;
 mod vad;

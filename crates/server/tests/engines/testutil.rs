@@ -46,3 +46,45 @@ pub(crate) fn read_wav(path: &Path) -> Vec<i16> {
 pub(crate) fn ms_16k(samples: usize) -> u64 {
     samples as u64 * 1000 / 16_000
 }
+
+/// Word error rate of `heard` against `expected`: word-level edit distance over the expected
+/// word count, ignoring case and punctuation.
+pub(crate) fn word_error_rate(expected: &str, heard: &str) -> f64 {
+    let words = |text: &str| -> Vec<String> {
+        text.split_whitespace()
+            .map(|word| {
+                word.chars()
+                    .filter(|c| c.is_alphanumeric() || *c == '\'')
+                    .collect::<String>()
+                    .to_lowercase()
+            })
+            .filter(|word| !word.is_empty())
+            .collect()
+    };
+    let (expected, heard) = (words(expected), words(heard));
+    let mut row: Vec<usize> = (0..=heard.len()).collect();
+    for (i, want) in expected.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, got) in heard.iter().enumerate() {
+            let substitution = diagonal + usize::from(want != got);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[heard.len()] as f64 / expected.len().max(1) as f64
+}
+
+/// `text` spoken by espeak-ng as mono PCM16 at `rate` Hz, as a client would stream it.
+pub(crate) fn speak(dir: &Path, text: &str, rate: u32) -> Vec<i16> {
+    let raw = dir.join("raw.wav");
+    let wav = dir.join("speech.wav");
+    let (raw_arg, wav_arg) = (raw.to_str().unwrap(), wav.to_str().unwrap());
+    run("espeak-ng", &["-v", "en-us", "-w", raw_arg, text]);
+    let rate = rate.to_string();
+    run(
+        "sox",
+        &[raw_arg, "-r", &rate, "-c", "1", "-b", "16", wav_arg],
+    );
+    read_wav(&wav)
+}

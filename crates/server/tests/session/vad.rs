@@ -286,8 +286,11 @@ impl rtclient_server::transcription::Transcriber for Counting {
         &self,
         audio: rtclient_server::transcription::TurnAudio<'_>,
         model: &str,
-    ) -> Result<String, rtclient_server::transcription::TranscriptionError> {
-        Ok(format!("{model} {} samples", audio.samples.len()))
+    ) -> Result<
+        rtclient_server::transcription::Transcript,
+        rtclient_server::transcription::TranscriptionError,
+    > {
+        Ok(format!("{model} {} samples", audio.samples.len()).into())
     }
 }
 
@@ -300,10 +303,19 @@ async fn a_plugged_in_transcriber_feeds_the_transcript_to_the_responder() {
     client.expect("input_audio_buffer.committed").await;
     client.expect("conversation.item.added").await;
     client.expect("conversation.item.done").await;
+    // An engine that is not live sends its whole transcript as one delta, then `completed`.
+    let delta = client
+        .expect("conversation.item.input_audio_transcription.delta")
+        .await;
+    assert_eq!(delta["delta"], "m1 4800 samples");
     let completed = client
         .expect("conversation.item.input_audio_transcription.completed")
         .await;
     assert_eq!(completed["transcript"], "m1 4800 samples");
+    assert_eq!(
+        completed["usage"],
+        json!({"type": "duration", "seconds": 1})
+    );
     client.send(json!({"type": "response.create"})).await;
     let events = client.until("response.done").await;
     let done = &events.last().unwrap()["response"];

@@ -289,7 +289,12 @@ impl Live {
             sample_rate: turn.rate,
             samples: &turn.samples,
         };
-        let text = self.engines.transcriber.transcribe(audio, &model).ok();
+        let text = self
+            .engines
+            .transcriber
+            .transcribe(audio, &model)
+            .ok()
+            .map(|heard| heard.text);
         let mut last_start = turn.start_ms;
         if let Some(text) = &text {
             for (delta, start_ms, end_ms) in

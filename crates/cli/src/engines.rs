@@ -1,0 +1,100 @@
+//! The speech engines of the local server (`rtclient serve`, and `rtclient send` when it runs
+//! the built-in server), picked at start-up from what is installed in the models folder.
+//!
+//! Each pick is said out loud: the engine that runs and why, including the fallback and the
+//! reason when the one asked for cannot start.
+
+use rtclient_server::RealtimeSession;
+
+/// Which voice activity detector runs server VAD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub(crate) enum VadEngineArg {
+    /// Silero VAD v6 through ONNX Runtime (needs scripts/install-engines).
+    #[default]
+    Silero,
+    /// The earshot detector: pure Rust, no model files.
+    Earshot,
+}
+
+/// Which engine transcribes input audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub(crate) enum SttEngineArg {
+    /// Moonshine tiny (English) through ONNX Runtime (needs scripts/install-engines).
+    #[default]
+    Moonshine,
+    /// No transcription: requests fail with `transcription_engine_missing`.
+    None,
+}
+
+/// The engines asked for on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct EngineChoice {
+    /// The VAD.
+    pub(crate) vad: VadEngineArg,
+    /// The speech-to-text engine.
+    pub(crate) stt: SttEngineArg,
+}
+
+impl EngineChoice {
+    /// Puts the engines into `session`; returns it with one line per engine saying which runs
+    /// and why.
+    pub(crate) fn apply(self, session: RealtimeSession) -> (RealtimeSession, Vec<String>) {
+        let (session, vad) = apply_vad(session, self.vad);
+        let (session, stt) = apply_stt(session, self.stt);
+        (session, vec![vad, stt])
+    }
+}
+
+fn apply_vad(session: RealtimeSession, choice: VadEngineArg) -> (RealtimeSession, String) {
+    match choice {
+        VadEngineArg::Earshot => (session, "VAD: earshot (--vad earshot)".to_owned()),
+        VadEngineArg::Silero => match load_silero() {
+            Ok(silero) => (session.vad(silero), "VAD: Silero VAD v6".to_owned()),
+            Err(why) => (
+                session,
+                format!("VAD: earshot, because Silero VAD cannot start: {why}"),
+            ),
+        },
+    }
+}
+
+fn apply_stt(session: RealtimeSession, choice: SttEngineArg) -> (RealtimeSession, String) {
+    let none = "input transcription requests will fail";
+    match choice {
+        SttEngineArg::None => (session, format!("STT: none (--stt none): {none}")),
+        SttEngineArg::Moonshine => match load_moonshine() {
+            Ok(moonshine) => (
+                session.transcriber(moonshine),
+                "STT: Moonshine tiny (English), for every transcription model name".to_owned(),
+            ),
+            Err(why) => (
+                session,
+                format!("STT: none, because Moonshine cannot start: {why}; {none}"),
+            ),
+        },
+    }
+}
+
+#[cfg(feature = "onnx")]
+fn load_silero() -> Result<rtclient_server::engine::silero::SileroVad, String> {
+    use rtclient_server::engine::{models::ModelsDir, silero::SileroVad};
+    let models = ModelsDir::from_env().map_err(|e| e.to_string())?;
+    SileroVad::load(&models).map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "onnx"))]
+fn load_silero() -> Result<rtclient_server::vad::Earshot, String> {
+    Err("this rtclient was built without the `onnx` feature".to_owned())
+}
+
+#[cfg(feature = "onnx")]
+fn load_moonshine() -> Result<rtclient_server::engine::moonshine::Moonshine, String> {
+    use rtclient_server::engine::{models::ModelsDir, moonshine::Moonshine};
+    let models = ModelsDir::from_env().map_err(|e| e.to_string())?;
+    Moonshine::load(&models).map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "onnx"))]
+fn load_moonshine() -> Result<rtclient_server::transcription::NoTranscriber, String> {
+    Err("this rtclient was built without the `onnx` feature".to_owned())
+}

@@ -1,0 +1,368 @@
+//! Moonshine tiny (English) speech recognition through ONNX Runtime: the audio encoder, then
+//! the merged decoder with its KV cache, decoded greedily.
+//!
+//! The model handles at most about 9 s of audio at once, so longer audio is cut at its quietest
+//! moment before each 8.4 s mark and the pieces are decoded one after another. Each piece is
+//! framed by 0.3 s of silence: Moonshine mishears speech that starts or ends abruptly.
+
+use std::borrow::Cow;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use ort::session::{Session, SessionInputValue};
+use ort::value::{DynValue, Tensor, TensorRef};
+
+use super::models::{ModelFile, ModelsDir};
+use super::onnx::{self, OnnxError};
+use super::vocabulary::{Vocabulary, VocabularyError};
+use crate::transcription::{TokenLogprob, Transcriber, Transcript, TranscriptionError, TurnAudio};
+
+/// Sample rate the model hears.
+pub const SAMPLE_RATE: u32 = 16_000;
+/// Silence added before and after each piece.
+const PADDING: usize = 3 * SAMPLE_RATE as usize / 10;
+/// Longest piece of audio decoded at once, so that with its padding it stays under 9 s (the
+/// model fails from about 9.2 s).
+const MAX_PIECE: usize = 9 * SAMPLE_RATE as usize - 2 * PADDING;
+/// Where a long piece may be cut: in its last 5 s.
+const CUT_WINDOW: usize = 5 * SAMPLE_RATE as usize;
+/// Window over which loudness is measured when looking for a cut, and its step.
+const QUIET_WINDOW: usize = SAMPLE_RATE as usize / 10;
+const QUIET_STEP: usize = SAMPLE_RATE as usize / 100;
+/// Audio shorter than this (or quieter than [`SILENCE_RMS`]) holds no words.
+const MIN_SAMPLES: usize = SAMPLE_RATE as usize / 4;
+const SILENCE_RMS: f32 = 1e-3;
+/// Token that starts every transcript, and the one that ends it.
+const START_TOKEN: i64 = 1;
+const END_TOKEN: u32 = 2;
+/// Tokens decoded per second of audio, at most.
+const TOKENS_PER_SECOND: f32 = 6.5;
+/// Attention heads and head size of the tiny model's KV cache.
+const HEADS: usize = 8;
+const HEAD_DIM: usize = 36;
+
+/// Why Moonshine cannot start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MoonshineError {
+    /// A model could not be loaded.
+    #[error(transparent)]
+    Onnx(#[from] OnnxError),
+    /// The tokenizer could not be loaded.
+    #[error(transparent)]
+    Vocabulary(#[from] VocabularyError),
+}
+
+/// One token of a transcript and the model's confidence in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecognizedToken {
+    /// The bytes the token stands for (a leading space marks a new word).
+    pub bytes: Vec<u8>,
+    /// Natural log of the probability the model gave the token.
+    pub logprob: f32,
+}
+
+/// What Moonshine heard.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Recognition {
+    /// The transcript.
+    pub text: String,
+    /// Its tokens, in order.
+    pub tokens: Vec<RecognizedToken>,
+}
+
+/// Moonshine tiny, loaded: shared by every session (runs are serialized).
+pub struct Moonshine {
+    encoder: Mutex<Session>,
+    decoder: Mutex<Session>,
+    vocabulary: Vocabulary,
+    /// Decoder layers (from the model's `past_key_values.N.*` inputs).
+    layers: usize,
+}
+
+impl std::fmt::Debug for Moonshine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Moonshine")
+            .field("layers", &self.layers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Locks a model; a poisoned lock only means another run panicked, the session is intact.
+fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
+    session.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Moonshine {
+    /// Loads the encoder, decoder and tokenizer from `models`.
+    pub fn load(models: &ModelsDir) -> Result<Self, MoonshineError> {
+        let encoder = onnx::session(models, ModelFile::MoonshineEncoder)?;
+        let decoder = onnx::session(models, ModelFile::MoonshineDecoder)?;
+        let tokenizer = models
+            .require(ModelFile::MoonshineTokenizer)
+            .map_err(OnnxError::from)?;
+        let vocabulary = Vocabulary::load(&tokenizer)?;
+        let layers = decoder
+            .inputs()
+            .iter()
+            .filter(|input| input.name().ends_with(".decoder.key"))
+            .count();
+        Ok(Self {
+            encoder: Mutex::new(encoder),
+            decoder: Mutex::new(decoder),
+            vocabulary,
+            layers,
+        })
+    }
+
+    /// Transcribes mono audio at [`SAMPLE_RATE`] (samples in `-1.0..=1.0`).
+    pub fn recognize(&self, samples: &[f32]) -> Result<Recognition, OnnxError> {
+        let mut ids = Vec::new();
+        let mut tokens = Vec::new();
+        for piece in pieces(samples) {
+            if piece.len() < MIN_SAMPLES || rms(piece) < SILENCE_RMS {
+                continue;
+            }
+            for (id, logprob) in self.decode_piece(piece)? {
+                ids.push(id);
+                tokens.push(RecognizedToken {
+                    bytes: self.vocabulary.bytes(id),
+                    logprob,
+                });
+            }
+        }
+        Ok(Recognition {
+            text: self.vocabulary.decode(&ids).trim().to_owned(),
+            tokens,
+        })
+    }
+
+    /// Greedy decoding of one piece of at most [`MAX_PIECE`] samples: token ids and logprobs.
+    fn decode_piece(&self, samples: &[f32]) -> Result<Vec<(u32, f32)>, OnnxError> {
+        let hidden = self.encode(samples)?;
+        let failed = OnnxError::inference(ModelFile::MoonshineDecoder);
+        let frames = hidden.shape().get(1).copied().unwrap_or(0).max(0) as usize;
+        let mask = Tensor::from_array(([1usize, frames], vec![1_i64; frames])).map_err(failed)?;
+        let mut past = self.empty_cache()?;
+        let max_tokens = (samples.len() as f32 / SAMPLE_RATE as f32 * TOKENS_PER_SECOND).ceil();
+        let mut decoder = lock(&self.decoder);
+        let mut last = START_TOKEN;
+        let mut out = Vec::new();
+        for step in 0..max_tokens as usize {
+            let ids = Tensor::from_array(([1usize, 1], vec![last])).map_err(failed)?;
+            let cached = Tensor::from_array(([1usize], vec![step > 0])).map_err(failed)?;
+            let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> = vec![
+                ("input_ids".into(), ids.into()),
+                ("encoder_hidden_states".into(), (&hidden).into()),
+                ("encoder_attention_mask".into(), (&mask).into()),
+                ("use_cache_branch".into(), cached.into()),
+            ];
+            inputs.extend(
+                past.iter()
+                    .map(|(name, value)| (name.as_str().into(), value.into())),
+            );
+            let mut outputs = decoder.run(inputs).map_err(failed)?;
+            let (_, logits) = outputs["logits"]
+                .try_extract_tensor::<f32>()
+                .map_err(failed)?;
+            let (id, logprob) = best_token(logits).ok_or_else(|| OnnxError::Inference {
+                model: ModelFile::MoonshineDecoder,
+                reason: "no logits".to_owned(),
+            })?;
+            for (name, value) in past.iter_mut() {
+                // The encoder's keys and values come from the first step only.
+                if step == 0 || name.contains(".decoder.") {
+                    let present = name.replace("past_key_values", "present");
+                    if let Some(next) = outputs.remove(&present) {
+                        *value = next;
+                    }
+                }
+            }
+            if id == END_TOKEN {
+                break;
+            }
+            out.push((id, logprob));
+            last = i64::from(id);
+        }
+        Ok(out)
+    }
+
+    /// The encoder's hidden states for `samples`, padded with silence.
+    fn encode(&self, samples: &[f32]) -> Result<DynValue, OnnxError> {
+        let failed = OnnxError::inference(ModelFile::MoonshineEncoder);
+        let mut padded = vec![0.0; samples.len() + 2 * PADDING];
+        padded[PADDING..PADDING + samples.len()].copy_from_slice(samples);
+        let samples = &padded[..];
+        let shape = [1usize, samples.len()];
+        let mask = vec![1_i64; samples.len()];
+        let mut encoder = lock(&self.encoder);
+        let mut outputs = encoder
+            .run(ort::inputs![
+                "input_values" => TensorRef::from_array_view((shape, samples)).map_err(failed)?,
+                "attention_mask" => TensorRef::from_array_view((shape, &mask[..])).map_err(failed)?,
+            ])
+            .map_err(failed)?;
+        outputs
+            .remove("last_hidden_state")
+            .ok_or_else(|| OnnxError::Inference {
+                model: ModelFile::MoonshineEncoder,
+                reason: "no last_hidden_state output".to_owned(),
+            })
+    }
+
+    /// The KV cache before the first step: every `past_key_values.*` input, empty.
+    fn empty_cache(&self) -> Result<Vec<(String, DynValue)>, OnnxError> {
+        let failed = OnnxError::inference(ModelFile::MoonshineDecoder);
+        let mut past = Vec::with_capacity(self.layers * 4);
+        for layer in 0..self.layers {
+            for part in [
+                "decoder.key",
+                "decoder.value",
+                "encoder.key",
+                "encoder.value",
+            ] {
+                let empty = Tensor::from_array(([1usize, HEADS, 0, HEAD_DIM], Vec::<f32>::new()))
+                    .map_err(failed)?;
+                past.push((format!("past_key_values.{layer}.{part}"), empty.into_dyn()));
+            }
+        }
+        Ok(past)
+    }
+}
+
+impl Transcriber for Moonshine {
+    /// Transcribes the turn whatever `model` the session names: Moonshine serves them all.
+    fn transcribe(
+        &self,
+        audio: TurnAudio<'_>,
+        _model: &str,
+    ) -> Result<Transcript, TranscriptionError> {
+        let failed = |message: String| TranscriptionError {
+            code: "transcription_failed".to_owned(),
+            message,
+        };
+        let samples = to_model_rate(audio).map_err(|error| {
+            failed(format!(
+                "The input audio cannot be resampled to 16 kHz: {error}"
+            ))
+        })?;
+        let recognition = self.recognize(&samples).map_err(|error| {
+            failed(format!("Moonshine could not transcribe the audio: {error}"))
+        })?;
+        Ok(Transcript {
+            text: recognition.text,
+            logprobs: recognition
+                .tokens
+                .into_iter()
+                .map(|token| TokenLogprob {
+                    token: String::from_utf8_lossy(&token.bytes).into_owned(),
+                    logprob: f64::from(token.logprob),
+                    bytes: token.bytes,
+                })
+                .collect(),
+        })
+    }
+
+    /// Moonshine decodes a few seconds of speech in tens of milliseconds.
+    fn live(&self) -> bool {
+        true
+    }
+}
+
+/// `audio` as `f32` samples at [`SAMPLE_RATE`].
+fn to_model_rate(audio: TurnAudio<'_>) -> Result<Vec<f32>, rtclient_audio::Error> {
+    let samples: Vec<f32> = audio
+        .samples
+        .iter()
+        .map(|s| f32::from(*s) / 32768.0)
+        .collect();
+    if audio.sample_rate == SAMPLE_RATE {
+        return Ok(samples);
+    }
+    let mut resampler = rtclient_audio::Resampler::new(audio.sample_rate, SAMPLE_RATE)?;
+    let mut out = Vec::new();
+    resampler.process(&samples, &mut out)?;
+    resampler.finish(&mut out)?;
+    Ok(out)
+}
+
+/// The most likely token of the last position and its log probability.
+fn best_token(logits: &[f32]) -> Option<(u32, f32)> {
+    let (index, &best) = logits
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))?;
+    let sum: f32 = logits.iter().map(|logit| (logit - best).exp()).sum();
+    Some((u32::try_from(index).ok()?, -sum.ln()))
+}
+
+/// `samples` cut into pieces of at most [`MAX_PIECE`], each long one cut at its quietest
+/// moment in its last [`CUT_WINDOW`].
+fn pieces(mut samples: &[f32]) -> Vec<&[f32]> {
+    let mut pieces = Vec::new();
+    while samples.len() > MAX_PIECE {
+        let cut = quietest(samples, MAX_PIECE - CUT_WINDOW, MAX_PIECE);
+        let (piece, rest) = samples.split_at(cut);
+        pieces.push(piece);
+        samples = rest;
+    }
+    pieces.push(samples);
+    pieces
+}
+
+/// The middle of the quietest [`QUIET_WINDOW`] that starts in `from..to - QUIET_WINDOW`.
+fn quietest(samples: &[f32], from: usize, to: usize) -> usize {
+    (from..to.saturating_sub(QUIET_WINDOW))
+        .step_by(QUIET_STEP)
+        .min_by(|a, b| {
+            let loudness = |start: usize| rms(&samples[start..start + QUIET_WINDOW]);
+            loudness(*a).total_cmp(&loudness(*b))
+        })
+        .map_or(to, |start| start + QUIET_WINDOW / 2)
+}
+
+/// Root mean square of `samples`.
+fn rms(samples: &[f32]) -> f32 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    (samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_audio_is_cut_in_its_quiet_moments() {
+        // 20 s of tone with silent gaps at 6.0-6.3 s and 13.5-13.8 s.
+        let second = SAMPLE_RATE as usize;
+        let mut samples: Vec<f32> = (0..20 * second).map(|i| (i as f32 * 0.05).sin()).collect();
+        for gap in [
+            6 * second..6 * second + 4_800,
+            13 * second + 8_000..13 * second + 12_800,
+        ] {
+            samples[gap].fill(0.0);
+        }
+        let lengths: Vec<usize> = pieces(&samples).iter().map(|p| p.len()).collect();
+        assert!(lengths.iter().all(|len| *len <= MAX_PIECE), "{lengths:?}");
+        let first_cut = lengths[0];
+        assert!(
+            (6 * second..6 * second + 4_800).contains(&first_cut),
+            "{lengths:?}"
+        );
+        let second_cut = first_cut + lengths[1];
+        assert!(
+            (13 * second + 8_000..13 * second + 12_800).contains(&second_cut),
+            "{lengths:?}"
+        );
+        assert_eq!(lengths.iter().sum::<usize>(), samples.len());
+    }
+
+    #[test]
+    fn logprobs_are_log_softmax_of_the_best_logit() {
+        let (id, logprob) = best_token(&[0.0, 2.0, 0.0]).unwrap();
+        assert_eq!(id, 1);
+        let expected = (2f32.exp() / (2.0 + 2f32.exp())).ln();
+        assert!((logprob - expected).abs() < 1e-5, "{logprob} vs {expected}");
+    }
+}
