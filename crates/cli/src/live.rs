@@ -3,8 +3,8 @@
 //! Connects to the Live endpoint of the resolved provider (or the built-in local server), sends
 //! `session.start`, streams the files like a microphone followed by silence (the Live timeline
 //! only advances with input audio), prints transcripts, delegations, acks and errors as they
-//! arrive, and once the session has been quiet for two seconds (or `--reply-timeout` passed)
-//! closes it with `session.close`. It saves the whole output track as `OUT/SESSION_ID.wav` and
+//! arrive, and once the model has answered after the files and then been quiet for two seconds
+//! (or `--reply-timeout` passed since the files ended) closes it with `session.close`. It saves the whole output track as `OUT/SESSION_ID.wav` and
 //! both transcripts as `OUT/SESSION_ID.input.txt` and `OUT/SESSION_ID.output.txt`.
 
 use std::path::PathBuf;
@@ -117,15 +117,17 @@ async fn converse(
     ));
     let mut errors = Vec::new();
     let mut last_heard = Instant::now();
-    let mut files_done_at = None;
+    let mut files_done_at: Option<Instant> = None;
+    // Whether the model said something since the files ended: the reply to the last turn.
+    let mut replied = false;
     loop {
         if files_done_at.is_none() && *done_rx.borrow_and_update() {
             files_done_at = Some(Instant::now());
         }
-        let quiet = files_done_at.is_some_and(|at| {
-            last_heard.max(at).elapsed() >= QUIET || at.elapsed() >= settings.reply_timeout
+        let finished = files_done_at.is_some_and(|at| {
+            (replied && last_heard.elapsed() >= QUIET) || at.elapsed() >= settings.reply_timeout
         });
-        if quiet {
+        if finished {
             break;
         }
         let event = tokio::time::timeout(Duration::from_millis(200), live.next_event()).await;
@@ -137,6 +139,9 @@ async fn converse(
                     LiveEvent::InputTranscript(_) | LiveEvent::OutputTranscript(_)
                 ) {
                     last_heard = Instant::now();
+                }
+                if matches!(event, LiveEvent::OutputTranscript(_)) && files_done_at.is_some() {
+                    replied = true;
                 }
                 if let LiveEvent::OutputAudio(audio) = &event {
                     wav.push_wire(&audio.data).map_err(|e| {
