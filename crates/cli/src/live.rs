@@ -108,13 +108,43 @@ async fn converse(
     let mut wav = WavSink::create(&wav_path, WireFormat::default()).map_err(|e| {
         CliError::usage(format!("{}: cannot write", wav_path.display())).caused_by(&e)
     })?;
-    let (done_tx, mut done_rx) = tokio::sync::watch::channel(false);
+    let (done_tx, done_rx) = tokio::sync::watch::channel(false);
     let mic = tokio::spawn(microphone(
         live.handle(),
         settings.files.clone(),
         settings.pace,
         done_tx,
     ));
+    let errors = receive(&mut live, settings, &mut wav, &wav_path, done_rx, printer).await?;
+    mic.abort();
+    let input = live.input_transcript().to_owned();
+    let output = live.output_transcript().to_owned();
+    let end = live.close().await?;
+    wav.finish().map_err(|e| {
+        CliError::failure(format!("{}: cannot write", wav_path.display())).caused_by(&e)
+    })?;
+    let files = save_transcripts(&settings.out, &id, &input, &output)?;
+    summarize(&end, &wav_path, &files, printer);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        let mut error = CliError::failure(format!("the service reported {} errors", errors.len()))
+            .hint("see the error events above");
+        error.causes = errors;
+        Err(error)
+    }
+}
+
+/// Prints the session's events and records its output track until the model has answered after
+/// the files and gone quiet (or `--reply-timeout` passed); returns the error messages seen.
+async fn receive(
+    live: &mut LiveSession,
+    settings: &SendSettings,
+    wav: &mut WavSink,
+    wav_path: &std::path::Path,
+    mut done_rx: tokio::sync::watch::Receiver<bool>,
+    printer: &Printer,
+) -> Result<Vec<String>, CliError> {
     let mut errors = Vec::new();
     let mut last_heard = Instant::now();
     let mut files_done_at: Option<Instant> = None;
@@ -161,23 +191,7 @@ async fn converse(
             Ok(Err(e)) => return Err(CliError::from(e)),
         }
     }
-    mic.abort();
-    let input = live.input_transcript().to_owned();
-    let output = live.output_transcript().to_owned();
-    let end = live.close().await?;
-    wav.finish().map_err(|e| {
-        CliError::failure(format!("{}: cannot write", wav_path.display())).caused_by(&e)
-    })?;
-    let files = save_transcripts(&settings.out, &id, &input, &output)?;
-    summarize(&end, &wav_path, &files, printer);
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        let mut error = CliError::failure(format!("the service reported {} errors", errors.len()))
-            .hint("see the error events above");
-        error.causes = errors;
-        Err(error)
-    }
+    Ok(errors)
 }
 
 /// Streams every file at `pace`, then silence for as long as the session runs (the Live
