@@ -3,8 +3,8 @@
 //! Connects to the Live endpoint of the resolved provider (or the built-in local server), sends
 //! `session.start`, streams the files like a microphone followed by silence (the Live timeline
 //! only advances with input audio), prints transcripts, delegations, acks and errors as they
-//! arrive, and once the session has been quiet for two seconds (or `--reply-timeout` passed)
-//! closes it with `session.close`. It saves the whole output track as `OUT/SESSION_ID.wav` and
+//! arrive, and once the model has answered after the files and then been quiet for two seconds
+//! (or `--reply-timeout` passed since the files ended) closes it with `session.close`. It saves the whole output track as `OUT/SESSION_ID.wav` and
 //! both transcripts as `OUT/SESSION_ID.input.txt` and `OUT/SESSION_ID.output.txt`.
 
 use std::path::PathBuf;
@@ -111,24 +111,56 @@ async fn converse(
     let mut wav = WavSink::create(&wav_path, WireFormat::default()).map_err(|e| {
         CliError::usage(format!("{}: cannot write", wav_path.display())).caused_by(&e)
     })?;
-    let (done_tx, mut done_rx) = tokio::sync::watch::channel(false);
+    let (done_tx, done_rx) = tokio::sync::watch::channel(false);
     let mic = tokio::spawn(microphone(
         live.handle(),
         settings.files.clone(),
         settings.pace,
         done_tx,
     ));
+    let errors = receive(&mut live, settings, &mut wav, &wav_path, done_rx, printer).await?;
+    mic.abort();
+    let input = live.input_transcript().to_owned();
+    let output = live.output_transcript().to_owned();
+    let end = live.close().await?;
+    wav.finish().map_err(|e| {
+        CliError::failure(format!("{}: cannot write", wav_path.display())).caused_by(&e)
+    })?;
+    let files = save_transcripts(&settings.out, &id, &input, &output)?;
+    summarize(&end, &wav_path, &files, printer);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        let mut error = CliError::failure(format!("the service reported {} errors", errors.len()))
+            .hint("see the error events above");
+        error.causes = errors;
+        Err(error)
+    }
+}
+
+/// Prints the session's events and records its output track until the model has answered after
+/// the files and gone quiet (or `--reply-timeout` passed); returns the error messages seen.
+async fn receive(
+    live: &mut LiveSession,
+    settings: &SendSettings,
+    wav: &mut WavSink,
+    wav_path: &std::path::Path,
+    mut done_rx: tokio::sync::watch::Receiver<bool>,
+    printer: &Printer,
+) -> Result<Vec<String>, CliError> {
     let mut errors = Vec::new();
     let mut last_heard = Instant::now();
-    let mut files_done_at = None;
+    let mut files_done_at: Option<Instant> = None;
+    // Whether the model said something since the files ended: the reply to the last turn.
+    let mut replied = false;
     loop {
         if files_done_at.is_none() && *done_rx.borrow_and_update() {
             files_done_at = Some(Instant::now());
         }
-        let quiet = files_done_at.is_some_and(|at| {
-            last_heard.max(at).elapsed() >= QUIET || at.elapsed() >= settings.reply_timeout
+        let finished = files_done_at.is_some_and(|at| {
+            (replied && last_heard.elapsed() >= QUIET) || at.elapsed() >= settings.reply_timeout
         });
-        if quiet {
+        if finished {
             break;
         }
         let event = tokio::time::timeout(Duration::from_millis(200), live.next_event()).await;
@@ -140,6 +172,9 @@ async fn converse(
                     LiveEvent::InputTranscript(_) | LiveEvent::OutputTranscript(_)
                 ) {
                     last_heard = Instant::now();
+                }
+                if matches!(event, LiveEvent::OutputTranscript(_)) && files_done_at.is_some() {
+                    replied = true;
                 }
                 if let LiveEvent::OutputAudio(audio) = &event {
                     wav.push_wire(&audio.data).map_err(|e| {
@@ -159,23 +194,7 @@ async fn converse(
             Ok(Err(e)) => return Err(CliError::from(e)),
         }
     }
-    mic.abort();
-    let input = live.input_transcript().to_owned();
-    let output = live.output_transcript().to_owned();
-    let end = live.close().await?;
-    wav.finish().map_err(|e| {
-        CliError::failure(format!("{}: cannot write", wav_path.display())).caused_by(&e)
-    })?;
-    let files = save_transcripts(&settings.out, &id, &input, &output)?;
-    summarize(&end, &wav_path, &files, printer);
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        let mut error = CliError::failure(format!("the service reported {} errors", errors.len()))
-            .hint("see the error events above");
-        error.causes = errors;
-        Err(error)
-    }
+    Ok(errors)
 }
 
 /// Streams every file at `pace`, then silence for as long as the session runs (the Live

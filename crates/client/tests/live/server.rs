@@ -259,3 +259,33 @@ async fn strict_start_and_command_errors() {
     );
     assert!(live.next_event().await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn azure_paths_serve_live_and_an_unknown_sideband_is_refused() {
+    let base = server().await;
+    for target in [
+        Target::azure_live(&base, LiveEndpoint::Sessions).unwrap(),
+        Target::azure_live_short_path(&base).unwrap(),
+    ] {
+        let config = ClientConfig::builder(target)
+            .keepalive_interval(None)
+            .build();
+        let live = LiveSession::start(&config, SessionConfig::new("my-gpt-live-deployment"))
+            .await
+            .unwrap();
+        assert_eq!(live.session().unwrap().model, "my-gpt-live-deployment");
+        let end = live.close().await.unwrap();
+        assert_eq!(end.reason, live::CloseReason::CloseRequested);
+    }
+    let attach = config(&base, LiveEndpoint::attach("live_nope"));
+    let mut sideband = LiveSession::new(LiveClient::connect(&attach).await.unwrap());
+    match sideband.next_event().await.unwrap() {
+        Some(LiveEvent::Error(error)) => {
+            assert_eq!(
+                error.code.value().map(String::as_str),
+                Some("session_not_found")
+            );
+        }
+        other => panic!("expected session_not_found, got {other:?}"),
+    }
+}

@@ -175,3 +175,58 @@ pub(super) fn voice(session: &SessionResource) -> String {
         _ => DEFAULT_VOICE.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rtclient_protocol::live::SessionConfig;
+
+    use super::*;
+
+    fn param(config: &SessionConfig) -> Option<String> {
+        validate(config)
+            .err()
+            .and_then(|e| e.param.and_then(|p| p.into_option()))
+    }
+
+    #[test]
+    fn strict_validation_names_the_offending_field() {
+        assert_eq!(param(&SessionConfig::new("gpt-live-1")), None);
+        assert_eq!(
+            param(&SessionConfig::default()).as_deref(),
+            Some("session.model")
+        );
+        let mut voice = SessionConfig::new("gpt-live-1");
+        voice.extra.insert("voice".to_owned(), "marin".into());
+        assert_eq!(param(&voice).as_deref(), Some("session.voice"));
+        let odd_rate = SessionConfig::new("gpt-live-1").format(AudioFormat {
+            rate: Some(44_100),
+            ..AudioFormat::pcm()
+        });
+        assert_eq!(
+            param(&odd_rate).as_deref(),
+            Some("session.audio.format.rate")
+        );
+        let g711 = SessionConfig::new("gpt-live-1").format(AudioFormat {
+            rate: Some(8_000),
+            ..AudioFormat::pcmu()
+        });
+        assert_eq!(param(&g711), None);
+        let responses = SessionConfig::new("gpt-live-1").delegation(Delegation::responses(
+            rtclient_protocol::live::ResponsesDelegation::default(),
+        ));
+        assert_eq!(
+            param(&responses).as_deref(),
+            Some("session.delegation.type")
+        );
+    }
+
+    #[test]
+    fn the_snapshot_fills_in_the_defaults() {
+        let resource = resolve(&SessionConfig::new("gpt-live-1"), Duration::from_secs(60));
+        assert!(resource.id.starts_with("live_"));
+        assert_eq!(resource.status, "active");
+        assert_eq!(wire_format(&resource), WireFormat::PCM16_24K);
+        assert_eq!(voice(&resource), "marin");
+        assert_eq!(resource.input, Some(Vec::new()));
+    }
+}
