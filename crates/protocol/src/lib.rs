@@ -65,7 +65,6 @@
 mod wire;
 
 mod audio_format;
-mod base64;
 pub mod beta;
 mod dialect;
 mod error;

@@ -1,5 +1,8 @@
 //! GA client events: one struct per event, the [`ClientEvent`] enum and its constructors.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
 use crate::error::Error;
 use crate::event::{event_enum, event_struct};
 use crate::item::Item;
@@ -132,7 +135,7 @@ impl ClientEvent {
 
     /// `input_audio_buffer.append` of raw audio bytes (base64-encoded here).
     pub fn append_audio(audio: &[u8]) -> Self {
-        Self::append_base64(crate::base64::encode(audio))
+        Self::append_base64(STANDARD.encode(audio))
     }
 
     /// `input_audio_buffer.append` of audio already in base64.
@@ -224,13 +227,12 @@ impl InputAudioBufferAppend {
     /// );
     /// ```
     pub fn json_from_audio(audio: &[u8]) -> String {
-        const HEAD: &[u8] = b"{\"type\":\"input_audio_buffer.append\",\"audio\":\"";
-        let mut out = Vec::with_capacity(HEAD.len() + crate::base64::encoded_len(audio.len()) + 2);
-        out.extend_from_slice(HEAD);
-        crate::base64::encode_into(audio, &mut out);
-        out.extend_from_slice(b"\"}");
-        // HEAD and base64 are ASCII, so this never falls back.
-        String::from_utf8(out).unwrap_or_default()
+        const HEAD: &str = "{\"type\":\"input_audio_buffer.append\",\"audio\":\"";
+        let mut out = String::with_capacity(HEAD.len() + audio.len().div_ceil(3) * 4 + 2);
+        out.push_str(HEAD);
+        STANDARD.encode_string(audio, &mut out);
+        out.push_str("\"}");
+        out
     }
 
     /// Writes this event as JSON. The base64 is copied as is when it holds no character JSON
