@@ -3,7 +3,7 @@
 //!
 //! The binary is glue: [`args`] parses, [`settings`] resolves flags, environment and `.env` once,
 //! [`printer`] decides where output goes, [`exit`] maps failures to exit codes, and one module per
-//! subcommand ([`send`], [`serve`], [`inspect`]) does the work with the `rtclient`,
+//! subcommand ([`send`], `talk`, [`serve`], [`inspect`]) does the work with the `rtclient`,
 //! `rtclient-server`, `rtclient-protocol` and `rtclient-audio` crates. [`stream`] is `send`'s
 //! streaming loop, [`render`] turns events into readable lines and [`session_log`] defines the
 //! JSONL session log format. Usage and exit codes: `crates/cli/README.md`.
@@ -13,6 +13,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod args;
+#[cfg(feature = "audio-io")]
+mod audio_io;
 mod exit;
 mod inspect;
 mod outcome;
@@ -23,6 +25,8 @@ mod serve;
 mod session_log;
 mod settings;
 mod stream;
+#[cfg(feature = "audio-io")]
+mod talk;
 mod upload;
 
 use args::{Cli, Command};
@@ -68,6 +72,16 @@ fn run(command: Command, printer: &Printer) -> Result<(), CliError> {
             let settings = settings::SendSettings::resolve(*args)?;
             runtime.block_on(send::run(settings, printer))
         }
+        #[cfg(feature = "audio-io")]
+        Command::Talk(args) => {
+            let settings = talk::TalkSettings::resolve(*args)?;
+            runtime.block_on(talk::run(settings, printer))
+        }
+        #[cfg(not(feature = "audio-io"))]
+        Command::Talk(_) => Err(CliError::usage(
+            "this rtclient was built without microphone and speaker support",
+        )
+        .hint("build it with `cargo install --path crates/cli --features audio-io` (on Linux: apt-get install libasound2-dev)")),
     }
 }
 
