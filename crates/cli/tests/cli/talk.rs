@@ -61,10 +61,11 @@ fn loud_seconds(samples: impl Iterator<Item = f32>, rate: usize, threshold: f32)
     samples.filter(|s| s.abs() > threshold).count() as f64 / rate as f64
 }
 
-#[test]
-fn a_spoken_turn_is_answered_and_played() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = |name: &str| dir.path().join(name);
+/// Makes espeak-ng speech in `dir` with half a second of silence and more after it (so server
+/// VAD ends the turn): `mic.raw` in the device format for the microphone, `clip.wav` for
+/// `send`, and the `.asoundrc` of a temporary HOME at `dir` that plays to `played.raw`.
+fn speech_and_devices(dir: &Path) {
+    let path = |name: &str| dir.join(name);
     let (speech, clip, mic) = (path("speech.wav"), path("clip.wav"), path("mic.raw"));
     run_tool(
         "espeak-ng",
@@ -74,8 +75,6 @@ fn a_spoken_turn_is_answered_and_played() {
             "Hello there, what is the weather like today?",
         ],
     );
-    // Half a second of silence after the speech ends the turn (server VAD); the same audio as
-    // raw device samples for the microphone and as a WAV for `send`.
     let padded = ["pad", "0.3", "2.0"];
     let mut to_mic = vec![speech.to_str().unwrap(), "-r", "48000", "-c", "2"];
     to_mic.extend([
@@ -97,19 +96,34 @@ fn a_spoken_turn_is_answered_and_played() {
         clip.to_str().unwrap(),
     ];
     run_tool("sox", &[to_clip.to_vec(), padded.to_vec()].concat());
-
-    let played = path("played.raw");
-    let rc = asoundrc(&mic, &played, &path("captured.raw"));
+    let rc = asoundrc(&mic, &path("played.raw"), &path("captured.raw"));
     std::fs::write(path(".asoundrc"), rc).unwrap();
-    let talk = rtclient(dir.path())
-        .env("HOME", dir.path())
+}
+
+/// Runs `rtclient talk --max-turns 1 ARGS` on the ALSA devices of `dir`; returns the exit code,
+/// stdout and stderr.
+fn talk(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let talk = rtclient(dir)
+        .env("HOME", dir)
         .args(["talk", "--max-turns", "1", "--duration", "60"])
+        .args(args)
         .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&talk.stdout);
-    let stderr = String::from_utf8_lossy(&talk.stderr);
-    assert_eq!(talk.status.code(), Some(0), "{stdout}\n{stderr}");
+    (
+        talk.status.code(),
+        String::from_utf8_lossy(&talk.stdout).into_owned(),
+        String::from_utf8_lossy(&talk.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_spoken_turn_is_answered_and_played() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    speech_and_devices(dir.path());
+    let (code, stdout, stderr) = talk(dir.path(), &[]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(
         stderr.contains("using the built-in local server"),
         "{stderr}"
@@ -144,7 +158,7 @@ fn a_spoken_turn_is_answered_and_played() {
 
     // The speaker played that reply: as much loud audio (left channel, device rate) as the
     // 24 kHz reply `send` saved, and not silent.
-    let played = std::fs::read(&played).unwrap();
+    let played = std::fs::read(path("played.raw")).unwrap();
     let left = played
         .chunks_exact(4 * DEVICE_CHANNELS)
         .map(|frame| f32::from_le_bytes([frame[0], frame[1], frame[2], frame[3]]));
@@ -160,5 +174,56 @@ fn a_spoken_turn_is_answered_and_played() {
     assert!(
         (played_s - reply_s).abs() < reply_s * 0.1,
         "played {played_s} s of loud audio, the reply holds {reply_s} s"
+    );
+}
+
+/// Any turn calls the tool; its result is answered in words.
+const WEATHER: &str = r#"
+rules:
+  - after_tool: get_weather
+    say: "It is {output} in Paris."
+  - call: get_weather
+    arguments: {"city": "Paris"}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tool_call_is_answered_from_tool_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    speech_and_devices(dir.path());
+    std::fs::write(
+        dir.path().join("tools.json"),
+        r#"{"type":"function","name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("answers.json"),
+        r#"{"get_weather":"Sunny, 21 C"}"#,
+    )
+    .unwrap();
+    let url = crate::testutil::local_server(WEATHER).await;
+    let home = dir.path().to_owned();
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || {
+        let args = ["--tool", "tools.json", "--tool-outputs", "answers.json"];
+        talk(
+            &home,
+            &[&["--provider", url.as_str()][..], &args[..]].concat(),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(r#"calling get_weather({"city":"Paris"})"#),
+        "{stderr}"
+    );
+    // The follow-up response read the answer: the turn ended with it.
+    let printed: Vec<_> = stdout
+        .lines()
+        .filter(|l| l.starts_with("assistant: "))
+        .collect();
+    assert_eq!(
+        printed,
+        ["assistant: It is Sunny, 21 C in Paris."],
+        "{stdout}"
     );
 }
