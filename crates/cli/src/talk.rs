@@ -252,6 +252,12 @@ impl Talk<'_> {
                 self.end_line();
                 self.printer.out(&format!("you: {}", transcript.trim()));
             }
+            ConversationEvent::InputTranscriptFailed { error, .. } => {
+                self.end_line();
+                let why = error.message.as_deref().unwrap_or("no reason given");
+                self.printer
+                    .note(&format!("what you said could not be transcribed: {why}"));
+            }
             ConversationEvent::BargeIn(_) => {
                 self.speaker.stop();
                 self.output = None;
