@@ -68,6 +68,9 @@ pub(crate) enum Command {
     /// (OPENAI_API_KEY [OPENAI_MODEL], or AZURE_OPENAI_ENDPOINT + AZURE_OPENAI_API_KEY +
     /// AZURE_OPENAI_DEPLOYMENT [AZURE_OPENAI_API_VERSION]), else the built-in local server.
     Send(Box<SendArgs>),
+    /// Talk with the model live: microphone in, speaker out, transcripts printed as they stream
+    /// (needs the `audio-io` build feature). Provider as for `send`; Ctrl-C ends.
+    Talk(Box<TalkArgs>),
     /// Run the local Realtime-compatible server until Ctrl-C.
     Serve(Box<ServeArgs>),
     /// Print a session log, a JSONL of events or a YAML WebSocket cassette readably.
@@ -235,6 +238,60 @@ pub(crate) enum ApiArg {
     Realtime,
     /// GPT-Live (`/v1/live/sessions`).
     Live,
+}
+
+/// Options of `rtclient talk`.
+#[derive(Debug, Args)]
+#[cfg_attr(not(feature = "audio-io"), allow(dead_code))]
+pub(crate) struct TalkArgs {
+    /// Where to connect: openai, azure, local, or a ws:// / wss:// URL.
+    #[arg(long, value_name = "PROVIDER", help_heading = "Connection")]
+    pub(crate) provider: Option<String>,
+    /// Also trust the certificates of this PEM file for wss://.
+    #[arg(long, value_name = "FILE", help_heading = "Connection")]
+    pub(crate) ca_cert: Option<PathBuf>,
+    /// Endpoint of the OpenAI-compatible service or Azure resource (overrides the environment).
+    #[arg(long, value_name = "URL", help_heading = "Connection")]
+    pub(crate) endpoint: Option<String>,
+    /// OpenAI model (overrides OPENAI_MODEL).
+    #[arg(long, value_name = "MODEL", help_heading = "Connection")]
+    pub(crate) model: Option<String>,
+    /// Azure deployment (overrides AZURE_OPENAI_DEPLOYMENT).
+    #[arg(long, value_name = "NAME", help_heading = "Connection")]
+    pub(crate) deployment: Option<String>,
+    /// Azure api-version (overrides AZURE_OPENAI_API_VERSION).
+    #[arg(long, value_name = "VERSION", help_heading = "Connection")]
+    pub(crate) api_version: Option<String>,
+    /// Wire dialect (default: from the provider).
+    #[arg(long, value_enum, help_heading = "Connection")]
+    pub(crate) dialect: Option<DialectArg>,
+
+    /// Instructions for the model, as text or @FILE.
+    #[arg(long, value_name = "TEXT|@FILE", help_heading = "Session")]
+    pub(crate) instructions: Option<String>,
+    /// Output voice (e.g. alloy, marin, cedar).
+    #[arg(long, help_heading = "Session")]
+    pub(crate) voice: Option<String>,
+    /// Server VAD silence that ends a turn, in ms.
+    #[arg(long, value_name = "MS", help_heading = "Session")]
+    pub(crate) silence_ms: Option<u32>,
+    /// Transcribe what you say with this model (e.g. whisper-1, gpt-4o-transcribe).
+    #[arg(long, value_name = "MODEL", help_heading = "Session")]
+    pub(crate) transcribe: Option<String>,
+    /// Function definitions (a JSON object or array of tools); may be repeated.
+    #[arg(long, value_name = "FILE.json", help_heading = "Session")]
+    pub(crate) tool: Vec<PathBuf>,
+    /// Answers to function calls: a JSON object mapping function name to output; a call
+    /// without an answer gets an error output saying so.
+    #[arg(long, value_name = "FILE.json", help_heading = "Session")]
+    pub(crate) tool_outputs: Option<PathBuf>,
+
+    /// End after this many answered turns, once their audio has played.
+    #[arg(long, value_name = "N", help_heading = "Ending")]
+    pub(crate) max_turns: Option<u32>,
+    /// End after this many seconds.
+    #[arg(long, value_name = "SECONDS", help_heading = "Ending")]
+    pub(crate) duration: Option<u64>,
 }
 
 /// Options of `rtclient serve`.

@@ -3,7 +3,7 @@
 //!
 //! The binary is glue: [`args`] parses, [`settings`] resolves flags, environment and `.env` once,
 //! [`printer`] decides where output goes, [`exit`] maps failures to exit codes, and one module per
-//! subcommand ([`send`], [`serve`], [`inspect`], [`bench`]) does the work with the `rtclient`,
+//! subcommand ([`send`], `talk`, [`serve`], [`inspect`], [`bench`]) does the work with the `rtclient`,
 //! `rtclient-server`, `rtclient-protocol` and `rtclient-audio` crates. [`stream`] is `send`'s
 //! streaming loop, [`render`] turns events into readable lines and [`session_log`] defines the
 //! JSONL session log format. Usage and exit codes: `crates/cli/README.md`.
@@ -13,6 +13,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod args;
+#[cfg(feature = "audio-io")]
+mod audio_io;
 mod bench;
 mod engines;
 mod exit;
@@ -26,6 +28,8 @@ mod serve;
 mod session_log;
 mod settings;
 mod stream;
+#[cfg(feature = "audio-io")]
+mod talk;
 mod upload;
 
 use args::{Cli, Command};
@@ -82,6 +86,16 @@ fn run(command: Command, printer: &Printer) -> Result<(), CliError> {
         }
         // The bench runs its own runtimes, so that server and client CPU are counted apart.
         Command::Bench(args) => bench::run(args),
+        #[cfg(feature = "audio-io")]
+        Command::Talk(args) => {
+            let settings = talk::TalkSettings::resolve(*args)?;
+            runtime.block_on(talk::run(settings, printer))
+        }
+        #[cfg(not(feature = "audio-io"))]
+        Command::Talk(_) => Err(CliError::usage(
+            "this rtclient was built without microphone and speaker support",
+        )
+        .hint("build it with `cargo install --path crates/cli --features audio-io` (on Linux: apt-get install libasound2-dev)")),
     }
 }
 

@@ -26,11 +26,35 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
                 .hint("send WAV, FLAC, OGG Vorbis or MP3 files")
         })?;
     }
+    let (config, local) = resolve_target(&settings, printer).await?;
+    // Connection and authentication failures end here with exit 3 (the key is never printed).
+    let connected = RealtimeClient::connect(&config).await;
+    let result = match connected {
+        Err(e) => Err(CliError::from(e)),
+        Ok(client) => {
+            tracing::debug!("connected to {}", config.target().redacted_url());
+            crate::stream::run(client, &settings, printer)
+                .await
+                .and_then(|outcome| crate::outcome::summarize(&outcome, printer))
+        }
+    };
+    if let Some(local) = local {
+        local.stop().await;
+    }
+    result
+}
+
+/// The client configuration for the settings' provider, and the built-in local server when
+/// that is the provider (started here; stop it when done). Says which provider it uses.
+pub(crate) async fn resolve_target(
+    settings: &SendSettings,
+    printer: &Printer,
+) -> Result<(ClientConfig, Option<LocalServer>), CliError> {
     let dialect = match settings.dialect {
         rtclient_protocol::Dialect::Ga => "GA",
         rtclient_protocol::Dialect::Beta => "beta",
     };
-    let (config, local) = match &settings.provider {
+    let target = match &settings.provider {
         Provider::Remote { name, config } => {
             printer.note(&format!(
                 "provider {name}: {} ({dialect} dialect)",
@@ -55,21 +79,7 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
             (ClientConfig::builder(target).build(), Some(local))
         }
     };
-    // Connection and authentication failures end here with exit 3 (the key is never printed).
-    let connected = RealtimeClient::connect(&config).await;
-    let result = match connected {
-        Err(e) => Err(CliError::from(e)),
-        Ok(client) => {
-            tracing::debug!("connected to {}", config.target().redacted_url());
-            crate::stream::run(client, &settings, printer)
-                .await
-                .and_then(|outcome| crate::outcome::summarize(&outcome, printer))
-        }
-    };
-    if let Some(local) = local {
-        local.stop().await;
-    }
-    result
+    Ok(target)
 }
 
 /// The built-in local server, run in-process on a free loopback port.

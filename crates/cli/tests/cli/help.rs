@@ -87,3 +87,17 @@ fn usage_errors_exit_2() {
         rtclient(dir.path()).args(argv).assert().code(2);
     }
 }
+
+#[cfg(not(feature = "audio-io"))]
+#[test]
+fn talk_without_audio_io_says_how_to_build_it() {
+    let dir = tempfile::tempdir().unwrap();
+    rtclient(dir.path())
+        .arg("talk")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "built without microphone and speaker support",
+        ))
+        .stderr(predicate::str::contains("--features audio-io"));
+}

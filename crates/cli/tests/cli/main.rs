@@ -1,5 +1,5 @@
 //! Runs of the `rtclient` binary: help, usage errors and exit codes, `send` against the real
-//! server (with faults too), `inspect`, `serve`, `bench`.
+//! server (with faults too), `inspect`, `serve`, `bench`, and `talk` (with the `audio-io` feature).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,4 +11,6 @@ mod live;
 mod local;
 mod send;
 mod serve;
+#[cfg(feature = "audio-io")]
+mod talk;
 mod testutil;

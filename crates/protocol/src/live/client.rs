@@ -1,5 +1,8 @@
 //! GPT-Live client events (application -> service), one struct per event.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
 use crate::event::{event_enum, event_struct};
 use crate::live::config::{Delegation, SessionConfig};
 use crate::nullable::Nullable;
@@ -192,7 +195,7 @@ impl ClientEvent {
     /// here).
     pub fn input_audio(bytes: &[u8]) -> Self {
         InputAudioAppend {
-            audio: crate::base64::encode(bytes),
+            audio: STANDARD.encode(bytes),
             ..Default::default()
         }
         .into()
