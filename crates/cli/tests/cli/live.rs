@@ -22,12 +22,12 @@ fn send_live_streams_the_file_and_saves_the_track_and_transcripts() {
         stderr.contains("session closed (close_requested)"),
         "{stderr}"
     );
-    // The default responder says how long the user spoke; its words arrive in order.
+    // The default responder says what it heard; its words arrive in order.
     let said: Vec<&str> = stdout
         .lines()
         .filter_map(|line| line.split_once("assistant: ").map(|(_, word)| word))
         .collect();
-    assert_eq!(said.first(), Some(&"You"), "{stdout}");
+    assert_eq!(said.get(..2), Some(&["I", "heard:"][..]), "{stdout}");
     let files: Vec<_> = std::fs::read_dir(dir.path().join("out"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -40,9 +40,10 @@ fn send_live_streams_the_file_and_saves_the_track_and_transcripts() {
             .clone()
     };
     let output_text = std::fs::read_to_string(with(".output.txt")).unwrap();
-    assert!(output_text.starts_with("You spoke for "), "{output_text}");
+    assert!(output_text.starts_with("I heard: "), "{output_text}");
     assert_eq!(output_text.trim(), said.join(" "));
     // The whole output track: silence and the spoken reply.
     assert_reply_wav(&with(".wav"));
-    assert!(with(".input.txt").exists());
+    let input_text = std::fs::read_to_string(with(".input.txt")).unwrap();
+    assert!(input_text.contains("Seattle"), "{input_text}");
 }
