@@ -64,7 +64,7 @@ pub(crate) enum Command {
     /// AZURE_OPENAI_DEPLOYMENT [AZURE_OPENAI_API_VERSION]), else the built-in local server.
     Send(Box<SendArgs>),
     /// Run the local Realtime-compatible server until Ctrl-C.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print a session log, a JSONL of events or a YAML WebSocket cassette readably.
     Inspect(InspectArgs),
 }
@@ -180,6 +180,9 @@ pub(crate) struct SendArgs {
     /// Write every frame sent and received, with timestamps, to a JSONL session log.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub(crate) record: Option<PathBuf>,
+    /// The built-in local server's engines (with no credentials or `--provider local`).
+    #[command(flatten)]
+    pub(crate) engines: crate::engines::EngineArgs,
 }
 
 /// Options of `rtclient serve`.
@@ -221,6 +224,8 @@ pub(crate) struct ServeArgs {
     /// Interval between server pings, in seconds.
     #[arg(long, value_name = "SECONDS", help_heading = "Limits")]
     pub(crate) ping_interval_secs: Option<u64>,
+    #[command(flatten)]
+    pub(crate) engines: crate::engines::EngineArgs,
 }
 
 /// Options of `rtclient inspect`.

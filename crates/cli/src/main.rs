@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod args;
+mod engines;
 mod exit;
 mod inspect;
 mod printer;
@@ -59,7 +60,7 @@ fn run(command: Command, printer: &Printer) -> Result<(), CliError> {
     match command {
         Command::Inspect(args) => inspect::run(settings::InspectSettings::resolve(args), printer),
         Command::Serve(args) => {
-            let settings = settings::ServeSettings::resolve(args)?;
+            let settings = settings::ServeSettings::resolve(*args)?;
             runtime.block_on(serve::run(settings, printer))
         }
         Command::Send(args) => {

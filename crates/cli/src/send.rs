@@ -9,8 +9,9 @@
 use std::future::IntoFuture;
 
 use rtclient::{ClientConfig, RealtimeClient, Target};
-use rtclient_server::ServerConfig;
+use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
 
+use crate::engines::EngineArgs;
 use crate::exit::CliError;
 use crate::printer::Printer;
 use crate::settings::{LocalReason, Provider, SendSettings};
@@ -38,7 +39,7 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
             (ClientConfig::clone(config), None)
         }
         Provider::Local { model, reason } => {
-            let local = LocalServer::start(model).await?;
+            let local = LocalServer::start(model, &settings.engines, printer).await?;
             let why = match reason {
                 LocalReason::Asked => "--provider local",
                 LocalReason::NoCredentials => "no OpenAI/Azure credentials found",
@@ -78,8 +79,8 @@ struct LocalServer {
 }
 
 impl LocalServer {
-    /// Binds `127.0.0.1:0` and starts serving.
-    async fn start(model: &str) -> Result<Self, CliError> {
+    /// Binds `127.0.0.1:0` and starts serving with `engines`.
+    async fn start(model: &str, engines: &EngineArgs, printer: &Printer) -> Result<Self, CliError> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| {
@@ -88,7 +89,8 @@ impl LocalServer {
         let config = ServerConfig::builder().build().map_err(|e| {
             CliError::failure("the built-in local server settings are invalid").caused_by(&e)
         })?;
-        let server = rtclient_server::serve(listener, config);
+        let session = engines.apply(RealtimeSession::new(), printer);
+        let server = Serve::new(listener, ServerState::with_handler(config, session));
         let addr = server.local_addr().map_err(|e| {
             CliError::connection("could not start the built-in local server").caused_by(&e)
         })?;

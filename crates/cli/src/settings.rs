@@ -39,6 +39,8 @@ pub(crate) struct ServeSettings {
     pub(crate) script: Option<Script>,
     /// TLS, when `--tls-cert` and `--tls-key` were given.
     pub(crate) tls: Option<Tls>,
+    /// The reply and speech engines.
+    pub(crate) engines: crate::engines::EngineArgs,
 }
 
 impl ServeSettings {
@@ -88,6 +90,7 @@ impl ServeSettings {
             model: args.model,
             script,
             tls,
+            engines: args.engines,
         })
     }
 }
@@ -189,6 +192,8 @@ pub(crate) struct SendSettings {
     pub(crate) json: bool,
     /// Session log path.
     pub(crate) record: Option<PathBuf>,
+    /// The built-in local server's engines.
+    pub(crate) engines: crate::engines::EngineArgs,
 }
 
 impl SendSettings {
@@ -285,6 +290,7 @@ impl SendSettings {
             reply_timeout: Duration::from_secs(args.reply_timeout.max(1)),
             out: args.out,
             json: args.json,
+            engines: args.engines,
             record: args.record,
         })
     }

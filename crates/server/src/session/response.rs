@@ -44,6 +44,8 @@ pub(crate) struct Plan {
     pub(crate) input: Option<Vec<Item>>,
     /// The function tools the response may call (each has a name).
     pub(crate) tools: Vec<rtclient_protocol::Tool>,
+    /// The response's `tool_choice`, else the session's.
+    pub(crate) tool_choice: Option<rtclient_protocol::ToolChoice>,
 }
 
 /// The `response` object of `response.created`.
@@ -406,6 +408,7 @@ pub(super) fn with_prompt<R>(
         function_output,
         tools: &tool_names,
         tool_specs: &plan.tools,
+        tool_choice: plan.tool_choice.as_ref(),
         instructions: plan.instructions.as_deref(),
         history: items,
     };
@@ -859,5 +862,6 @@ pub(crate) fn plan(
         in_conversation,
         input: params.input,
         tools,
+        tool_choice,
     }
 }

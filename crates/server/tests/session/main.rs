@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod client;
+mod engines;
 mod errors;
 mod faults;
 mod flows;
