@@ -229,6 +229,9 @@ pub(crate) struct SendArgs {
     /// Write every frame sent and received, with timestamps, to a JSONL session log.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub(crate) record: Option<PathBuf>,
+    /// The built-in local server's engines (with no credentials or `--provider local`).
+    #[command(flatten)]
+    pub(crate) engines: crate::engines::EngineArgs,
 }
 
 /// The API `send` speaks.
@@ -344,6 +347,8 @@ pub(crate) struct ServeArgs {
     /// Interval between server pings, in seconds.
     #[arg(long, value_name = "SECONDS", help_heading = "Limits")]
     pub(crate) ping_interval_secs: Option<u64>,
+    #[command(flatten)]
+    pub(crate) engines: crate::engines::EngineArgs,
 }
 
 /// Options of `rtclient inspect`.

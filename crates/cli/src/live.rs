@@ -49,10 +49,7 @@ pub(crate) async fn run(
             )
         }
         Provider::Local { .. } => {
-            let (local, engines) = LocalServer::start(DEFAULT_MODEL).await?;
-            for line in &engines {
-                printer.note(line);
-            }
+            let local = LocalServer::start(DEFAULT_MODEL, &settings.engines, printer).await?;
             let base = format!("http://{}", local.addr);
             let target = Target::openai_live_at(&base, LiveEndpoint::Sessions)?;
             printer.note(&format!(

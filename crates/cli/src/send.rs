@@ -11,6 +11,7 @@ use std::future::IntoFuture;
 use rtclient::{ClientConfig, RealtimeClient, Target};
 use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
 
+use crate::engines::EngineArgs;
 use crate::engines::EngineChoice;
 use crate::exit::CliError;
 use crate::printer::Printer;
@@ -63,7 +64,7 @@ pub(crate) async fn resolve_target(
             (ClientConfig::clone(config), None)
         }
         Provider::Local { model, reason } => {
-            let (local, engines) = LocalServer::start(model).await?;
+            let local = LocalServer::start(model, &settings.engines, printer).await?;
             let why = match reason {
                 LocalReason::Asked => "--provider local",
                 LocalReason::NoCredentials => "no OpenAI/Azure credentials found",
@@ -72,9 +73,6 @@ pub(crate) async fn resolve_target(
                 "{why}: using the built-in local server at {} ({dialect} dialect)",
                 local.url
             ));
-            for line in &engines {
-                printer.note(line);
-            }
             let target = Target::custom(&local.url)?.with_dialect(settings.dialect);
             (ClientConfig::builder(target).build(), Some(local))
         }
@@ -94,9 +92,13 @@ pub(crate) struct LocalServer {
 }
 
 impl LocalServer {
-    /// Binds `127.0.0.1:0` and starts serving with the default engines; also returns the
-    /// lines that say which engines run.
-    pub(crate) async fn start(model: &str) -> Result<(Self, Vec<String>), CliError> {
+    /// Binds `127.0.0.1:0` and starts serving with the default listening engines and
+    /// `engines`, noting on stderr which engines run and why.
+    pub(crate) async fn start(
+        model: &str,
+        engines: &EngineArgs,
+        printer: &Printer,
+    ) -> Result<Self, CliError> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| {
@@ -105,7 +107,11 @@ impl LocalServer {
         let config = ServerConfig::builder().build().map_err(|e| {
             CliError::failure("the built-in local server settings are invalid").caused_by(&e)
         })?;
-        let (session, engines) = EngineChoice::default().apply(RealtimeSession::new());
+        let (session, hearing) = EngineChoice::default().apply(RealtimeSession::new());
+        for line in &hearing {
+            printer.note(line);
+        }
+        let session = engines.apply(session, printer);
         let server = Serve::new(listener, ServerState::with_handler(config, session));
         let addr = server.local_addr().map_err(|e| {
             CliError::connection("could not start the built-in local server").caused_by(&e)
@@ -124,7 +130,7 @@ impl LocalServer {
             stop,
             task,
         };
-        Ok((local, engines))
+        Ok(local)
     }
 
     /// Closes open sessions and waits for the server to finish.

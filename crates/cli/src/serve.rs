@@ -20,12 +20,13 @@ pub(crate) async fn run(settings: ServeSettings, printer: &Printer) -> Result<()
             .hint("is another server using that port? choose another with --listen HOST:PORT")
     })?;
     let auth = settings.config.api_key().is_some();
-    let mut session = RealtimeSession::new().max_duration(settings.config.max_session_duration());
+    let session = RealtimeSession::new().max_duration(settings.config.max_session_duration());
+    let mut session = settings.engines.apply(session, printer);
     if let Some(script) = settings.script {
         session = session.script(script);
     }
-    let (session, engines) = settings.engines.apply(session);
-    for line in &engines {
+    let (session, hearing) = settings.hearing.apply(session);
+    for line in &hearing {
         printer.note(line);
     }
     let scheme = if settings.tls.is_some() { "wss" } else { "ws" };

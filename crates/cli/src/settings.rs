@@ -41,7 +41,9 @@ pub(crate) struct ServeSettings {
     /// TLS, when `--tls-cert` and `--tls-key` were given.
     pub(crate) tls: Option<Tls>,
     /// The speech engines asked for.
-    pub(crate) engines: EngineChoice,
+    pub(crate) hearing: EngineChoice,
+    /// The reply and speech engines.
+    pub(crate) engines: crate::engines::EngineArgs,
 }
 
 impl ServeSettings {
@@ -94,10 +96,11 @@ impl ServeSettings {
             model: args.model,
             script,
             tls,
-            engines: EngineChoice {
+            hearing: EngineChoice {
                 vad: args.vad,
                 stt: args.stt,
             },
+            engines: args.engines,
         })
     }
 }
@@ -199,6 +202,8 @@ pub(crate) struct SendSettings {
     pub(crate) json: bool,
     /// Session log path.
     pub(crate) record: Option<PathBuf>,
+    /// The built-in local server's engines.
+    pub(crate) engines: crate::engines::EngineArgs,
 }
 
 impl SendSettings {
@@ -295,6 +300,7 @@ impl SendSettings {
             reply_timeout: Duration::from_secs(args.reply_timeout.max(1)),
             out: args.out,
             json: args.json,
+            engines: args.engines,
             record: args.record,
         })
     }

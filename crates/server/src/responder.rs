@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rtclient_protocol::{Item, Tool};
+use rtclient_protocol::{Item, Tool, ToolChoice};
 use serde::Deserialize;
 
 use crate::faults::{Disruption, Failure, Faults, RateLimits};
@@ -28,6 +28,9 @@ pub struct Prompt<'a> {
     /// The definitions of those tools (description and JSON Schema of the arguments), for a
     /// responder backed by a model.
     pub tool_specs: &'a [Tool],
+    /// The response's `tool_choice` (its own, else the session's): `required` or a named tool
+    /// means the reply must be a call.
+    pub tool_choice: Option<&'a ToolChoice>,
     /// The response's instructions (from `response.create`, else the session's). The default
     /// responders do not read them; a responder backed by a model does.
     pub instructions: Option<&'a str>,
@@ -108,6 +111,20 @@ pub trait Responder: Send + Sync {
     fn delegates(&self, prompt: &Prompt<'_>) -> bool {
         let _ = prompt;
         false
+    }
+}
+
+impl<T: Responder + ?Sized> Responder for std::sync::Arc<T> {
+    fn reply(&self, prompt: &Prompt<'_>) -> Reply {
+        (**self).reply(prompt)
+    }
+
+    fn answer(&self, prompt: &Prompt<'_>) -> Answer {
+        (**self).answer(prompt)
+    }
+
+    fn stream(&self, prompt: &Prompt<'_>, sink: &mut dyn FnMut(&str) -> bool) -> Answer {
+        (**self).stream(prompt, sink)
     }
 }
 

@@ -33,6 +33,34 @@ pub trait Synthesizer: Send + Sync {
     /// Speaks `text` with the Realtime `voice` (e.g. `alloy`, `marin`; unknown names get a
     /// default voice).
     fn synthesize(&self, text: &str, voice: &str) -> Result<Speech, SynthesisError>;
+
+    /// Speaks `text` piece by piece (a sentence at a time, for engines that work that way),
+    /// handing each piece to `sink` as soon as it is made; stops early when `sink` returns
+    /// false. The default makes the whole speech, then hands it over at once.
+    fn stream(
+        &self,
+        text: &str,
+        voice: &str,
+        sink: &mut dyn FnMut(Speech) -> bool,
+    ) -> Result<(), SynthesisError> {
+        sink(self.synthesize(text, voice)?);
+        Ok(())
+    }
+}
+
+impl<T: Synthesizer + ?Sized> Synthesizer for std::sync::Arc<T> {
+    fn synthesize(&self, text: &str, voice: &str) -> Result<Speech, SynthesisError> {
+        (**self).synthesize(text, voice)
+    }
+
+    fn stream(
+        &self,
+        text: &str,
+        voice: &str,
+        sink: &mut dyn FnMut(Speech) -> bool,
+    ) -> Result<(), SynthesisError> {
+        (**self).stream(text, voice, sink)
+    }
 }
 
 /// Why speech synthesis failed.
@@ -57,6 +85,12 @@ pub enum SynthesisError {
         status: std::process::ExitStatus,
         /// What it printed on stderr.
         stderr: String,
+    },
+    /// The speech model failed.
+    #[error("the speech model failed: {reason}")]
+    Model {
+        /// What the model runtime said.
+        reason: String,
     },
     /// The synthesizer's output was not the audio expected.
     #[error("`{program}` wrote unexpected output: {reason}")]

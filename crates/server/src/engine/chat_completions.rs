@@ -6,6 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
+use rtclient_protocol::ToolChoice;
 use serde_json::{Value, json};
 
 use super::chat::{self, Message};
@@ -88,6 +89,16 @@ impl ChatCompletions {
             .collect();
         if !tools.is_empty() {
             body["tools"] = Value::Array(tools);
+            match prompt.tool_choice {
+                Some(ToolChoice::Mode(mode)) => body["tool_choice"] = json!(mode),
+                Some(ToolChoice::Tool(tool)) => {
+                    body["tool_choice"] = json!({
+                        "type": "function",
+                        "function": {"name": tool.name},
+                    });
+                }
+                None => {}
+            }
         }
         body
     }

@@ -63,6 +63,9 @@ const REPEAT_WINDOW: usize = 64;
 /// A GGUF chat model on the CPU: the [`Responder`] behind `--responder llm`.
 pub struct LocalLlm {
     model: Mutex<ModelWeights>,
+    /// One thread: candle's own threads spin against each other and other sessions' engines
+    /// on a small, busy machine, and are many times slower there than one.
+    threads: rayon::ThreadPool,
     tokenizer: Tokenizer,
     end_of_turn: u32,
     path: PathBuf,
@@ -97,10 +100,16 @@ impl LocalLlm {
         let end_of_turn = tokenizer
             .token_to_id("<|im_end|>")
             .ok_or_else(|| load_error("the tokenizer has no <|im_end|> token".to_owned()))?;
-        let model = ModelWeights::from_gguf(content, &mut file, &Device::Cpu)
+        let threads = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .map_err(|e| load_error(e.to_string()))?;
+        let model = threads
+            .install(|| ModelWeights::from_gguf(content, &mut file, &Device::Cpu))
             .map_err(|e| load_error(e.to_string()))?;
         Ok(Self {
             model: Mutex::new(model),
+            threads,
             tokenizer,
             end_of_turn,
             path: path.to_owned(),
@@ -129,7 +138,7 @@ impl LocalLlm {
         // cleared below, so the model is usable again.
         let mut model = self.model.lock().unwrap_or_else(|p| p.into_inner());
         model.clear_kv_cache();
-        let mut logits = forward(&mut model, prompt_ids, 0)?;
+        let mut logits = self.forward(&mut model, prompt_ids, 0)?;
         let mut reply: Vec<u32> = Vec::new();
         let mut text = String::new();
         while reply.len() < MAX_REPLY_TOKENS {
@@ -155,19 +164,25 @@ impl LocalLlm {
                     break;
                 }
             }
-            logits = forward(&mut model, &[next], prompt_ids.len() + reply.len() - 1)?;
+            logits = self.forward(&mut model, &[next], prompt_ids.len() + reply.len() - 1)?;
         }
         Ok(text)
     }
 }
 
-/// Runs `ids` through the model from position `at`; the logits of the last position.
-fn forward(model: &mut ModelWeights, ids: &[u32], at: usize) -> Result<Tensor, String> {
-    Tensor::new(ids, &Device::Cpu)
-        .and_then(|t| t.unsqueeze(0))
-        .and_then(|input| model.forward(&input, at))
-        .and_then(|logits| logits.squeeze(0))
-        .map_err(|e| e.to_string())
+impl LocalLlm {
+    /// Runs `ids` through the model from position `at`, on the model's thread; the logits of
+    /// the last position.
+    fn forward(&self, model: &mut ModelWeights, ids: &[u32], at: usize) -> Result<Tensor, String> {
+        self.threads
+            .install(|| {
+                Tensor::new(ids, &Device::Cpu)
+                    .and_then(|t| t.unsqueeze(0))
+                    .and_then(|input| model.forward(&input, at))
+                    .and_then(|logits| logits.squeeze(0))
+            })
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// The chat in ChatML, ending with an open assistant turn. The tools, if any, go in the
@@ -208,14 +223,22 @@ impl Responder for LocalLlm {
     }
 
     fn stream(&self, prompt: &Prompt<'_>, sink: &mut dyn FnMut(&str) -> bool) -> Answer {
-        let rendered = render_chatml(prompt);
+        let mut rendered = render_chatml(prompt);
+        let forced = tool_call::forced_start(prompt.tool_choice, prompt.tools);
+        if let Some(start) = &forced {
+            rendered.push_str(start);
+        }
         let mut sent = 0;
         let mut speaking = false;
         let result = self.generate(&rendered, &mut |text| {
+            if forced.is_some() {
+                return !tool_call::is_closed(text);
+            }
             if !speaking {
                 match tool_call::parse_start(text) {
                     // Too early to tell, or a call being written: hold it back.
-                    Parsed::Undecided | Parsed::Call => return true,
+                    Parsed::Undecided => return true,
+                    Parsed::Call => return !tool_call::is_closed(text),
                     Parsed::Text => {
                         speaking = true;
                         sent = text.len() - text.trim_start().len();
@@ -227,7 +250,7 @@ impl Responder for LocalLlm {
             fresh.is_empty() || sink(fresh)
         });
         let text = match result {
-            Ok(text) => text,
+            Ok(text) => format!("{}{text}", forced.as_deref().unwrap_or("")),
             Err(reason) => {
                 tracing::warn!(%reason, "the reply model failed");
                 return Reply::Fail(Failure {

@@ -8,7 +8,9 @@
 //!
 //! Replies: [`chat`] turns a response's prompt into chat turns, [`llm`] runs a local GGUF model
 //! on them (feature `llm`), [`chat_completions`] sends them to an OpenAI-compatible server, and
-//! [`tool_call`] reads tool calls a local model writes as text.
+//! [`tool_call`] reads tool calls a local model writes as text. Speech: [`piper`] speaks with a
+//! Piper voice on ONNX Runtime (feature `onnx`). [`select`] picks the engines at start-up and
+//! says which it picked and why.
 
 pub mod chat;
 pub mod chat_completions;
@@ -19,6 +21,9 @@ pub mod models;
 pub mod moonshine;
 #[cfg(feature = "onnx")]
 pub mod onnx;
+#[cfg(feature = "onnx")]
+pub mod piper;
+pub mod select;
 #[cfg(feature = "onnx")]
 pub mod silero;
 pub mod tool_call;

@@ -3,7 +3,7 @@
 //! the format SmolLM2 and most small chat models were tuned on; a bare JSON object or a list of
 //! them is accepted too).
 
-use rtclient_protocol::Tool;
+use rtclient_protocol::{Tool, ToolChoice, ToolChoiceMode};
 use serde_json::Value;
 
 use crate::responder::Reply;
@@ -37,6 +37,28 @@ pub fn render(name: &str, arguments: &str) -> String {
     let arguments: Value = serde_json::from_str(arguments).unwrap_or(Value::Null);
     let call = serde_json::json!({"name": name, "arguments": arguments});
     format!("{OPEN}{call}{CLOSE}")
+}
+
+/// The start of the reply when `choice` says it must be a call of one of `tools` (`required`,
+/// or a named tool): the model then only writes the tool's name (unless it is named) and the
+/// arguments. `None` when the model may answer in words.
+pub fn forced_start(choice: Option<&ToolChoice>, tools: &[&str]) -> Option<String> {
+    if tools.is_empty() {
+        return None;
+    }
+    match choice? {
+        ToolChoice::Mode(ToolChoiceMode::Required) => Some(format!("{OPEN}{{\"name\": \"")),
+        ToolChoice::Tool(tool) => {
+            let name = tool.name.as_deref().filter(|name| tools.contains(name))?;
+            Some(format!("{OPEN}{{\"name\": \"{name}\", \"arguments\": "))
+        }
+        ToolChoice::Mode(_) => None,
+    }
+}
+
+/// Whether a call being written is complete.
+pub fn is_closed(text: &str) -> bool {
+    text.contains(CLOSE)
 }
 
 /// What the start of a reply is.

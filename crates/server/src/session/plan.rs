@@ -23,6 +23,8 @@ pub(crate) struct Plan {
     pub(crate) input: Option<Vec<Item>>,
     /// The function tools the response may call (each has a name).
     pub(crate) tools: Vec<rtclient_protocol::Tool>,
+    /// The response's `tool_choice`, else the session's.
+    pub(crate) tool_choice: Option<rtclient_protocol::ToolChoice>,
 }
 
 /// The `response` object of `response.created`.
@@ -144,5 +146,6 @@ pub(crate) fn plan(
         in_conversation,
         input: params.input,
         tools,
+        tool_choice,
     }
 }

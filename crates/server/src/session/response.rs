@@ -312,6 +312,7 @@ pub(super) fn with_prompt<R>(
         function_output,
         tools: &tool_names,
         tool_specs: &plan.tools,
+        tool_choice: plan.tool_choice.as_ref(),
         instructions: plan.instructions.as_deref(),
         history: items,
     };

@@ -5,6 +5,7 @@
 
 mod cancel;
 mod client;
+mod engines;
 mod errors;
 mod faults;
 mod flows;
