@@ -64,7 +64,7 @@
 //! # }
 //! ```
 //!
-//! See `examples/stream-file.rs` (file to chunks, with timing) and `examples/convert-to-wav.rs`
+//! See `examples/stream_file.rs` (file to chunks, with timing) and `examples/convert_to_wav.rs`
 //! (file to wire audio and back to a WAV you can listen to) in the crate directory, and
 //! `BENCHMARKS.md` for speed and memory against the seed Python pipeline.
 

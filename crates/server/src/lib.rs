@@ -85,7 +85,7 @@
 //! # }
 //! ```
 //!
-//! `examples/local-server.rs` is the same as a runnable program.
+//! `examples/local_server.rs` is the same as a runnable program.
 //!
 //! Resolving a connection needs no socket:
 //!

@@ -533,9 +533,15 @@ fn ctrl_c_stops_cleanly_with_exit_1() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    assert!(first.contains("using the built-in local server"), "{first}");
+    // The engine notes come first, then the line naming the server.
+    let mut head = String::new();
+    for _ in 0..10 {
+        stderr.read_line(&mut head).unwrap();
+        if head.contains("using the built-in local server") {
+            break;
+        }
+    }
+    assert!(head.contains("using the built-in local server"), "{head}");
     std::thread::sleep(std::time::Duration::from_millis(300));
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])

@@ -1,6 +1,6 @@
 //! Speed of the real speech engines, on espeak-ng sentences made when it starts.
 //!
-//! Run with `cargo run --release -p rtclient-server --example engine-bench` after
+//! Run with `cargo run --release -p rtclient-server --example engine_bench` after
 //! `scripts/install-engines`. Prints:
 //! - VAD: how many times faster than real time Silero VAD and earshot score a clip of eight
 //!   sentences with silences between them (16 kHz, one thread);

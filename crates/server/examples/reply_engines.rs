@@ -2,7 +2,7 @@
 //! reply model (time to its first piece of text, then pieces per second, about one per token),
 //! with the process's peak memory.
 //!
-//! Run with `cargo run --release -p rtclient-server --example reply-engines [-- --rounds N]`
+//! Run with `cargo run --release -p rtclient-server --example reply_engines [-- --rounds N]`
 //! after `scripts/install-engines`. Each round speaks three sentences and answers two prompts.
 
 use std::time::Instant;

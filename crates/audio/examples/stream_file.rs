@@ -1,4 +1,4 @@
-//! Run with `cargo run --release -p rtclient-audio --example stream-file -- FILE [ulaw|alaw|RATE] [--read-ahead]`
+//! Run with `cargo run --release -p rtclient-audio --example stream_file -- FILE [ulaw|alaw|RATE] [--read-ahead]`
 //!
 //! Streams an audio file to 100 ms base64 chunks of wire audio (PCM16 24 kHz by default) and
 //! prints what it read and produced. Used to measure peak memory on long inputs.
@@ -12,7 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let read_ahead = all.iter().any(|a| a == "--read-ahead");
     let mut args = all.into_iter().filter(|a| a != "--read-ahead");
     let Some(path) = args.next() else {
-        eprintln!("usage: stream-file FILE [ulaw|alaw|RATE] [--read-ahead]");
+        eprintln!("usage: stream_file FILE [ulaw|alaw|RATE] [--read-ahead]");
         std::process::exit(2);
     };
     let format = match args.next().as_deref() {

@@ -1,4 +1,4 @@
-//! Run with `cargo run --release -p rtclient-audio --example convert-to-wav -- IN OUT.wav [ulaw|alaw|RATE]`
+//! Run with `cargo run --release -p rtclient-audio --example convert_to_wav -- IN OUT.wav [ulaw|alaw|RATE]`
 //!
 //! Converts any supported audio file to exactly what would be sent on the wire (24 kHz PCM16 by
 //! default, or G.711), going through base64 chunks and back, and writes it as a WAV file so you
@@ -11,7 +11,7 @@ use rtclient_audio::{AudioSource, WavSink, WireFormat};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(input), Some(output)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: convert-to-wav IN OUT.wav [ulaw|alaw|RATE]");
+        eprintln!("usage: convert_to_wav IN OUT.wav [ulaw|alaw|RATE]");
         std::process::exit(2);
     };
     let format = match args.get(2).map(String::as_str) {

@@ -1,7 +1,7 @@
 //! The seed's `low_level_sample.py`, in Rust: one audio file, one server-VAD turn (or more).
 //!
 //! ```text
-//! cargo run -p rtclient --example low-level-sample -- <audio file> [openai|azure|URL]
+//! cargo run -p rtclient --example low_level_sample -- <audio file> [openai|azure|URL]
 //! ```
 //!
 //! - Configuration comes from the environment and `.env` (`OPENAI_API_KEY`, `OPENAI_MODEL`,
@@ -66,7 +66,7 @@ async fn main() {
 async fn run() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(path), provider) = (args.first(), args.get(1)) else {
-        eprintln!("usage: low-level-sample <audio file> [openai|azure|URL]");
+        eprintln!("usage: low_level_sample <audio file> [openai|azure|URL]");
         eprintln!(
             "Without the second argument: Azure if AZURE_OPENAI_ENDPOINT is set, else OpenAI."
         );

@@ -1,4 +1,4 @@
-//! Run with `cargo run -p rtclient-server --example local-server -- [ADDR] [--api-key KEY]
+//! Run with `cargo run -p rtclient-server --example local_server -- [ADDR] [--api-key KEY]
 //! [--refuse-beta]`.
 //!
 //! Serves the Realtime routes on ADDR (default 127.0.0.1:8765) until Ctrl-C. Every connection
