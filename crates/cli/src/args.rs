@@ -295,6 +295,10 @@ pub(crate) struct TalkArgs {
     /// End after this many seconds.
     #[arg(long, value_name = "SECONDS", help_heading = "Ending")]
     pub(crate) duration: Option<u64>,
+
+    /// The built-in local server's engines (with no credentials or `--provider local`).
+    #[command(flatten)]
+    pub(crate) engines: crate::engines::EngineArgs,
 }
 
 /// Options of `rtclient serve`.

@@ -68,6 +68,7 @@ impl TalkSettings {
             out: PathBuf::new(),
             json: false,
             record: None,
+            engines: args.engines,
         };
         Ok(Self {
             connection: SendSettings::resolve(send)?,
