@@ -105,6 +105,9 @@ fn speech_and_devices(dir: &Path) {
 fn talk(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
     let talk = rtclient(dir)
         .env("HOME", dir)
+        // The engines' models stay where this test's own HOME has them, so talk runs the same
+        // engines as the `send` it is compared with.
+        .env("RTCLIENT_MODELS", models_dir())
         .args(["talk", "--max-turns", "1", "--duration", "60"])
         .args(args)
         .timeout(Duration::from_secs(120))
@@ -115,6 +118,19 @@ fn talk(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
         String::from_utf8_lossy(&talk.stdout).into_owned(),
         String::from_utf8_lossy(&talk.stderr).into_owned(),
     )
+}
+
+/// The models folder as the engines find it from this process's environment.
+fn models_dir() -> std::path::PathBuf {
+    let var = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    if let Some(models) = var("RTCLIENT_MODELS") {
+        return models.into();
+    }
+    let cache = var("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| var("HOME").map(|home| std::path::PathBuf::from(home).join(".cache")))
+        .expect("HOME or XDG_CACHE_HOME is set");
+    cache.join("rtclient").join("models")
 }
 
 #[test]
