@@ -87,7 +87,7 @@ def test_live_session_with_delegation_commentary_mute_and_sideband(live_server, 
             stop = asyncio.Event()
             mic = asyncio.create_task(microphone(conn, speech, stop))
 
-            audio_deltas, transcript, state = 0, "", "listening"
+            audio_deltas, transcript, heard, state = 0, "", "", "listening"
             while state != "answered":
                 event = await recv(conn, PRIMARY)
                 kind = event["type"]
@@ -110,10 +110,15 @@ def test_live_session_with_delegation_commentary_mute_and_sideband(live_server, 
                 elif kind == "session.commentary.appended":
                     assert event["client_event_id"] == "evt_commentary"
                     assert event["end_ms"] > event["start_ms"]
+                elif kind == "session.input_transcript.delta":
+                    # What the server's speech-to-text heard, on the input timeline.
+                    assert event["end_ms"] > event["start_ms"] >= 0
+                    heard += event["delta"]
                 else:
                     assert kind in {"session.usage.updated"}, event
             assert transcript.startswith("Okay, checking now.")
             assert audio_deltas >= 20, "a continuous output track, silence included"
+            assert heard.strip(), "the spoken clip was transcribed"
 
             await conn.session.input_audio.mute(event_id="evt_mute")
             await conn.session.input_audio.unmute(event_id="evt_unmute")
