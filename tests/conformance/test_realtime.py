@@ -239,7 +239,7 @@ def test_audio_turn_with_server_vad(server, speech):
             assert done.response.status == "completed"
             assert done.response.output[0].role == "assistant"
             assert done.response.output[0].content[0].type == "output_audio"
-            assert done.response.output[0].content[0].transcript.startswith("You spoke for")
+            assert done.response.output[0].content[0].transcript.startswith("I heard: ")
             audio = b"".join(base64.b64decode(e.delta) for e in events if e.type == "response.output_audio.delta")
             assert len(audio) > CHUNK
             # User audio bills a token per 100 ms, assistant audio a token per 50 ms.

@@ -504,6 +504,12 @@ impl Running {
             ..Default::default()
         });
         let Some(model) = config::transcription_model(&st.session) else {
+            let mut samples = Vec::new();
+            if let Some(stored) = st.conversation.get(&item_id) {
+                format.decode(&stored.audio, &mut samples);
+            }
+            drop(st);
+            self.hear_privately(item_id, format.sample_rate(), &samples);
             return;
         };
         let logprobs = wants_logprobs(&st.session);
@@ -540,6 +546,25 @@ impl Running {
 
     /// Stores the transcript of the user item `item_id` and sends its last delta and the
     /// `completed` event (with duration usage, and logprobs when the session asked).
+    /// Transcribes a committed turn for the responder only (no events), when the session asked
+    /// for no input transcription.
+    fn hear_privately(&mut self, item_id: String, sample_rate: u32, samples: &[i16]) {
+        let turn = TurnAudio {
+            sample_rate,
+            samples,
+        };
+        let transcriber = &self.engines.transcriber;
+        let Ok(heard) = blocking(|| transcriber.transcribe(turn, "")) else {
+            return;
+        };
+        if heard.text.trim().is_empty() {
+            return;
+        }
+        if let Ok(mut st) = self.state.lock() {
+            st.heard = Some((item_id, heard.text));
+        }
+    }
+
     fn transcribed(
         &mut self,
         item_id: String,

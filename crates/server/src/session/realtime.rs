@@ -184,6 +184,10 @@ pub(crate) struct State {
     pub(crate) finished_responses: u64,
     /// Output audio of the last response to end, in ms.
     pub(crate) last_response_audio_ms: u64,
+    /// What the speech-to-text engine heard in the last committed user audio (item id, text)
+    /// when the session asked for no input transcription: the service's model hears audio
+    /// itself, so the responder gets it without any transcription event being sent.
+    pub(crate) heard: Option<(String, String)>,
 }
 
 /// [`State`] behind a mutex.
@@ -239,6 +243,7 @@ impl SessionHandler for RealtimeSession {
             voice_live,
             finished_responses: 0,
             last_response_audio_ms: 0,
+            heard: None,
         }));
         let mut session = Running {
             state,

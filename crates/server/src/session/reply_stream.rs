@@ -35,10 +35,13 @@ impl ReplyStream {
     pub(super) fn start(state: &SharedState, engines: &Arc<Engines>, plan: &Plan) -> Option<Self> {
         let (items, audio_ms) = {
             let st = state.lock().ok()?;
-            let items: Vec<Item> = match &plan.input {
+            let mut items: Vec<Item> = match &plan.input {
                 Some(items) => items.clone(),
                 None => st.conversation.items().map(|s| s.item.clone()).collect(),
             };
+            if let Some((heard_id, text)) = &st.heard {
+                fill_transcript(&mut items, heard_id, text);
+            }
             let audio_ms = st
                 .conversation
                 .items()
@@ -68,5 +71,19 @@ impl ReplyStream {
     /// The next output; `None` once the responder is done (or died).
     pub(super) async fn next(&mut self) -> Option<Produced> {
         self.rx.recv().await
+    }
+}
+
+/// Gives the input audio of item `id` (in the responder's copy of the conversation) the
+/// transcript `text` when it has none.
+fn fill_transcript(items: &mut [Item], id: &str, text: &str) {
+    let Some(item) = items.iter_mut().find(|i| i.id.as_deref() == Some(id)) else {
+        return;
+    };
+    for part in item.content.iter_mut().flatten() {
+        let untranscribed = part.transcript.as_ref().is_none_or(|t| t.value().is_none());
+        if part.kind == Some(rtclient_protocol::ContentKind::InputAudio) && untranscribed {
+            part.transcript = Some(rtclient_protocol::Nullable::Value(text.to_owned()));
+        }
     }
 }
