@@ -166,10 +166,23 @@ fn a_spoken_turn_is_answered_and_played() {
         .lines()
         .filter(|l| l.starts_with("assistant: "))
         .collect();
-    assert_eq!(
-        printed,
-        [format!("assistant: {}", transcript.trim())],
-        "{stdout}"
+    // One reply, saying what it heard. The microphone path (48 kHz float through ALSA) and the
+    // file differ by a resampling, so the speech-to-text may differ by a word or two.
+    assert_eq!(printed.len(), 1, "{stdout}");
+    let said = printed[0].trim_start_matches("assistant: ");
+    let words = |text: &str| -> Vec<String> {
+        text.split_whitespace()
+            .map(|w| {
+                w.trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase()
+            })
+            .collect()
+    };
+    let (said, expected) = (words(said), words(transcript.trim()));
+    let shared = expected.iter().filter(|w| said.contains(w)).count();
+    assert!(
+        shared * 4 >= expected.len() * 3,
+        "talk said {said:?}, send got {expected:?}"
     );
 
     // The speaker played that reply: as much loud audio (left channel, device rate) as the
