@@ -21,11 +21,11 @@ pub enum TtsChoice {
 /// The responder asked for (`--responder`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ResponderChoice {
-    /// The local reply model (falls back to the echo responder when unavailable).
-    #[default]
-    Llm,
     /// The deterministic echo responder ("I heard: ...").
+    #[default]
     Echo,
+    /// The local reply model (falls back to the echo responder when unavailable).
+    Llm,
 }
 
 /// An engine that was chosen, and the line that says which it is and why.

@@ -503,21 +503,17 @@ impl Running {
             item,
             ..Default::default()
         });
-        let Some(model) = config::transcription_model(&st.session) else {
-            let mut samples = Vec::new();
-            if let Some(stored) = st.conversation.get(&item_id) {
-                format.decode(&stored.audio, &mut samples);
-            }
-            drop(st);
-            self.hear_privately(item_id, format.sample_rate(), &samples);
-            return;
-        };
-        let logprobs = wants_logprobs(&st.session);
         let mut samples = Vec::new();
         if let Some(stored) = st.conversation.get(&item_id) {
             format.decode(&stored.audio, &mut samples);
         }
+        let model = config::transcription_model(&st.session);
+        let logprobs = wants_logprobs(&st.session);
         drop(st);
+        let Some(model) = model else {
+            self.hear_privately(item_id, format.sample_rate(), &samples);
+            return;
+        };
         let turn = TurnAudio {
             sample_rate: format.sample_rate(),
             samples: &samples,
