@@ -145,29 +145,9 @@ pub(crate) struct SendArgs {
     #[arg(long, value_enum, default_value_t = ApiArg::Realtime, help_heading = "Connection")]
     pub(crate) api: ApiArg,
 
-    /// Where to send: openai, azure, local, or a ws:// / wss:// URL.
-    #[arg(long, value_name = "PROVIDER", help_heading = "Connection")]
-    pub(crate) provider: Option<String>,
-    /// Also trust the certificates of this PEM file for wss:// (a local `rtclient serve
-    /// --tls-cert` server's self-signed certificate, or a TLS-inspecting proxy's CA).
-    #[arg(long, value_name = "FILE", help_heading = "Connection")]
-    pub(crate) ca_cert: Option<PathBuf>,
-    /// Endpoint of the OpenAI-compatible service or Azure resource (overrides the environment).
-    #[arg(long, value_name = "URL", help_heading = "Connection")]
-    pub(crate) endpoint: Option<String>,
-    /// OpenAI model (overrides OPENAI_MODEL).
-    #[arg(long, value_name = "MODEL", help_heading = "Connection")]
-    pub(crate) model: Option<String>,
-    /// Azure deployment (overrides AZURE_OPENAI_DEPLOYMENT).
-    #[arg(long, value_name = "NAME", help_heading = "Connection")]
-    pub(crate) deployment: Option<String>,
-    /// Azure api-version; selects the preview URL and the beta dialect (overrides
-    /// AZURE_OPENAI_API_VERSION).
-    #[arg(long, value_name = "VERSION", help_heading = "Connection")]
-    pub(crate) api_version: Option<String>,
-    /// Wire dialect (default: from the provider; Azure preview speaks beta).
-    #[arg(long, value_enum, help_heading = "Connection")]
-    pub(crate) dialect: Option<DialectArg>,
+    /// Where and how to connect.
+    #[command(flatten)]
+    pub(crate) connection: ConnectionArgs,
 
     /// Instructions for the model, as text or @FILE.
     #[arg(long, value_name = "TEXT|@FILE", help_heading = "Session")]
@@ -243,14 +223,14 @@ pub(crate) enum ApiArg {
     Live,
 }
 
-/// Options of `rtclient talk`.
+/// The connection options `send` and `talk` share.
 #[derive(Debug, Args)]
-#[cfg_attr(not(feature = "audio-io"), allow(dead_code))]
-pub(crate) struct TalkArgs {
+pub(crate) struct ConnectionArgs {
     /// Where to connect: openai, azure, local, or a ws:// / wss:// URL.
     #[arg(long, value_name = "PROVIDER", help_heading = "Connection")]
     pub(crate) provider: Option<String>,
-    /// Also trust the certificates of this PEM file for wss://.
+    /// Also trust the certificates of this PEM file for wss:// (a local `rtclient serve
+    /// --tls-cert` server's self-signed certificate, or a TLS-inspecting proxy's CA).
     #[arg(long, value_name = "FILE", help_heading = "Connection")]
     pub(crate) ca_cert: Option<PathBuf>,
     /// Endpoint of the OpenAI-compatible service or Azure resource (overrides the environment).
@@ -262,12 +242,22 @@ pub(crate) struct TalkArgs {
     /// Azure deployment (overrides AZURE_OPENAI_DEPLOYMENT).
     #[arg(long, value_name = "NAME", help_heading = "Connection")]
     pub(crate) deployment: Option<String>,
-    /// Azure api-version (overrides AZURE_OPENAI_API_VERSION).
+    /// Azure api-version; selects the preview URL and the beta dialect (overrides
+    /// AZURE_OPENAI_API_VERSION).
     #[arg(long, value_name = "VERSION", help_heading = "Connection")]
     pub(crate) api_version: Option<String>,
-    /// Wire dialect (default: from the provider).
+    /// Wire dialect (default: from the provider; Azure preview speaks beta).
     #[arg(long, value_enum, help_heading = "Connection")]
     pub(crate) dialect: Option<DialectArg>,
+}
+
+/// Options of `rtclient talk`.
+#[derive(Debug, Args)]
+#[cfg_attr(not(feature = "audio-io"), allow(dead_code))]
+pub(crate) struct TalkArgs {
+    /// Where and how to connect.
+    #[command(flatten)]
+    pub(crate) connection: ConnectionArgs,
 
     /// Instructions for the model, as text or @FILE.
     #[arg(long, value_name = "TEXT|@FILE", help_heading = "Session")]

@@ -76,7 +76,7 @@ fn run(command: Command, printer: &Printer) -> Result<(), CliError> {
             runtime.block_on(serve::run(settings, printer))
         }
         Command::Send(args) if args.api == args::ApiArg::Live => {
-            let model = args.model.clone();
+            let model = args.connection.model.clone();
             let settings = settings::SendSettings::resolve(*args)?;
             runtime.block_on(live::run(settings, model, printer))
         }

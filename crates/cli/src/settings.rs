@@ -16,7 +16,7 @@ use rtclient_server::responder::Script;
 use rtclient_server::tls::Tls;
 use rtclient_server::{ApiKey, ServerConfig};
 
-use crate::args::{DialectArg, InspectArgs, SendArgs, ServeArgs, VadArg};
+use crate::args::{ConnectionArgs, DialectArg, InspectArgs, SendArgs, ServeArgs, VadArg};
 use crate::engines::EngineChoice;
 use crate::exit::CliError;
 
@@ -227,8 +227,8 @@ impl SendSettings {
         }
         let pace = parse_pace(&args.pace)?;
         validate_vad(&args)?;
-        let provider = resolve_provider(&args, &lookup)?;
-        let dialect = match (args.dialect, &provider) {
+        let provider = resolve_provider(&args.connection, &lookup)?;
+        let dialect = match (args.connection.dialect, &provider) {
             (Some(dialect), _) => Dialect::from(dialect),
             (None, Provider::Remote { config, .. })
                 if config.target().dialect() == Dialect::Beta =>
@@ -238,13 +238,15 @@ impl SendSettings {
             (None, _) => Dialect::Ga,
         };
         let provider = match provider {
-            Provider::Remote { name, config } if args.dialect.is_some() => Provider::Remote {
-                name,
-                config: Box::new(rebuild_with_dialect(*config, dialect)),
-            },
+            Provider::Remote { name, config } if args.connection.dialect.is_some() => {
+                Provider::Remote {
+                    name,
+                    config: Box::new(rebuild_with_dialect(*config, dialect)),
+                }
+            }
             other => other,
         };
-        let provider = match (provider, &args.ca_cert) {
+        let provider = match (provider, &args.connection.ca_cert) {
             (Provider::Remote { name, config }, Some(ca_cert)) => Provider::Remote {
                 name,
                 config: Box::new(trust(*config, ca_cert)?),
@@ -314,7 +316,7 @@ fn rtclient_dotenv() -> Option<HashMap<String, String>> {
 }
 
 fn resolve_provider(
-    args: &SendArgs,
+    args: &ConnectionArgs,
     lookup: &impl Fn(&str) -> Option<String>,
 ) -> Result<Provider, CliError> {
     let local_model = || {
