@@ -29,6 +29,7 @@ pub(crate) async fn run(settings: ServeSettings, printer: &Printer) -> Result<()
     for line in &hearing {
         printer.note(line);
     }
+    let shutdown = shutdown_signal()?;
     let scheme = if settings.tls.is_some() { "wss" } else { "ws" };
     let mut server = Serve::new(
         listener,
@@ -49,32 +50,34 @@ pub(crate) async fn run(settings: ServeSettings, printer: &Printer) -> Result<()
         if auth { "on" } else { "off" }
     ));
     server
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| CliError::connection("the server stopped with an error").caused_by(&e))?;
     printer.note("server stopped");
     Ok(())
 }
 
-/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-async fn shutdown_signal() {
+/// Listens for Ctrl-C (SIGINT) and, on Unix, SIGTERM from the moment it is made, so a signal
+/// that arrives right after the URL is printed is not lost; the future completes on the first.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, CliError> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+        let listen_error =
+            |e: std::io::Error| CliError::connection("could not listen for signals").caused_by(&e);
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(listen_error)?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(listen_error)?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
