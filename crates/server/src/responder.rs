@@ -52,15 +52,30 @@ pub struct FunctionOutput<'a> {
 pub enum Reply {
     /// Say this text (spoken when the response has audio output).
     Say(String),
-    /// Call a function tool with these JSON arguments.
-    Call {
-        /// The tool's name.
-        name: String,
-        /// Arguments as a JSON text.
-        arguments: String,
-    },
+    /// Call function tools: one output item per call, in this order (a model's parallel
+    /// calls). Never empty.
+    Calls(Vec<FunctionCall>),
     /// Fail the response with this error instead of replying.
     Fail(Failure),
+}
+
+/// One function tool call of a [`Reply::Calls`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionCall {
+    /// The tool's name.
+    pub name: String,
+    /// Arguments as a JSON text.
+    pub arguments: String,
+}
+
+impl Reply {
+    /// A reply that calls one tool with `arguments` (JSON text).
+    pub fn call(name: impl Into<String>, arguments: impl Into<String>) -> Reply {
+        Reply::Calls(vec![FunctionCall {
+            name: name.into(),
+            arguments: arguments.into(),
+        }])
+    }
 }
 
 /// A reply and the faults around it: how long the server stalls before replying, and how the
@@ -161,6 +176,10 @@ fn describe(prompt: &Prompt<'_>) -> String {
 ///     arguments: {"city": "Paris"} # ...with these arguments
 ///   - after_tool: get_weather      # answers the tool's result; {output} is replaced by it
 ///     say: "It is {output} in Paris."
+///   - when: "two cities"           # parallel calls: one output item each, in one response
+///     calls:
+///       - {name: get_weather, arguments: {"city": "Paris"}}
+///       - {name: get_weather, arguments: {"city": "Rome"}}
 ///   - when: "hello"
 ///     say: "Hi there!"
 ///   - when: "slow"
@@ -186,8 +205,8 @@ fn describe(prompt: &Prompt<'_>) -> String {
 ///
 /// The first rule that matches wins. A `when` rule matches the user's latest text or transcript;
 /// an `after_tool` rule matches a response that follows that tool's output; a rule with neither
-/// matches any turn. A `call` rule only fires when the tool is offered to the model. Each rule
-/// does one of `say`, `call` or `error`; `delay_ms`, `drop` and `close` add faults to it (see
+/// matches any turn. A `call` or `calls` rule only fires when its tools are offered to the
+/// model. Each rule does one of `say`, `call`, `calls` or `error`; `delay_ms`, `drop` and `close` add faults to it (see
 /// [`crate::faults`]).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -288,6 +307,9 @@ pub struct Rule {
     /// Arguments of the call (any JSON value; sent as JSON text).
     #[serde(default)]
     pub arguments: Option<serde_json::Value>,
+    /// Several tools to call in one response (parallel calls), in order.
+    #[serde(default)]
+    pub calls: Option<Vec<ScriptCall>>,
     /// Fail the response with this error instead of replying.
     #[serde(default)]
     pub error: Option<Failure>,
@@ -304,6 +326,29 @@ pub struct Rule {
     /// client delegation); `say` is then the holding line spoken meanwhile.
     #[serde(default)]
     pub delegate: bool,
+}
+
+/// One call of a rule's `calls`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptCall {
+    /// Tool to call.
+    pub name: String,
+    /// Arguments of the call (any JSON value; sent as JSON text; `{}` when absent).
+    #[serde(default)]
+    pub arguments: Option<serde_json::Value>,
+}
+
+impl ScriptCall {
+    fn to_call(&self) -> FunctionCall {
+        FunctionCall {
+            name: self.name.clone(),
+            arguments: self
+                .arguments
+                .as_ref()
+                .map_or_else(|| "{}".to_owned(), serde_json::Value::to_string),
+        }
+    }
 }
 
 impl Rule {
@@ -356,13 +401,13 @@ pub enum ScriptProblem {
     #[error(transparent)]
     Json(#[from] serde_json::Error),
     /// A rule with no action.
-    #[error("rule {rule} needs `say`, `call` or `error`")]
+    #[error("rule {rule} needs `say`, `call`, `calls` or `error`")]
     NoAction {
         /// The rule's number, from 1.
         rule: usize,
     },
     /// A rule with more than one action.
-    #[error("rule {rule} has more than one of `say`, `call` and `error`")]
+    #[error("rule {rule} has more than one of `say`, `call`, `calls` and `error`")]
     SeveralActions {
         /// The rule's number, from 1.
         rule: usize,
@@ -370,6 +415,12 @@ pub enum ScriptProblem {
     /// `arguments` on a rule that calls no tool.
     #[error("rule {rule} has `arguments` without `call`")]
     ArgumentsWithoutCall {
+        /// The rule's number, from 1.
+        rule: usize,
+    },
+    /// A `calls` list with no call.
+    #[error("rule {rule} has an empty `calls` list")]
+    NoCalls {
         /// The rule's number, from 1.
         rule: usize,
     },
@@ -449,6 +500,7 @@ impl Script {
             let actions = [
                 rule.say.is_some(),
                 rule.call.is_some(),
+                rule.calls.is_some(),
                 rule.error.is_some(),
             ];
             match actions.iter().filter(|set| **set).count() {
@@ -458,6 +510,9 @@ impl Script {
             }
             if rule.arguments.is_some() && rule.call.is_none() {
                 return Err(ScriptProblem::ArgumentsWithoutCall { rule: rule_number });
+            }
+            if rule.calls.as_ref().is_some_and(Vec::is_empty) {
+                return Err(ScriptProblem::NoCalls { rule: rule_number });
             }
             if rule.drop.is_some() && rule.close.is_some() {
                 return Err(ScriptProblem::DropAndClose { rule: rule_number });
@@ -495,23 +550,33 @@ impl Script {
             return Some(Reply::Fail(failure.clone()));
         }
         if let Some(name) = &rule.call {
-            if !prompt.tools.contains(&name.as_str()) {
-                return None;
-            }
-            let arguments = rule
-                .arguments
-                .as_ref()
-                .map_or_else(|| "{}".to_owned(), serde_json::Value::to_string);
-            return Some(Reply::Call {
+            let one = ScriptCall {
                 name: name.clone(),
-                arguments,
-            });
+                arguments: rule.arguments.clone(),
+            };
+            return Self::calls(std::slice::from_ref(&one), prompt);
+        }
+        if let Some(calls) = &rule.calls {
+            return Self::calls(calls, prompt);
         }
         let say = rule.say.as_deref()?;
         let output = prompt.function_output.map_or("", |f| f.output);
         let text = prompt.user_text.unwrap_or("");
         Some(Reply::Say(
             say.replace("{output}", output).replace("{text}", text),
+        ))
+    }
+
+    /// `calls` as a reply, when every tool they name is offered to the model.
+    fn calls(calls: &[ScriptCall], prompt: &Prompt<'_>) -> Option<Reply> {
+        if !calls
+            .iter()
+            .all(|call| prompt.tools.contains(&call.name.as_str()))
+        {
+            return None;
+        }
+        Some(Reply::Calls(
+            calls.iter().map(ScriptCall::to_call).collect(),
         ))
     }
 
@@ -637,10 +702,7 @@ default: "Sorry?"
         };
         assert_eq!(
             script.reply(&ask),
-            Reply::Call {
-                name: "get_weather".into(),
-                arguments: r#"{"city":"Paris"}"#.into()
-            }
+            Reply::call("get_weather", r#"{"city":"Paris"}"#)
         );
         let result = Prompt {
             function_output: Some(FunctionOutput {
@@ -658,6 +720,29 @@ default: "Sorry?"
         };
         assert_eq!(script.reply(&hello), say("Hi! You said: Hello there"));
         assert_eq!(script.reply(&Prompt::default()), say("Sorry?"));
+    }
+
+    #[test]
+    fn a_calls_rule_makes_parallel_calls_in_order() {
+        let script = Script::from_yaml(
+            "rules:\n  - calls:\n      - {name: a, arguments: {x: 1}}\n      - {name: b}\n",
+        )
+        .unwrap();
+        let tools = ["a", "b"];
+        let ask = Prompt {
+            tools: &tools,
+            ..Prompt::default()
+        };
+        let call = |name: &str, arguments: &str| FunctionCall {
+            name: name.into(),
+            arguments: arguments.into(),
+        };
+        assert_eq!(
+            script.reply(&ask),
+            Reply::Calls(vec![call("a", r#"{"x":1}"#), call("b", "{}")])
+        );
+        let empty = Script::from_yaml("rules:\n  - calls: []\n").unwrap_err();
+        assert_eq!(empty.to_string(), "rule 1 has an empty `calls` list");
     }
 
     #[test]
@@ -770,14 +855,17 @@ faults:
         let both = Script::from_yaml("rules:\n  - say: a\n    call: b\n").unwrap_err();
         assert_eq!(
             both.to_string(),
-            "rule 1 has more than one of `say`, `call` and `error`"
+            "rule 1 has more than one of `say`, `call`, `calls` and `error`"
         );
         let neither = Script::from_yaml("rules:\n  - when: a\n").unwrap_err();
-        assert_eq!(neither.to_string(), "rule 1 needs `say`, `call` or `error`");
+        assert_eq!(
+            neither.to_string(),
+            "rule 1 needs `say`, `call`, `calls` or `error`"
+        );
         let say_and_error = Script::from_yaml("rules:\n  - say: a\n    error: {}\n").unwrap_err();
         assert_eq!(
             say_and_error.to_string(),
-            "rule 1 has more than one of `say`, `call` and `error`"
+            "rule 1 has more than one of `say`, `call`, `calls` and `error`"
         );
         let drop_and_close =
             Script::from_yaml("rules:\n  - say: a\n    drop: {}\n    close: {}\n").unwrap_err();

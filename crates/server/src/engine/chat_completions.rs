@@ -1,7 +1,7 @@
 //! Replies from any OpenAI-compatible chat-completions server the user already runs (Ollama,
 //! the llama.cpp server, vLLM, ...): `--llm-url URL`. The conversation, the instructions and
 //! the session's tools are sent as a streamed chat completion; text streams back into speech as
-//! it arrives, and a `tool_calls` answer becomes a function call.
+//! it arrives, and a `tool_calls` answer becomes function calls (parallel calls kept apart).
 
 use std::io::{BufRead, BufReader};
 use std::time::Duration;
@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 
 use super::chat::{self, Message};
 use crate::faults::Failure;
-use crate::responder::{Answer, Prompt, Reply, Responder};
+use crate::responder::{Answer, FunctionCall, Prompt, Reply, Responder};
+
+/// Parallel tool calls kept from one answer at most (a stream's call index beyond is merged).
+const MAX_CALLS: usize = 16;
 
 /// Environment variable with the API key sent to the chat server as a bearer token (optional).
 pub const API_KEY_ENV: &str = "RTCLIENT_LLM_API_KEY";
@@ -164,30 +167,41 @@ fn message_json(message: &Message) -> Value {
     }
 }
 
-/// The answer as it streams in: text, or the first tool call's name and arguments.
+/// The answer as it streams in: text, or the tool calls' names and arguments (by the stream's
+/// call `index`, so parallel calls stay apart).
 #[derive(Debug, Default)]
 struct Stream {
     text: String,
-    call_name: String,
-    call_arguments: String,
+    calls: Vec<FunctionCall>,
 }
 
 impl Stream {
     /// Adds one streamed chunk; false once `sink` wants no more.
     fn add(&mut self, chunk: &Value, sink: &mut dyn FnMut(&str) -> bool) -> bool {
         let delta = &chunk["choices"][0]["delta"];
-        if let Some(call) = delta["tool_calls"]
-            .as_array()
-            .and_then(|calls| calls.iter().find(|c| c["index"].as_u64().unwrap_or(0) == 0))
-        {
+        for call in delta["tool_calls"].as_array().into_iter().flatten() {
+            let index = call["index"]
+                .as_u64()
+                .and_then(|i| usize::try_from(i).ok())
+                .unwrap_or(0)
+                .min(MAX_CALLS - 1);
+            if self.calls.len() <= index {
+                self.calls.resize_with(index + 1, || FunctionCall {
+                    name: String::new(),
+                    arguments: String::new(),
+                });
+            }
             let function = &call["function"];
-            self.call_name
+            let target = &mut self.calls[index];
+            target
+                .name
                 .push_str(function["name"].as_str().unwrap_or(""));
-            self.call_arguments
+            target
+                .arguments
                 .push_str(function["arguments"].as_str().unwrap_or(""));
         }
         match delta["content"].as_str() {
-            Some(piece) if !piece.is_empty() && self.call_name.is_empty() => {
+            Some(piece) if !piece.is_empty() && self.calls.is_empty() => {
                 self.text.push_str(piece);
                 sink(piece)
             }
@@ -196,17 +210,21 @@ impl Stream {
     }
 
     fn into_reply(self) -> Reply {
-        if self.call_name.is_empty() {
-            return Reply::Say(self.text.trim().to_owned());
-        }
-        let arguments = if self.call_arguments.trim().is_empty() {
-            "{}".to_owned()
+        let calls: Vec<FunctionCall> = self
+            .calls
+            .into_iter()
+            .filter(|call| !call.name.is_empty())
+            .map(|mut call| {
+                if call.arguments.trim().is_empty() {
+                    call.arguments = "{}".to_owned();
+                }
+                call
+            })
+            .collect();
+        if calls.is_empty() {
+            Reply::Say(self.text.trim().to_owned())
         } else {
-            self.call_arguments
-        };
-        Reply::Call {
-            name: self.call_name,
-            arguments,
+            Reply::Calls(calls)
         }
     }
 }

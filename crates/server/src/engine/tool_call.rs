@@ -107,10 +107,7 @@ pub fn parse(text: &str, tools: &[&str]) -> Option<Reply> {
         Some(value @ Value::Object(_)) => value.to_string(),
         _ => "{}".to_owned(),
     };
-    Some(Reply::Call {
-        name: name.to_owned(),
-        arguments,
-    })
+    Some(Reply::call(name, arguments))
 }
 
 #[cfg(test)]
@@ -130,10 +127,7 @@ mod tests {
     #[test]
     fn a_call_of_an_offered_tool_is_parsed_with_its_arguments() {
         let tools = ["get_weather"];
-        let call = |arguments: &str| Reply::Call {
-            name: "get_weather".into(),
-            arguments: arguments.into(),
-        };
+        let call = |arguments: &str| Reply::call("get_weather", arguments);
         assert_eq!(
             parse(
                 r#"<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call>"#,
@@ -154,10 +148,7 @@ mod tests {
         let text = render("get_weather", r#"{"city":"Oslo"}"#);
         assert_eq!(
             parse(&text, &["get_weather"]),
-            Some(Reply::Call {
-                name: "get_weather".into(),
-                arguments: r#"{"city":"Oslo"}"#.into()
-            })
+            Some(Reply::call("get_weather", r#"{"city":"Oslo"}"#))
         );
         assert!(
             instructions(&[Tool::function(

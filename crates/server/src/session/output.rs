@@ -71,6 +71,8 @@ impl Part {
 pub(crate) struct OpenItem {
     /// The item as `output_item.added` announced it.
     pub(crate) item: Item,
+    /// Its place in the response's output.
+    pub(crate) output_index: u32,
     /// The content part opened by `content_part.added`, if any.
     pub(crate) part: Option<Part>,
     /// The part's stream ended (`output_audio.done` + transcript done, or `output_text.done`).
@@ -84,10 +86,11 @@ pub(crate) struct OpenItem {
 }
 
 impl OpenItem {
-    /// An item just added, nothing of its content sent yet.
-    pub(crate) fn new(item: Item) -> Self {
+    /// An item just added at `output_index`, nothing of its content sent yet.
+    pub(crate) fn new(item: Item, output_index: u32) -> Self {
         Self {
             item,
+            output_index,
             part: None,
             stream_done: false,
             part_done: false,
@@ -122,7 +125,7 @@ impl OpenItem {
             emitter.send(ev::ResponseFunctionCallArgumentsDone {
                 response_id: response_id.to_owned(),
                 item_id: item_id.clone(),
-                output_index: 0,
+                output_index: self.output_index,
                 call_id: item.call_id.clone().unwrap_or_default(),
                 name: item.name.clone(),
                 arguments: self.sent.clone(),
@@ -145,7 +148,7 @@ impl OpenItem {
         }
         emitter.send(ev::ResponseOutputItemDone {
             response_id: response_id.to_owned(),
-            output_index: 0,
+            output_index: self.output_index,
             item: item.clone(),
             ..Default::default()
         });
@@ -252,28 +255,26 @@ impl Ctx<'_> {
         true
     }
 
-    /// `output_item.added` + `conversation.item.added`, and records the item as the open one.
-    pub(crate) fn add_item(&self, item: &Item) -> bool {
+    /// `output_item.added` + `conversation.item.added` of the response's next output item, and
+    /// records it as the open one. Its `output_index`; `None` once the response was cancelled.
+    pub(crate) fn add_item(&self, item: &Item) -> Option<u32> {
         let Ok(mut st) = self.state.lock() else {
-            return false;
+            return None;
         };
-        if !is_active(&st.active, self.id) {
-            return false;
-        }
+        let active = st
+            .active
+            .as_mut()
+            .filter(|a| a.response.id.as_deref() == Some(self.id))?;
+        let output = active.response.output.get_or_insert_with(Vec::new);
+        let output_index = u32::try_from(output.len()).unwrap_or(u32::MAX);
+        output.push(item.clone());
+        active.open = Some(OpenItem::new(item.clone(), output_index));
         self.emitter.send(ev::ResponseOutputItemAdded {
             response_id: self.id.to_owned(),
-            output_index: 0,
+            output_index,
             item: item.clone(),
             ..Default::default()
         });
-        if let Some(active) = st.active.as_mut() {
-            active
-                .response
-                .output
-                .get_or_insert_with(Vec::new)
-                .push(item.clone());
-            active.open = Some(OpenItem::new(item.clone()));
-        }
         if self.in_conversation {
             let previous = st.conversation.push(Stored {
                 item: item.clone(),
@@ -286,7 +287,7 @@ impl Ctx<'_> {
                 ..Default::default()
             });
         }
-        true
+        Some(output_index)
     }
 
     /// The events that end the part's stream, together.
@@ -329,14 +330,27 @@ impl Ctx<'_> {
         }
     }
 
-    /// `conversation.item.done` -> `output_item.done` -> `response.done` -> `rate_limits.updated`.
+    /// Ends the response's only item: [`Ctx::finish_item`], then [`Ctx::finish_response`].
     pub(crate) fn finish(&self, item: Item, audio: Vec<u8>, audio_ms: u64) {
-        let Ok(mut st) = self.state.lock() else {
-            return;
-        };
-        if !is_active(&st.active, self.id) {
-            return;
+        if self.finish_item(item, audio, audio_ms) {
+            self.finish_response();
         }
+    }
+
+    /// Ends the open item as `item` (with its `audio_ms` of output `audio`):
+    /// `conversation.item.done` -> `output_item.done`. False once the response was cancelled.
+    pub(crate) fn finish_item(&self, item: Item, audio: Vec<u8>, audio_ms: u64) -> bool {
+        let Ok(mut st) = self.state.lock() else {
+            return false;
+        };
+        let Some(open) = st
+            .active
+            .as_mut()
+            .filter(|a| a.response.id.as_deref() == Some(self.id))
+            .and_then(|a| a.open.take())
+        else {
+            return false;
+        };
         let item_id = item.id.clone().unwrap_or_default();
         if self.in_conversation {
             if !audio.is_empty() {
@@ -356,16 +370,46 @@ impl Ctx<'_> {
         }
         self.emitter.send(ev::ResponseOutputItemDone {
             response_id: self.id.to_owned(),
-            output_index: 0,
+            output_index: open.output_index,
             item: item.clone(),
             ..Default::default()
         });
+        if let Some(active) = st.active.as_mut() {
+            active.produced =
+                active.produced + usage::count(None, std::iter::once((&item, audio_ms)));
+            active.audio_ms += audio_ms;
+            let index = usize::try_from(open.output_index).unwrap_or(usize::MAX);
+            if let Some(slot) = active
+                .response
+                .output
+                .as_mut()
+                .and_then(|o| o.get_mut(index))
+            {
+                *slot = item;
+            }
+        }
+        true
+    }
+
+    /// Ends the response whose items all ended: `response.done` (`incomplete` when an item was
+    /// cut by the token limit, else `completed`) -> `rate_limits.updated`.
+    pub(crate) fn finish_response(&self) {
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        if !is_active(&st.active, self.id) {
+            return;
+        }
         let Some(mut active) = st.active.take() else {
             return;
         };
-        let output = usage::count(None, std::iter::once((&item, audio_ms)));
-        active.response.output = Some(vec![item.clone()]);
-        if item.status == Some(ItemStatus::Incomplete) {
+        let cut = active
+            .response
+            .output
+            .iter()
+            .flatten()
+            .any(|item| item.status == Some(ItemStatus::Incomplete));
+        if cut {
             active.response.status = Some(ResponseStatus::Incomplete);
             active.response.status_details = Some(Nullable::Value(StatusDetails {
                 kind: Some(ResponseStatus::Incomplete),
@@ -375,6 +419,7 @@ impl Ctx<'_> {
         } else {
             active.response.status = Some(ResponseStatus::Completed);
         }
+        let (output, audio_ms) = (active.produced, active.audio_ms);
         send_done(&mut st, self.emitter, active, output, audio_ms);
     }
 

@@ -21,7 +21,7 @@ use super::speech::{DELTA_MS, Spoken, speak};
 use super::streamed_reply;
 use super::usage::{self, Tokens};
 use crate::faults::Failure;
-use crate::responder::{FunctionOutput, Prompt, Reply};
+use crate::responder::{FunctionCall, FunctionOutput, Prompt, Reply};
 
 /// The response in progress (at most one per session).
 #[derive(Debug)]
@@ -32,6 +32,10 @@ pub(crate) struct Active {
     pub(crate) input: Tokens,
     /// The output item being streamed, if any.
     pub(crate) open: Option<OpenItem>,
+    /// The output tokens of the items already finished.
+    pub(crate) produced: Tokens,
+    /// The output audio of the items already finished, in ms.
+    pub(crate) audio_ms: u64,
     /// Its output goes into the conversation.
     pub(crate) in_conversation: bool,
 }
@@ -43,6 +47,8 @@ impl Active {
             response: plan.response.clone(),
             input: input_tokens(st, plan),
             open: None,
+            produced: Tokens::default(),
+            audio_ms: 0,
             in_conversation: plan.in_conversation,
         }
     }
@@ -110,13 +116,22 @@ async fn respond(
                 ctx.fail(&failure);
             }
         }
-        Reply::Call { name, arguments } => call(&ctx, engines, name, arguments).await,
+        Reply::Calls(calls) => {
+            for function in calls {
+                if !call(&ctx, engines, function).await {
+                    return;
+                }
+            }
+            ctx.finish_response();
+        }
         Reply::Say(text) => say(&ctx, engines, &plan, text).await,
     }
 }
 
-/// A function call item, its arguments streamed in four pieces.
-async fn call(ctx: &Ctx<'_>, engines: &Engines, name: String, arguments: String) {
+/// A function call item, its arguments streamed in four pieces, up to its `output_item.done`.
+/// False once the response was cancelled.
+async fn call(ctx: &Ctx<'_>, engines: &Engines, function: FunctionCall) -> bool {
+    let FunctionCall { name, arguments } = function;
     let item_id = new_id("item_");
     let call_id = new_id("call_");
     let mut item = Item {
@@ -128,38 +143,38 @@ async fn call(ctx: &Ctx<'_>, engines: &Engines, name: String, arguments: String)
         arguments: Some(String::new()),
         ..Default::default()
     };
-    if !ctx.add_item(&item) {
-        return;
-    }
+    let Some(output_index) = ctx.add_item(&item) else {
+        return false;
+    };
     for piece in split_text(&arguments, 4) {
         let delta = ev::ResponseFunctionCallArgumentsDelta {
             response_id: ctx.id.to_owned(),
             item_id: item_id.clone(),
-            output_index: 0,
+            output_index,
             call_id: call_id.clone(),
             delta: piece.clone(),
             ..Default::default()
         };
         if !ctx.emit_updating(delta, |st| with_open(st, |open| open.sent.push_str(&piece))) {
-            return;
+            return false;
         }
         pause(engines.pace, 10).await;
     }
     let done = ev::ResponseFunctionCallArgumentsDone {
         response_id: ctx.id.to_owned(),
         item_id: item_id.clone(),
-        output_index: 0,
+        output_index,
         call_id,
         name: Some(name),
         arguments: arguments.clone(),
         ..Default::default()
     };
     if !ctx.emit_updating(done, |st| with_open(st, |open| open.stream_done = true)) {
-        return;
+        return false;
     }
     item.status = Some(ItemStatus::Completed);
     item.arguments = Some(arguments);
-    ctx.finish(item, Vec::new(), 0);
+    ctx.finish_item(item, Vec::new(), 0)
 }
 
 /// An assistant message: speech with its transcript, or text; cut to `max_output_tokens`.
@@ -212,9 +227,7 @@ pub(super) fn open_message(ctx: &Ctx<'_>, item_id: &str, audio: bool) -> Option<
         content: Some(Vec::new()),
         ..Default::default()
     };
-    if !ctx.add_item(&item) {
-        return None;
-    }
+    ctx.add_item(&item)?;
     let part = if audio { Part::Audio } else { Part::Text };
     let added = ev::ResponseContentPartAdded {
         response_id: ctx.id.to_owned(),
@@ -464,6 +477,8 @@ pub(crate) fn refuse(
         response,
         input,
         open: None,
+        produced: Tokens::default(),
+        audio_ms: 0,
         in_conversation: false,
     };
     send_done(st, emitter, active, Tokens::default(), 0);
@@ -478,13 +493,21 @@ pub(crate) fn cancel(st: &mut State, emitter: &Emitter, reason: StatusReason) ->
         return false;
     };
     let id = active.response.id.clone().unwrap_or_default();
-    let mut output = Tokens::default();
-    let mut audio_ms = 0;
+    let mut output = active.produced;
+    let mut audio_ms = active.audio_ms;
     if let Some(open) = active.open.take() {
-        output = open.tokens();
-        audio_ms = open.audio_ms;
+        output = output + open.tokens();
+        audio_ms += open.audio_ms;
+        let index = usize::try_from(open.output_index).unwrap_or(usize::MAX);
         let item = open.close(st, emitter, &id, active.in_conversation);
-        active.response.output = Some(vec![item]);
+        if let Some(slot) = active
+            .response
+            .output
+            .as_mut()
+            .and_then(|o| o.get_mut(index))
+        {
+            *slot = item;
+        }
     }
     active.response.status = Some(ResponseStatus::Cancelled);
     active.response.status_details = Some(Nullable::Value(StatusDetails {

@@ -22,6 +22,17 @@ pub(crate) struct Tokens {
     pub(crate) audio: u64,
 }
 
+impl std::ops::Add for Tokens {
+    type Output = Tokens;
+
+    fn add(self, other: Tokens) -> Tokens {
+        Tokens {
+            text: self.text + other.text,
+            audio: self.audio + other.audio,
+        }
+    }
+}
+
 impl Tokens {
     /// Text and audio together.
     pub(crate) fn total(self) -> u64 {

@@ -383,3 +383,60 @@ async fn a_cancel_mid_arguments_closes_the_function_call_with_what_was_sent() {
         text_tokens(&sent)
     );
 }
+
+#[tokio::test]
+async fn a_cancel_during_the_second_parallel_call_keeps_the_first_whole() {
+    let script = Script::from_yaml(
+        "rules:\n  - calls:\n      - {name: get_weather, arguments: {city: Paris}}\n      - {name: get_weather, arguments: {city: Rome, unit: celsius}}\n",
+    )
+    .unwrap();
+    // 10 ms a piece at a twentieth of real time: 200 ms between argument deltas.
+    let session = RealtimeSession::new()
+        .pace(Pace::Speed(0.05))
+        .script(script);
+    let mut client = connect_with(session, "/v1/realtime?model=gpt-realtime", false).await;
+    client.expect("session.created").await;
+    client
+        .update(
+            json!({"output_modalities": ["text"], "tools": [{"type": "function",
+        "name": "get_weather", "parameters": {"type": "object"}}]}),
+        )
+        .await;
+    client.add_user_text("weather in two cities?").await;
+    client.send(json!({"type": "response.create"})).await;
+    let mut events = Vec::new();
+    loop {
+        let event = client.next().await;
+        let second_started =
+            event["type"] == "response.function_call_arguments.delta" && event["output_index"] == 1;
+        events.push(event);
+        if second_started {
+            break;
+        }
+    }
+    client.send(json!({"type": "response.cancel"})).await;
+    events.extend(client.until("response.done").await);
+    let items: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "response.output_item.done")
+        .map(|e| &e["item"])
+        .collect();
+    assert_eq!(items.len(), 2, "{events:?}");
+    assert_eq!(items[0]["status"], "completed");
+    assert_eq!(items[1]["status"], "incomplete");
+    let second_done = events
+        .iter()
+        .rfind(|e| e["type"] == "response.output_item.done")
+        .unwrap();
+    assert_eq!(second_done["output_index"], 1);
+    let done = &events.last().unwrap()["response"];
+    assert_eq!(done["status"], "cancelled");
+    assert_eq!(done["output"], json!(items));
+    // Usage: the whole first call plus what was sent of the second.
+    let sent = joined(&events, "response.function_call_arguments.delta");
+    assert_eq!(
+        full_usage(events.last().unwrap())["output_token_details"]["text_tokens"],
+        text_tokens(items[0]["arguments"].as_str().unwrap())
+            + text_tokens(&sent[items[0]["arguments"].as_str().unwrap().len()..])
+    );
+}

@@ -324,6 +324,79 @@ async fn function_call_round() {
 }
 
 #[tokio::test]
+async fn parallel_calls_are_output_items_of_one_response() {
+    let script = Script::from_yaml(
+        "rules:\n  - when: cities\n    calls:\n      - {name: get_weather, arguments: {city: Paris}}\n      - {name: get_time, arguments: {city: Rome}}\n",
+    )
+    .unwrap();
+    let mut client = connect_to(RealtimeSession::new().pace(Pace::Max).responder(script)).await;
+    client.expect("session.created").await;
+    let tool =
+        |name: &str| json!({"type": "function", "name": name, "parameters": {"type": "object"}});
+    client
+        .update(json!({"output_modalities": ["text"], "tools": [tool("get_weather"), tool("get_time")]}))
+        .await;
+    client
+        .add_user_text("Weather and time in two cities, please.")
+        .await;
+    client.send(json!({"type": "response.create"})).await;
+    let events = client.until("response.done").await;
+    let indexed = |kind: &str| -> Vec<(u64, String)> {
+        events
+            .iter()
+            .filter(|e| e["type"] == kind)
+            .map(|e| {
+                let item_id = e["item_id"].as_str().or(e["item"]["id"].as_str()).unwrap();
+                (e["output_index"].as_u64().unwrap(), item_id.to_owned())
+            })
+            .collect()
+    };
+    let added = indexed("response.output_item.added");
+    assert_eq!(added.len(), 2, "{events:?}");
+    assert_eq!((added[0].0, added[1].0), (0, 1));
+    assert_ne!(added[0].1, added[1].1);
+    assert_eq!(indexed("response.output_item.done"), added);
+    assert_eq!(indexed("response.function_call_arguments.done"), added);
+    // Each item streams its arguments under its own index.
+    for (index, item_id) in &added {
+        assert!(
+            indexed("response.function_call_arguments.delta")
+                .iter()
+                .any(|d| d == &(*index, item_id.clone()))
+        );
+    }
+    let done = &events.last().unwrap()["response"];
+    assert_eq!(done["status"], "completed");
+    let output = done["output"].as_array().unwrap();
+    let names: Vec<&str> = output.iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["get_weather", "get_time"]);
+    assert!(output.iter().all(|i| i["status"] == "completed"));
+    let args: Value = serde_json::from_str(output[1]["arguments"].as_str().unwrap()).unwrap();
+    assert_eq!(args, json!({"city": "Rome"}));
+    assert_ne!(output[0]["call_id"], output[1]["call_id"]);
+    // Both calls' arguments are billed.
+    assert!(done["usage"]["output_tokens"].as_u64().unwrap() >= 2);
+}
+
+#[tokio::test]
+async fn a_calls_rule_needs_every_tool_offered() {
+    let script = Script::from_yaml(
+        "rules:\n  - when: cities\n    calls:\n      - {name: get_weather}\n      - {name: get_time}\ndefault: \"No tools.\"\n",
+    )
+    .unwrap();
+    let mut client = connect_to(RealtimeSession::new().pace(Pace::Max).responder(script)).await;
+    client.expect("session.created").await;
+    client
+        .update(json!({"output_modalities": ["text"], "tools": [{"type": "function", "name": "get_weather", "parameters": {"type": "object"}}]}))
+        .await;
+    client.add_user_text("Two cities").await;
+    client.send(json!({"type": "response.create"})).await;
+    let events = client.until("response.done").await;
+    let done = &events.last().unwrap()["response"];
+    assert_eq!(done["output"][0]["content"][0]["text"], "No tools.");
+}
+
+#[tokio::test]
 async fn one_active_response_and_cancel() {
     let mut client = connect_to(RealtimeSession::new().pace(Pace::Speed(1.0))).await;
     client.expect("session.created").await;

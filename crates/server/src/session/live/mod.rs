@@ -331,7 +331,7 @@ impl Live {
                 ..Default::default()
             }),
             // The voice model has no tools; a tool call says nothing.
-            Reply::Call { .. } => {}
+            Reply::Calls(_) => {}
         }
         if delegate {
             let id = new_id("item_");
