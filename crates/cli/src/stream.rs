@@ -108,6 +108,7 @@ pub(crate) async fn run(
         open_responses,
         outcome: Outcome::default(),
         wavs: HashMap::new(),
+        transcripts: HashMap::new(),
         answers: Vec::new(),
         out_format: WireFormat::default(),
         expected: if settings.session.vad == VadArg::None {
@@ -124,11 +125,11 @@ pub(crate) async fn run(
     let ended = match ended {
         Ok(ended) => ended,
         Err(error) => {
-            turn.finish_wavs()?;
+            turn.finish_items()?;
             return Err(error);
         }
     };
-    turn.finish_wavs()?;
+    turn.finish_items()?;
     match ended {
         Ended::Done => {
             let _ = conversation.close(1000, "done").await;
@@ -194,6 +195,8 @@ struct Turn<'a> {
     open_responses: Arc<tokio::sync::watch::Sender<usize>>,
     outcome: Outcome,
     wavs: HashMap<String, WavSink>,
+    /// Transcripts of reply items still streaming, by item.
+    transcripts: HashMap<String, String>,
     /// Outputs of this response's function calls, sent when it ends.
     answers: Vec<Item>,
     /// The output audio format the server announced (PCM16 24 kHz until told otherwise).
@@ -419,7 +422,14 @@ impl Turn<'_> {
             ConversationEvent::AudioDelta { item_id, audio, .. } => {
                 self.save_audio(&item_id, &audio)?
             }
+            ConversationEvent::AudioTranscriptDelta { item_id, delta, .. } => {
+                self.transcripts
+                    .entry(item_id)
+                    .or_default()
+                    .push_str(&delta);
+            }
             ConversationEvent::Other(ServerEvent::ResponseOutputAudioTranscriptDone(done)) => {
+                self.transcripts.remove(&done.item_id);
                 self.write_text(&done.item_id, &done.transcript)?;
             }
             ConversationEvent::InputTranscriptCompleted {
@@ -451,7 +461,7 @@ impl Turn<'_> {
             self.outcome.tokens.0 += usage.input_tokens.unwrap_or(0);
             self.outcome.tokens.1 += usage.output_tokens.unwrap_or(0);
         }
-        self.finish_wavs()?;
+        self.finish_items()?;
         if !self.answers.is_empty() {
             for item in std::mem::take(&mut self.answers) {
                 self.commands.add_item(item).await?;
@@ -481,8 +491,12 @@ impl Turn<'_> {
         Ok(())
     }
 
-    /// Closes the WAV files of the items so far.
-    fn finish_wavs(&mut self) -> Result<(), CliError> {
+    /// Closes the WAV files of the items so far, and writes the transcript of each reply cut
+    /// before its transcript ended (a dropped connection): what was said of it.
+    fn finish_items(&mut self) -> Result<(), CliError> {
+        for (item, transcript) in std::mem::take(&mut self.transcripts) {
+            self.write_text(&item, &transcript)?;
+        }
         for (item, sink) in self.wavs.drain() {
             sink.finish().map_err(|e| {
                 CliError::failure(format!("cannot finish the WAV of {item}")).caused_by(&e)

@@ -840,7 +840,8 @@ faults:
             .and_then(|rest| rest.split("```").next())
             .unwrap();
         let script = Script::from_yaml(yaml).unwrap();
-        assert_eq!(script.rules.len(), 5);
+        assert_eq!(script.rules.len(), 6);
+        assert_eq!(script.rules[1].calls.as_ref().map(Vec::len), Some(2));
         assert!(script.faults().rate_limits.is_some());
     }
 

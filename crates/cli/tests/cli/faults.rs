@@ -77,6 +77,17 @@ rules:
         bytes,
         "the WAV header counts the saved samples"
     );
+    // So is the transcript of what was said before the drop.
+    let said: String = of_kind(&received, "response.output_audio_transcript.delta")
+        .iter()
+        .map(|d| d["delta"].as_str().unwrap())
+        .collect();
+    assert!(!said.is_empty(), "{kinds:?}");
+    let text_path = dir.path().join(wav_path.replace(".wav", ".txt"));
+    assert_eq!(
+        std::fs::read_to_string(text_path).unwrap(),
+        format!("{said}\n")
+    );
 }
 
 #[test]

@@ -16,6 +16,8 @@ pub mod chat;
 pub mod chat_completions;
 #[cfg(feature = "llm")]
 pub mod llm;
+#[cfg(feature = "onnx")]
+pub mod log_mel;
 pub mod models;
 #[cfg(feature = "onnx")]
 pub mod moonshine;
@@ -26,5 +28,7 @@ pub mod piper;
 pub mod select;
 #[cfg(feature = "onnx")]
 pub mod silero;
+#[cfg(feature = "onnx")]
+pub mod smart_turn;
 pub mod tool_call;
 pub mod vocabulary;

@@ -13,4 +13,5 @@ mod runtime;
 mod sessions;
 mod stt;
 mod testutil;
+mod turn;
 mod vad;
