@@ -10,9 +10,9 @@ use std::sync::Arc;
 use realfft::{RealFftPlanner, RealToComplex};
 
 /// Samples per second the features are computed at.
-pub const SAMPLE_RATE: u32 = 16_000;
+pub(crate) const SAMPLE_RATE: u32 = 16_000;
 /// Mel bands per frame.
-pub const N_MELS: usize = 80;
+pub(crate) const N_MELS: usize = 80;
 /// Window length (25 ms).
 const N_FFT: usize = 400;
 /// Step between frames (10 ms).
@@ -25,7 +25,7 @@ const MEL_FLOOR: f64 = 1e-10;
 const VARIANCE_EPS: f64 = 1e-7;
 
 /// A reusable feature extractor: the FFT plan, the window and the mel filter bank.
-pub struct LogMel {
+pub(crate) struct LogMel {
     fft: Arc<dyn RealToComplex<f64>>,
     window: Vec<f64>,
     /// `N_MELS` rows of `N_BINS` weights.
@@ -46,7 +46,7 @@ impl Default for LogMel {
 
 impl LogMel {
     /// Plans the FFT and builds the filter bank.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let window = (0..N_FFT)
             .map(|n| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * n as f64 / N_FFT as f64).cos())
             .collect();
@@ -60,7 +60,7 @@ impl LogMel {
     /// The features of `samples` (16 kHz), which must be longer than half a window: `frames`
     /// columns of [`N_MELS`] rows, band-major (`out[band * frames + frame]`), where `frames` is
     /// `samples.len() / 160`.
-    pub fn features(&self, samples: &[f32]) -> Vec<f32> {
+    pub(crate) fn features(&self, samples: &[f32]) -> Vec<f32> {
         let normalized = normalize(samples);
         let padded = reflect_pad(&normalized, N_FFT / 2);
         let frames = samples.len() / HOP;

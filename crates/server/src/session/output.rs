@@ -18,10 +18,10 @@ use rtclient_protocol::{
 
 use super::conversation::{MAX_CONVERSATION_AUDIO, Stored, without_audio};
 use super::emit::Emitter;
-use super::realtime::{SharedState, State};
-use super::response::{Active, refuse, send_done};
+use super::response::{refuse, send_done};
+use super::state::{Active, SharedState, State};
 use super::usage::{self, Tokens};
-use crate::faults::Failure;
+use crate::engine::faults::Failure;
 
 /// The content part an item streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use rtclient_protocol::{RateLimit, RateLimitName};
+use rtclient_protocol::{ErrorCode, RateLimit, RateLimitName};
 use tokio::time::Instant;
 
-use crate::faults::{Failure, RateLimits};
+use crate::engine::faults::{Failure, RateLimits};
 
 /// What an unlimited session reports (the figures of a typical OpenAI tier).
 const REPORTED: RateLimits = RateLimits {
@@ -68,7 +68,7 @@ impl RateBook {
                 let wait = self.reset_in(now).as_secs_f64();
                 return Err(Failure {
                     kind: kind.to_owned(),
-                    code: Some("rate_limit_exceeded".to_owned()),
+                    code: Some(ErrorCode::RateLimitExceeded.into()),
                     message: format!(
                         "Rate limit reached for {kind} in this session: limit {limit} per {} s. \
                          Please try again in {wait:.3}s.",

@@ -10,9 +10,9 @@ use tokio::sync::mpsc;
 
 use super::output::is_active;
 use super::plan::Plan;
-use super::realtime::{Engines, SharedState};
 use super::response::with_prompt;
-use crate::responder::Answer;
+use super::state::{Engines, SharedState};
+use crate::engine::responder::Answer;
 
 /// What the responder produced.
 #[derive(Debug)]

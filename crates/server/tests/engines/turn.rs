@@ -1,9 +1,9 @@
 //! Smart Turn tells a finished request from one that trails off mid-phrase, on Piper speech.
 
 use rtclient_audio::Resampler;
-use rtclient_server::engine::piper::PiperSynthesizer;
-use rtclient_server::engine::smart_turn::SmartTurn;
-use rtclient_server::synthesis::Synthesizer;
+use rtclient_server::PiperSynthesizer;
+use rtclient_server::SmartTurn;
+use rtclient_server::Synthesizer;
 
 use crate::testutil::models;
 

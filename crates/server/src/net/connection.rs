@@ -1,0 +1,366 @@
+//! The connection layer: one upgraded WebSocket from accept to close.
+//!
+//! The driver owns the socket and runs a [`SessionHandler`] beside it. It
+//!
+//! - forwards the client's text and binary messages to the session and the session's messages
+//!   to the client, with backpressure both ways;
+//! - answers client pings (the WebSocket library queues the pong) and sends its own ping every
+//!   `ping_interval`, as OpenAI does every 20 s;
+//! - completes the close handshake whoever starts it, waiting at most `close_timeout` for the
+//!   client's close frame;
+//! - closes with 1009 on an oversized message, 1002 on a protocol violation, 1007 on invalid
+//!   UTF-8;
+//! - closes with 1001 "Your session hit the maximum duration of 60 minutes." when the session
+//!   timer runs out, and with 1001 [`SHUTDOWN_REASON`] when the server shuts down.
+//!
+//! It is generic over the socket (any `Sink<Message>` + `Stream<Item = Result<Message, E>>`),
+//! so it can be driven by channels as well as by axum's `WebSocket`.
+
+use std::ops::ControlFlow;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::BoxError;
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message};
+use futures_util::future::poll_fn;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use rtclient_protocol::MAX_CLOSE_REASON_BYTES;
+use tokio::sync::watch;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::net::endpoint::SessionRequest;
+use crate::net::refusal::{Refusal, refusal_event};
+use crate::session::SessionHandler;
+
+/// Close code for a normal end of session.
+pub const CLOSE_NORMAL: u16 = 1000;
+/// Close code for a session that hit its maximum duration, or a server going down.
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// Close code for a protocol violation by the client.
+pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+/// Close code never sent on the wire (RFC 6455): a session that asks for it gets its connection
+/// dropped with no close frame, as a network failure would (scripted faults).
+pub const CLOSE_ABNORMAL: u16 = 1006;
+/// Close code for a text message that is not valid UTF-8.
+pub const CLOSE_INVALID_PAYLOAD: u16 = 1007;
+/// Close code for a message over the size limit.
+pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
+
+/// The close reason sent to open sessions when the server shuts down (with code 1001).
+pub const SHUTDOWN_REASON: &str = "The server is shutting down.";
+
+/// Messages buffered between the socket and the session in each direction.
+const CHANNEL_CAPACITY: usize = 32;
+
+/// The timing settings of one connection.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnectionTimers {
+    pub(crate) max_session_duration: Duration,
+    pub(crate) ping_interval: Duration,
+    pub(crate) close_timeout: Duration,
+}
+
+/// How a connection ended, as seen by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// The server closed with this code and reason.
+    ClosedByServer(u16, String),
+    /// The client closed (with its code, if it sent one).
+    ClosedByClient(Option<u16>),
+    /// The transport failed or vanished without a close handshake.
+    Lost,
+}
+
+/// The close reason OpenAI sends when a session reaches its maximum duration.
+///
+/// `60 minutes` gives OpenAI's exact text; other limits are written in minutes when whole,
+/// otherwise in seconds.
+pub(crate) fn max_duration_reason(limit: Duration) -> String {
+    let seconds = limit.as_secs();
+    let amount = if seconds >= 60 && seconds.is_multiple_of(60) {
+        plural(seconds / 60, "minute")
+    } else {
+        plural(seconds.max(1), "second")
+    };
+    format!("Your session hit the maximum duration of {amount}.")
+}
+
+fn plural(count: u64, unit: &str) -> String {
+    if count == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{count} {unit}s")
+    }
+}
+
+/// Runs `handler` over `socket` until the connection ends; returns how it ended.
+pub(crate) async fn drive<S, E, H>(
+    mut socket: S,
+    request: SessionRequest,
+    handler: Arc<H>,
+    timers: ConnectionTimers,
+    mut shutdown: watch::Receiver<bool>,
+) -> Ending
+where
+    S: Stream<Item = Result<Message, E>> + Sink<Message> + Unpin + Send,
+    E: Into<BoxError>,
+    H: SessionHandler,
+{
+    let (mut to_session, incoming) = futures_channel::mpsc::channel::<Message>(CHANNEL_CAPACITY);
+    let (outgoing, from_session) = futures_channel::mpsc::channel::<Message>(CHANNEL_CAPACITY);
+    // Whatever the session has queued is written with one flush (one write to the socket).
+    let mut from_session = from_session.ready_chunks(CHANNEL_CAPACITY);
+    let mut session = pin!(handler.run(request, outgoing, incoming));
+    let mut session_done = false;
+
+    let mut deadline = pin!(tokio::time::sleep(timers.max_session_duration));
+    let mut pings =
+        tokio::time::interval_at(Instant::now() + timers.ping_interval, timers.ping_interval);
+    pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut ping_count: u32 = 0;
+    // A client message read from the socket but not yet accepted by the session.
+    let mut pending: Option<Message> = None;
+    let mut session_inbox_open = true;
+
+    let ending = loop {
+        tokio::select! {
+            () = &mut session, if !session_done => session_done = true,
+            () = &mut deadline => {
+                break server_close(
+                    &mut socket,
+                    CLOSE_GOING_AWAY,
+                    &max_duration_reason(timers.max_session_duration),
+                    timers.close_timeout,
+                ).await;
+            }
+            () = shutdown_requested(&mut shutdown) => {
+                let timeout = timers.close_timeout;
+                break server_close(&mut socket, CLOSE_GOING_AWAY, SHUTDOWN_REASON, timeout).await;
+            }
+            _ = pings.tick() => {
+                ping_count = ping_count.wrapping_add(1);
+                let payload = Bytes::copy_from_slice(&ping_count.to_be_bytes());
+                if socket.send(Message::Ping(payload)).await.is_err() {
+                    break Ending::Lost;
+                }
+            }
+            ready = poll_fn(|cx| to_session.poll_ready(cx)), if pending.is_some() => {
+                let message = pending.take();
+                let handed = ready.is_ok()
+                    && message.is_some_and(|message| to_session.start_send(message).is_ok());
+                // The session stopped listening: discard what it would not read.
+                session_inbox_open &= handed;
+            }
+            read = socket.next(), if pending.is_none() => {
+                match from_client(&mut socket, read, timers.close_timeout).await {
+                    ControlFlow::Break(ending) => break ending,
+                    ControlFlow::Continue(message) => {
+                        if session_inbox_open {
+                            pending = message;
+                        }
+                    }
+                }
+            }
+            sent = from_session.next() => {
+                if let ControlFlow::Break(ending) =
+                    to_client(&mut socket, sent, timers.close_timeout).await
+                {
+                    break ending;
+                }
+            }
+        }
+    };
+
+    // End the session's input, then give it a moment to finish.
+    drop(to_session);
+    if !session_done {
+        let_finish(session, timers.close_timeout).await;
+    }
+    ending
+}
+
+/// Waits up to `timeout` for a session whose input has ended, then drops it.
+async fn let_finish(session: impl Future<Output = ()>, timeout: Duration) {
+    if tokio::time::timeout(timeout, session).await.is_err() {
+        tracing::warn!("session handler did not stop within the close timeout; dropped");
+    }
+}
+
+/// Handles what was read from the client: the connection ends (`Break`), or a data message for
+/// the session, or nothing (pings and pongs, which the library answers).
+async fn from_client<S, E>(
+    socket: &mut S,
+    read: Option<Result<Message, E>>,
+    timeout: Duration,
+) -> ControlFlow<Ending, Option<Message>>
+where
+    S: Stream<Item = Result<Message, E>> + Sink<Message> + Unpin,
+    E: Into<BoxError>,
+{
+    match read {
+        None => ControlFlow::Break(Ending::Lost),
+        Some(Err(error)) => match close_for_error(error.into()) {
+            Some((code, reason)) => {
+                ControlFlow::Break(server_close(socket, code, reason, timeout).await)
+            }
+            None => ControlFlow::Break(Ending::Lost),
+        },
+        Some(Ok(Message::Close(frame))) => {
+            // The library queued the close reply; reading on flushes it.
+            finish(socket, timeout).await;
+            ControlFlow::Break(Ending::ClosedByClient(frame.map(|frame| frame.code)))
+        }
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => ControlFlow::Continue(None),
+        Some(Ok(message)) => ControlFlow::Continue(Some(message)),
+    }
+}
+
+/// Writes a batch of the session's messages; the connection ends (`Break`) when the session
+/// is done (its sender dropped), asked for a close, or the socket failed.
+async fn to_client<S, E>(
+    socket: &mut S,
+    sent: Option<Vec<Message>>,
+    timeout: Duration,
+) -> ControlFlow<Ending>
+where
+    S: Stream<Item = Result<Message, E>> + Sink<Message> + Unpin,
+    E: Into<BoxError>,
+{
+    let Some(batch) = sent else {
+        return ControlFlow::Break(server_close(socket, CLOSE_NORMAL, "", timeout).await);
+    };
+    match send_batch(socket, batch).await {
+        Ok(Batch::Sent) => ControlFlow::Continue(()),
+        Ok(Batch::Close(Some(frame))) if frame.code == CLOSE_ABNORMAL => {
+            tracing::debug!("session asked to drop the connection");
+            ControlFlow::Break(Ending::Lost)
+        }
+        Ok(Batch::Close(frame)) => {
+            let (code, reason) = frame
+                .filter(|frame| sendable(frame.code))
+                .map(|frame| (frame.code, frame.reason.to_string()))
+                .unwrap_or((CLOSE_NORMAL, String::new()));
+            ControlFlow::Break(server_close(socket, code, &reason, timeout).await)
+        }
+        Err(_) => ControlFlow::Break(Ending::Lost),
+    }
+}
+
+/// What became of a batch of the session's messages.
+#[derive(Debug, PartialEq)]
+enum Batch {
+    /// All were written.
+    Sent,
+    /// The messages before the session's close frame were written; this close comes next.
+    Close(Option<CloseFrame>),
+}
+
+/// Writes the session's messages in order with a single flush, stopping at a close frame.
+async fn send_batch<S>(socket: &mut S, batch: Vec<Message>) -> Result<Batch, S::Error>
+where
+    S: Sink<Message> + Unpin,
+{
+    let mut close = None;
+    for message in batch {
+        if let Message::Close(frame) = message {
+            close = Some(frame);
+            break;
+        }
+        socket.feed(message).await?;
+    }
+    socket.flush().await?;
+    Ok(close.map_or(Batch::Sent, Batch::Close))
+}
+
+/// Completes once the server asks sessions to stop; never, if the server is gone without asking.
+async fn shutdown_requested(shutdown: &mut watch::Receiver<bool>) {
+    if shutdown.wait_for(|stopping| *stopping).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Refuses a freshly upgraded connection: the `error` event, then the close (3000 or 4000).
+pub(crate) async fn refuse<S, E>(
+    mut socket: S,
+    refusal: &Refusal,
+    connection_id: u64,
+    timeout: Duration,
+) where
+    S: Stream<Item = Result<Message, E>> + Sink<Message> + Unpin,
+{
+    let event = refusal_event(refusal, &format!("refusal_{connection_id}"));
+    if socket.send(Message::text(event)).await.is_err() {
+        return;
+    }
+    server_close(
+        &mut socket,
+        refusal.close_code(),
+        &refusal.close_reason(),
+        timeout,
+    )
+    .await;
+}
+
+/// Sends a close frame and waits (bounded) for the client's close reply.
+async fn server_close<S, E>(socket: &mut S, code: u16, reason: &str, timeout: Duration) -> Ending
+where
+    S: Stream<Item = Result<Message, E>> + Sink<Message> + Unpin,
+{
+    let reason = truncate_reason(reason);
+    let frame = CloseFrame {
+        code,
+        reason: reason.clone().into(),
+    };
+    if socket.send(Message::Close(Some(frame))).await.is_err() {
+        return Ending::Lost;
+    }
+    finish(socket, timeout).await;
+    Ending::ClosedByServer(code, reason)
+}
+
+/// Reads (and discards) until the client's close arrives or the connection ends, at most
+/// `timeout` long.
+async fn finish<S, E>(socket: &mut S, timeout: Duration)
+where
+    S: Stream<Item = Result<Message, E>> + Unpin,
+{
+    let drained = tokio::time::timeout(timeout, async {
+        while let Some(Ok(_)) = socket.next().await {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::debug!("client did not complete the close handshake in time");
+    }
+}
+
+/// The close frame that answers a transport error, or `None` when the transport is gone.
+fn close_for_error(error: BoxError) -> Option<(u16, &'static str)> {
+    let error = match error.downcast::<axum::Error>() {
+        Ok(wrapped) => wrapped.into_inner(),
+        Err(other) => other,
+    };
+    let error = error.downcast::<tungstenite::Error>().ok()?;
+    tracing::debug!(%error, "websocket error");
+    match *error {
+        tungstenite::Error::Capacity(_) => Some((CLOSE_MESSAGE_TOO_BIG, "Message too big.")),
+        tungstenite::Error::Protocol(_) => Some((CLOSE_PROTOCOL_ERROR, "Protocol error.")),
+        tungstenite::Error::Utf8(_) => Some((CLOSE_INVALID_PAYLOAD, "Invalid UTF-8.")),
+        _ => None,
+    }
+}
+
+/// Whether a close code may be sent on the wire (RFC 6455 section 7.4): a session asking for
+/// another code gets a plain 1000.
+pub(crate) fn sendable(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
+}
+
+/// Cuts a close reason to the 123 bytes a close frame can carry, on a character boundary.
+fn truncate_reason(reason: &str) -> String {
+    rtclient_protocol::cut_at_char_boundary(reason, MAX_CLOSE_REASON_BYTES).to_owned()
+}
+
+#[cfg(test)]
+mod tests;
