@@ -104,24 +104,18 @@
 //! assert!(request.check(false).is_ok());
 //! ```
 
-pub mod auth;
-pub mod config;
-pub mod connection;
-pub mod endpoint;
 pub mod engine;
-pub mod faults;
-pub(crate) mod limits;
-pub mod refusal;
-pub mod responder;
-pub mod server;
+mod net;
 pub mod session;
-pub mod synthesis;
-pub mod tls;
-pub mod transcription;
-pub mod vad;
+
+pub use engine::{faults, responder, synthesis, transcription, vad};
+pub(crate) use net::limits;
+pub use net::{auth, config, connection, endpoint, refusal, tls};
 
 pub use auth::ApiKey;
 pub use config::{ConfigError, ServerConfig, ServerConfigBuilder};
 pub use endpoint::{Dialect, Route, SessionKind, SessionRequest};
-pub use server::{Serve, ServerState, WithGracefulShutdown, router, serve};
+pub use net::serve::{
+    REALTIME_SUBPROTOCOL, Serve, ServerState, WithGracefulShutdown, router, serve,
+};
 pub use session::{IdleSession, MAX_APPEND_BASE64, Pace, RealtimeSession, SessionHandler};

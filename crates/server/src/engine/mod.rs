@@ -14,6 +14,7 @@
 
 pub mod chat;
 pub mod chat_completions;
+pub mod faults;
 #[cfg(feature = "llm")]
 pub mod llm;
 pub mod models;
@@ -23,8 +24,12 @@ pub mod moonshine;
 pub mod onnx;
 #[cfg(feature = "onnx")]
 pub mod piper;
+pub mod responder;
 pub mod select;
 #[cfg(feature = "onnx")]
 pub mod silero;
+pub mod synthesis;
 pub mod tool_call;
+pub mod transcription;
+pub mod vad;
 pub mod vocabulary;

@@ -744,7 +744,7 @@ faults:
 
     #[test]
     fn the_readme_fault_script_is_valid() {
-        let readme = include_str!("../../../README.md");
+        let readme = include_str!("../../../../README.md");
         let section = readme
             .split("### Testing your client's failure paths")
             .nth(1)
