@@ -14,8 +14,8 @@ use axum::extract::ws::Message;
 use futures_util::{SinkExt, StreamExt};
 use libfuzzer_sys::fuzz_target;
 use rtclient_protocol::Dialect;
-use rtclient_server::endpoint::{Route, SessionRequest};
-use rtclient_server::synthesis::{Speech, SynthesisError, Synthesizer};
+use rtclient_server::{Route, SessionRequest};
+use rtclient_server::{Speech, SynthesisError, Synthesizer};
 use rtclient_server::{Pace, RealtimeSession, SessionHandler};
 
 /// 100 ms of a tone for every reply: no espeak-ng process per response.

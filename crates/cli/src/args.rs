@@ -308,7 +308,7 @@ pub(crate) struct ServeArgs {
     pub(crate) model: String,
     /// Reply (and call tools) by the rules of this YAML or JSON script instead of the default
     /// responder, and inject its faults (stalls, errors, dropped or closed connections, latency,
-    /// rate limits); see `rtclient_server::responder::Script`.
+    /// rate limits); see `rtclient_server::Script`.
     #[arg(long, value_name = "FILE")]
     pub(crate) script: Option<PathBuf>,
     /// Voice activity detector for server VAD (falls back to earshot when Silero's files are

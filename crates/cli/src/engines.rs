@@ -6,9 +6,9 @@
 //! [`EngineArgs`] what answers and speaks (responder, TTS).
 
 use clap::{Args, ValueEnum};
+use rtclient_server::ModelsDir;
 use rtclient_server::RealtimeSession;
-use rtclient_server::engine::models::ModelsDir;
-use rtclient_server::engine::select::{self, ResponderChoice, TtsChoice};
+use rtclient_server::select::{self, ResponderChoice, TtsChoice};
 
 use crate::printer::Printer;
 
@@ -150,25 +150,25 @@ fn apply_stt(session: RealtimeSession, choice: SttEngineArg) -> (RealtimeSession
 }
 
 #[cfg(feature = "onnx")]
-fn load_silero() -> Result<rtclient_server::engine::silero::SileroVad, String> {
-    use rtclient_server::engine::{models::ModelsDir, silero::SileroVad};
+fn load_silero() -> Result<rtclient_server::SileroVad, String> {
+    use rtclient_server::{ModelsDir, SileroVad};
     let models = ModelsDir::from_env().map_err(|e| e.to_string())?;
     SileroVad::load(&models).map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "onnx"))]
-fn load_silero() -> Result<rtclient_server::vad::Earshot, String> {
+fn load_silero() -> Result<rtclient_server::Earshot, String> {
     Err("this rtclient was built without the `onnx` feature".to_owned())
 }
 
 #[cfg(feature = "onnx")]
-fn load_moonshine() -> Result<rtclient_server::engine::moonshine::Moonshine, String> {
-    use rtclient_server::engine::{models::ModelsDir, moonshine::Moonshine};
+fn load_moonshine() -> Result<rtclient_server::Moonshine, String> {
+    use rtclient_server::{ModelsDir, Moonshine};
     let models = ModelsDir::from_env().map_err(|e| e.to_string())?;
     Moonshine::load(&models).map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "onnx"))]
-fn load_moonshine() -> Result<rtclient_server::transcription::NoTranscriber, String> {
+fn load_moonshine() -> Result<rtclient_server::NoTranscriber, String> {
     Err("this rtclient was built without the `onnx` feature".to_owned())
 }

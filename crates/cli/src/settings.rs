@@ -12,8 +12,8 @@ use std::time::Duration;
 use rtclient::{ClientConfig, Credential, EnvConfig, OpenAiSession, Secret, Target, env};
 use rtclient_audio::Pace;
 use rtclient_protocol::Dialect;
-use rtclient_server::responder::Script;
-use rtclient_server::tls::Tls;
+use rtclient_server::Script;
+use rtclient_server::Tls;
 use rtclient_server::{ApiKey, ServerConfig};
 
 use crate::args::{ConnectionArgs, DialectArg, InspectArgs, SendArgs, ServeArgs, VadArg};

@@ -11,10 +11,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use rtclient_server::engine::models::ModelsDir;
-use rtclient_server::engine::moonshine::Moonshine;
-use rtclient_server::engine::silero::SileroVad;
-use rtclient_server::vad::{EarshotScorer, SpeechScorer};
+use rtclient_server::ModelsDir;
+use rtclient_server::Moonshine;
+use rtclient_server::SileroVad;
+use rtclient_server::{EarshotScorer, SpeechScorer};
 
 const SENTENCES: [&str; 8] = [
     "The quick brown fox jumps over the lazy dog.",

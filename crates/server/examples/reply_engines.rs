@@ -7,11 +7,11 @@
 
 use std::time::Instant;
 
-use rtclient_server::engine::llm::LocalLlm;
-use rtclient_server::engine::models::ModelsDir;
-use rtclient_server::engine::piper::PiperSynthesizer;
-use rtclient_server::responder::{Prompt, Responder};
-use rtclient_server::synthesis::Synthesizer;
+use rtclient_server::LocalLlm;
+use rtclient_server::ModelsDir;
+use rtclient_server::PiperSynthesizer;
+use rtclient_server::Synthesizer;
+use rtclient_server::{Prompt, Responder};
 
 const SENTENCES: [&str; 3] = [
     "The quick brown fox jumps over the lazy dog.",

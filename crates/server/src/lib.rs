@@ -3,51 +3,57 @@
 //! Any Realtime client (ours, the openai Python/Node SDKs, Azure's) can connect to it the way it
 //! connects to the real service, with no key and no internet, and get deterministic behaviour.
 //!
-//! # Network layer
+//! # Overview
 //!
-//! - [`config`]: [`ServerConfig`], built with [`ServerConfig::builder`]: listen address, optional
-//!   API key, the beta refusal switch and the limits (message size, connections, session
-//!   duration, ping interval).
-//! - [`endpoint`]: resolves each connection's path, query, headers and subprotocols into a
-//!   [`SessionRequest`] (route, dialect, kind, model, Azure `api-version`, call id). Served paths:
+//! The source tree has three layers; every public type is re-exported here, at the root.
+//!
+//! ## Network layer (`net/`)
+//!
+//! - [`ServerConfig`], built with [`ServerConfig::builder`]: listen address, optional API key,
+//!   the beta refusal switch and the limits (message size, connections, session duration, ping
+//!   interval).
+//! - [`SessionRequest`]: each connection's path, query, headers and subprotocols resolved into a
+//!   [`Route`], dialect, kind, model, Azure `api-version` and call id. Served paths:
 //!   `/v1/realtime` (OpenAI), `/openai/v1/realtime` (Azure GA), `/openai/realtime` (Azure
 //!   preview), `/voice-live/realtime` (Azure Voice Live), and GPT-Live: `/v1/live/sessions`,
 //!   `/openai/v1/live/sessions`, `/openai/v1/live` and the sideband
 //!   `/v1/live/sessions/{id}/attach` (also under `/openai`).
-//! - [`auth`]: optional API-key check (bearer, `api-key` header or query, browser subprotocol).
-//! - [`refusal`]: the `error` event plus close 3000/4000 that OpenAI sends after the upgrade.
-//! - [`connection`]: one WebSocket from upgrade to close: pings, close handshake, size limits,
-//!   the session timer (close 1001), shutdown.
-//! - [`session`]: the [`SessionHandler`] trait, the Realtime state machine [`RealtimeSession`]
-//!   (the default handler of [`serve`] and [`ServerState::new`]) and [`IdleSession`], a
-//!   transport-only stand-in for testing connection handling.
-//! - [`server`]: [`router`] builds the axum router; [`serve`] runs it on a bound listener with
-//!   graceful shutdown.
-//! - [`tls`]: `wss://` with a PEM certificate and key ([`Serve::tls`]), for clients that only
+//! - [`ApiKey`]: the optional API-key check (bearer, `api-key` header or query, browser
+//!   subprotocol).
+//! - [`Refusal`]: the `error` event plus close 3000/4000 that OpenAI sends after the upgrade.
+//! - One WebSocket from upgrade to close: pings, close handshake, size limits, the session timer
+//!   (close 1001, [`CLOSE_GOING_AWAY`]), shutdown.
+//! - [`router`] builds the axum router; [`serve`] runs it on a bound listener with graceful
+//!   shutdown.
+//! - [`Tls`]: `wss://` with a PEM certificate and key ([`Serve::tls`]), for clients that only
 //!   dial TLS (such as the openai Node SDK).
 //!
-//! # Engines
+//! ## Engines (`engine/`)
 //!
-//! - [`engine`]: the models folder (`$RTCLIENT_MODELS`, filled by `scripts/install-engines`) and,
-//!   with the `onnx` feature (on by default), the ONNX Runtime the real engines run on.
-//! - [`vad`]: server voice activity detection, the engine behind `turn_detection: server_vad`.
-//!   A [`vad::SpeechScorer`] rates 16 kHz frames (default: the earshot neural detector) and a
-//!   [`vad::TurnDetector`] applies `threshold`, `prefix_padding_ms` and `silence_duration_ms`.
-//! - [`synthesis`]: speech output. A [`synthesis::Synthesizer`] speaks a response's text; the
-//!   default runs the `espeak-ng` command, with one distinct voice per Realtime voice name.
-//! - [`transcription`]: input transcription behind a [`transcription::Transcriber`]; the
-//!   default [`transcription::NoTranscriber`] fails each request with an error naming the
-//!   missing engine.
-//! - [`responder`]: what the assistant says or which tool it calls. The default
-//!   [`responder::EchoResponder`] is deterministic and true about the turn; a
-//!   [`responder::Script`] file chooses replies and tool calls by the user's words.
-//! - [`faults`]: fault injection for client authors' failure paths, set by a script: stalls,
+//! - [`ModelsDir`]: the models folder (`$RTCLIENT_MODELS`, filled by `scripts/install-engines`)
+//!   and, with the `onnx` feature (on by default), the ONNX Runtime the real engines run on
+//!   ([`onnx`]); [`select`] picks the engines at start-up and says which it picked and why.
+//! - Server voice activity detection, the engine behind `turn_detection: server_vad`. A
+//!   [`SpeechScorer`] rates 16 kHz frames (default: the earshot neural detector) and a
+//!   [`TurnDetector`] applies `threshold`, `prefix_padding_ms` and `silence_duration_ms`.
+//! - Speech output: a [`Synthesizer`] speaks a response's text; the default
+//!   [`EspeakSynthesizer`] runs the `espeak-ng` command, with one distinct voice per Realtime
+//!   voice name.
+//! - Input transcription behind a [`Transcriber`]; the default [`NoTranscriber`] fails each
+//!   request with an error naming the missing engine.
+//! - What the assistant says or which tool it calls: a [`Responder`]. The default
+//!   [`EchoResponder`] is deterministic and true about the turn; a [`Script`] file chooses
+//!   replies and tool calls by the user's words.
+//! - [`Faults`]: fault injection for client authors' failure paths, set by a script: stalls,
 //!   failed responses with an `error`, dropped or closed connections mid-response, extra latency,
 //!   a forced 1001 close after N seconds, and rate limits that run out.
 //!
-//! # Sessions
+//! ## Sessions (`session/`)
 //!
-//! [`RealtimeSession`] implements DESIGN §4 for the GA and beta dialects: `session.created`
+//! The [`SessionHandler`] trait is the boundary between the network layer and a session;
+//! [`IdleSession`] is a transport-only stand-in for testing connection handling.
+//! [`RealtimeSession`] (the default handler of [`serve`] and [`ServerState::new`]) is the
+//! Realtime state machine for the GA and beta dialects: `session.created`
 //! with a complete default config, `session.update` validation (`unknown_parameter`,
 //! `cannot_update_voice`, ...), conversation items (create with `previous_item_id`, retrieve,
 //! delete, truncate), responses (text, espeak-ng speech resampled and encoded to the session's
@@ -91,7 +97,8 @@
 //!
 //! ```
 //! use axum::http::HeaderMap;
-//! use rtclient_server::endpoint::{Dialect, Route, SessionRequest};
+//! use rtclient_protocol::Dialect;
+//! use rtclient_server::{Route, SessionRequest};
 //!
 //! let request = SessionRequest::resolve(
 //!     Route::AzurePreview,
@@ -104,18 +111,53 @@
 //! assert!(request.check(false).is_ok());
 //! ```
 
-pub mod engine;
+mod engine;
 mod net;
-pub mod session;
+mod session;
 
-pub use engine::{faults, responder, synthesis, transcription, vad};
-pub(crate) use net::limits;
-pub use net::{auth, config, connection, endpoint, refusal, tls};
-
-pub use auth::ApiKey;
-pub use config::{ConfigError, ServerConfig, ServerConfigBuilder};
-pub use endpoint::{Dialect, Route, SessionKind, SessionRequest};
+pub use engine::chat_completions::{API_KEY_ENV, ChatCompletions};
+pub use engine::faults::{Disruption, Failure, Faults, RateLimits};
+#[cfg(feature = "llm")]
+pub use engine::llm::{LlmError, LocalLlm, render_chatml};
+pub use engine::models::{INSTALL_COMMAND, MODELS_ENV, ModelFile, ModelsDir, ModelsError};
+#[cfg(feature = "onnx")]
+pub use engine::moonshine::{
+    MOONSHINE_SAMPLE_RATE, Moonshine, MoonshineError, Recognition, RecognizedToken,
+};
+#[cfg(feature = "onnx")]
+pub use engine::onnx;
+#[cfg(feature = "onnx")]
+pub use engine::piper::PiperSynthesizer;
+pub use engine::responder::{
+    Answer, CloseRule, DropRule, EchoResponder, FaultsRule, FunctionOutput, Prompt, RateLimitsRule,
+    Reply, Responder, Rule, Script, ScriptError, ScriptProblem,
+};
+pub use engine::select;
+#[cfg(feature = "onnx")]
+pub use engine::silero::{SileroScorer, SileroVad};
+pub use engine::synthesis::{EspeakSynthesizer, Speech, SynthesisError, Synthesizer};
+pub use engine::transcription::{
+    LiveTranscript, NoTranscriber, TokenLogprob, Transcriber, Transcript, TranscriptionError,
+    TurnAudio,
+};
+pub use engine::vad::{
+    Earshot, EarshotScorer, ResamplingDetector, SpeechScorer, TurnDetector, VAD_SAMPLE_RATE,
+    VadEngine, VadEvent, VadParams,
+};
+pub use net::auth::{ApiKey, KEY_SUBPROTOCOL_PREFIX};
+pub use net::config::{
+    ConfigError, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN_ADDR,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_SESSION_DURATION,
+    DEFAULT_PING_INTERVAL, ServerConfig, ServerConfigBuilder,
+};
+pub use net::connection::{
+    CLOSE_ABNORMAL, CLOSE_GOING_AWAY, CLOSE_INVALID_PAYLOAD, CLOSE_MESSAGE_TOO_BIG, CLOSE_NORMAL,
+    CLOSE_PROTOCOL_ERROR, SHUTDOWN_REASON,
+};
+pub use net::endpoint::{BETA_SUBPROTOCOL, Route, SessionRequest};
+pub use net::refusal::{CLOSE_AUTH, CLOSE_REQUEST_SHAPE, Refusal};
 pub use net::serve::{
     REALTIME_SUBPROTOCOL, Serve, ServerState, WithGracefulShutdown, router, serve,
 };
+pub use net::tls::{HANDSHAKE_TIMEOUT, Tls, TlsError};
 pub use session::{IdleSession, MAX_APPEND_BASE64, Pace, RealtimeSession, SessionHandler};

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use rtclient_server::vad::{ResamplingDetector, TurnDetector, VadEvent, VadParams};
+use rtclient_server::{ResamplingDetector, TurnDetector, VadEvent, VadParams};
 
 /// Speaks `text` into a 16 kHz mono WAV and returns its samples.
 fn speak_16k(dir: &Path, text: &str) -> Vec<i16> {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use rtclient_audio::{AudioSource, WireFormat};
 use rtclient_protocol::event::client::InputAudioBufferAppend;
-use rtclient_server::vad::{ResamplingDetector, VadEvent, VadParams};
+use rtclient_server::{ResamplingDetector, VadEvent, VadParams};
 
 use super::{CHUNK_BYTES, PREFIX_PADDING_MS, RATE};
 use crate::exit::CliError;

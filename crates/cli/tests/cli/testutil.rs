@@ -40,7 +40,7 @@ pub(crate) fn rtclient(dir: &std::path::Path) -> Command {
 /// returns the URL to pass as `--provider`. The server runs on the test's runtime until the
 /// test ends.
 pub(crate) async fn local_server(script: &str) -> String {
-    use rtclient_server::responder::Script;
+    use rtclient_server::Script;
     use rtclient_server::{Pace, RealtimeSession, Serve, ServerConfig, ServerState};
 
     let mut session = RealtimeSession::new().pace(Pace::Max);

@@ -4,7 +4,7 @@
 use std::error::Error as _;
 
 use rtclient::{ClientConfig, Error, RealtimeClient, ServerEvent, Target};
-use rtclient_server::tls::Tls;
+use rtclient_server::Tls;
 use rtclient_server::{Serve, ServerConfig, ServerState};
 use tokio::net::TcpListener;
 

@@ -10,7 +10,7 @@ use rtclient::{
     ClientConfig, Conversation, ConversationEvent, Error, RecyclePolicy, RecycleReason, Recycled,
     RequestState,
 };
-use rtclient_server::responder::Script;
+use rtclient_server::Script;
 use rtclient_server::{Pace, RealtimeSession, Serve, ServerConfig, ServerState};
 use tokio::net::TcpListener;
 

@@ -3,7 +3,7 @@
 
 use rtclient::protocol::{ContentKind, Modality, Role, Session};
 use rtclient::{ClientConfig, Conversation, ConversationEvent, Error, Target};
-use rtclient_server::responder::Script;
+use rtclient_server::Script;
 use rtclient_server::{Pace, RealtimeSession, Serve, ServerConfig, ServerState};
 use tokio::net::TcpListener;
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use rtclient::protocol::{Modality, Session};
 use rtclient::{ClientConfig, Conversation, ConversationEvent, Dialect, Error, Target};
-use rtclient_server::responder::Script;
+use rtclient_server::Script;
 use rtclient_server::{Pace, RealtimeSession, Serve, ServerConfig, ServerState};
 use tokio::net::TcpListener;
 

@@ -8,10 +8,10 @@ use rtclient::live::{LiveClient, LiveEvent, LiveSession};
 use rtclient::protocol::live::{self, ContextKind, SessionConfig};
 use rtclient::{ClientConfig, Error, LiveEndpoint, Target};
 use rtclient_audio::Resampler;
-use rtclient_server::responder::Script;
-use rtclient_server::synthesis::{EspeakSynthesizer, Synthesizer};
-use rtclient_server::transcription::{Transcriber, Transcript, TranscriptionError, TurnAudio};
+use rtclient_server::Script;
+use rtclient_server::{EspeakSynthesizer, Synthesizer};
 use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
+use rtclient_server::{Transcriber, Transcript, TranscriptionError, TurnAudio};
 use tokio::net::TcpListener;
 
 const HEARD: &str = "please check the staging status";

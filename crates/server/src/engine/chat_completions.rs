@@ -10,8 +10,8 @@ use rtclient_protocol::ToolChoice;
 use serde_json::{Value, json};
 
 use super::chat::{self, Message};
-use crate::faults::Failure;
-use crate::responder::{Answer, Prompt, Reply, Responder};
+use crate::engine::faults::Failure;
+use crate::engine::responder::{Answer, Prompt, Reply, Responder};
 
 /// Environment variable with the API key sent to the chat server as a bearer token (optional).
 pub const API_KEY_ENV: &str = "RTCLIENT_LLM_API_KEY";

@@ -1,14 +1,14 @@
 //! Fault injection: the ways a scripted server misbehaves, so client authors can test their
 //! failure paths against a real peer.
 //!
-//! A [`Script`](crate::responder::Script) sets them per reply (a [`Failure`] instead of the
+//! A [`Script`](crate::engine::responder::Script) sets them per reply (a [`Failure`] instead of the
 //! reply, a delay before it, a [`Disruption`] of the connection during or after it) and for the
 //! whole session ([`Faults`]: extra latency on every event, a forced close after some seconds,
 //! [`RateLimits`] that fail responses once used up).
 //!
 //! ```
 //! use std::time::Duration;
-//! use rtclient_server::faults::{Faults, RateLimits};
+//! use rtclient_server::{Faults, RateLimits};
 //!
 //! let faults = Faults {
 //!     latency: Duration::from_millis(50),

@@ -22,8 +22,8 @@ use tokenizers::Tokenizer;
 use super::chat::{self, Message, Role};
 use super::models::{ModelFile, ModelsDir, ModelsError};
 use super::tool_call::{self, Parsed};
-use crate::faults::Failure;
-use crate::responder::{Answer, Prompt, Reply, Responder};
+use crate::engine::faults::Failure;
+use crate::engine::responder::{Answer, Prompt, Reply, Responder};
 
 /// Why the model could not be loaded.
 #[derive(Debug, thiserror::Error)]

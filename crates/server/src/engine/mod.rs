@@ -12,24 +12,26 @@
 //! Piper voice on ONNX Runtime (feature `onnx`). [`select`] picks the engines at start-up and
 //! says which it picked and why.
 
-pub mod chat;
-pub mod chat_completions;
-pub mod faults;
+pub(crate) mod chat;
+pub(crate) mod chat_completions;
+pub(crate) mod faults;
 #[cfg(feature = "llm")]
-pub mod llm;
-pub mod models;
+pub(crate) mod llm;
+pub(crate) mod models;
 #[cfg(feature = "onnx")]
-pub mod moonshine;
+pub(crate) mod moonshine;
 #[cfg(feature = "onnx")]
 pub mod onnx;
 #[cfg(feature = "onnx")]
-pub mod piper;
-pub mod responder;
+pub(crate) mod piper;
+pub(crate) mod responder;
 pub mod select;
 #[cfg(feature = "onnx")]
-pub mod silero;
-pub mod synthesis;
-pub mod tool_call;
-pub mod transcription;
-pub mod vad;
-pub mod vocabulary;
+pub(crate) mod silero;
+pub(crate) mod synthesis;
+#[cfg(feature = "llm")]
+pub(crate) mod tool_call;
+pub(crate) mod transcription;
+pub(crate) mod vad;
+#[cfg(feature = "onnx")]
+pub(crate) mod vocabulary;

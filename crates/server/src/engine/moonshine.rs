@@ -14,22 +14,24 @@ use ort::value::{DynValue, Tensor, TensorRef};
 use super::models::{ModelFile, ModelsDir};
 use super::onnx::{self, OnnxError};
 use super::vocabulary::{Vocabulary, VocabularyError};
-use crate::transcription::{TokenLogprob, Transcriber, Transcript, TranscriptionError, TurnAudio};
+use crate::engine::transcription::{
+    TokenLogprob, Transcriber, Transcript, TranscriptionError, TurnAudio,
+};
 
 /// Sample rate the model hears.
-pub const SAMPLE_RATE: u32 = 16_000;
+pub const MOONSHINE_SAMPLE_RATE: u32 = 16_000;
 /// Silence added before and after each piece.
-const PADDING: usize = 3 * SAMPLE_RATE as usize / 10;
+const PADDING: usize = 3 * MOONSHINE_SAMPLE_RATE as usize / 10;
 /// Longest piece of audio decoded at once, so that with its padding it stays under 9 s (the
 /// model fails from about 9.2 s).
-const MAX_PIECE: usize = 9 * SAMPLE_RATE as usize - 2 * PADDING;
+const MAX_PIECE: usize = 9 * MOONSHINE_SAMPLE_RATE as usize - 2 * PADDING;
 /// Where a long piece may be cut: in its last 5 s.
-const CUT_WINDOW: usize = 5 * SAMPLE_RATE as usize;
+const CUT_WINDOW: usize = 5 * MOONSHINE_SAMPLE_RATE as usize;
 /// Window over which loudness is measured when looking for a cut, and its step.
-const QUIET_WINDOW: usize = SAMPLE_RATE as usize / 10;
-const QUIET_STEP: usize = SAMPLE_RATE as usize / 100;
+const QUIET_WINDOW: usize = MOONSHINE_SAMPLE_RATE as usize / 10;
+const QUIET_STEP: usize = MOONSHINE_SAMPLE_RATE as usize / 100;
 /// Audio shorter than this (or quieter than [`SILENCE_RMS`]) holds no words.
-const MIN_SAMPLES: usize = SAMPLE_RATE as usize / 4;
+const MIN_SAMPLES: usize = MOONSHINE_SAMPLE_RATE as usize / 4;
 const SILENCE_RMS: f32 = 1e-3;
 /// Token that starts every transcript, and the one that ends it.
 const START_TOKEN: i64 = 1;
@@ -114,7 +116,7 @@ impl Moonshine {
         })
     }
 
-    /// Transcribes mono audio at [`SAMPLE_RATE`] (samples in `-1.0..=1.0`).
+    /// Transcribes mono audio at [`MOONSHINE_SAMPLE_RATE`] (samples in `-1.0..=1.0`).
     pub fn recognize(&self, samples: &[f32]) -> Result<Recognition, OnnxError> {
         let mut ids = Vec::new();
         let mut tokens = Vec::new();
@@ -143,7 +145,8 @@ impl Moonshine {
         let frames = hidden.shape().get(1).copied().unwrap_or(0).max(0) as usize;
         let mask = Tensor::from_array(([1usize, frames], vec![1_i64; frames])).map_err(failed)?;
         let mut past = self.empty_cache()?;
-        let max_tokens = (samples.len() as f32 / SAMPLE_RATE as f32 * TOKENS_PER_SECOND).ceil();
+        let max_tokens =
+            (samples.len() as f32 / MOONSHINE_SAMPLE_RATE as f32 * TOKENS_PER_SECOND).ceil();
         let mut decoder = lock(&self.decoder);
         let mut last = START_TOKEN;
         let mut out = Vec::new();
@@ -268,17 +271,17 @@ impl Transcriber for Moonshine {
     }
 }
 
-/// `audio` as `f32` samples at [`SAMPLE_RATE`].
+/// `audio` as `f32` samples at [`MOONSHINE_SAMPLE_RATE`].
 fn to_model_rate(audio: TurnAudio<'_>) -> Result<Vec<f32>, rtclient_audio::Error> {
     let samples: Vec<f32> = audio
         .samples
         .iter()
         .map(|s| f32::from(*s) / 32768.0)
         .collect();
-    if audio.sample_rate == SAMPLE_RATE {
+    if audio.sample_rate == MOONSHINE_SAMPLE_RATE {
         return Ok(samples);
     }
-    let mut resampler = rtclient_audio::Resampler::new(audio.sample_rate, SAMPLE_RATE)?;
+    let mut resampler = rtclient_audio::Resampler::new(audio.sample_rate, MOONSHINE_SAMPLE_RATE)?;
     let mut out = Vec::new();
     resampler.process(&samples, &mut out)?;
     resampler.finish(&mut out)?;
@@ -335,7 +338,7 @@ mod tests {
     #[test]
     fn long_audio_is_cut_in_its_quiet_moments() {
         // 20 s of tone with silent gaps at 6.0-6.3 s and 13.5-13.8 s.
-        let second = SAMPLE_RATE as usize;
+        let second = MOONSHINE_SAMPLE_RATE as usize;
         let mut samples: Vec<f32> = (0..20 * second).map(|i| (i as f32 * 0.05).sin()).collect();
         for gap in [
             6 * second..6 * second + 4_800,

@@ -21,7 +21,7 @@ use ort::value::TensorRef;
 
 use super::models::{ModelFile, ModelsDir};
 use super::onnx::{self, OnnxError};
-use crate::synthesis::{Speech, SynthesisError, Synthesizer};
+use crate::engine::synthesis::{Speech, SynthesisError, Synthesizer};
 
 /// How one Realtime voice name sounds on the Piper voice.
 #[derive(Debug, Clone, Copy, PartialEq)]

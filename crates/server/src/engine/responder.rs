@@ -4,7 +4,7 @@
 //! it heard when there is a transcript or typed text, how long the user spoke otherwise, and what
 //! a tool returned after a function call round. A [`Script`] (YAML or JSON, `--script FILE`) lets
 //! tests choose replies and tool calls by matching the user's words, and inject faults (see
-//! [`crate::faults`]).
+//! [`crate::engine::faults`]).
 
 use std::path::Path;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use std::time::Duration;
 use rtclient_protocol::{Item, Tool, ToolChoice};
 use serde::Deserialize;
 
-use crate::faults::{Disruption, Failure, Faults, RateLimits};
+use crate::engine::faults::{Disruption, Failure, Faults, RateLimits};
 
 /// What the responder knows about the turn it answers.
 #[derive(Debug, Clone, Copy, Default)]
@@ -188,7 +188,7 @@ fn describe(prompt: &Prompt<'_>) -> String {
 /// an `after_tool` rule matches a response that follows that tool's output; a rule with neither
 /// matches any turn. A `call` rule only fires when the tool is offered to the model. Each rule
 /// does one of `say`, `call` or `error`; `delay_ms`, `drop` and `close` add faults to it (see
-/// [`crate::faults`]).
+/// [`crate::engine::faults`]).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Script {
@@ -463,7 +463,7 @@ impl Script {
                 return Err(ScriptProblem::DropAndClose { rule: rule_number });
             }
             if let Some(close) = &rule.close
-                && !crate::connection::sendable(close.code)
+                && !crate::net::connection::sendable(close.code)
             {
                 return Err(ScriptProblem::UnsendableCloseCode {
                     rule: rule_number,

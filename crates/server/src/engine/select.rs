@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use super::chat_completions::ChatCompletions;
 use super::models::ModelsDir;
-use crate::responder::{EchoResponder, Responder};
-use crate::synthesis::{EspeakSynthesizer, Synthesizer};
+use crate::engine::responder::{EchoResponder, Responder};
+use crate::engine::synthesis::{EspeakSynthesizer, Synthesizer};
 
 /// The speech engine asked for (`--tts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

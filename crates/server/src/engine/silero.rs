@@ -12,7 +12,7 @@ use ort::value::TensorRef;
 
 use super::models::{ModelFile, ModelsDir};
 use super::onnx::{self, OnnxError};
-use crate::vad::{SpeechScorer, VAD_SAMPLE_RATE, VadEngine};
+use crate::engine::vad::{SpeechScorer, VAD_SAMPLE_RATE, VadEngine};
 
 /// New samples per window.
 const FRAME_LEN: usize = 512;

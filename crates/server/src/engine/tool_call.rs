@@ -6,7 +6,7 @@
 use rtclient_protocol::{Tool, ToolChoice, ToolChoiceMode};
 use serde_json::Value;
 
-use crate::responder::Reply;
+use crate::engine::responder::Reply;
 
 const OPEN: &str = "<tool_call>";
 const CLOSE: &str = "</tool_call>";

@@ -14,7 +14,7 @@
 use axum::http::HeaderMap;
 use subtle::ConstantTimeEq;
 
-use crate::refusal::Refusal;
+use crate::net::refusal::Refusal;
 
 /// The prefix of the browser subprotocol that carries a key.
 pub const KEY_SUBPROTOCOL_PREFIX: &str = "openai-insecure-api-key.";
@@ -57,7 +57,7 @@ impl std::fmt::Debug for ApiKey {
 ///
 /// With no key configured every connection passes. Otherwise: no credential at all gives
 /// [`Refusal::MISSING_API_KEY`], credentials that all fail give [`Refusal::INVALID_API_KEY`].
-pub fn authorize<'a>(
+pub(crate) fn authorize<'a>(
     key: Option<&ApiKey>,
     headers: &HeaderMap,
     query: Option<&str>,

@@ -6,7 +6,7 @@
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
-use crate::auth::ApiKey;
+use crate::net::auth::ApiKey;
 
 /// Default listen address: loopback, port 8765.
 pub const DEFAULT_LISTEN_ADDR: SocketAddr =

@@ -29,8 +29,8 @@ use rtclient_protocol::MAX_CLOSE_REASON_BYTES;
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::endpoint::SessionRequest;
-use crate::refusal::{Refusal, refusal_event};
+use crate::net::endpoint::SessionRequest;
+use crate::net::refusal::{Refusal, refusal_event};
 use crate::session::SessionHandler;
 
 /// Close code for a normal end of session.
@@ -76,7 +76,7 @@ pub(crate) enum Ending {
 ///
 /// `60 minutes` gives OpenAI's exact text; other limits are written in minutes when whole,
 /// otherwise in seconds.
-pub fn max_duration_reason(limit: Duration) -> String {
+pub(crate) fn max_duration_reason(limit: Duration) -> String {
     let seconds = limit.as_secs();
     let amount = if seconds >= 60 && seconds.is_multiple_of(60) {
         plural(seconds / 60, "minute")
@@ -334,7 +334,7 @@ mod tests {
     use futures_channel::mpsc;
 
     use super::*;
-    use crate::endpoint::Route;
+    use crate::net::endpoint::Route;
 
     /// A socket made of two channels: what the client sends, and what the server sends.
     struct FakeSocket {
@@ -408,9 +408,9 @@ mod tests {
 
     fn default_timers() -> ConnectionTimers {
         ConnectionTimers {
-            max_session_duration: crate::config::DEFAULT_MAX_SESSION_DURATION,
-            ping_interval: crate::config::DEFAULT_PING_INTERVAL,
-            close_timeout: crate::config::DEFAULT_CLOSE_TIMEOUT,
+            max_session_duration: crate::net::config::DEFAULT_MAX_SESSION_DURATION,
+            ping_interval: crate::net::config::DEFAULT_PING_INTERVAL,
+            close_timeout: crate::net::config::DEFAULT_CLOSE_TIMEOUT,
         }
     }
 

@@ -17,8 +17,9 @@
 //! control socket to an existing call; neither needs a model.
 
 use axum::http::HeaderMap;
+use rtclient_protocol::{Dialect, SessionKind};
 
-use crate::refusal::Refusal;
+use crate::net::refusal::Refusal;
 
 /// The first Azure `api-version` (by date) that speaks the GA shapes on `/openai/realtime`.
 const FIRST_GA_API_VERSION: &str = "2025-08-01";
@@ -97,17 +98,6 @@ impl Route {
     pub fn is_azure(self) -> bool {
         !matches!(self, Self::OpenAi | Self::Live)
     }
-}
-
-pub use rtclient_protocol::Dialect;
-
-/// What kind of session the connection opens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SessionKind {
-    /// A speech-to-speech / text session (`?model=`, or a sideband `?call_id=`).
-    Realtime,
-    /// A transcription-only session (`?intent=transcription`).
-    Transcription,
 }
 
 /// Everything the network layer learned about a connection before handing it to a session.
@@ -227,9 +217,10 @@ impl SessionRequest {
         self.dialect
     }
 
-    /// Realtime or transcription session.
-    pub fn kind(&self) -> SessionKind {
-        self.kind
+    /// Realtime (`?model=`, or a sideband `?call_id=`) or transcription
+    /// (`?intent=transcription`) session.
+    pub fn kind(&self) -> &SessionKind {
+        &self.kind
     }
 
     /// The model (OpenAI) or deployment name (Azure), if given.
@@ -372,7 +363,7 @@ mod tests {
             let context = format!("{route:?} ?{query} beta={beta} {protocols:?}");
             assert_eq!(request.route(), route, "{context}");
             assert_eq!(request.dialect(), dialect, "{context}");
-            assert_eq!(request.kind(), kind, "{context}");
+            assert_eq!(request.kind(), &kind, "{context}");
             assert_eq!(request.model(), model, "{context}");
             assert_eq!(request.api_version(), api_version, "{context}");
             assert_eq!(request.call_id(), call_id, "{context}");

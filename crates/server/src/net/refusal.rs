@@ -112,7 +112,7 @@ impl std::error::Error for Refusal {}
 ///
 /// The shape is the same in the GA and beta dialects. `event_id` is `event_` plus
 /// `event_suffix` (any unique string); `param` and `error.event_id` are `null`.
-pub fn refusal_error(refusal: &Refusal, event_suffix: &str) -> ServerEvent {
+pub(crate) fn refusal_error(refusal: &Refusal, event_suffix: &str) -> ServerEvent {
     let mut event = ServerEvent::error(ApiError {
         kind: Some(refusal.kind.to_owned()),
         code: Some(refusal.code.map(str::to_owned).into()),
@@ -126,7 +126,7 @@ pub fn refusal_error(refusal: &Refusal, event_suffix: &str) -> ServerEvent {
 }
 
 /// The [`refusal_error`] event as JSON text, ready to send.
-pub fn refusal_event(refusal: &Refusal, event_suffix: &str) -> String {
+pub(crate) fn refusal_event(refusal: &Refusal, event_suffix: &str) -> String {
     Dialect::Ga
         .server_event_to_json(&refusal_error(refusal, event_suffix))
         .unwrap_or_default()

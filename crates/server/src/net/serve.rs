@@ -31,15 +31,15 @@ use axum::serve::ListenerExt;
 use serde_json::json;
 use tokio::net::TcpListener;
 
-use crate::tls::{Tls, TlsListener};
+use crate::net::tls::{Tls, TlsListener};
 use tokio::sync::watch;
 use tracing::Instrument;
 
-use crate::auth::authorize;
-use crate::config::ServerConfig;
-use crate::connection::{self, ConnectionTimers};
-use crate::endpoint::{BETA_SUBPROTOCOL, Route, SessionRequest};
-use crate::limits::{ConnectionGate, GatedListener, Peer};
+use crate::net::auth::authorize;
+use crate::net::config::ServerConfig;
+use crate::net::connection::{self, ConnectionTimers};
+use crate::net::endpoint::{BETA_SUBPROTOCOL, Route, SessionRequest};
+use crate::net::limits::{ConnectionGate, GatedListener, Peer};
 use crate::session::{RealtimeSession, SessionHandler};
 
 /// The subprotocol the server answers to browser clients (who also offer their key as one).

@@ -10,7 +10,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
 use super::ids::new_id;
-use crate::faults::Disruption;
+use crate::engine::faults::Disruption;
 
 /// What the session hands its writer task.
 #[derive(Debug)]

@@ -16,8 +16,8 @@ use super::errors::ClientError;
 use super::ids::new_id;
 use super::realtime::{MAX_APPEND_BASE64, Running};
 use super::response;
-use crate::transcription::{LiveTranscript, Transcript, TurnAudio};
-use crate::vad::{ResamplingDetector, VadEvent, VadParams};
+use crate::engine::transcription::{LiveTranscript, Transcript, TurnAudio};
+use crate::engine::vad::{ResamplingDetector, VadEvent, VadParams};
 
 /// Largest input audio buffer, in wire bytes (about 11 minutes of 24 kHz PCM16), so one
 /// session cannot take the server's memory.

@@ -1,14 +1,14 @@
 //! The boundary between the network layer and a session: the [`SessionHandler`] trait.
 //!
 //! Once a connection is upgraded, authorized and resolved into a [`SessionRequest`], the
-//! [connection layer](crate::connection) keeps the WebSocket (pings, the close handshake, size
+//! [connection layer](crate::net::connection) keeps the WebSocket (pings, the close handshake, size
 //! limits, the session timer, shutdown) and hands the session two channels:
 //!
 //! - `incoming`: a [`Stream`] of the client's data messages ([`Message::Text`] and
 //!   [`Message::Binary`] only); it ends when the connection ends.
 //! - `outgoing`: a [`Sink`] for the server's messages. Send [`Message::Text`] events;
 //!   send [`Message::Close`] to end the session with a code and reason, or with
-//!   [`CLOSE_ABNORMAL`](crate::connection::CLOSE_ABNORMAL) (1006) to drop the connection with no
+//!   [`CLOSE_ABNORMAL`](crate::net::connection::CLOSE_ABNORMAL) (1006) to drop the connection with no
 //!   close frame. Dropping it (or returning) ends the session with a normal close (1000).
 //!
 //! Because the handler is generic over the two halves, a session state machine can be tested
@@ -19,7 +19,7 @@ use std::future::Future;
 use axum::extract::ws::Message;
 use futures_util::{Sink, Stream, StreamExt};
 
-use crate::endpoint::SessionRequest;
+use crate::net::endpoint::SessionRequest;
 
 mod config;
 mod conversation;
@@ -95,7 +95,7 @@ mod tests {
     use futures_util::SinkExt;
 
     use super::*;
-    use crate::endpoint::Route;
+    use crate::net::endpoint::Route;
 
     #[tokio::test]
     async fn idle_session_runs_over_plain_channels() {

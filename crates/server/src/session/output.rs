@@ -21,7 +21,7 @@ use super::emit::Emitter;
 use super::realtime::{SharedState, State};
 use super::response::{Active, refuse, send_done};
 use super::usage::{self, Tokens};
-use crate::faults::Failure;
+use crate::engine::faults::Failure;
 
 /// The content part an item streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use rtclient_protocol::{RateLimit, RateLimitName};
 use tokio::time::Instant;
 
-use crate::faults::{Failure, RateLimits};
+use crate::engine::faults::{Failure, RateLimits};
 
 /// What an unlimited session reports (the figures of a typical OpenAI tier).
 const REPORTED: RateLimits = RateLimits {

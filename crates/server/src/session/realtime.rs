@@ -21,13 +21,13 @@ use super::rates::RateBook;
 use super::response::{self, Active};
 use super::speech::SpeechCache;
 use super::validation;
-use crate::connection::{CLOSE_ABNORMAL, CLOSE_GOING_AWAY, max_duration_reason};
-use crate::endpoint::{self, SessionRequest};
-use crate::faults::Faults;
-use crate::responder::{EchoResponder, Responder, Script};
-use crate::synthesis::{EspeakSynthesizer, Synthesizer};
-use crate::transcription::{NoTranscriber, Transcriber};
-use crate::vad::{Earshot, VadEngine};
+use crate::engine::faults::Faults;
+use crate::engine::responder::{EchoResponder, Responder, Script};
+use crate::engine::synthesis::{EspeakSynthesizer, Synthesizer};
+use crate::engine::transcription::{NoTranscriber, Transcriber};
+use crate::engine::vad::{Earshot, VadEngine};
+use crate::net::connection::{CLOSE_ABNORMAL, CLOSE_GOING_AWAY, max_duration_reason};
+use crate::net::endpoint::{self, SessionRequest};
 
 /// Largest `input_audio_buffer.append` payload, in base64 characters (15 MiB).
 pub const MAX_APPEND_BASE64: usize = 15 * 1024 * 1024;
@@ -126,12 +126,12 @@ impl RealtimeSession {
         }
     }
 
-    /// Uses `responder` to choose replies (e.g. a [`crate::responder::Script`]).
+    /// Uses `responder` to choose replies (e.g. a [`crate::engine::responder::Script`]).
     pub fn responder(self, responder: impl Responder + 'static) -> Self {
         self.edit(|e| e.responder = Arc::new(responder))
     }
 
-    /// Injects session-wide `faults` into every session (see [`crate::faults`]).
+    /// Injects session-wide `faults` into every session (see [`crate::engine::faults`]).
     pub fn faults(self, faults: Faults) -> Self {
         self.edit(|e| e.faults = faults)
     }
@@ -205,16 +205,13 @@ impl SessionHandler for RealtimeSession {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Outbound>();
         let writer = tokio::spawn(write(rx, outgoing, self.engines.faults.latency));
         let voice_live = request.route() == endpoint::Route::VoiceLive
-            && request.kind() == endpoint::SessionKind::Realtime;
+            && *request.kind() == SessionKind::Realtime;
         let emitter = Emitter::new(tx, request.dialect(), voice_live);
         let lifetime = match self.engines.faults.close_after {
             Some(close_after) => close_after.min(self.engines.max_duration),
             None => self.engines.max_duration,
         };
-        let kind = match request.kind() {
-            endpoint::SessionKind::Realtime => SessionKind::Realtime,
-            endpoint::SessionKind::Transcription => SessionKind::Transcription,
-        };
+        let kind = request.kind().clone();
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -509,7 +506,7 @@ mod tests {
     use futures_util::SinkExt;
 
     use super::*;
-    use crate::endpoint::Route;
+    use crate::net::endpoint::Route;
 
     #[tokio::test]
     async fn runs_over_plain_channels() {

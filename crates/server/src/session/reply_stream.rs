@@ -12,7 +12,7 @@ use super::output::is_active;
 use super::plan::Plan;
 use super::realtime::{Engines, SharedState};
 use super::response::with_prompt;
-use crate::responder::Answer;
+use crate::engine::responder::Answer;
 
 /// What the responder produced.
 #[derive(Debug)]

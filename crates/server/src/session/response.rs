@@ -20,8 +20,8 @@ use super::reply_stream::{Produced, ReplyStream};
 use super::speech::{DELTA_MS, Spoken, speak};
 use super::streamed_reply;
 use super::usage::{self, Tokens};
-use crate::faults::Failure;
-use crate::responder::{FunctionOutput, Prompt, Reply};
+use crate::engine::faults::Failure;
+use crate::engine::responder::{FunctionOutput, Prompt, Reply};
 
 /// The response in progress (at most one per session).
 #[derive(Debug)]

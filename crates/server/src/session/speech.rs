@@ -9,7 +9,7 @@ use rtclient_audio::{Resampler, WireFormat, clip_to_i16};
 use tokio::sync::OnceCell;
 
 use super::realtime::Engines;
-use crate::synthesis::Speech;
+use crate::engine::synthesis::Speech;
 
 /// Audio per output delta, in ms.
 pub(super) const DELTA_MS: u64 = 200;
@@ -128,9 +128,9 @@ mod tests {
 
     use super::*;
     use crate::Pace;
-    use crate::responder::EchoResponder;
-    use crate::synthesis::{SynthesisError, Synthesizer};
-    use crate::transcription::NoTranscriber;
+    use crate::engine::responder::EchoResponder;
+    use crate::engine::synthesis::{SynthesisError, Synthesizer};
+    use crate::engine::transcription::NoTranscriber;
 
     /// Counts its runs; each takes a while, so concurrent requests overlap. Fails on "fail";
     /// gives speech without a sample rate on "no rate".
@@ -160,12 +160,12 @@ mod tests {
         Arc::new(Engines {
             responder: Arc::new(EchoResponder),
             synthesizer: Arc::new(Counting(Arc::clone(runs))),
-            vad: Arc::new(crate::vad::Earshot),
+            vad: Arc::new(crate::engine::vad::Earshot),
             transcriber: Arc::new(NoTranscriber),
             cache: SpeechCache::default(),
             pace: Pace::Max,
             max_duration: Duration::from_secs(60),
-            faults: crate::faults::Faults::default(),
+            faults: crate::engine::faults::Faults::default(),
         })
     }
 

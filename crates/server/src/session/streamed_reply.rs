@@ -15,7 +15,7 @@ use super::realtime::{Engines, SharedState};
 use super::reply_stream::{Produced, ReplyStream};
 use super::response::{complete_message, limit_tokens, open_message, split_words, stream_spoken};
 use super::speech::Spoken;
-use crate::faults::Failure;
+use crate::engine::faults::Failure;
 
 /// Text longer than this without a sentence end is spoken up to its last comma or space.
 const MAX_PENDING_CHARS: usize = 200;

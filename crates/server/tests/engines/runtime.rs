@@ -1,7 +1,7 @@
 //! ONNX Runtime loads from the models folder and opens the installed models.
 
-use rtclient_server::engine::models::ModelFile;
-use rtclient_server::engine::onnx;
+use rtclient_server::ModelFile;
+use rtclient_server::onnx;
 
 use crate::testutil::models;
 
@@ -23,7 +23,7 @@ fn every_onnx_model_opens_on_the_installed_runtime() {
 #[test]
 fn a_model_outside_the_folder_is_reported_missing() {
     let empty = tempfile::tempdir().unwrap();
-    let elsewhere = rtclient_server::engine::models::ModelsDir::new(empty.path());
+    let elsewhere = rtclient_server::ModelsDir::new(empty.path());
     // The runtime is loaded from the real folder first, so only the model is missing here.
     onnx::environment(&models()).unwrap_or_else(|error| panic!("{error}"));
     let error = onnx::session(&elsewhere, ModelFile::SileroVad).unwrap_err();

@@ -2,8 +2,8 @@
 //! Moonshine on speech made by espeak-ng.
 
 use base64::Engine as _;
-use rtclient_server::engine::moonshine::Moonshine;
-use rtclient_server::engine::silero::SileroVad;
+use rtclient_server::Moonshine;
+use rtclient_server::SileroVad;
 use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 

@@ -5,7 +5,7 @@
 //! bound is 12% so the test fails on a real regression, not on espeak's jitter; the goal of 10%
 //! is not yet met reliably on the robotic espeak-ng voice.
 
-use rtclient_server::engine::moonshine::Moonshine;
+use rtclient_server::Moonshine;
 
 use crate::testutil::{models, speak_trimmed_16k, word_error_rate};
 

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use rtclient_server::engine::models::ModelsDir;
+use rtclient_server::ModelsDir;
 
 /// The models folder, or a panic naming the install step.
 pub(crate) fn models() -> ModelsDir {

@@ -1,7 +1,7 @@
 //! Silero VAD finds the edges of speech in espeak-ng sentences separated by known silences.
 
-use rtclient_server::engine::silero::SileroVad;
-use rtclient_server::vad::{TurnDetector, VadEvent, VadParams};
+use rtclient_server::SileroVad;
+use rtclient_server::{TurnDetector, VadEvent, VadParams};
 
 use crate::testutil::{models, ms_16k, speak_trimmed_16k};
 

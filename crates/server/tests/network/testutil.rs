@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as ServerMessage};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use rtclient_server::{
-    Serve, ServerConfigBuilder, ServerState, SessionHandler, SessionKind, SessionRequest,
-};
+use rtclient_server::{Serve, ServerConfigBuilder, ServerState, SessionHandler, SessionRequest};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -40,10 +38,7 @@ impl SessionHandler for ReportSession {
         let report = json!({
             "route": format!("{:?}", request.route()),
             "dialect": format!("{:?}", request.dialect()),
-            "kind": match request.kind() {
-                SessionKind::Realtime => "realtime",
-                SessionKind::Transcription => "transcription",
-            },
+            "kind": request.kind().as_str(),
             "model": request.model(),
             "azure": request.is_azure(),
             "api_version": request.api_version(),

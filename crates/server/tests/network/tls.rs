@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use rtclient_server::tls::{HANDSHAKE_TIMEOUT, Tls, TlsError};
+use rtclient_server::{HANDSHAKE_TIMEOUT, Tls, TlsError};
 use rtclient_server::{Serve, ServerConfig, ServerState};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};

@@ -13,7 +13,7 @@
 //! #1434, where the maintainers note `response.output_item.done` "is also emitted for
 //! interrupted, incomplete, or cancelled responses".
 
-use rtclient_server::responder::Script;
+use rtclient_server::Script;
 use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 

@@ -9,14 +9,14 @@ use axum::Router;
 use axum::routing::post;
 use base64::Engine as _;
 use rtclient_protocol::Tool;
-use rtclient_server::engine::chat_completions::ChatCompletions;
-use rtclient_server::engine::llm::LocalLlm;
-use rtclient_server::engine::models::ModelsDir;
-use rtclient_server::engine::piper::PiperSynthesizer;
-use rtclient_server::engine::silero::SileroVad;
-use rtclient_server::responder::{Answer, EchoResponder, Prompt, Reply, Responder};
-use rtclient_server::vad::{ResamplingDetector, VadEngine, VadEvent, VadParams};
+use rtclient_server::ChatCompletions;
+use rtclient_server::LocalLlm;
+use rtclient_server::ModelsDir;
+use rtclient_server::PiperSynthesizer;
+use rtclient_server::SileroVad;
+use rtclient_server::{Answer, EchoResponder, Prompt, Reply, Responder};
 use rtclient_server::{Pace, RealtimeSession};
+use rtclient_server::{ResamplingDetector, VadEngine, VadEvent, VadParams};
 use serde_json::{Value, json};
 
 use crate::client::{Client, connect_to};
@@ -360,7 +360,7 @@ async fn a_cancel_stops_the_local_model_mid_reply() {
 #[test]
 fn the_tool_definitions_reach_the_prompt() {
     let tool: Tool = serde_json::from_value(weather_tool()).unwrap();
-    let text = rtclient_server::engine::llm::render_chatml(&Prompt {
+    let text = rtclient_server::render_chatml(&Prompt {
         user_text: Some("hi"),
         tool_specs: std::slice::from_ref(&tool),
         ..Prompt::default()

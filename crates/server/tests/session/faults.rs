@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use rtclient_server::responder::Script;
+use rtclient_server::Script;
 use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 

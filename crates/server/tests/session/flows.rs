@@ -1,6 +1,6 @@
 //! The flows of DESIGN §4, event order and fields asserted.
 
-use rtclient_server::responder::Script;
+use rtclient_server::Script;
 use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 

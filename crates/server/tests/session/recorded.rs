@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use rtclient_server::responder::Script;
+use rtclient_server::Script;
 use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 

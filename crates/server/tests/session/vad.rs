@@ -281,15 +281,12 @@ async fn idle_timeout_out_of_range_is_refused() {
 /// A transcriber that reports the turn's length.
 struct Counting;
 
-impl rtclient_server::transcription::Transcriber for Counting {
+impl rtclient_server::Transcriber for Counting {
     fn transcribe(
         &self,
-        audio: rtclient_server::transcription::TurnAudio<'_>,
+        audio: rtclient_server::TurnAudio<'_>,
         model: &str,
-    ) -> Result<
-        rtclient_server::transcription::Transcript,
-        rtclient_server::transcription::TranscriptionError,
-    > {
+    ) -> Result<rtclient_server::Transcript, rtclient_server::TranscriptionError> {
         Ok(format!("{model} {} samples", audio.samples.len()).into())
     }
 }

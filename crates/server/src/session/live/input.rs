@@ -5,7 +5,7 @@
 use rtclient_audio::WireFormat;
 use rtclient_protocol::live::LiveError;
 
-use crate::vad::{ResamplingDetector, VadEvent, VadParams};
+use crate::engine::vad::{ResamplingDetector, VadEvent, VadParams};
 
 /// Input transcript bucket, ms.
 pub(super) const GRID_MS: u64 = 200;

@@ -44,8 +44,8 @@ use self::input::{InputTimeline, Turn, grid_fragments};
 use self::output::{OutputTrack, TICK_MS};
 use super::ids::new_id;
 use super::realtime::Engines;
-use crate::endpoint::SessionRequest;
-use crate::responder::{Prompt, Reply};
+use crate::engine::responder::{Prompt, Reply};
+use crate::net::endpoint::SessionRequest;
 
 /// How often `session.usage.updated` is sent, in timeline ms (observed: about every 15 s).
 const USAGE_EVERY_MS: u64 = 15_000;
@@ -285,7 +285,7 @@ impl Live {
     /// The user stopped speaking: transcript, then the responder's reply and delegation.
     fn on_turn(&mut self, turn: Turn) {
         let model = self.session.model.clone();
-        let audio = crate::transcription::TurnAudio {
+        let audio = crate::engine::transcription::TurnAudio {
             sample_rate: turn.rate,
             samples: &turn.samples,
         };
