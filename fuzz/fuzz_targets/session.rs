@@ -16,7 +16,8 @@ use libfuzzer_sys::fuzz_target;
 use rtclient_protocol::Dialect;
 use rtclient_server::{Route, SessionRequest};
 use rtclient_server::{Speech, SynthesisError, Synthesizer};
-use rtclient_server::{Pace, RealtimeSession, SessionHandler};
+use rtclient_audio::Pace;
+use rtclient_server::{RealtimeSession, SessionHandler};
 
 /// 100 ms of a tone for every reply: no espeak-ng process per response.
 struct Tone;

@@ -185,6 +185,14 @@ pub enum Error {
         hint: &'static str,
     },
 
+    /// A `response.created` or `response.done` whose response has no `id` (from the
+    /// conversation layer). Not fatal: that event is skipped and the next one goes on.
+    #[error("skipped a {event} event whose response has no id")]
+    MissingResponseId {
+        /// The event's `type`.
+        event: &'static str,
+    },
+
     /// A server frame is not JSON, or its known `type` does not fit that event's schema. Not
     /// fatal: the frame is skipped and the next receive goes on. Events of a `type` the protocol
     /// crate does not know are not errors; they arrive as `ServerEvent::Unknown`.
@@ -245,7 +253,8 @@ pub enum Error {
 
 impl Error {
     /// Whether the connection goes on after this error: true for [`Error::Parse`],
-    /// [`Error::BinaryFrame`] and [`Error::InvalidAudio`] (one bad frame, skipped), false for
+    /// [`Error::BinaryFrame`], [`Error::InvalidAudio`] and [`Error::MissingResponseId`] (one bad frame,
+    /// skipped), false for
     /// everything else.
     ///
     /// ```
@@ -268,6 +277,7 @@ impl Error {
                 | Error::BinaryFrame { .. }
                 | Error::InvalidAudio { .. }
                 | Error::InvalidLiveAudio { .. }
+                | Error::MissingResponseId { .. }
         )
     }
 

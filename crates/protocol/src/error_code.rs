@@ -43,6 +43,10 @@ string_enum! {
         InputAudioBufferFull = "input_audio_buffer_full",
         /// `response.cancel` with no response in progress.
         ResponseCancelNotActive = "response_cancel_not_active",
+        /// `input_audio_buffer.commit` with too little audio in the buffer.
+        InputAudioBufferCommitEmpty = "input_audio_buffer_commit_empty",
+        /// The conversation cannot hold the item: it would outgrow the conversation's budget.
+        ContextLengthExceeded = "context_length_exceeded",
         /// `response.create` while a response is already in progress.
         ConversationAlreadyHasActiveResponse = "conversation_already_has_active_response",
         /// The request exceeded a rate limit.

@@ -65,6 +65,7 @@
 mod wire;
 
 mod audio_format;
+mod audio_payload;
 pub mod beta;
 mod dialect;
 mod error;
@@ -83,6 +84,7 @@ mod turn_detection;
 mod usage;
 
 pub use audio_format::{AudioFormat, AudioFormatKind, BetaAudioFormat};
+pub use audio_payload::{InvalidAudio, decode_audio};
 pub use dialect::Dialect;
 pub use error::{ApiError, Error, ParseError};
 pub use error_code::ErrorCode;

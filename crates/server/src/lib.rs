@@ -44,6 +44,9 @@
 //! - What the assistant says or which tool it calls: a [`Responder`]. The default
 //!   [`EchoResponder`] is deterministic and true about the turn; a [`Script`] file chooses
 //!   replies and tool calls by the user's words.
+//!   Responders on a language model build on [`chat`] (a prompt as chat turns) and
+//!   [`tool_call`] (tool calls a local model writes as text); the built-in ones are
+//!   `LocalLlm` (feature `llm`) and [`ChatCompletions`] (an OpenAI-compatible server).
 //! - [`Faults`]: fault injection for client authors' failure paths, set by a script: stalls,
 //!   failed responses with an `error`, dropped or closed connections mid-response, extra latency,
 //!   a forced 1001 close after N seconds, and rate limits that run out.
@@ -59,8 +62,8 @@
 //! delete, truncate), responses (text, espeak-ng speech resampled and encoded to the session's
 //! output format, function calls; one active at a time, cancellable, out-of-band with
 //! `conversation: "none"`), the input audio buffer with server VAD and barge-in, and the error
-//! event the service sends for every bad input. Responses stream at a [`Pace`] (default 4x real
-//! time; [`Pace::Max`] for tests). Engines are swapped with [`RealtimeSession::responder`] and
+//! event the service sends for every bad input. Responses stream at a [`Pace`](rtclient_audio::Pace)
+//! (default 4x real time; `Pace::Max` for tests). Engines are swapped with [`RealtimeSession::responder`] and
 //! [`RealtimeSession::synthesizer`]; [`RealtimeSession::script`] sets a script's replies and
 //! faults.
 //!
@@ -128,11 +131,10 @@ pub use engine::moonshine::{
 pub use engine::onnx;
 #[cfg(feature = "onnx")]
 pub use engine::piper::PiperSynthesizer;
-pub use engine::responder::{
-    Answer, CloseRule, DropRule, EchoResponder, FaultsRule, FunctionOutput, Prompt, RateLimitsRule,
-    Reply, Responder, Rule, Script, ScriptError, ScriptProblem,
+pub use engine::responder::{Answer, EchoResponder, FunctionOutput, Prompt, Reply, Responder};
+pub use engine::script::{
+    CloseRule, DropRule, FaultsRule, RateLimitsRule, Rule, Script, ScriptError, ScriptProblem,
 };
-pub use engine::select;
 #[cfg(feature = "onnx")]
 pub use engine::silero::{SileroScorer, SileroVad};
 pub use engine::synthesis::{EspeakSynthesizer, Speech, SynthesisError, Synthesizer};
@@ -144,6 +146,9 @@ pub use engine::vad::{
     Earshot, EarshotScorer, ResamplingDetector, SpeechScorer, TurnDetector, VAD_SAMPLE_RATE,
     VadEngine, VadEvent, VadParams,
 };
+#[cfg(feature = "onnx")]
+pub use engine::vocabulary::VocabularyError;
+pub use engine::{chat, select, tool_call};
 pub use net::auth::{ApiKey, KEY_SUBPROTOCOL_PREFIX};
 pub use net::config::{
     ConfigError, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN_ADDR,
@@ -160,4 +165,4 @@ pub use net::serve::{
     REALTIME_SUBPROTOCOL, Serve, ServerState, WithGracefulShutdown, router, serve,
 };
 pub use net::tls::{HANDSHAKE_TIMEOUT, Tls, TlsError};
-pub use session::{IdleSession, MAX_APPEND_BASE64, Pace, RealtimeSession, SessionHandler};
+pub use session::{IdleSession, MAX_APPEND_BASE64, RealtimeSession, SessionHandler};

@@ -32,7 +32,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rtclient::{ClientConfig, Credential, Secret, Target};
-use rtclient_server::{Pace, RealtimeSession, Serve, ServerConfig, ServerState};
+use rtclient_audio::Pace;
+use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
 use tokio::runtime::Runtime;
 use tokio::time::Instant;
 
@@ -199,7 +200,7 @@ fn start_local_server(pace: f32) -> Result<(String, Runtime), CliError> {
         .max_connections(100_000)
         .build()
         .map_err(|e| CliError::failure("invalid local server settings").caused_by(&e))?;
-    let session = RealtimeSession::new().pace(Pace::Speed(pace));
+    let session = RealtimeSession::new().pace(Pace::Speed(f64::from(pace)));
     let addr = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let serve = Serve::new(listener, ServerState::with_handler(config, session));

@@ -40,8 +40,9 @@ pub(crate) fn rtclient(dir: &std::path::Path) -> Command {
 /// returns the URL to pass as `--provider`. The server runs on the test's runtime until the
 /// test ends.
 pub(crate) async fn local_server(script: &str) -> String {
+    use rtclient_audio::Pace;
     use rtclient_server::Script;
-    use rtclient_server::{Pace, RealtimeSession, Serve, ServerConfig, ServerState};
+    use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
 
     let mut session = RealtimeSession::new().pace(Pace::Max);
     if !script.is_empty() {

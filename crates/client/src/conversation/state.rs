@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use base64::Engine as _;
 use rtclient_protocol::{
     AudioFormatKind, Item, ItemKind, ItemStatus, Nullable, ServerEvent, Session,
     event::server::{
@@ -219,7 +218,13 @@ impl ConversationState {
                 }
             }
             ServerEvent::ResponseCreated(created) => {
-                let response_id = created.response.id.clone().unwrap_or_default();
+                let response_id = created
+                    .response
+                    .id
+                    .clone()
+                    .ok_or(Error::MissingResponseId {
+                        event: "response.created",
+                    })?;
                 self.responses
                     .push(ResponseProgress::new(response_id.clone()));
                 ConversationEvent::ResponseStarted { response_id }
@@ -238,7 +243,7 @@ impl ConversationState {
                 }
             }
             ServerEvent::ResponseFunctionCallArgumentsDone(done) => self.function_call(done),
-            ServerEvent::ResponseDone(done) => self.response_done(done, out),
+            ServerEvent::ResponseDone(done) => self.response_done(done, out)?,
             other => {
                 self.observe(&other);
                 ConversationEvent::Other(other)
@@ -349,12 +354,10 @@ impl ConversationState {
     }
 
     fn audio_delta(&mut self, delta: ResponseOutputAudioDelta) -> Result<ConversationEvent, Error> {
-        let audio = base64::engine::general_purpose::STANDARD
-            .decode(delta.delta.as_bytes())
-            .map_err(|source| Error::InvalidAudio {
-                item_id: delta.item_id.clone(),
-                source: source.into(),
-            })?;
+        let audio = delta.audio().map_err(|source| Error::InvalidAudio {
+            item_id: delta.item_id.clone(),
+            source: source.into(),
+        })?;
         let bytes_per_second = output_bytes_per_second(self.session.as_ref());
         let progress = self
             .audio
@@ -401,8 +404,10 @@ impl ConversationState {
         &mut self,
         done: ResponseDone,
         out: &mut VecDeque<ConversationEvent>,
-    ) -> ConversationEvent {
-        let response_id = done.response.id.clone().unwrap_or_default();
+    ) -> Result<ConversationEvent, Error> {
+        let response_id = done.response.id.clone().ok_or(Error::MissingResponseId {
+            event: "response.done",
+        })?;
         let progress = self
             .responses
             .iter()
@@ -433,12 +438,12 @@ impl ConversationState {
                 response_id: response_id.clone(),
             }));
         }
-        ConversationEvent::ResponseDone {
+        Ok(ConversationEvent::ResponseDone {
             response_id,
             outcome: ResponseOutcome::of(&done.response),
             usage: done.response.usage.clone().and_then(Nullable::into_option),
             response: done.response,
-        }
+        })
     }
 }
 

@@ -3,7 +3,8 @@
 use std::sync::{Arc, Mutex};
 
 use rtclient::{ConversationEvent, Dialect, FrameDirection};
-use rtclient_server::{Pace, RealtimeSession};
+use rtclient_audio::Pace;
+use rtclient_server::RealtimeSession;
 
 use crate::server::{next, start, turn};
 

@@ -1,7 +1,8 @@
 //! Metrics per turn against the local server: a spoken turn with server VAD and a typed one.
 
 use rtclient::{ConversationEvent, Dialect, TurnMetrics, TurnStart};
-use rtclient_server::{Pace, RealtimeSession};
+use rtclient_audio::Pace;
+use rtclient_server::RealtimeSession;
 
 use crate::server::{next, start};
 use crate::voice::{say, speech};

@@ -7,7 +7,8 @@ use rtclient::{
     Conversation, ConversationEvent, Dialect, PacedPlayback, PlaybackTracker, ReportedPlayback,
     Truncation,
 };
-use rtclient_server::{Pace, RealtimeSession};
+use rtclient_audio::Pace;
+use rtclient_server::RealtimeSession;
 
 use crate::server::{next, start};
 use crate::voice::{say, speech};

@@ -3,7 +3,8 @@
 
 use rtclient::protocol::Session;
 use rtclient::{ConversationEvent, Dialect, RequestState, ResponseOutcome};
-use rtclient_server::{Pace, RealtimeSession};
+use rtclient_audio::Pace;
+use rtclient_server::RealtimeSession;
 
 use crate::server::{fast, next, start, text_only, update};
 use crate::voice::{say, speech};

@@ -10,8 +10,9 @@ use rtclient::{
     ClientConfig, Conversation, ConversationEvent, Error, RecyclePolicy, RecycleReason, Recycled,
     RequestState,
 };
+use rtclient_audio::Pace;
 use rtclient_server::Script;
-use rtclient_server::{Pace, RealtimeSession, Serve, ServerConfig, ServerState};
+use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
 use tokio::net::TcpListener;
 
 use crate::server::{next, text, try_next, turn, until_done, update};

@@ -3,8 +3,9 @@
 
 use rtclient::protocol::{ContentKind, Modality, Role, Session};
 use rtclient::{ClientConfig, Conversation, ConversationEvent, Error, Target};
+use rtclient_audio::Pace;
 use rtclient_server::Script;
-use rtclient_server::{Pace, RealtimeSession, Serve, ServerConfig, ServerState};
+use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
 use tokio::net::TcpListener;
 
 use crate::server::{next, text, try_next, turn, until_done, update};

@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use rtclient::protocol::{Modality, Session};
 use rtclient::{ClientConfig, Conversation, ConversationEvent, Dialect, Error, Target};
+use rtclient_audio::Pace;
 use rtclient_server::Script;
-use rtclient_server::{Pace, RealtimeSession, Serve, ServerConfig, ServerState};
+use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
 use tokio::net::TcpListener;
 
 const PATIENCE: Duration = Duration::from_secs(30);

@@ -6,7 +6,8 @@ use rtclient::protocol::{
     ClientEvent, ContentKind, ItemStatus, Modality, Role, ServerEvent, Session, StatusReason, Tool,
 };
 use rtclient::{ConversationEvent, Dialect, Interruption, ResponseOutcome};
-use rtclient_server::{Pace, RealtimeSession};
+use rtclient_audio::Pace;
+use rtclient_server::RealtimeSession;
 
 use crate::server::{
     fast, next, outcome, scripted, start, text, text_only, turn, until_done, update,

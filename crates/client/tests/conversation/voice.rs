@@ -5,7 +5,8 @@ use std::collections::HashSet;
 
 use rtclient::protocol::{Nullable, ServerEvent, Session, StatusReason};
 use rtclient::{ConversationEvent, Dialect, ResponseOutcome};
-use rtclient_server::{Pace, RealtimeSession};
+use rtclient_audio::Pace;
+use rtclient_server::RealtimeSession;
 use rtclient_server::{Transcriber, Transcript, TranscriptionError, TurnAudio};
 
 use crate::server::{next, scripted, start, turn, update};

@@ -12,7 +12,7 @@
 //! Piper voice on ONNX Runtime (feature `onnx`). [`select`] picks the engines at start-up and
 //! says which it picked and why.
 
-pub(crate) mod chat;
+pub mod chat;
 pub(crate) mod chat_completions;
 pub(crate) mod faults;
 #[cfg(feature = "llm")]
@@ -25,12 +25,12 @@ pub mod onnx;
 #[cfg(feature = "onnx")]
 pub(crate) mod piper;
 pub(crate) mod responder;
+pub(crate) mod script;
 pub mod select;
 #[cfg(feature = "onnx")]
 pub(crate) mod silero;
 pub(crate) mod synthesis;
-#[cfg(feature = "llm")]
-pub(crate) mod tool_call;
+pub mod tool_call;
 pub(crate) mod transcription;
 pub(crate) mod vad;
 #[cfg(feature = "onnx")]

@@ -25,7 +25,7 @@ use crate::engine::synthesis::{Speech, SynthesisError, Synthesizer};
 
 /// How one Realtime voice name sounds on the Piper voice.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct VoiceStyle {
+pub(crate) struct VoiceStyle {
     /// Phoneme length: above 1 speaks slower.
     pub length_scale: f32,
     /// Variation of the voice.
@@ -35,7 +35,7 @@ pub struct VoiceStyle {
 }
 
 /// The style of each Realtime voice name; unknown names speak like `alloy`.
-pub fn voice_style(voice: &str) -> VoiceStyle {
+pub(crate) fn voice_style(voice: &str) -> VoiceStyle {
     let (length_scale, noise_scale, noise_w) = match voice {
         "ash" => (0.95, 0.6, 0.7),
         "ballad" => (1.15, 0.667, 0.8),

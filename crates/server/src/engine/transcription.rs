@@ -10,6 +10,8 @@
 //! [`LiveTranscript`] turns those partial transcripts into the `delta` events the service
 //! streams before the turn ends.
 
+use rtclient_protocol::ErrorCode;
+
 /// Audio of one committed user turn: mono PCM16.
 #[derive(Debug, Clone, Copy)]
 pub struct TurnAudio<'a> {
@@ -85,7 +87,7 @@ impl Transcriber for NoTranscriber {
         model: &str,
     ) -> Result<Transcript, TranscriptionError> {
         Err(TranscriptionError {
-            code: "transcription_engine_missing".to_owned(),
+            code: ErrorCode::TranscriptionEngineMissing.into(),
             message: format!(
                 "Input transcription with '{model}' is unavailable: this rtclient-server has no \
                  transcription engine configured."

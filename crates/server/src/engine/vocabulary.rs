@@ -33,7 +33,7 @@ pub enum VocabularyError {
 
 /// The token strings of a BPE vocabulary, indexed by id.
 #[derive(Debug, Clone)]
-pub struct Vocabulary {
+pub(crate) struct Vocabulary {
     tokens: Vec<String>,
     special: HashSet<u32>,
 }
@@ -60,7 +60,7 @@ struct AddedToken {
 
 impl Vocabulary {
     /// Reads the vocabulary of the `tokenizer.json` at `path`.
-    pub fn load(path: &Path) -> Result<Self, VocabularyError> {
+    pub(crate) fn load(path: &Path) -> Result<Self, VocabularyError> {
         let text = std::fs::read_to_string(path).map_err(|source| VocabularyError::Read {
             path: path.display().to_string(),
             source,
@@ -96,23 +96,13 @@ impl Vocabulary {
         Ok(Self { tokens, special })
     }
 
-    /// Ids in the vocabulary.
-    pub fn len(&self) -> usize {
-        self.tokens.len()
-    }
-
-    /// Whether the vocabulary is empty.
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
-    }
-
     /// Whether `id` is a special token (start, end, padding), which decodes to nothing.
-    pub fn is_special(&self, id: u32) -> bool {
+    pub(crate) fn is_special(&self, id: u32) -> bool {
         self.special.contains(&id)
     }
 
     /// The bytes `id` stands for, with `▁` as a space; empty for special or unknown ids.
-    pub fn bytes(&self, id: u32) -> Vec<u8> {
+    pub(crate) fn bytes(&self, id: u32) -> Vec<u8> {
         if self.is_special(id) {
             return Vec::new();
         }
@@ -126,7 +116,7 @@ impl Vocabulary {
     }
 
     /// The text of `ids`, without its leading space.
-    pub fn decode(&self, ids: &[u32]) -> String {
+    pub(crate) fn decode(&self, ids: &[u32]) -> String {
         let bytes: Vec<u8> = ids.iter().flat_map(|id| self.bytes(*id)).collect();
         let text = String::from_utf8_lossy(&bytes);
         text.strip_prefix(' ').unwrap_or(&text).to_owned()

@@ -22,8 +22,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
-use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -40,6 +41,7 @@ use crate::net::config::ServerConfig;
 use crate::net::connection::{self, ConnectionTimers};
 use crate::net::endpoint::{BETA_SUBPROTOCOL, Route, SessionRequest};
 use crate::net::limits::{ConnectionGate, GatedListener, Peer};
+use crate::net::refusal::Refusal;
 use crate::session::{RealtimeSession, SessionHandler};
 
 /// The subprotocol the server answers to browser clients (who also offer their key as one).
@@ -310,17 +312,7 @@ async fn connect<H: SessionHandler>(
         }
     };
     let id = state.inner.next_connection.fetch_add(1, Ordering::Relaxed);
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<Peer>>()
-        .map(|ConnectInfo(Peer(addr))| *addr)
-        .or_else(|| {
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| *addr)
-        })
-        .map_or_else(|| "unknown".to_owned(), |addr| addr.to_string());
+    let peer = peer_address(&parts);
     let protocols: Vec<String> = upgrade
         .requested_protocols()
         .filter_map(|value| value.to_str().ok())
@@ -379,22 +371,46 @@ async fn connect<H: SessionHandler>(
             failed_span.in_scope(|| tracing::warn!(%error, "websocket upgrade failed"));
         })
         .on_upgrade(move |socket| {
-            async move {
-                match refusal {
-                    Some(refusal) => {
-                        tracing::info!(reason = %refusal.close_reason(), "connection refused");
-                        connection::refuse(socket, &refusal, id, timers.close_timeout).await;
-                    }
-                    None => {
-                        tracing::info!("session started");
-                        let ending =
-                            connection::drive(socket, request, handler, timers, shutdown).await;
-                        tracing::info!(?ending, "session ended");
-                    }
-                }
-            }
-            .instrument(span)
+            run_upgraded(socket, refusal, request, handler, timers, shutdown, id).instrument(span)
         })
+}
+
+/// Runs one upgraded connection: the refusal decided before the upgrade, or the session.
+async fn run_upgraded<H: SessionHandler>(
+    socket: WebSocket,
+    refusal: Option<Refusal>,
+    request: SessionRequest,
+    handler: Arc<H>,
+    timers: ConnectionTimers,
+    shutdown: watch::Receiver<bool>,
+    id: u64,
+) {
+    match refusal {
+        Some(refusal) => {
+            tracing::info!(reason = %refusal.close_reason(), "connection refused");
+            connection::refuse(socket, &refusal, id, timers.close_timeout).await;
+        }
+        None => {
+            tracing::info!("session started");
+            let ending = connection::drive(socket, request, handler, timers, shutdown).await;
+            tracing::info!(?ending, "session ended");
+        }
+    }
+}
+
+/// The client's address, as the listener saw it, for the logs.
+fn peer_address(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<Peer>>()
+        .map(|ConnectInfo(Peer(addr))| *addr)
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| *addr)
+        })
+        .map_or_else(|| "unknown".to_owned(), |addr| addr.to_string())
 }
 
 /// The JSON error body of an HTTP-level refusal, in OpenAI's shape.

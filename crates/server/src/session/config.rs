@@ -3,9 +3,9 @@
 
 use rtclient_audio::WireFormat;
 use rtclient_protocol::{
-    AudioFormat, AudioFormatKind, AudioInput, AudioOutput, Dialect, Eagerness, MaxTokens, Modality,
-    Nullable, Session, SessionAudio, SessionKind, ToolChoice, ToolChoiceMode, TurnDetection,
-    TurnDetectionKind, Voice, VoiceName,
+    AudioFormat, AudioFormatKind, AudioInput, AudioOutput, Dialect, Eagerness, ErrorCode,
+    MaxTokens, Modality, Nullable, Session, SessionAudio, SessionKind, ToolChoice, ToolChoiceMode,
+    TurnDetection, TurnDetectionKind, Voice, VoiceName,
 };
 
 use super::errors::ClientError;
@@ -106,10 +106,41 @@ pub(crate) fn apply_update(
     dialect: Dialect,
     audio_produced: bool,
 ) -> Result<Session, ClientError> {
+    check_fixed(current, update, dialect)?;
+    let mut next = current.clone();
+    if dialect == Dialect::Beta
+        && let Some(value) = update.extra.get("temperature")
+    {
+        next.extra.insert(
+            "temperature".to_owned(),
+            check_temperature(value, "session.temperature")?,
+        );
+    }
+    take_plain_fields(&mut next, update);
+    if let Some(audio) = &update.audio {
+        if let Some(input) = &audio.input {
+            apply_input(next.audio_input(), input, dialect)?;
+        }
+        if let Some(output) = &audio.output {
+            let voice_before = current
+                .audio
+                .as_ref()
+                .and_then(|a| a.output.as_ref())
+                .and_then(|o| o.voice.clone());
+            let locked_voice = audio_produced.then_some(voice_before);
+            apply_output(next.audio_output(), output, locked_voice)?;
+        }
+    }
+    Ok(next)
+}
+
+/// The GA update names the session `type`, knows every field it sets, and changes neither the
+/// model nor the type.
+fn check_fixed(current: &Session, update: &Session, dialect: Dialect) -> Result<(), ClientError> {
     if dialect == Dialect::Ga {
         if update.kind.is_none() {
             return Err(ClientError::new(
-                "missing_required_parameter",
+                ErrorCode::MissingRequiredParameter,
                 "Missing required parameter: 'session.type'.",
             )
             .param("session.type"));
@@ -135,95 +166,94 @@ pub(crate) fn apply_update(
             ),
         ));
     }
-    let mut next = current.clone();
-    if dialect == Dialect::Beta
-        && let Some(value) = update.extra.get("temperature")
-    {
-        next.extra.insert(
-            "temperature".to_owned(),
-            check_temperature(value, "session.temperature")?,
+    Ok(())
+}
+
+/// The fields an update replaces as they are, with no check.
+fn take_plain_fields(next: &mut Session, update: &Session) {
+    macro_rules! take {
+        ($($field:ident),*) => {
+            $(
+                if let Some(value) = &update.$field {
+                    next.$field = Some(value.clone());
+                }
+            )*
+        };
+    }
+    take!(
+        output_modalities,
+        instructions,
+        tools,
+        tool_choice,
+        tracing,
+        truncation,
+        prompt,
+        include
+    );
+    if let Some(max) = update.max_output_tokens {
+        next.max_output_tokens = Some(max);
+    }
+}
+
+/// Applies the `audio.input` of an update: format, transcription, noise reduction and turn
+/// detection, each completed with its defaults.
+fn apply_input(
+    into: &mut AudioInput,
+    input: &AudioInput,
+    dialect: Dialect,
+) -> Result<(), ClientError> {
+    if let Some(f) = &input.format {
+        check_format(f, "session.audio.input.format")?;
+        into.format = Some(complete_format(f));
+    }
+    if let Some(t) = &input.transcription {
+        into.transcription = Some(
+            t.clone()
+                .into_option()
+                .map(|mut t| {
+                    t.language.get_or_insert(Nullable::Null);
+                    t.prompt.get_or_insert(Nullable::Null);
+                    t
+                })
+                .into(),
         );
     }
-    if let Some(v) = &update.output_modalities {
-        next.output_modalities = Some(v.clone());
+    if let Some(n) = &input.noise_reduction {
+        into.noise_reduction = Some(n.clone());
     }
-    if let Some(v) = &update.instructions {
-        next.instructions = Some(v.clone());
+    if let Some(td) = &input.turn_detection {
+        into.turn_detection = Some(complete_turn_detection(td, dialect)?);
     }
-    if let Some(v) = &update.tools {
-        next.tools = Some(v.clone());
+    Ok(())
+}
+
+/// Applies the `audio.output` of an update: format, voice and speed. `locked_voice`: the
+/// session's voice once assistant audio is present, which the update may not change.
+fn apply_output(
+    into: &mut AudioOutput,
+    output: &AudioOutput,
+    locked_voice: Option<Option<Voice>>,
+) -> Result<(), ClientError> {
+    if let Some(f) = &output.format {
+        check_format(f, "session.audio.output.format")?;
+        into.format = Some(complete_format(f));
     }
-    if let Some(v) = &update.tool_choice {
-        next.tool_choice = Some(v.clone());
-    }
-    if let Some(v) = &update.max_output_tokens {
-        next.max_output_tokens = Some(*v);
-    }
-    if let Some(v) = &update.tracing {
-        next.tracing = Some(v.clone());
-    }
-    if let Some(v) = &update.truncation {
-        next.truncation = Some(v.clone());
-    }
-    if let Some(v) = &update.prompt {
-        next.prompt = Some(v.clone());
-    }
-    if let Some(v) = &update.include {
-        next.include = Some(v.clone());
-    }
-    if let Some(audio) = &update.audio {
-        if let Some(input) = &audio.input {
-            let into = next.audio_input();
-            if let Some(f) = &input.format {
-                check_format(f, "session.audio.input.format")?;
-                into.format = Some(complete_format(f));
-            }
-            if let Some(t) = &input.transcription {
-                into.transcription = Some(
-                    t.clone()
-                        .into_option()
-                        .map(|mut t| {
-                            t.language.get_or_insert(Nullable::Null);
-                            t.prompt.get_or_insert(Nullable::Null);
-                            t
-                        })
-                        .into(),
-                );
-            }
-            if let Some(n) = &input.noise_reduction {
-                into.noise_reduction = Some(n.clone());
-            }
-            if let Some(td) = &input.turn_detection {
-                into.turn_detection = Some(complete_turn_detection(td, dialect)?);
-            }
+    if let Some(v) = &output.voice {
+        if let Some(before) = &locked_voice
+            && before.as_ref() != Some(v)
+        {
+            return Err(ClientError::new(
+                ErrorCode::CannotUpdateVoice,
+                "Cannot update a conversation's voice if assistant audio is present.",
+            )
+            .param("session.audio.output.voice"));
         }
-        if let Some(output) = &audio.output {
-            let voice_before = current
-                .audio
-                .as_ref()
-                .and_then(|a| a.output.as_ref())
-                .and_then(|o| o.voice.clone());
-            let into = next.audio_output();
-            if let Some(f) = &output.format {
-                check_format(f, "session.audio.output.format")?;
-                into.format = Some(complete_format(f));
-            }
-            if let Some(v) = &output.voice {
-                if audio_produced && voice_before.as_ref() != Some(v) {
-                    return Err(ClientError::new(
-                        "cannot_update_voice",
-                        "Cannot update a conversation's voice if assistant audio is present.",
-                    )
-                    .param("session.audio.output.voice"));
-                }
-                into.voice = Some(v.clone());
-            }
-            if let Some(s) = &output.speed {
-                into.speed = Some(s.clone());
-            }
-        }
+        into.voice = Some(v.clone());
     }
-    Ok(next)
+    if let Some(s) = &output.speed {
+        into.speed = Some(s.clone());
+    }
+    Ok(())
 }
 
 /// A beta `temperature`, which must be a number in 0.6..=1.2.
@@ -243,7 +273,7 @@ pub(crate) fn unknown_field(
 ) -> Result<(), ClientError> {
     match extra.keys().next() {
         Some(k) => Err(ClientError::new(
-            "unknown_parameter",
+            ErrorCode::UnknownParameter,
             format!("Unknown parameter: '{prefix}.{k}'."),
         )
         .param(format!("{prefix}.{k}"))),
@@ -256,7 +286,7 @@ fn check_unknown(update: &Session) -> Result<(), ClientError> {
     let unknown = |prefix: &str, extra: &serde_json::Map<String, serde_json::Value>| {
         extra.keys().next().map(|k| {
             ClientError::new(
-                "unknown_parameter",
+                ErrorCode::UnknownParameter,
                 format!("Unknown parameter: '{prefix}.{k}'."),
             )
             .param(format!("{prefix}.{k}"))
@@ -325,12 +355,12 @@ fn complete_turn_detection(
     let mut out = td.clone();
     if let Some(Nullable::Value(ms)) = td.idle_timeout_ms {
         const PARAM: &str = "session.audio.input.turn_detection.idle_timeout_ms";
-        let (code, bound, relation) = match ms {
-            ..5_000 => ("integer_below_min_value", 5_000, "below minimum"),
-            30_001.. => ("integer_above_max_value", 30_000, "above maximum"),
-            _ => ("", 0, ""),
+        let out_of_range = match ms {
+            ..5_000 => Some((ErrorCode::IntegerBelowMinValue, 5_000, "below minimum")),
+            30_001.. => Some((ErrorCode::IntegerAboveMaxValue, 30_000, "above maximum")),
+            _ => None,
         };
-        if !code.is_empty() {
+        if let Some((code, bound, relation)) = out_of_range {
             let sign = if ms < bound { ">=" } else { "<=" };
             return Err(ClientError::new(
                 code,
@@ -461,189 +491,5 @@ pub(crate) fn voice_name(voice: Option<&Voice>) -> String {
     }
 }
 
-/// An extension field and its default value.
-type Extension = (&'static str, fn() -> serde_json::Value);
-
-/// Session fields Azure Voice Live adds to the beta session, with their defaults (as its
-/// recording shows them).
-const VOICE_LIVE_SESSION: &[Extension] = &[
-    ("input_audio_sampling_rate", || 24_000.into()),
-    ("animation", || serde_json::Value::Null),
-    ("input_audio_echo_cancellation", || serde_json::Value::Null),
-    ("avatar", || serde_json::Value::Null),
-    ("output_audio_timestamp_types", || serde_json::Value::Null),
-    ("truncation_strategy", || serde_json::Value::Null),
-];
-
-/// Turn detection fields Voice Live adds, with their defaults.
-const VOICE_LIVE_TURN_DETECTION: &[Extension] = &[
-    ("speech_duration_ms", || serde_json::Value::Null),
-    ("end_of_utterance_detection", || serde_json::Value::Null),
-    ("auto_truncate", || false.into()),
-    ("appended_text_after_truncation", || serde_json::Value::Null),
-];
-
-/// Input transcription fields Voice Live adds, with their defaults.
-const VOICE_LIVE_TRANSCRIPTION: &[Extension] = &[
-    ("custom_speech", || serde_json::Value::Null),
-    ("phrase_list", || serde_json::Value::Null),
-];
-
-/// Checks the Voice Live fields of `update`: `input_audio_sampling_rate` is 16000 or 24000.
-pub(crate) fn check_voice_live(update: &Session) -> Result<(), ClientError> {
-    match update.extra.get("input_audio_sampling_rate") {
-        None => Ok(()),
-        Some(rate) if rate.as_u64().is_some_and(|r| r == 16_000 || r == 24_000) => Ok(()),
-        Some(rate) => Err(ClientError::invalid_value(
-            "session.input_audio_sampling_rate",
-            format!("Invalid value: {rate}. Supported values are: 16000 and 24000."),
-        )),
-    }
-}
-
-/// Makes `session` an Azure Voice Live session: its extension fields take the values of
-/// `update` (a `session.update`), or keep theirs, or get their defaults; the voice is an object
-/// (`{"name", "type"}`) unless the client chose otherwise.
-pub(crate) fn voice_live(session: &mut Session, update: Option<&Session>) {
-    fn fill(
-        extra: &mut serde_json::Map<String, serde_json::Value>,
-        fields: &[Extension],
-        from: Option<&serde_json::Map<String, serde_json::Value>>,
-    ) {
-        for (name, default) in fields {
-            match from.and_then(|from| from.get(*name)) {
-                Some(value) => {
-                    extra.insert((*name).to_owned(), value.clone());
-                }
-                None => {
-                    extra.entry(*name).or_insert_with(default);
-                }
-            }
-        }
-    }
-    fill(
-        &mut session.extra,
-        VOICE_LIVE_SESSION,
-        update.map(|update| &update.extra),
-    );
-    let update_input = update
-        .and_then(|u| u.audio.as_ref())
-        .and_then(|a| a.input.as_ref());
-    let input = session.audio_input();
-    if let Some(Nullable::Value(td)) = input.turn_detection.as_mut() {
-        let from = update_input
-            .and_then(|i| i.turn_detection.as_ref())
-            .and_then(Nullable::value);
-        fill(
-            &mut td.extra,
-            VOICE_LIVE_TURN_DETECTION,
-            from.map(|td| &td.extra),
-        );
-    }
-    if let Some(Nullable::Value(transcription)) = input.transcription.as_mut() {
-        let from = update_input
-            .and_then(|i| i.transcription.as_ref())
-            .and_then(Nullable::value);
-        fill(
-            &mut transcription.extra,
-            VOICE_LIVE_TRANSCRIPTION,
-            from.map(|t| &t.extra),
-        );
-    }
-    let output = session.audio_output();
-    if let Some(Voice::Name(name)) = &output.voice
-        && update
-            .and_then(|u| u.audio.as_ref())
-            .and_then(|a| a.output.as_ref())
-            .and_then(|o| o.voice.as_ref())
-            .is_none()
-    {
-        let mut voice = serde_json::Map::new();
-        voice.insert("name".to_owned(), name.as_str().into());
-        voice.insert("type".to_owned(), "openai".into());
-        output.voice = Some(Voice::Object(voice));
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn base() -> Session {
-        default_session(
-            SessionKind::Realtime,
-            Dialect::Ga,
-            "sess_1".into(),
-            Some("m"),
-            9,
-        )
-    }
-
-    #[test]
-    fn an_invalid_update_applies_nothing() {
-        let current = base();
-        let mut update = Session::realtime().instructions("new");
-        update.extra.insert("voice".into(), "ash".into());
-        let error = apply_update(&current, &update, Dialect::Ga, false).unwrap_err();
-        assert_eq!(error.code, "unknown_parameter");
-        assert_eq!(error.param.as_deref(), Some("session.voice"));
-        let next = apply_update(&current, &Session::realtime(), Dialect::Ga, false).unwrap();
-        assert_eq!(next, current);
-    }
-
-    #[test]
-    fn voice_changes_only_before_audio() {
-        let current = base();
-        let update = Session::realtime().voice("marin");
-        assert!(apply_update(&current, &update, Dialect::Ga, false).is_ok());
-        let error = apply_update(&current, &update, Dialect::Ga, true).unwrap_err();
-        assert_eq!(error.code, "cannot_update_voice");
-        // The same voice again is fine.
-        let same = Session::realtime().voice("alloy");
-        assert!(apply_update(&current, &same, Dialect::Ga, true).is_ok());
-    }
-
-    #[test]
-    fn model_and_threshold_are_checked() {
-        let current = base();
-        let error = apply_update(
-            &current,
-            &Session::realtime().model("other"),
-            Dialect::Ga,
-            false,
-        )
-        .unwrap_err();
-        assert_eq!(error.param.as_deref(), Some("session.model"));
-        let vad = rtclient_protocol::ServerVad {
-            threshold: 1.5,
-            ..Default::default()
-        };
-        let error = apply_update(
-            &current,
-            &Session::realtime().server_vad(vad),
-            Dialect::Ga,
-            false,
-        )
-        .unwrap_err();
-        assert_eq!(
-            error.param.as_deref(),
-            Some("session.audio.input.turn_detection.threshold")
-        );
-    }
-
-    #[test]
-    fn beta_defaults_to_500_ms_of_silence() {
-        let beta = default_session(SessionKind::Realtime, Dialect::Beta, "s".into(), None, 0);
-        assert_eq!(
-            turn_detection(&beta).unwrap().silence_duration_ms,
-            Some(500)
-        );
-        assert_eq!(output_format(&beta), WireFormat::PCM16_24K);
-        let voice = beta
-            .audio
-            .as_ref()
-            .and_then(|a| a.output.as_ref())
-            .and_then(|o| o.voice.as_ref());
-        assert_eq!(voice_name(voice), "alloy");
-    }
-}
+mod tests;

@@ -1,7 +1,7 @@
 //! The conversation: items in order, with the audio of audio items kept for retrieve and
 //! truncate.
 
-use rtclient_protocol::{ContentKind, Item, ItemKind, Nullable, Role};
+use rtclient_protocol::{ContentKind, ErrorCode, Item, ItemKind, Nullable, Role};
 
 use super::errors::ClientError;
 use super::validation;
@@ -111,7 +111,7 @@ impl Conversation {
             return Ok(());
         }
         Err(ClientError::new(
-            "context_length_exceeded",
+            ErrorCode::ContextLengthExceeded,
             format!(
                 "The conversation is too long: with this item it would hold {total} bytes of \
                  text, more than its limit of {} MiB. Delete items (conversation.item.delete) \
@@ -141,7 +141,7 @@ impl Conversation {
 pub(crate) fn prepare_client_item(mut item: Item, new_id: String) -> Result<Item, ClientError> {
     let Some(kind) = item.kind.clone() else {
         return Err(ClientError::new(
-            "missing_required_parameter",
+            ErrorCode::MissingRequiredParameter,
             "Missing required parameter: 'item.type'.",
         )
         .param("item.type"));
@@ -150,7 +150,7 @@ pub(crate) fn prepare_client_item(mut item: Item, new_id: String) -> Result<Item
         ItemKind::Message => {
             let Some(role) = item.role.clone() else {
                 return Err(ClientError::new(
-                    "missing_required_parameter",
+                    ErrorCode::MissingRequiredParameter,
                     "Missing required parameter: 'item.role'.",
                 )
                 .param("item.role"));
@@ -178,7 +178,7 @@ pub(crate) fn prepare_client_item(mut item: Item, new_id: String) -> Result<Item
         ItemKind::FunctionCallOutput => {
             if item.call_id.is_none() {
                 return Err(ClientError::new(
-                    "missing_required_parameter",
+                    ErrorCode::MissingRequiredParameter,
                     "Missing required parameter: 'item.call_id'.",
                 )
                 .param("item.call_id"));

@@ -1,6 +1,6 @@
 //! The `error` events a session sends for bad client input.
 
-use rtclient_protocol::{ApiError, Error, Nullable, ServerEvent};
+use rtclient_protocol::{ApiError, Error, ErrorCode, Nullable, ServerEvent};
 
 /// `error.type` of every client error.
 const INVALID_REQUEST: &str = "invalid_request_error";
@@ -8,14 +8,14 @@ const INVALID_REQUEST: &str = "invalid_request_error";
 /// A client error: code, message, optional param; `event_id` filled in by the caller.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ClientError {
-    pub(crate) code: &'static str,
+    pub(crate) code: ErrorCode,
     pub(crate) message: String,
     pub(crate) param: Option<String>,
 }
 
 impl ClientError {
     /// An error without a param.
-    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -31,14 +31,14 @@ impl ClientError {
 
     /// `invalid_value` on `param`.
     pub(crate) fn invalid_value(param: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::new("invalid_value", message).param(param)
+        Self::new(ErrorCode::InvalidValue, message).param(param)
     }
 
     /// The `error` event, naming the offending client event.
     pub(crate) fn into_event(self, event_id: Option<String>) -> ServerEvent {
         ServerEvent::error(ApiError {
             kind: Some(INVALID_REQUEST.to_owned()),
-            code: Some(Nullable::Value(self.code.to_owned())),
+            code: Some(Nullable::Value(self.code.into())),
             message: Some(self.message),
             param: Some(self.param.into()),
             event_id: Some(event_id.into()),
@@ -50,7 +50,7 @@ impl ClientError {
 /// A binary frame.
 pub(crate) fn binary_frame() -> ClientError {
     ClientError::new(
-        "invalid_event",
+        ErrorCode::InvalidEvent,
         "Expected a text WebSocket message; binary frames are not supported.",
     )
 }
@@ -72,19 +72,19 @@ pub(crate) fn parse_failure(text: &str, error: &Error) -> (ClientError, Option<S
             ClientError::invalid_value("type", "Invalid type: expected a string.")
         }
         Error::Json(e) => ClientError::new(
-            "invalid_json",
+            ErrorCode::InvalidJson,
             format!("The server could not parse the JSON event: {e}."),
         ),
         Error::MissingType => match value.as_ref().map(|v| v.get("type")) {
             Some(Some(_)) => ClientError::invalid_value("type", "Invalid type: expected a string."),
             _ => ClientError::new(
-                "missing_required_parameter",
+                ErrorCode::MissingRequiredParameter,
                 "Missing required parameter: 'type'.",
             )
             .param("type"),
         },
         Error::InvalidEvent { source, .. } => field_error(&source.to_string()),
-        other => ClientError::new("invalid_value", other.to_string()),
+        other => ClientError::new(ErrorCode::InvalidValue, other.to_string()),
     };
     (error, event_id)
 }
@@ -94,12 +94,15 @@ fn field_error(serde_message: &str) -> ClientError {
     if let Some(rest) = serde_message.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or_default();
         return ClientError::new(
-            "missing_required_parameter",
+            ErrorCode::MissingRequiredParameter,
             format!("Missing required parameter: '{field}'."),
         )
         .param(field);
     }
-    ClientError::new("invalid_value", format!("Invalid event: {serde_message}."))
+    ClientError::new(
+        ErrorCode::InvalidValue,
+        format!("Invalid event: {serde_message}."),
+    )
 }
 
 /// An event `type` the server does not know.

@@ -4,13 +4,13 @@
 use base64::Engine as _;
 use rtclient_protocol::event::client as cl;
 use rtclient_protocol::event::server as ev;
-use rtclient_protocol::{ContentKind, Dialect, Nullable, Role};
+use rtclient_protocol::{ContentKind, Dialect, ErrorCode, Nullable, Role};
 
 use super::config;
 use super::conversation::{MAX_CONVERSATION_AUDIO, Stored, prepare_client_item, without_audio};
 use super::errors::ClientError;
 use super::ids::new_id;
-use super::realtime::Running;
+use super::state::Running;
 
 impl Running {
     pub(super) fn item_create(&mut self, e: cl::ConversationItemCreate) -> Result<(), ClientError> {
@@ -32,8 +32,7 @@ impl Running {
             .content
             .iter()
             .flatten()
-            .filter_map(|p| p.audio.as_deref())
-            .filter_map(|a| base64::engine::general_purpose::STANDARD.decode(a).ok())
+            .filter_map(|p| p.decoded_audio()?.ok())
             .next()
             .unwrap_or_default();
         let rate = config::input_format(&st.session).bytes_per_second().max(1);
@@ -131,7 +130,7 @@ impl Running {
                 .is_some_and(|p| p.kind == Some(ContentKind::OutputAudio));
         if !is_audio {
             return Err(ClientError::new(
-                "unsupported_content_type",
+                ErrorCode::UnsupportedContentType,
                 "Only assistant messages with audio content can be truncated.",
             )
             .param("item_id"));

@@ -27,6 +27,7 @@ mod emit;
 mod errors;
 mod ids;
 mod input;
+mod input_buffer;
 mod items;
 mod live;
 mod output;
@@ -34,14 +35,16 @@ mod plan;
 mod rates;
 mod realtime;
 mod reply_stream;
-
 mod response;
 mod speech;
+mod state;
 mod streamed_reply;
 mod usage;
 mod validation;
+mod voice_live;
 
-pub use realtime::{MAX_APPEND_BASE64, Pace, RealtimeSession};
+pub use realtime::RealtimeSession;
+pub use state::MAX_APPEND_BASE64;
 
 /// Runs one session over a connection that the network layer already accepted.
 pub trait SessionHandler: Send + Sync + 'static {

@@ -18,8 +18,8 @@ use rtclient_protocol::{
 
 use super::conversation::{MAX_CONVERSATION_AUDIO, Stored, without_audio};
 use super::emit::Emitter;
-use super::realtime::{SharedState, State};
-use super::response::{Active, refuse, send_done};
+use super::response::{refuse, send_done};
+use super::state::{Active, SharedState, State};
 use super::usage::{self, Tokens};
 use crate::engine::faults::Failure;
 

@@ -6,7 +6,7 @@ use rtclient_protocol::{Item, Modality, Nullable, Response, ResponseStatus, Sess
 
 use super::config;
 use super::ids::new_id;
-use super::realtime::State;
+use super::state::State;
 use super::usage::{self, Tokens};
 
 /// What a response is asked to do, resolved from the session and `response.create`.
@@ -67,7 +67,7 @@ pub(crate) fn input_tokens(st: &State, plan: &Plan) -> Tokens {
 
 /// The plan of a response from the session config and `response.create` params.
 pub(crate) fn plan(
-    st: &super::realtime::State,
+    st: &super::state::State,
     params: Option<rtclient_protocol::ResponseCreateParams>,
 ) -> Plan {
     let params = params.unwrap_or_default();

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use rtclient_protocol::{RateLimit, RateLimitName};
+use rtclient_protocol::{ErrorCode, RateLimit, RateLimitName};
 use tokio::time::Instant;
 
 use crate::engine::faults::{Failure, RateLimits};
@@ -68,7 +68,7 @@ impl RateBook {
                 let wait = self.reset_in(now).as_secs_f64();
                 return Err(Failure {
                     kind: kind.to_owned(),
-                    code: Some("rate_limit_exceeded".to_owned()),
+                    code: Some(ErrorCode::RateLimitExceeded.into()),
                     message: format!(
                         "Rate limit reached for {kind} in this session: limit {limit} per {} s. \
                          Please try again in {wait:.3}s.",

@@ -1,13 +1,15 @@
-//! [`RealtimeSession`]: the Realtime session state machine (DESIGN §4) as a [`SessionHandler`].
+//! [`RealtimeSession`]: the Realtime session state machine as a [`SessionHandler`], and the
+//! handlers of the session's own events (`session.update`, `response.create`, `response.cancel`).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Message;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use rtclient_audio::Pace;
 use rtclient_protocol::event::client as cl;
 use rtclient_protocol::event::server as ev;
-use rtclient_protocol::{ClientEvent, Dialect, Session, SessionKind, StatusReason};
+use rtclient_protocol::{ClientEvent, Dialect, ErrorCode, SessionKind, StatusReason};
 
 use super::SessionHandler;
 use super::config;
@@ -15,66 +17,30 @@ use super::conversation::{Conversation, prepare_client_item};
 use super::emit::{Emitter, Outbound};
 use super::errors::{self, ClientError};
 use super::ids::new_id;
-use super::input::{Input, InputBuffer, InputSettings};
+use super::input_buffer::Input;
 use super::plan;
 use super::rates::RateBook;
-use super::response::{self, Active};
+use super::response;
 use super::speech::SpeechCache;
+use super::state::{Active, DEFAULT_PACE, Engines, Running, SharedState, State};
 use super::validation;
+use super::voice_live;
 use crate::engine::faults::Faults;
-use crate::engine::responder::{EchoResponder, Responder, Script};
+use crate::engine::responder::{EchoResponder, Responder};
+use crate::engine::script::Script;
 use crate::engine::synthesis::{EspeakSynthesizer, Synthesizer};
 use crate::engine::transcription::{NoTranscriber, Transcriber};
 use crate::engine::vad::{Earshot, VadEngine};
 use crate::net::connection::{CLOSE_ABNORMAL, CLOSE_GOING_AWAY, max_duration_reason};
 use crate::net::endpoint::{self, SessionRequest};
 
-/// Largest `input_audio_buffer.append` payload, in base64 characters (15 MiB).
-pub const MAX_APPEND_BASE64: usize = 15 * 1024 * 1024;
-
-/// How fast responses stream.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Pace {
-    /// As fast as possible (tests).
-    Max,
-    /// This many times real time (1.0 = real time).
-    Speed(f32),
-}
-
-impl Default for Pace {
-    /// 4x real time: fast, yet leaves a window for barge-in and cancel.
-    fn default() -> Self {
-        Pace::Speed(4.0)
-    }
-}
-
-/// The engines a session uses, shared by all sessions of a server.
-pub(crate) struct Engines {
-    pub(crate) responder: Arc<dyn Responder>,
-    pub(crate) synthesizer: Arc<dyn Synthesizer>,
-    pub(crate) transcriber: Arc<dyn Transcriber>,
-    pub(crate) vad: Arc<dyn VadEngine>,
-    pub(crate) cache: SpeechCache,
-    pub(crate) pace: Pace,
-    pub(crate) max_duration: Duration,
-    pub(crate) faults: Faults,
-}
-
-impl std::fmt::Debug for Engines {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engines")
-            .field("pace", &self.pace)
-            .field("faults", &self.faults)
-            .finish_non_exhaustive()
-    }
-}
-
 /// The Realtime session handler: `session.created`, updates, the input audio buffer with
 /// server VAD, conversation items, and responses (text, speech, function calls), in the GA or
 /// beta dialect of the connection.
 ///
 /// ```
-/// use rtclient_server::{Pace, RealtimeSession};
+/// use rtclient_audio::Pace;
+/// use rtclient_server::RealtimeSession;
 /// let session = RealtimeSession::new().pace(Pace::Max);
 /// # let _ = session;
 /// ```
@@ -99,7 +65,7 @@ impl RealtimeSession {
                 transcriber: Arc::new(NoTranscriber),
                 vad: Arc::new(Earshot),
                 cache: SpeechCache::default(),
-                pace: Pace::default(),
+                pace: DEFAULT_PACE,
                 max_duration: Duration::from_secs(3600),
                 faults: Faults::default(),
             }),
@@ -169,30 +135,6 @@ impl RealtimeSession {
     }
 }
 
-/// The state of one session, shared with its response task.
-#[derive(Debug)]
-pub(crate) struct State {
-    pub(crate) session: Session,
-    pub(crate) conversation: Conversation,
-    pub(crate) conversation_id: String,
-    pub(crate) active: Option<Active>,
-    pub(crate) audio_produced: bool,
-    pub(crate) rates: RateBook,
-    /// An Azure Voice Live session (its extension fields are kept and reported).
-    pub(crate) voice_live: bool,
-    /// Responses ended so far (completed, cancelled or failed).
-    pub(crate) finished_responses: u64,
-    /// Output audio of the last response to end, in ms.
-    pub(crate) last_response_audio_ms: u64,
-    /// What the speech-to-text engine heard in the last committed user audio (item id, text)
-    /// when the session asked for no input transcription: the service's model hears audio
-    /// itself, so the responder gets it without any transcription event being sent.
-    pub(crate) heard: Option<(String, String)>,
-}
-
-/// [`State`] behind a mutex.
-pub(crate) type SharedState = Arc<Mutex<State>>;
-
 impl SessionHandler for RealtimeSession {
     async fn run<Tx, Rx>(&self, request: SessionRequest, outgoing: Tx, mut incoming: Rx)
     where
@@ -224,7 +166,7 @@ impl SessionHandler for RealtimeSession {
             now + lifetime.as_secs(),
         );
         if voice_live {
-            config::voice_live(&mut session, None);
+            voice_live::extend(&mut session, None);
         }
         emitter.send(ev::SessionCreated {
             session: Box::new(session.clone()),
@@ -246,18 +188,7 @@ impl SessionHandler for RealtimeSession {
             state,
             emitter,
             engines: Arc::clone(&self.engines),
-            input: Input {
-                settings: InputSettings::default(),
-                buffer: InputBuffer::default(),
-                vad: None,
-                samples: Vec::new(),
-                events: Vec::new(),
-                speech_item: None,
-                idle_since_ms: 0,
-                responses_seen: 0,
-                live: Default::default(),
-                live_heard_ms: 0,
-            },
+            input: Input::default(),
         };
         session.configure_input();
         let close_after = self.engines.faults.close_after;
@@ -321,15 +252,6 @@ fn close_frame(code: u16, reason: String) -> Message {
     }))
 }
 
-/// A session being served. Its handlers are split by concern: audio input and turn detection
-/// in [`super::input`], conversation items in [`super::items`], the rest here.
-pub(super) struct Running {
-    pub(super) state: SharedState,
-    pub(super) emitter: Emitter,
-    pub(super) engines: Arc<Engines>,
-    pub(super) input: Input,
-}
-
 impl Running {
     pub(super) fn error(&self, error: ClientError, event_id: Option<String>) {
         self.emitter.send(error.into_event(event_id));
@@ -383,7 +305,7 @@ impl Running {
             return Ok(());
         };
         if st.voice_live {
-            config::check_voice_live(&e.session)?;
+            voice_live::check(&e.session)?;
         } else {
             validation::check_session(&e.session, self.emitter.dialect())?;
         }
@@ -394,7 +316,7 @@ impl Running {
             st.audio_produced,
         )?;
         if st.voice_live {
-            config::voice_live(&mut next, Some(&e.session));
+            voice_live::extend(&mut next, Some(&e.session));
         }
         st.session = next.clone();
         drop(st);
@@ -412,7 +334,7 @@ impl Running {
         };
         if let Some(active) = &st.active {
             return Err(ClientError::new(
-                "conversation_already_has_active_response",
+                ErrorCode::ConversationAlreadyHasActiveResponse,
                 format!(
                     "Conversation already has an active response in progress: {}. Wait until \
                      the response is finished before creating a new one.",
@@ -493,7 +415,7 @@ impl Running {
             Ok(())
         } else {
             Err(ClientError::new(
-                "response_cancel_not_active",
+                ErrorCode::ResponseCancelNotActive,
                 "Cancellation failed: no active response found.",
             ))
         }

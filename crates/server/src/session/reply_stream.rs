@@ -10,8 +10,8 @@ use tokio::sync::mpsc;
 
 use super::output::is_active;
 use super::plan::Plan;
-use super::realtime::{Engines, SharedState};
 use super::response::with_prompt;
+use super::state::{Engines, SharedState};
 use crate::engine::responder::Answer;
 
 /// What the responder produced.

@@ -1,10 +1,11 @@
-//! Response generation: asks the responder, synthesizes speech, and streams the response
-//! events of DESIGN §4 as a task that can be cancelled at any point.
+//! Response generation: asks the responder, synthesizes speech, and streams the response's
+//! events as a task that can be cancelled at any point.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rtclient_audio::WireFormat;
+use rtclient_audio::{Pace, WireFormat};
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
     ApiError, ContentKind, Item, ItemKind, ItemStatus, MaxTokens, Nullable, Response,
@@ -13,28 +14,15 @@ use rtclient_protocol::{
 
 use super::emit::Emitter;
 use super::ids::new_id;
-use super::output::{self, Ctx, OpenItem, Part, with_open};
+use super::output::{self, Ctx, Part, with_open};
 use super::plan::{Plan, input_tokens};
-use super::realtime::{Engines, Pace, SharedState, State};
 use super::reply_stream::{Produced, ReplyStream};
 use super::speech::{DELTA_MS, Spoken, speak};
+use super::state::{Active, Engines, SharedState, State};
 use super::streamed_reply;
 use super::usage::{self, Tokens};
 use crate::engine::faults::Failure;
 use crate::engine::responder::{FunctionOutput, Prompt, Reply};
-
-/// The response in progress (at most one per session).
-#[derive(Debug)]
-pub(crate) struct Active {
-    /// The response object as far as it got.
-    pub(crate) response: Response,
-    /// The tokens the response reads.
-    pub(crate) input: Tokens,
-    /// The output item being streamed, if any.
-    pub(crate) open: Option<OpenItem>,
-    /// Its output goes into the conversation.
-    pub(crate) in_conversation: bool,
-}
 
 impl Active {
     /// The response of `plan` starting in this state.
@@ -56,6 +44,10 @@ pub(crate) async fn generate(
     engines: Arc<Engines>,
     plan: Plan,
 ) {
+    // The plan gives every response an id; the events of one without an id could not name it.
+    let Some(id) = plan.response.id.clone() else {
+        return;
+    };
     let Some(mut replies) = ReplyStream::start(&state, &engines, &plan) else {
         return;
     };
@@ -63,7 +55,7 @@ pub(crate) async fn generate(
         Some(Produced::Done(answer)) => answer,
         // A model speaking as it generates: the reply streams as it comes.
         Some(Produced::Text(first)) => {
-            streamed_reply::respond(&state, &emitter, &engines, plan, first, replies).await;
+            streamed_reply::respond(&state, &emitter, &engines, plan, &id, first, replies).await;
             emitter.end_of_response();
             return;
         }
@@ -77,46 +69,56 @@ pub(crate) async fn generate(
     if !answer.delay.is_zero() {
         tokio::time::sleep(answer.delay).await;
     }
-    respond(&state, &emitter, &engines, plan, answer.reply).await;
-    emitter.end_of_response();
-}
-
-/// Streams `reply` as the response's events.
-async fn respond(
-    state: &SharedState,
-    emitter: &Emitter,
-    engines: &Arc<Engines>,
-    plan: Plan,
-    reply: Reply,
-) {
-    let id = plan.response.id.clone().unwrap_or_default();
     let ctx = Ctx {
-        state,
-        emitter,
+        state: &state,
+        emitter: &emitter,
         id: &id,
         in_conversation: plan.in_conversation,
     };
-    match reply {
-        Reply::Fail(failure) => {
-            let error = ServerEvent::error(ApiError {
-                kind: Some(failure.kind.clone()),
-                code: Some(failure.code.clone().into()),
-                message: Some(failure.message.clone()),
-                param: Some(Nullable::Null),
-                event_id: Some(Nullable::Null),
-                ..Default::default()
-            });
-            if ctx.emit(error) {
-                ctx.fail(&failure);
-            }
-        }
-        Reply::Call { name, arguments } => call(&ctx, engines, name, arguments).await,
-        Reply::Say(text) => say(&ctx, engines, &plan, text).await,
+    // However far the reply got, the response ends here.
+    let _ = respond(&ctx, &engines, &plan, answer.reply).await;
+    emitter.end_of_response();
+}
+
+/// Whether a response goes on: `Break` once it is no longer the active one (cancelled, failed,
+/// or its connection gone), so that each step of it can end it with `?`.
+pub(super) type Step = ControlFlow<()>;
+
+/// `Continue` when an event was `sent`, `Break` when the response is over.
+pub(super) fn sent(sent: bool) -> Step {
+    if sent {
+        Step::Continue(())
+    } else {
+        Step::Break(())
     }
 }
 
+/// Streams `reply` as the response's events.
+async fn respond(ctx: &Ctx<'_>, engines: &Arc<Engines>, plan: &Plan, reply: Reply) -> Step {
+    match reply {
+        Reply::Fail(failure) => fail(ctx, &failure),
+        Reply::Call { name, arguments } => call(ctx, engines, name, arguments).await,
+        Reply::Say(text) => say(ctx, engines, plan, text).await,
+    }
+}
+
+/// An `error` event, then the response fails with it.
+fn fail(ctx: &Ctx<'_>, failure: &Failure) -> Step {
+    let error = ServerEvent::error(ApiError {
+        kind: Some(failure.kind.clone()),
+        code: Some(failure.code.clone().into()),
+        message: Some(failure.message.clone()),
+        param: Some(Nullable::Null),
+        event_id: Some(Nullable::Null),
+        ..Default::default()
+    });
+    sent(ctx.emit(error))?;
+    ctx.fail(failure);
+    Step::Continue(())
+}
+
 /// A function call item, its arguments streamed in four pieces.
-async fn call(ctx: &Ctx<'_>, engines: &Engines, name: String, arguments: String) {
+async fn call(ctx: &Ctx<'_>, engines: &Engines, name: String, arguments: String) -> Step {
     let item_id = new_id("item_");
     let call_id = new_id("call_");
     let mut item = Item {
@@ -128,9 +130,7 @@ async fn call(ctx: &Ctx<'_>, engines: &Engines, name: String, arguments: String)
         arguments: Some(String::new()),
         ..Default::default()
     };
-    if !ctx.add_item(&item) {
-        return;
-    }
+    sent(ctx.add_item(&item))?;
     for piece in split_text(&arguments, 4) {
         let delta = ev::ResponseFunctionCallArgumentsDelta {
             response_id: ctx.id.to_owned(),
@@ -140,9 +140,7 @@ async fn call(ctx: &Ctx<'_>, engines: &Engines, name: String, arguments: String)
             delta: piece.clone(),
             ..Default::default()
         };
-        if !ctx.emit_updating(delta, |st| with_open(st, |open| open.sent.push_str(&piece))) {
-            return;
-        }
+        sent(ctx.emit_updating(delta, |st| with_open(st, |open| open.sent.push_str(&piece))))?;
         pause(engines.pace, 10).await;
     }
     let done = ev::ResponseFunctionCallArgumentsDone {
@@ -154,16 +152,15 @@ async fn call(ctx: &Ctx<'_>, engines: &Engines, name: String, arguments: String)
         arguments: arguments.clone(),
         ..Default::default()
     };
-    if !ctx.emit_updating(done, |st| with_open(st, |open| open.stream_done = true)) {
-        return;
-    }
+    sent(ctx.emit_updating(done, |st| with_open(st, |open| open.stream_done = true)))?;
     item.status = Some(ItemStatus::Completed);
     item.arguments = Some(arguments);
     ctx.finish(item, Vec::new(), 0);
+    Step::Continue(())
 }
 
 /// An assistant message: speech with its transcript, or text; cut to `max_output_tokens`.
-async fn say(ctx: &Ctx<'_>, engines: &Arc<Engines>, plan: &Plan, text: String) {
+async fn say(ctx: &Ctx<'_>, engines: &Arc<Engines>, plan: &Plan, text: String) -> Step {
     let (text, cut) = limit_tokens(text, plan.response.max_output_tokens);
     let speech = if plan.audio {
         match speak(engines, &text, &plan.voice, plan.format).await {
@@ -173,7 +170,7 @@ async fn say(ctx: &Ctx<'_>, engines: &Arc<Engines>, plan: &Plan, text: String) {
                     message: "Speech synthesis failed.".to_owned(),
                     ..Failure::default()
                 });
-                return;
+                return Step::Break(());
             }
         }
     } else {
@@ -181,24 +178,20 @@ async fn say(ctx: &Ctx<'_>, engines: &Arc<Engines>, plan: &Plan, text: String) {
     };
     let item_id = new_id("item_");
     let Some(item) = open_message(ctx, &item_id, plan.audio) else {
-        return;
+        return Step::Break(());
     };
     let (audio_bytes, audio_ms) = match speech {
         Some(spoken) => {
             let words = split_words(&text);
-            if !stream_spoken(ctx, engines, &item_id, &words, &spoken, plan.format).await {
-                return;
-            }
+            stream_spoken(ctx, engines, &item_id, &words, &spoken, plan.format).await?;
             (spoken.bytes.clone(), spoken.duration_ms)
         }
         None => {
-            if !stream_text(ctx, engines, &item_id, &text).await {
-                return;
-            }
+            stream_text(ctx, engines, &item_id, &text).await?;
             (Vec::new(), 0)
         }
     };
-    complete_message(ctx, item, plan.audio, text, cut, audio_bytes, audio_ms);
+    complete_message(ctx, item, plan.audio, text, cut, audio_bytes, audio_ms)
 }
 
 /// Starts an assistant message: `output_item.added` (+ `conversation.item.added`) and an empty
@@ -239,16 +232,15 @@ pub(super) fn complete_message(
     cut: bool,
     audio_bytes: Vec<u8>,
     audio_ms: u64,
-) {
+) -> Step {
     let part = if audio { Part::Audio } else { Part::Text };
-    let item_id = item.id.clone().unwrap_or_default();
-    if !ctx.end_stream(part, &item_id, &text) {
-        return;
-    }
+    // `open_message` made the item with its id.
+    let Some(item_id) = item.id.clone() else {
+        return Step::Break(());
+    };
+    sent(ctx.end_stream(part, &item_id, &text))?;
     let done = output::part_done(part, ctx.id, &item_id, &text);
-    if !ctx.emit_updating(done, |st| with_open(st, |open| open.part_done = true)) {
-        return;
-    }
+    sent(ctx.emit_updating(done, |st| with_open(st, |open| open.part_done = true)))?;
     item.content = Some(vec![part.stored(&text)]);
     item.status = Some(if cut {
         ItemStatus::Incomplete
@@ -256,6 +248,7 @@ pub(super) fn complete_message(
         ItemStatus::Completed
     });
     ctx.finish(item, audio_bytes, audio_ms);
+    Step::Continue(())
 }
 
 /// Calls `f` with the responder's view of `items` (the conversation, or the response's own
@@ -320,7 +313,7 @@ pub(super) fn with_prompt<R>(
 }
 
 /// Text deltas, a word each.
-async fn stream_text(ctx: &Ctx<'_>, engines: &Engines, item_id: &str, text: &str) -> bool {
+async fn stream_text(ctx: &Ctx<'_>, engines: &Engines, item_id: &str, text: &str) -> Step {
     for word in split_words(text) {
         let delta = ev::ResponseOutputTextDelta {
             response_id: ctx.id.to_owned(),
@@ -330,16 +323,14 @@ async fn stream_text(ctx: &Ctx<'_>, engines: &Engines, item_id: &str, text: &str
             delta: word.clone(),
             ..Default::default()
         };
-        if !ctx.emit_updating(delta, |st| with_open(st, |open| open.sent.push_str(&word))) {
-            return false;
-        }
+        sent(ctx.emit_updating(delta, |st| with_open(st, |open| open.sent.push_str(&word))))?;
         pause(engines.pace, 20).await;
     }
-    true
+    Step::Continue(())
 }
 
 /// Streams `spoken` as `output_audio.delta` events with the transcript deltas of `words`
-/// spread over them, at the engines' pace. False once the response is no longer active.
+/// spread over them, at the engines' pace.
 pub(super) async fn stream_spoken(
     ctx: &Ctx<'_>,
     engines: &Engines,
@@ -347,7 +338,7 @@ pub(super) async fn stream_spoken(
     words: &[String],
     spoken: &Spoken,
     format: WireFormat,
-) -> bool {
+) -> Step {
     let chunks: Vec<&[u8]> = spoken.bytes.chunks(spoken.chunk).collect();
     let n = chunks.len().max(1);
     let mut next_word = 0;
@@ -363,9 +354,7 @@ pub(super) async fn stream_spoken(
                 delta: word.clone(),
                 ..Default::default()
             };
-            if !ctx.emit_updating(delta, |st| with_open(st, |open| open.sent.push_str(word))) {
-                return false;
-            }
+            sent(ctx.emit_updating(delta, |st| with_open(st, |open| open.sent.push_str(word))))?;
             next_word += 1;
         }
         if let (Some(piece), Some(delta)) = (chunks.get(i), spoken.deltas.get(i)) {
@@ -377,28 +366,23 @@ pub(super) async fn stream_spoken(
                 delta: delta.clone(),
                 ..Default::default()
             };
-            if !ctx.emit_updating(delta, |st| ctx.record_audio(st, item_id, piece, format)) {
-                return false;
-            }
+            sent(ctx.emit_updating(delta, |st| ctx.record_audio(st, item_id, piece, format)))?;
             pause(engines.pace, DELTA_MS).await;
         }
     }
-    true
+    Step::Continue(())
 }
 
 pub(super) async fn pause(pace: Pace, ms: u64) {
     match pace {
         Pace::Max => tokio::task::yield_now().await,
-        Pace::Speed(speed) => {
-            let speed = if speed.is_finite() && speed > 0.0 {
-                speed
-            } else {
-                1.0
+        pace => {
+            let speed = match pace {
+                Pace::Speed(speed) if speed.is_finite() && speed > 0.0 => speed,
+                // Real time, or a speed that is not a positive number.
+                _ => 1.0,
             };
-            tokio::time::sleep(Duration::from_secs_f64(
-                ms as f64 / 1000.0 / f64::from(speed),
-            ))
-            .await;
+            tokio::time::sleep(Duration::from_secs_f64(ms as f64 / 1000.0 / speed)).await;
         }
     }
 }

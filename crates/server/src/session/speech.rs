@@ -8,7 +8,7 @@ use base64::Engine as _;
 use rtclient_audio::{Resampler, WireFormat, clip_to_i16};
 use tokio::sync::OnceCell;
 
-use super::realtime::Engines;
+use super::state::Engines;
 use crate::engine::synthesis::Speech;
 
 /// Audio per output delta, in ms.
@@ -127,10 +127,10 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::Pace;
     use crate::engine::responder::EchoResponder;
     use crate::engine::synthesis::{SynthesisError, Synthesizer};
     use crate::engine::transcription::NoTranscriber;
+    use rtclient_audio::Pace;
 
     /// Counts its runs; each takes a while, so concurrent requests overlap. Fails on "fail";
     /// gives speech without a sample rate on "no rate".

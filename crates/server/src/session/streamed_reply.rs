@@ -11,10 +11,10 @@ use super::emit::Emitter;
 use super::ids::new_id;
 use super::output::{Ctx, with_open};
 use super::plan::Plan;
-use super::realtime::{Engines, SharedState};
 use super::reply_stream::{Produced, ReplyStream};
 use super::response::{complete_message, limit_tokens, open_message, split_words, stream_spoken};
 use super::speech::Spoken;
+use super::state::{Engines, SharedState};
 use crate::engine::faults::Failure;
 
 /// Text longer than this without a sentence end is spoken up to its last comma or space.
@@ -26,14 +26,14 @@ pub(super) async fn respond(
     emitter: &Emitter,
     engines: &Arc<Engines>,
     plan: Plan,
+    id: &str,
     first: String,
     mut replies: ReplyStream,
 ) {
-    let id = plan.response.id.clone().unwrap_or_default();
     let ctx = Ctx {
         state,
         emitter,
-        id: &id,
+        id,
         in_conversation: plan.in_conversation,
     };
     let item_id = new_id("item_");
@@ -70,7 +70,7 @@ pub(super) async fn respond(
         return;
     }
     let text = live.text.trim().to_owned();
-    complete_message(
+    let _ = complete_message(
         &ctx,
         item,
         plan.audio,
@@ -162,7 +162,7 @@ impl Live<'_> {
             Some((first, rest)) if first.is_empty() => rest.to_vec(),
             _ => words,
         };
-        if !stream_spoken(
+        if stream_spoken(
             self.ctx,
             self.engines,
             self.item_id,
@@ -171,6 +171,7 @@ impl Live<'_> {
             self.plan.format,
         )
         .await
+        .is_break()
         {
             return false;
         }

@@ -3,8 +3,8 @@
 //! the `param` in the session's dialect.
 
 use rtclient_protocol::{
-    Dialect, Modality, ResponseCreateParams, Role, Session, TurnDetection, TurnDetectionKind,
-    Voice, VoiceName,
+    Dialect, ErrorCode, Modality, ResponseCreateParams, Role, Session, TurnDetection,
+    TurnDetectionKind, Voice, VoiceName,
 };
 
 use super::errors::ClientError;
@@ -54,15 +54,15 @@ pub(crate) fn decimal_in(
 ) -> Result<(), ClientError> {
     let Some(v) = value.as_f64() else {
         return Err(ClientError::new(
-            "invalid_type",
+            ErrorCode::InvalidType,
             format!("Invalid type for '{param}': expected a decimal, but got {value} instead."),
         )
         .param(param));
     };
     let (code, relation, sign, bound) = if v < min {
-        ("decimal_below_min_value", "below minimum", ">=", min)
+        (ErrorCode::DecimalBelowMinValue, "below minimum", ">=", min)
     } else if v > max {
-        ("decimal_above_max_value", "above maximum", "<=", max)
+        (ErrorCode::DecimalAboveMaxValue, "above maximum", "<=", max)
     } else {
         return Ok(());
     };

@@ -2,9 +2,10 @@
 //! Moonshine on speech made by espeak-ng.
 
 use base64::Engine as _;
+use rtclient_audio::Pace;
 use rtclient_server::Moonshine;
+use rtclient_server::RealtimeSession;
 use rtclient_server::SileroVad;
-use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 
 use crate::client::{Client, connect_to, connect_with};

@@ -13,8 +13,9 @@
 //! #1434, where the maintainers note `response.output_item.done` "is also emitted for
 //! interrupted, incomplete, or cancelled responses".
 
+use rtclient_audio::Pace;
+use rtclient_server::RealtimeSession;
 use rtclient_server::Script;
-use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 
 use crate::client::{Client, connect_with, kinds, output_audio};

@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use rtclient_audio::Pace;
 use rtclient_protocol::Dialect;
-use rtclient_server::{Pace, RealtimeSession, Serve, ServerConfig, ServerState};
+use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
 use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;

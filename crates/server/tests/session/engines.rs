@@ -8,14 +8,15 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::post;
 use base64::Engine as _;
+use rtclient_audio::Pace;
 use rtclient_protocol::Tool;
 use rtclient_server::ChatCompletions;
 use rtclient_server::LocalLlm;
 use rtclient_server::ModelsDir;
 use rtclient_server::PiperSynthesizer;
+use rtclient_server::RealtimeSession;
 use rtclient_server::SileroVad;
 use rtclient_server::{Answer, EchoResponder, Prompt, Reply, Responder};
-use rtclient_server::{Pace, RealtimeSession};
 use rtclient_server::{ResamplingDetector, VadEngine, VadEvent, VadParams};
 use serde_json::{Value, json};
 

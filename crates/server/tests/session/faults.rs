@@ -3,8 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use rtclient_audio::Pace;
+use rtclient_server::RealtimeSession;
 use rtclient_server::Script;
-use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 
 use crate::client::{Client, End, connect_to, kinds};

@@ -1,7 +1,8 @@
 //! The flows of DESIGN §4, event order and fields asserted.
 
+use rtclient_audio::Pace;
+use rtclient_server::RealtimeSession;
 use rtclient_server::Script;
-use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 
 use crate::client::{

@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use rtclient_audio::Pace;
+use rtclient_server::RealtimeSession;
 use rtclient_server::Script;
-use rtclient_server::{Pace, RealtimeSession};
 use serde_json::{Value, json};
 
 use crate::client::{connect_to, connect_with, user_text};

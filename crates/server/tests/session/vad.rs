@@ -4,7 +4,8 @@ use std::path::Path;
 use std::process::Command;
 
 use base64::Engine as _;
-use rtclient_server::{Pace, RealtimeSession};
+use rtclient_audio::Pace;
+use rtclient_server::RealtimeSession;
 use serde_json::json;
 
 use crate::client::{Client, connect, connect_to, connect_with, kinds, output_audio};

@@ -3,7 +3,8 @@
 //! detection off where the dialect accepts it.
 
 use base64::Engine as _;
-use rtclient_server::{Pace, RealtimeSession};
+use rtclient_audio::Pace;
+use rtclient_server::RealtimeSession;
 use serde_json::{Value, json};
 
 use crate::client::{Client, connect, connect_beta, connect_with, kinds};

@@ -11,7 +11,7 @@ use rtclient_protocol::live::{
 use super::input::GRID_MS;
 use super::{Live, PendingAck, allowed_on_sideband, start};
 use crate::session::ids::new_id;
-use crate::session::realtime::Engines;
+use crate::session::state::Engines;
 
 /// Longest context append, in tokens (estimated at four characters a token).
 const MAX_APPEND_TOKENS: usize = 500;

@@ -43,7 +43,7 @@ use self::hub::Registration;
 use self::input::{InputTimeline, Turn, grid_fragments};
 use self::output::{OutputTrack, TICK_MS};
 use super::ids::new_id;
-use super::realtime::Engines;
+use super::state::Engines;
 use crate::engine::responder::{Prompt, Reply};
 use crate::net::endpoint::SessionRequest;
 
