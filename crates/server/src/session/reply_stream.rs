@@ -30,9 +30,14 @@ pub(super) struct ReplyStream {
 }
 
 impl ReplyStream {
-    /// Starts the responder on the conversation (or the response's own `input`); `None` when
-    /// the session state is gone.
-    pub(super) fn start(state: &SharedState, engines: &Arc<Engines>, plan: &Plan) -> Option<Self> {
+    /// Starts the responder on the conversation (or the response's own `input`) for the
+    /// response `id`; `None` when the session state is gone.
+    pub(super) fn start(
+        state: &SharedState,
+        engines: &Arc<Engines>,
+        plan: &Plan,
+        id: &str,
+    ) -> Option<Self> {
         let (items, audio_ms) = {
             let st = state.lock().ok()?;
             let mut items: Vec<Item> = match &plan.input {
@@ -54,7 +59,7 @@ impl ReplyStream {
         let (tx, rx) = mpsc::unbounded_channel();
         let responder = Arc::clone(&engines.responder);
         let (state, plan) = (Arc::clone(state), plan.clone());
-        let id = plan.response.id.clone().unwrap_or_default();
+        let id = id.to_owned();
         tokio::task::spawn_blocking(move || {
             let answer = with_prompt(&items, audio_ms, &plan, |prompt| {
                 responder.stream(prompt, &mut |piece| {

@@ -48,7 +48,7 @@ pub(crate) async fn generate(
     let Some(id) = plan.response.id.clone() else {
         return;
     };
-    let Some(mut replies) = ReplyStream::start(&state, &engines, &plan) else {
+    let Some(mut replies) = ReplyStream::start(&state, &engines, &plan, &id) else {
         return;
     };
     let answer = match replies.next().await {

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn three_to_two(input: &[f32], chunk: usize) -> Vec<f32> {

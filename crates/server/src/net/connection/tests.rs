@@ -1,4 +1,3 @@
-
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
