@@ -13,11 +13,11 @@ use std::time::Duration;
 use axum::extract::ws::Message;
 use futures_util::{SinkExt, StreamExt};
 use libfuzzer_sys::fuzz_target;
-use rtclient_protocol::Dialect;
-use rtclient_server::{Route, SessionRequest};
-use rtclient_server::{Speech, SynthesisError, Synthesizer};
 use rtclient_audio::Pace;
-use rtclient_server::{RealtimeSession, SessionHandler};
+use rtclient_protocol::Dialect;
+use rtclient_server::{
+    RealtimeSession, Route, SessionHandler, SessionRequest, Speech, SynthesisError, Synthesizer,
+};
 
 /// 100 ms of a tone for every reply: no espeak-ng process per response.
 struct Tone;
