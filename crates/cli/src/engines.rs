@@ -114,8 +114,9 @@ impl EngineChoice {
     /// and why.
     pub(crate) fn apply(self, session: RealtimeSession) -> (RealtimeSession, Vec<String>) {
         let (session, vad) = apply_vad(session, self.vad);
+        let (session, turn) = apply_end_of_turn(session);
         let (session, stt) = apply_stt(session, self.stt);
-        (session, vec![vad, stt])
+        (session, vec![vad, turn, stt])
     }
 }
 
@@ -130,6 +131,33 @@ fn apply_vad(session: RealtimeSession, choice: VadEngineArg) -> (RealtimeSession
             ),
         },
     }
+}
+
+#[cfg(feature = "onnx")]
+fn apply_end_of_turn(session: RealtimeSession) -> (RealtimeSession, String) {
+    use rtclient_server::{ModelsDir, SmartTurn};
+    let loaded = ModelsDir::from_env()
+        .map_err(|e| e.to_string())
+        .and_then(|models| SmartTurn::load(&models).map_err(|e| e.to_string()));
+    match loaded {
+        Ok(judge) => (
+            session.end_of_turn(judge),
+            "semantic VAD: Smart Turn v3.2 judges each pause".to_owned(),
+        ),
+        Err(why) => (
+            session,
+            format!("semantic VAD: a silence timer, because Smart Turn cannot start: {why}"),
+        ),
+    }
+}
+
+#[cfg(not(feature = "onnx"))]
+fn apply_end_of_turn(session: RealtimeSession) -> (RealtimeSession, String) {
+    let why = "this rtclient was built without the `onnx` feature";
+    (
+        session,
+        format!("semantic VAD: a silence timer, because {why}"),
+    )
 }
 
 fn apply_stt(session: RealtimeSession, choice: SttEngineArg) -> (RealtimeSession, String) {

@@ -148,8 +148,8 @@ pub use engine::transcription::{
     TurnAudio,
 };
 pub use engine::vad::{
-    Earshot, EarshotScorer, ResamplingDetector, SpeechScorer, TurnDetector, VAD_SAMPLE_RATE,
-    VadEngine, VadEvent, VadParams,
+    Earshot, EarshotScorer, EndOfTurn, ResamplingDetector, SemanticParams, SemanticTurn,
+    SpeechScorer, TurnDetector, VAD_SAMPLE_RATE, VadEngine, VadEvent, VadParams,
 };
 #[cfg(feature = "onnx")]
 pub use engine::vocabulary::VocabularyError;

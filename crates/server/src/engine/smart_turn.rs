@@ -13,6 +13,7 @@ use ort::value::TensorRef;
 use super::log_mel::{LogMel, N_MELS, SAMPLE_RATE};
 use super::models::{ModelFile, ModelsDir};
 use super::onnx::{self, OnnxError};
+use super::vad::EndOfTurn;
 
 /// The audio the model reads: the last 8 s.
 const WINDOW_SAMPLES: usize = 8 * SAMPLE_RATE as usize;
@@ -67,5 +68,16 @@ impl SmartTurn {
             });
         };
         Ok(probability.clamp(0.0, 1.0))
+    }
+}
+
+impl EndOfTurn for SmartTurn {
+    fn completion(&self, turn: &[i16]) -> f32 {
+        SmartTurn::completion(self, turn).unwrap_or_else(|error| {
+            // The model ran at load time with the same shapes, so this is not expected; the
+            // pause then ends the turn, as plain server VAD would.
+            tracing::warn!(%error, "Smart Turn failed on a pause");
+            1.0
+        })
     }
 }

@@ -15,6 +15,10 @@
 
 use rtclient_audio::{Resampler, clip_to_i16};
 
+mod semantic;
+
+pub use semantic::{EndOfTurn, SemanticParams, SemanticTurn};
+
 /// Sample rate every [`SpeechScorer`] works at.
 pub const VAD_SAMPLE_RATE: u32 = 16_000;
 
@@ -170,6 +174,8 @@ pub struct TurnDetector<S = EarshotScorer> {
     /// Samples scored so far (whole frames only).
     scored: u64,
     state: TurnState,
+    /// Semantic end of turn, when on: a judge decides at pauses instead of a fixed silence.
+    semantic: Option<SemanticTurn>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -212,7 +218,20 @@ impl<S: SpeechScorer> TurnDetector<S> {
             pending: Vec::new(),
             scored: 0,
             state: TurnState::IDLE,
+            semantic: None,
         }
+    }
+
+    /// Turns semantic end of turn on (`Some`) or off: with it, a pause ends the turn when its
+    /// judge finds the turn complete, or at its longest silence; `silence_duration_ms` is not
+    /// used.
+    pub fn set_semantic(&mut self, semantic: Option<SemanticTurn>) {
+        self.semantic = semantic;
+    }
+
+    /// The semantic end of turn in force, to change its settings.
+    pub fn semantic_mut(&mut self) -> Option<&mut SemanticTurn> {
+        self.semantic.as_mut()
     }
 
     /// The settings in force.
@@ -272,6 +291,9 @@ impl<S: SpeechScorer> TurnDetector<S> {
         let speech = self.scorer.score(frame) >= self.params.threshold;
         let frames_to_start = (MS_TO_START * VAD_SAMPLE_RATE as usize / 1000).div_ceil(frame.len());
         let power = mean_square(frame);
+        if let Some(semantic) = self.semantic.as_mut() {
+            semantic.record(frame);
+        }
         self.state = match (self.state, speech) {
             (
                 TurnState::Silence {
@@ -288,6 +310,9 @@ impl<S: SpeechScorer> TurnDetector<S> {
                 };
                 if run + 1 >= frames_to_start as u32 {
                     let onset_ms = samples_to_ms(run_start);
+                    if let Some(semantic) = self.semantic.as_mut() {
+                        semantic.start_turn(run_start);
+                    }
                     events.push(VadEvent::SpeechStarted {
                         audio_start_ms: onset_ms
                             .saturating_sub(u64::from(self.params.prefix_padding_ms)),
@@ -306,6 +331,9 @@ impl<S: SpeechScorer> TurnDetector<S> {
             }
             (TurnState::Silence { .. }, false) => TurnState::IDLE,
             (TurnState::Speech { peak, .. }, true) if power >= peak * AUDIBLE_BELOW_PEAK => {
+                if let Some(semantic) = self.semantic.as_mut() {
+                    semantic.speech_resumed();
+                }
                 TurnState::Speech {
                     last_speech_end: end,
                     peak: peak.max(power),
@@ -318,7 +346,11 @@ impl<S: SpeechScorer> TurnDetector<S> {
                 _,
             ) => {
                 let silence_ms = samples_to_ms(end - last_speech_end);
-                if silence_ms >= u64::from(self.params.silence_duration_ms) {
+                let ends = match self.semantic.as_mut() {
+                    Some(semantic) => semantic.ends_turn(silence_ms),
+                    None => silence_ms >= u64::from(self.params.silence_duration_ms),
+                };
+                if ends {
                     events.push(VadEvent::SpeechStopped {
                         audio_end_ms: samples_to_ms(end),
                     });
@@ -401,6 +433,16 @@ impl ResamplingDetector {
     /// Changes the settings; see [`TurnDetector::set_params`].
     pub fn set_params(&mut self, params: VadParams) {
         self.detector.set_params(params);
+    }
+
+    /// Turns semantic end of turn on or off; see [`TurnDetector::set_semantic`].
+    pub fn set_semantic(&mut self, semantic: Option<SemanticTurn>) {
+        self.detector.set_semantic(semantic);
+    }
+
+    /// The semantic end of turn in force; see [`TurnDetector::semantic_mut`].
+    pub fn semantic_mut(&mut self) -> Option<&mut SemanticTurn> {
+        self.detector.semantic_mut()
     }
 
     /// Ends any turn in progress; see [`TurnDetector::reset_turn`].

@@ -10,6 +10,7 @@ use rtclient_protocol::{
 
 use super::errors::ClientError;
 use super::validation::{self, TurnDetectionChoice};
+use crate::engine::vad::SemanticParams;
 
 /// The default instructions (the service's wording, shortened).
 pub(crate) const DEFAULT_INSTRUCTIONS: &str = "You are a helpful, witty, and friendly AI. \
@@ -444,16 +445,31 @@ pub(crate) fn wire_format(format: Option<&AudioFormat>) -> WireFormat {
     }
 }
 
-/// The silence that ends a turn under `semantic_vad`, by eagerness.
-///
-/// The local server has no end-of-turn model, so semantic VAD is server VAD whose silence
-/// window follows the eagerness: `high` ends turns soonest, `low` lets the user pause longest
-/// (the service's own upper bounds are 2 s, 4 s and 8 s).
+/// The silence that ends a turn under `semantic_vad`, by eagerness, when the server has no
+/// end-of-turn model: semantic VAD is then server VAD whose silence window follows the
+/// eagerness: `high` ends turns soonest, `low` lets the user pause longest.
 pub(crate) fn semantic_silence_ms(eagerness: Option<&Eagerness>) -> u64 {
     match eagerness {
         Some(Eagerness::High) => 300,
         Some(Eagerness::Low) => 1_500,
         _ => 700,
+    }
+}
+
+/// How an end-of-turn model ends `semantic_vad` turns, by eagerness: it is asked after a
+/// 200 ms pause, ends the turn from a probability that `high` sets lowest and `low` highest,
+/// and a pause as long as the service's upper bound for that eagerness (2 s, 4 s, 8 s) ends the
+/// turn whatever it said.
+pub(crate) fn semantic_params(eagerness: Option<&Eagerness>) -> SemanticParams {
+    let (threshold, max_silence_ms) = match eagerness {
+        Some(Eagerness::High) => (0.3, 2_000),
+        Some(Eagerness::Low) => (0.7, 8_000),
+        _ => (0.5, 4_000),
+    };
+    SemanticParams {
+        check_after_ms: 200,
+        threshold,
+        max_silence_ms,
     }
 }
 

@@ -1,6 +1,8 @@
 //! The input audio of a session: [`InputBuffer`] (the buffer on the session's audio clock),
 //! server VAD turns, commits, the idle timeout and input transcription.
 
+use std::sync::Arc;
+
 use rtclient_protocol::event::client as cl;
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
@@ -16,7 +18,7 @@ use super::input_buffer::InputSettings;
 use super::response;
 use super::state::{MAX_APPEND_BASE64, Running};
 use crate::engine::transcription::{LiveTranscript, Transcript, TurnAudio};
-use crate::engine::vad::{ResamplingDetector, VadEvent, VadParams};
+use crate::engine::vad::{ResamplingDetector, SemanticTurn, VadEvent, VadParams};
 
 /// How much more of a turn a live transcriber hears before it is run on the turn again.
 const LIVE_STEP_MS: u64 = 1_000;
@@ -80,6 +82,22 @@ impl Running {
                 let scorer = self.engines.vad.scorer();
                 self.input.vad = ResamplingDetector::with_scorer(rate, params, scorer).ok();
             }
+        }
+        let semantic = match (td.kind, &self.engines.end_of_turn) {
+            (Some(TurnDetectionKind::SemanticVad), Some(judge)) => {
+                Some((judge, config::semantic_params(td.eagerness.as_ref())))
+            }
+            _ => None,
+        };
+        let Some(vad) = self.input.vad.as_mut() else {
+            return;
+        };
+        match (semantic, vad.semantic_mut()) {
+            (Some((_, params)), Some(current)) => current.set_params(params),
+            (Some((judge, params)), None) => {
+                vad.set_semantic(Some(SemanticTurn::new(Arc::clone(judge), params)));
+            }
+            (None, _) => vad.set_semantic(None),
         }
     }
 

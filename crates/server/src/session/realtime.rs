@@ -30,7 +30,7 @@ use crate::engine::responder::{EchoResponder, Responder};
 use crate::engine::script::Script;
 use crate::engine::synthesis::{EspeakSynthesizer, Synthesizer};
 use crate::engine::transcription::{NoTranscriber, Transcriber};
-use crate::engine::vad::{Earshot, VadEngine};
+use crate::engine::vad::{Earshot, EndOfTurn, VadEngine};
 use crate::net::connection::{CLOSE_ABNORMAL, CLOSE_GOING_AWAY, max_duration_reason};
 use crate::net::endpoint::{self, SessionRequest};
 
@@ -64,6 +64,7 @@ impl RealtimeSession {
                 synthesizer: Arc::new(EspeakSynthesizer::new()),
                 transcriber: Arc::new(NoTranscriber),
                 vad: Arc::new(Earshot),
+                end_of_turn: None,
                 cache: SpeechCache::default(),
                 pace: DEFAULT_PACE,
                 max_duration: Duration::from_secs(3600),
@@ -80,6 +81,7 @@ impl RealtimeSession {
                 synthesizer: Arc::clone(&shared.synthesizer),
                 transcriber: Arc::clone(&shared.transcriber),
                 vad: Arc::clone(&shared.vad),
+                end_of_turn: shared.end_of_turn.clone(),
                 cache: SpeechCache::default(),
                 pace: shared.pace,
                 max_duration: shared.max_duration,
@@ -122,6 +124,13 @@ impl RealtimeSession {
     /// Uses `vad` for server VAD (default: [`Earshot`]).
     pub fn vad(self, vad: impl VadEngine + 'static) -> Self {
         self.edit(|e| e.vad = Arc::new(vad))
+    }
+
+    /// Uses `judge` to end `semantic_vad` turns: at a short pause it decides from the turn's
+    /// audio whether the user finished (default: none, so a pause of a length set by the
+    /// eagerness ends the turn).
+    pub fn end_of_turn(self, judge: impl EndOfTurn + 'static) -> Self {
+        self.edit(|e| e.end_of_turn = Some(Arc::new(judge)))
     }
 
     /// Sets the response streaming pace.

@@ -161,6 +161,7 @@ mod tests {
             responder: Arc::new(EchoResponder),
             synthesizer: Arc::new(Counting(Arc::clone(runs))),
             vad: Arc::new(crate::engine::vad::Earshot),
+            end_of_turn: None,
             transcriber: Arc::new(NoTranscriber),
             cache: SpeechCache::default(),
             pace: Pace::Max,

@@ -18,7 +18,7 @@ use crate::engine::faults::Faults;
 use crate::engine::responder::Responder;
 use crate::engine::synthesis::Synthesizer;
 use crate::engine::transcription::Transcriber;
-use crate::engine::vad::VadEngine;
+use crate::engine::vad::{EndOfTurn, VadEngine};
 
 /// Largest `input_audio_buffer.append` payload, in base64 characters (15 MiB).
 pub const MAX_APPEND_BASE64: usize = 15 * 1024 * 1024;
@@ -33,6 +33,8 @@ pub(crate) struct Engines {
     pub(crate) synthesizer: Arc<dyn Synthesizer>,
     pub(crate) transcriber: Arc<dyn Transcriber>,
     pub(crate) vad: Arc<dyn VadEngine>,
+    /// The judge of `semantic_vad` pauses; without one, semantic VAD is a silence timer.
+    pub(crate) end_of_turn: Option<Arc<dyn EndOfTurn>>,
     pub(crate) cache: SpeechCache,
     pub(crate) pace: Pace,
     pub(crate) max_duration: Duration,

@@ -10,6 +10,7 @@
 #[allow(dead_code)] // the session suite's client; these tests use part of it
 mod client;
 mod runtime;
+mod semantic_vad;
 mod sessions;
 mod stt;
 mod testutil;
