@@ -122,6 +122,6 @@ pub mod vad;
 
 pub use auth::ApiKey;
 pub use config::{ConfigError, ServerConfig, ServerConfigBuilder};
-pub use endpoint::{Dialect, Route, SessionKind, SessionRequest};
+pub use endpoint::{Dialect, LiveLink, Route, SessionKind, SessionRequest};
 pub use server::{Serve, ServerState, WithGracefulShutdown, router, serve};
 pub use session::{IdleSession, MAX_APPEND_BASE64, Pace, RealtimeSession, SessionHandler};
