@@ -7,7 +7,8 @@
 //! backend makes (a script `call:` rule whose tool is in `delegation.responses.tools`) waits
 //! for the application's `function_call_output` (`response.item.create`) and `response.create`;
 //! the next response answers it (an `after_tool:` rule). A text answer is also spoken into the
-//! live session, as the service injects delegated output text.
+//! live session, as the service injects delegated output text. The usage of
+//! `response.completed` is all zeros: this backend counts no tokens.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -288,7 +289,7 @@ impl Stream {
         if status == "completed" {
             response["usage"] = json!({
                 "input_tokens": 0,
-                "input_tokens_details": {"cached_tokens": 0},
+                "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
                 "output_tokens": 0,
                 "output_tokens_details": {"reasoning_tokens": 0},
                 "total_tokens": 0,
@@ -366,7 +367,7 @@ impl Stream {
         );
         self.push(
             "response.function_call_arguments.done",
-            json!({"item_id": item_id, "output_index": 0, "name": name, "arguments": arguments}),
+            json!({"item_id": item_id, "output_index": 0, "arguments": arguments}),
         );
         self.push(
             "response.output_item.done",
