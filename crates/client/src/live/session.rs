@@ -316,6 +316,10 @@ impl LiveSession {
     /// The next event, or `None` once the connection ended normally (after
     /// [`LiveEvent::Closed`]). Recoverable errors ([`Error::is_recoverable`]) skip one frame:
     /// call again.
+    ///
+    /// Cancel-safe while it waits; in Responses delegation it also sends the `response.create`
+    /// that follows a round of registered tool calls, and dropping the future during that send
+    /// loses the event being handled (so do not race it against short timeouts there).
     pub async fn next_event(&mut self) -> Result<Option<LiveEvent>, Error> {
         let received = tokio::select! {
             biased;
