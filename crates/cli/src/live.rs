@@ -4,13 +4,16 @@
 //! `session.start`, streams the files like a microphone followed by silence (the Live timeline
 //! only advances with input audio), prints transcripts, delegations, acks and errors as they
 //! arrive, and once the model has answered after the files and then been quiet for two seconds
-//! (or `--reply-timeout` passed since the files ended) closes it with `session.close`. It saves the whole output track as `OUT/SESSION_ID.wav` and
-//! both transcripts as `OUT/SESSION_ID.input.txt` and `OUT/SESSION_ID.output.txt`.
+//! (or `--reply-timeout` passed since the files ended) closes it with `session.close`. It saves
+//! the whole output track as `OUT/SESSION_ID.wav` and both transcripts as
+//! `OUT/SESSION_ID.input.txt` and `OUT/SESSION_ID.output.txt`. With `--json` every received
+//! event is printed as it was on the wire, one JSON line each, instead of the readable lines;
+//! `--record FILE` writes the session log `rtclient inspect` reads (every frame both ways).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rtclient::live::{LiveEvent, LiveHandle, LiveSession, SessionEnd};
+use rtclient::live::{LiveClient, LiveEvent, LiveHandle, LiveSession, SessionEnd};
 use rtclient::protocol::live::{ClientEvent, InputAudioAppend, SessionConfig};
 use rtclient::{ClientConfig, LiveEndpoint, Target};
 use rtclient_audio::{AudioSource, Pacer, WavSink, WireFormat};
@@ -19,7 +22,9 @@ use tokio::time::Instant;
 use crate::exit::CliError;
 use crate::printer::Printer;
 use crate::send::LocalServer;
+use crate::session_log::Log;
 use crate::settings::{Provider, SendSettings};
+use crate::stream::{Frames, frame_hook, take_frames};
 
 /// The model when `--model` is not given.
 const DEFAULT_MODEL: &str = "gpt-live-1";
@@ -66,14 +71,59 @@ pub(crate) async fn run(
     if let Some(voice) = &settings.session.voice {
         session = session.voice(voice.as_str());
     }
-    let result = match LiveSession::start(&config, session).await {
-        Err(e) => Err(CliError::from(e)),
-        Ok(live) => converse(live, &settings, printer).await,
-    };
+    let result = start_and_converse(&config, session, &settings, printer).await;
     if let Some(local) = local {
         local.stop().await;
     }
     result
+}
+
+/// Connects with the frame hook (session log, `--json` frames), starts and runs the session.
+async fn start_and_converse(
+    config: &ClientConfig,
+    session: SessionConfig,
+    settings: &SendSettings,
+    printer: &Printer,
+) -> Result<(), CliError> {
+    let log = Log::create(settings.record.as_deref())?;
+    let (hook, frames) = frame_hook(log);
+    let client = LiveClient::connect(config).await?.observed(hook);
+    let started = LiveSession::start_on(client, session).await;
+    let out = Output {
+        printer,
+        frames,
+        json: settings.json,
+    };
+    out.print_frames();
+    converse(started?, settings, &out).await
+}
+
+/// Where `send --api live` prints: readable lines, or the received frames with `--json`.
+struct Output<'a> {
+    printer: &'a Printer,
+    frames: Frames,
+    json: bool,
+}
+
+impl Output<'_> {
+    /// Prints the frames received so far (with `--json`; otherwise they are dropped).
+    fn print_frames(&self) {
+        for frame in take_frames(&self.frames) {
+            if self.json {
+                self.printer.out(&frame);
+            }
+        }
+    }
+
+    /// Prints a readable line for `event` (without `--json`), after the frames so far.
+    fn event(&self, event: &LiveEvent) {
+        self.print_frames();
+        if !self.json
+            && let Some(line) = describe(event)
+        {
+            self.printer.out(&line);
+        }
+    }
 }
 
 /// The Live endpoint at the same host as a resolved Realtime target.
@@ -97,8 +147,9 @@ fn live_target(target: &Target) -> Result<Target, CliError> {
 async fn converse(
     mut live: LiveSession,
     settings: &SendSettings,
-    printer: &Printer,
+    out: &Output<'_>,
 ) -> Result<(), CliError> {
+    let printer = out.printer;
     let id = live.session().map(|s| s.id.clone()).unwrap_or_default();
     printer.note(&format!("session {id} started"));
     std::fs::create_dir_all(&settings.out).map_err(|e| {
@@ -115,11 +166,13 @@ async fn converse(
         settings.pace,
         done_tx,
     ));
-    let errors = receive(&mut live, settings, &mut wav, &wav_path, done_rx, printer).await?;
+    let errors = receive(&mut live, settings, &mut wav, &wav_path, done_rx, out).await?;
     mic.abort();
     let input = live.input_transcript().to_owned();
     let output = live.output_transcript().to_owned();
-    let end = live.close().await?;
+    let end = live.close().await;
+    out.print_frames();
+    let end = end?;
     wav.finish().map_err(|e| {
         CliError::failure(format!("{}: cannot write", wav_path.display())).caused_by(&e)
     })?;
@@ -143,7 +196,7 @@ async fn receive(
     wav: &mut WavSink,
     wav_path: &std::path::Path,
     mut done_rx: tokio::sync::watch::Receiver<bool>,
-    printer: &Printer,
+    out: &Output<'_>,
 ) -> Result<Vec<String>, CliError> {
     let mut errors = Vec::new();
     let mut last_heard = Instant::now();
@@ -182,12 +235,10 @@ async fn receive(
                 if let LiveEvent::Error(error) = &event {
                     errors.push(error.message.clone());
                 }
-                if let Some(line) = describe(&event) {
-                    let _ = printer.out(&line);
-                }
+                out.event(&event);
             }
             Ok(Ok(None)) => break,
-            Ok(Err(e)) if e.is_recoverable() => printer.warn(&e.to_string()),
+            Ok(Err(e)) if e.is_recoverable() => out.printer.warn(&e.to_string()),
             Ok(Err(e)) => return Err(CliError::from(e)),
         }
     }

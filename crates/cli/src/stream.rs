@@ -72,7 +72,7 @@ fn connection_ended(error: Option<rtclient::Error>, response: Option<&str>) -> C
 }
 
 /// Received frames waiting to be printed, filled by the frame hook.
-type Frames = Arc<Mutex<VecDeque<String>>>;
+pub(crate) type Frames = Arc<Mutex<VecDeque<String>>>;
 
 /// Runs the session on an open connection.
 pub(crate) async fn run(
@@ -155,9 +155,22 @@ pub(crate) async fn run(
 /// returned queue for printing.
 fn observed(client: RealtimeClient, log: Log) -> (Conversation, Frames) {
     let mut conversation = Conversation::new(client);
+    let (hook, frames) = frame_hook(log);
+    conversation.observe_frames(hook);
+    (conversation, frames)
+}
+
+/// The frame hook of `send` (Realtime and Live): writes every frame to the session log and
+/// queues the received ones, as they were on the wire, for printing.
+pub(crate) fn frame_hook(
+    log: Log,
+) -> (
+    impl Fn(FrameDirection, &str) + Send + Sync + 'static,
+    Frames,
+) {
     let frames = Frames::default();
     let queue = Arc::clone(&frames);
-    conversation.observe_frames(move |direction, text| match direction {
+    let hook = move |direction: FrameDirection, text: &str| match direction {
         FrameDirection::Sent => log.write(Direction::Sent, text),
         FrameDirection::Received => {
             log.write(Direction::Received, text);
@@ -166,8 +179,17 @@ fn observed(client: RealtimeClient, log: Log) -> (Conversation, Frames) {
                 .unwrap_or_else(PoisonError::into_inner)
                 .push_back(text.to_owned());
         }
-    });
-    (conversation, frames)
+    };
+    (hook, frames)
+}
+
+/// Takes the queued frames.
+pub(crate) fn take_frames(frames: &Frames) -> Vec<String> {
+    frames
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .drain(..)
+        .collect()
 }
 
 /// How the loop ended.
@@ -340,12 +362,7 @@ impl Turn<'_> {
     /// Prints the frames received since the last call: as they came with `--json`, rendered
     /// otherwise.
     fn print_frames(&mut self) -> Printed {
-        let frames: Vec<String> = self
-            .frames
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .drain(..)
-            .collect();
+        let frames = take_frames(&self.frames);
         let mut printed = Printed::Ok;
         for text in frames {
             printed = self.progress.suspend(|| {

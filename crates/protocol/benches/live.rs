@@ -1,6 +1,7 @@
 //! GPT-Live parse throughput: the real recorded session (26 events) and a 100 ms output audio
 //! delta (`session.output_audio.delta`, the bulk of a Live session's traffic: one every 100 ms
-//! for the whole session, silence included).
+//! for the whole session, silence included), owned and borrowed, and the append a client writes
+//! every 100 ms.
 //!
 //! Run with `cargo bench -p rtclient-protocol --bench live`.
 
@@ -11,7 +12,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rtclient_protocol::live::{ClientEvent, ServerEvent};
+use rtclient_protocol::live::{ClientEvent, OutputAudioDeltaRef, ServerEvent};
 
 fn recording() -> Vec<String> {
     let path = format!(
@@ -45,6 +46,9 @@ fn parse(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     g.bench_function("output_audio_delta_100ms", |b| {
         b.iter(|| black_box(ServerEvent::from_json(black_box(&delta)).unwrap()))
+    });
+    g.bench_function("output_audio_delta_100ms_borrowed", |b| {
+        b.iter(|| black_box(OutputAudioDeltaRef::parse(black_box(&delta)).unwrap()))
     });
     g.bench_function("input_audio_append_100ms_write", |b| {
         b.iter(|| black_box(ClientEvent::input_audio(black_box(&pcm)).to_json().unwrap()))

@@ -164,7 +164,7 @@ pub use net::connection::{
     CLOSE_ABNORMAL, CLOSE_GOING_AWAY, CLOSE_INVALID_PAYLOAD, CLOSE_MESSAGE_TOO_BIG, CLOSE_NORMAL,
     CLOSE_PROTOCOL_ERROR, SHUTDOWN_REASON,
 };
-pub use net::endpoint::{BETA_SUBPROTOCOL, Route, SessionRequest};
+pub use net::endpoint::{BETA_SUBPROTOCOL, LiveLink, Route, SessionRequest};
 pub use net::refusal::{CLOSE_AUTH, CLOSE_REQUEST_SHAPE, Refusal};
 pub use net::serve::{
     REALTIME_SUBPROTOCOL, Serve, ServerState, WithGracefulShutdown, router, serve,

@@ -1,6 +1,6 @@
 //! `rtclient bench`: a Realtime load test. N concurrent sessions each stream speech in real time
 //! with server VAD and receive spoken replies; the report gives latencies, lost events, memory
-//! and CPU.
+//! and CPU. `--api live` loads the local server's GPT-Live sessions instead ([`live`]).
 //!
 //! Without `--url` the built-in local server runs in this process on 127.0.0.1:0 (its own
 //! 2-thread runtime; the clients get another), with the default engines (earshot VAD, echo
@@ -37,11 +37,12 @@ use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
 use tokio::runtime::Runtime;
 use tokio::time::Instant;
 
-use crate::args::BenchArgs;
+use crate::args::{ApiArg, BenchArgs};
 use crate::exit::CliError;
 use crate::settings::RTCLIENT_API_KEY;
 
 mod audio;
+mod live;
 mod report;
 mod session;
 
@@ -65,6 +66,7 @@ struct BenchSettings {
     server_pid: Option<u32>,
     pace: f32,
     silence_ms: u32,
+    api: ApiArg,
 }
 
 impl BenchSettings {
@@ -83,6 +85,7 @@ impl BenchSettings {
             server_pid: args.server_pid,
             pace: args.pace,
             silence_ms: args.silence_ms,
+            api: args.api,
         })
     }
 }
@@ -92,13 +95,19 @@ impl BenchSettings {
 pub(crate) fn run(args: BenchArgs) -> Result<(), CliError> {
     let settings = BenchSettings::resolve(args)?;
     let chunks = audio::load(&settings.audio)?;
+    if settings.api == ApiArg::Live {
+        return run_live(&settings, &chunks);
+    }
     let streamed = (settings.seconds * 1000 / CHUNK_MS) as usize;
     let schedule = audio::vad_schedule(&chunks, streamed, TAIL_CHUNKS, settings.silence_ms)?;
     let (url, server_runtime) = match &settings.url {
         Some(url) => (url.clone(), None),
         None => {
-            let (url, runtime) = start_local_server(settings.pace)?;
-            (url, Some(runtime))
+            let (addr, runtime) = start_local_server(settings.pace)?;
+            (
+                format!("ws://{addr}/v1/realtime?model=gpt-realtime"),
+                Some(runtime),
+            )
         }
     };
     let plan = Arc::new(session::Plan {
@@ -141,6 +150,30 @@ pub(crate) fn run(args: BenchArgs) -> Result<(), CliError> {
         silence_ms: settings.silence_ms,
     };
     report::print(&run, stats, &machine);
+    Ok(())
+}
+
+/// `--api live`: the local server's continuous-audio GPT-Live sessions.
+fn run_live(settings: &BenchSettings, chunks: &[Vec<u8>]) -> Result<(), CliError> {
+    if settings.url.is_some() {
+        return Err(CliError::usage(
+            "--api live loads the built-in local server only; leave out --url",
+        ));
+    }
+    let (addr, server_runtime) = start_local_server(settings.pace)?;
+    let plan = Arc::new(live::Plan::new(
+        &addr.to_string(),
+        chunks,
+        settings.seconds,
+    )?);
+    let client_runtime = runtime("client")?;
+    let (stats, wall) = client_runtime.block_on(live::run_all(plan, settings.sessions));
+    let cpu = (
+        report::cpu_seconds("server"),
+        report::children_cpu_seconds(),
+    );
+    drop(server_runtime);
+    live::print(settings.sessions, settings.seconds, stats, wall, cpu);
     Ok(())
 }
 
@@ -193,8 +226,8 @@ fn runtime(name: &str) -> Result<Runtime, CliError> {
         .map_err(|e| CliError::failure("could not start the async runtime").caused_by(&e))
 }
 
-/// The built-in local server on 127.0.0.1:0, on its own runtime; returns its URL.
-fn start_local_server(pace: f32) -> Result<(String, Runtime), CliError> {
+/// The built-in local server on 127.0.0.1:0, on its own runtime; returns its address.
+fn start_local_server(pace: f32) -> Result<(std::net::SocketAddr, Runtime), CliError> {
     let runtime = runtime("server")?;
     let config = ServerConfig::builder()
         .max_connections(100_000)
@@ -214,8 +247,5 @@ fn start_local_server(pace: f32) -> Result<(String, Runtime), CliError> {
     });
     let addr =
         addr.map_err(|e| CliError::failure("could not start the local server").caused_by(&e))?;
-    Ok((
-        format!("ws://{addr}/v1/realtime?model=gpt-realtime"),
-        runtime,
-    ))
+    Ok((addr, runtime))
 }

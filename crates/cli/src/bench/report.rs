@@ -134,7 +134,7 @@ pub(super) fn print(run: &Run, mut stats: Stats, machine: &Machine) {
 }
 
 /// The `p` quantile of microsecond samples, in ms (NaN when there are none).
-fn percentile_ms(sorted: &[u32], p: f64) -> f64 {
+pub(super) fn percentile_ms(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

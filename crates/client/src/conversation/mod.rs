@@ -154,6 +154,7 @@ pub use playback::{PacedPlayback, PlaybackTracker, ReportedPlayback};
 pub use recycle::{DEFAULT_RECYCLE_NOTE, RecyclePolicy, RecycleReason, Recycled};
 pub use requests::{REQUEST_METADATA_KEY, RequestState};
 pub use state::{AudioProgress, ConversationState};
+pub(crate) use tools::Rounds;
 pub use tools::{DEFAULT_TOOL_TIMEOUT, Tool, ToolCallDone, ToolOutcome, Tools};
 
 use self::{metrics::Metrics, outbox::Outbox, recycle::Recycler, tools::ToolRunner};

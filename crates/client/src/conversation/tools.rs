@@ -288,15 +288,80 @@ pub struct ToolCallDone {
 struct Round {
     running: usize,
     ran: usize,
-    /// `Some(completed)` once `response.done` arrived.
+    /// `Some(completed)` once the response ended.
     ended: Option<bool>,
+}
+
+/// The tool rounds of the responses whose calls run: a round is over when its response ended
+/// and its last call finished, and wants exactly one follow-up response when it ran calls and
+/// its response completed. Shared by the Realtime conversation and the GPT-Live session.
+#[derive(Debug, Default)]
+pub(crate) struct Rounds {
+    rounds: HashMap<String, Round>,
+}
+
+impl Rounds {
+    /// A call of `response_id` started.
+    pub(crate) fn call_started(&mut self, response_id: &str) {
+        self.rounds
+            .entry(response_id.to_owned())
+            .or_default()
+            .running += 1;
+    }
+
+    /// A call of `response_id` finished; returns whether its round is now over and wants a
+    /// follow-up response.
+    pub(crate) fn call_finished(&mut self, response_id: &str) -> bool {
+        if let Some(round) = self.rounds.get_mut(response_id) {
+            round.running = round.running.saturating_sub(1);
+            round.ran += 1;
+        }
+        self.take_finished(response_id)
+    }
+
+    /// `response_id` ended (`completed` or not); returns whether its round is over and wants a
+    /// follow-up response.
+    pub(crate) fn response_done(&mut self, response_id: &str, completed: bool) -> bool {
+        match self.rounds.get_mut(response_id) {
+            Some(round) => {
+                round.ended = Some(completed);
+                self.take_finished(response_id)
+            }
+            None => false,
+        }
+    }
+
+    /// Forgets every round.
+    pub(crate) fn clear(&mut self) {
+        self.rounds.clear();
+    }
+
+    /// Whether calls are running or a round waits for its response to end.
+    pub(crate) fn busy(&self) -> bool {
+        !self.rounds.is_empty()
+    }
+
+    /// Removes the round of `response_id` when it is over: `true` when it ran calls and its
+    /// response completed (a cancelled or failed response gets no follow-up).
+    fn take_finished(&mut self, response_id: &str) -> bool {
+        let over = self
+            .rounds
+            .get(response_id)
+            .is_some_and(|round| round.running == 0 && round.ended.is_some());
+        if !over {
+            return false;
+        }
+        self.rounds
+            .remove(response_id)
+            .is_some_and(|round| round.ran > 0 && round.ended == Some(true))
+    }
 }
 
 /// Runs the registered tools' calls as tasks and tracks each response's round.
 #[derive(Debug)]
 pub(super) struct ToolRunner {
     tools: Arc<Tools>,
-    rounds: HashMap<String, Round>,
+    rounds: Rounds,
     done_tx: mpsc::UnboundedSender<ToolCallDone>,
     done_rx: mpsc::UnboundedReceiver<ToolCallDone>,
 }
@@ -306,7 +371,7 @@ impl ToolRunner {
         let (done_tx, done_rx) = mpsc::unbounded_channel();
         Self {
             tools: Arc::new(tools),
-            rounds: HashMap::new(),
+            rounds: Rounds::default(),
             done_tx,
             done_rx,
         }
@@ -317,10 +382,7 @@ impl ToolRunner {
         if !self.tools.contains(&call.name) {
             return false;
         }
-        self.rounds
-            .entry(call.response_id.clone())
-            .or_default()
-            .running += 1;
+        self.rounds.call_started(&call.response_id);
         let (tools, handle, done) = (
             Arc::clone(&self.tools),
             handle.clone(),
@@ -344,13 +406,7 @@ impl ToolRunner {
     /// `response.done` of `response_id`; returns whether its round is over and wants a
     /// follow-up response.
     pub(super) fn response_done(&mut self, response_id: &str, completed: bool) -> bool {
-        match self.rounds.get_mut(response_id) {
-            Some(round) => {
-                round.ended = Some(completed);
-                self.take_finished(response_id)
-            }
-            None => false,
-        }
+        self.rounds.response_done(response_id, completed)
     }
 
     /// The next finished call, and whether its response's round is now over and wants a
@@ -360,12 +416,7 @@ impl ToolRunner {
             // The runner holds a sender itself, so the channel never closes.
             return Poll::Pending;
         };
-        let response_id = done.call.response_id.clone();
-        if let Some(round) = self.rounds.get_mut(&response_id) {
-            round.running = round.running.saturating_sub(1);
-            round.ran += 1;
-        }
-        let follow_up = self.take_finished(&response_id);
+        let follow_up = self.rounds.call_finished(&done.call.response_id);
         Poll::Ready((done, follow_up))
     }
 
@@ -377,22 +428,7 @@ impl ToolRunner {
 
     /// Whether calls are running or a round waits for its response to end.
     pub(super) fn busy(&self) -> bool {
-        !self.rounds.is_empty()
-    }
-
-    /// Removes the round of `response_id` when it is over: `true` when it ran calls and its
-    /// response completed (a cancelled or failed response gets no follow-up).
-    fn take_finished(&mut self, response_id: &str) -> bool {
-        let over = self
-            .rounds
-            .get(response_id)
-            .is_some_and(|round| round.running == 0 && round.ended.is_some());
-        if !over {
-            return false;
-        }
-        self.rounds
-            .remove(response_id)
-            .is_some_and(|round| round.ran > 0 && round.ended == Some(true))
+        self.rounds.busy()
     }
 }
 
@@ -516,26 +552,17 @@ mod tests {
 
     #[test]
     fn a_round_wants_one_follow_up_after_its_last_call_and_its_response() {
-        let mut runner = ToolRunner::new(Tools::new());
-        for _ in 0..2 {
-            runner.rounds.entry("resp_1".into()).or_default().running += 1;
-        }
-        let finish = |runner: &mut ToolRunner| {
-            let round = runner.rounds.get_mut("resp_1").unwrap();
-            round.running -= 1;
-            round.ran += 1;
-            runner.take_finished("resp_1")
-        };
-        assert!(!finish(&mut runner));
-        assert!(!runner.response_done("resp_1", true));
-        assert!(finish(&mut runner));
-        assert!(runner.rounds.is_empty());
+        let mut rounds = Rounds::default();
+        rounds.call_started("resp_1");
+        rounds.call_started("resp_1");
+        assert!(!rounds.call_finished("resp_1"));
+        assert!(!rounds.response_done("resp_1", true));
+        assert!(rounds.call_finished("resp_1"));
+        assert!(!rounds.busy());
         // A cancelled response gets no follow-up.
-        runner.rounds.entry("resp_2".into()).or_default().running += 1;
-        assert!(!runner.response_done("resp_2", false));
-        let round = runner.rounds.get_mut("resp_2").unwrap();
-        round.running -= 1;
-        round.ran += 1;
-        assert!(!runner.take_finished("resp_2"));
+        rounds.call_started("resp_2");
+        assert!(!rounds.response_done("resp_2", false));
+        assert!(!rounds.call_finished("resp_2"));
+        assert!(!rounds.busy());
     }
 }

@@ -18,6 +18,7 @@
 //! [`Target::azure_live`](crate::Target::azure_live) or
 //! [`Target::openai_live_at`](crate::Target::openai_live_at) (the local server).
 
+mod responses;
 mod session;
 
 use std::sync::Arc;
@@ -26,12 +27,13 @@ use rtclient_protocol::live::{ClientEvent, ServerEvent};
 use tracing::Span;
 
 use crate::auth::Credential;
-use crate::client::{EventIds, MAX_RAW_BYTES, truncate};
+use crate::client::{EventIds, FrameDirection, FrameObserver, MAX_RAW_BYTES, truncate};
 use crate::config::ClientConfig;
 use crate::connection::{Connection, Receiver, Sender};
 use crate::error::Error;
 use crate::target::TargetKind;
 
+pub use responses::ToolCall;
 pub use session::{
     DelegationTask, LiveEvent, LiveHandle, LiveSession, OutputAudio, SessionEnd, Transcript,
 };
@@ -70,6 +72,18 @@ impl LiveClient {
         self.receiver.recv().await
     }
 
+    /// Shows every frame this client sends or receives to `observer`, as the text on the wire
+    /// (for logs and recordings; it runs on the sending and receiving tasks, so keep it quick).
+    pub fn observed(
+        mut self,
+        observer: impl Fn(FrameDirection, &str) + Send + Sync + 'static,
+    ) -> Self {
+        let observer: FrameObserver = Arc::new(observer);
+        self.sender.observer = Some(Arc::clone(&observer));
+        self.receiver.observer = Some(observer);
+        self
+    }
+
     /// Splits into a cloneable [`LiveSender`] and a [`LiveReceiver`].
     pub fn split(self) -> (LiveSender, LiveReceiver) {
         (self.sender, self.receiver)
@@ -84,20 +98,32 @@ impl From<Connection> for LiveClient {
             sender: LiveSender {
                 raw: sender,
                 ids: Arc::new(EventIds::new()),
+                observer: None,
             },
             receiver: LiveReceiver {
                 raw: receiver,
                 closed: false,
+                observer: None,
             },
         }
     }
 }
 
 /// The sending half of a [`LiveClient`]. Cheap to clone; clones share the `event_id` counter.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LiveSender {
     raw: Sender,
     ids: Arc<EventIds>,
+    observer: Option<FrameObserver>,
+}
+
+impl std::fmt::Debug for LiveSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveSender")
+            .field("raw", &self.raw)
+            .field("observed", &self.observer.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl LiveSender {
@@ -115,6 +141,9 @@ impl LiveSender {
             source,
         })?;
         tracing::trace!(kind = event.kind(), event_id = event.event_id(), "sending");
+        if let Some(observer) = &self.observer {
+            observer(FrameDirection::Sent, &text);
+        }
         self.raw.send_text(text).await?;
         Ok(event.event_id().map(str::to_owned))
     }
@@ -137,11 +166,21 @@ impl LiveSender {
 }
 
 /// The receiving half of a [`LiveClient`].
-#[derive(Debug)]
 pub struct LiveReceiver {
     raw: Receiver,
     /// Whether `session.closed` arrived: the service closes the socket after it.
     closed: bool,
+    observer: Option<FrameObserver>,
+}
+
+impl std::fmt::Debug for LiveReceiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveReceiver")
+            .field("raw", &self.raw)
+            .field("closed", &self.closed)
+            .field("observed", &self.observer.is_some())
+            .finish()
+    }
 }
 
 impl LiveReceiver {
@@ -161,6 +200,9 @@ impl LiveReceiver {
             Err(error) if self.closed && !error.is_recoverable() => return Ok(None),
             Err(error) => return Err(error),
         };
+        if let Some(observer) = &self.observer {
+            observer(FrameDirection::Received, &text);
+        }
         match ServerEvent::from_json(&text) {
             Ok(event) => {
                 match &event {

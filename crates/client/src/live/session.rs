@@ -8,8 +8,10 @@ use rtclient_protocol::live::{
     SessionResource, SessionUsage,
 };
 
+use super::responses::{Nested, ResponsesTools, ToolCall};
 use super::{LiveClient, LiveReceiver, LiveSender};
 use crate::config::ClientConfig;
+use crate::conversation::{ToolCallDone, Tools};
 use crate::error::Error;
 
 /// A running GPT-Live session: read its [`LiveEvent`]s with [`next_event`](Self::next_event) in
@@ -30,6 +32,7 @@ pub struct LiveSession {
     /// Where the input transcript stood at the last delegation (bytes).
     request_start: usize,
     usage: Option<SessionUsage>,
+    tools: ResponsesTools,
 }
 
 /// What happened in a session, in the order the service sent it.
@@ -45,8 +48,14 @@ pub enum LiveEvent {
     InputTranscript(Transcript),
     /// Words the model said.
     OutputTranscript(Transcript),
-    /// The model delegated a task; answer it through the task.
+    /// The model delegated a task; answer it through the task (client delegation; in
+    /// Responses delegation the backend answers it and this only says it began).
     Delegation(DelegationTask),
+    /// The Responses backend called a function no registered tool answers; answer it through
+    /// the call.
+    ToolCall(ToolCall),
+    /// A registered tool answered a Responses backend call (its output was sent).
+    ToolCallDone(ToolCallDone),
     /// A context append was accepted at this place on the timeline.
     Appended {
         /// Which append.
@@ -68,8 +77,8 @@ pub enum LiveEvent {
     Error(LiveError),
     /// `session.closed`: the session is over; the next call returns `None`.
     Closed(SessionEnd),
-    /// Any other event, unchanged (Responses delegation `response.event`s, decisions,
-    /// transport notices, unknown events).
+    /// Any other event, unchanged (Responses delegation `response.event`s other than
+    /// unanswered function calls, decisions, transport notices, unknown events).
     Other(ServerEvent),
 }
 
@@ -187,7 +196,7 @@ impl LiveHandle {
         self.sender.send(event).await
     }
 
-    async fn command(&self, event: impl Into<ClientEvent>) -> Result<String, Error> {
+    pub(super) async fn command(&self, event: impl Into<ClientEvent>) -> Result<String, Error> {
         // Commands always get an `event_id` from the sender.
         Ok(self.sender.send(event).await?.unwrap_or_default())
     }
@@ -197,7 +206,14 @@ impl LiveSession {
     /// Connects to the Live target of `config`, sends `session.start` with `session` and waits
     /// for `session.started`. An `error` instead is [`Error::LiveStartRefused`].
     pub async fn start(config: &ClientConfig, session: SessionConfig) -> Result<Self, Error> {
-        let mut live = Self::new(LiveClient::connect(config).await?);
+        Self::start_on(LiveClient::connect(config).await?, session).await
+    }
+
+    /// As [`start`](Self::start), on a connected client (e.g. one whose frames are
+    /// [`observed`](LiveClient::observed), or a fork: [`LiveEndpoint::Fork`](crate::LiveEndpoint::Fork)
+    /// with `session` holding the fork overrides, [`SessionConfig::default`] to inherit all).
+    pub async fn start_on(client: LiveClient, session: SessionConfig) -> Result<Self, Error> {
+        let mut live = Self::new(client);
         live.handle
             .send(ClientEvent::session_start(session))
             .await?;
@@ -236,7 +252,35 @@ impl LiveSession {
             output_transcript: String::new(),
             request_start: 0,
             usage: None,
+            tools: ResponsesTools::new(Tools::new()),
         }
+    }
+
+    /// Runs the Responses backend's calls to `tools` from now on (calls to other names arrive
+    /// as [`LiveEvent::ToolCall`]), and offers them to the backend: `session.update` of
+    /// `delegation.responses.tools` (Responses delegation only). Returns the update's
+    /// `event_id`.
+    pub async fn set_tools(&mut self, tools: Tools) -> Result<String, Error> {
+        let responses = rtclient_protocol::live::ResponsesDelegation {
+            tools: Some(tools.definitions()),
+            ..Default::default()
+        };
+        let update = rtclient_protocol::live::SessionUpdate {
+            session: Box::new(rtclient_protocol::live::SessionUpdateConfig {
+                delegation: Some(rtclient_protocol::Nullable::Value(
+                    rtclient_protocol::live::Delegation::responses(responses),
+                )),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        self.tools = ResponsesTools::new(tools);
+        self.handle.command(update).await
+    }
+
+    /// The tools the session runs.
+    pub fn tools(&self) -> &Tools {
+        self.tools.tools()
     }
 
     /// A handle to send audio and commands from other tasks.
@@ -272,10 +316,33 @@ impl LiveSession {
     /// The next event, or `None` once the connection ended normally (after
     /// [`LiveEvent::Closed`]). Recoverable errors ([`Error::is_recoverable`]) skip one frame:
     /// call again.
+    ///
+    /// Cancel-safe while it waits; in Responses delegation it also sends the `response.create`
+    /// that follows a round of registered tool calls, and dropping the future during that send
+    /// loses the event being handled (so do not race it against short timeouts there).
     pub async fn next_event(&mut self) -> Result<Option<LiveEvent>, Error> {
-        let Some(event) = self.receiver.recv().await? else {
+        let received = tokio::select! {
+            biased;
+            Some(done) = self.tools.next_done() => {
+                self.tools.finished(&done, &self.handle).await?;
+                return Ok(Some(LiveEvent::ToolCallDone(done)));
+            }
+            received = self.receiver.recv() => received?,
+        };
+        let Some(event) = received else {
             return Ok(None);
         };
+        if let ServerEvent::ResponseEvent(nested) = &event {
+            let delegation_id = nested.delegation_id.clone().and_then(|d| d.into_option());
+            let nested = self
+                .tools
+                .observe(delegation_id.as_ref(), &nested.event, &self.handle)
+                .await?;
+            if let Nested::Call(call) = nested {
+                let call = ToolCall::new(call, delegation_id, self.handle.clone());
+                return Ok(Some(LiveEvent::ToolCall(call)));
+            }
+        }
         self.absorb(event).map(Some)
     }
 

@@ -14,14 +14,14 @@ use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
 use rtclient_server::{Transcriber, Transcript, TranscriptionError, TurnAudio};
 use tokio::net::TcpListener;
 
-const HEARD: &str = "please check the staging status";
+pub(crate) const HEARD: &str = "please check the staging status";
 
 /// A transcriber that hears the same words in every turn of speech.
-struct FixedTranscriber;
+struct FixedTranscriber(&'static str);
 
 impl Transcriber for FixedTranscriber {
     fn transcribe(&self, _: TurnAudio<'_>, _: &str) -> Result<Transcript, TranscriptionError> {
-        Ok(HEARD.to_owned().into())
+        Ok(self.0.to_owned().into())
     }
 }
 
@@ -32,12 +32,18 @@ rules:
     delegate: true
 "#;
 
-/// A local server with the Live route; returns its `http://` base.
-async fn server() -> String {
+/// A local server with the Live route whose sessions delegate every request; returns its
+/// `http://` base.
+pub(crate) async fn server() -> String {
+    server_with(SCRIPT, HEARD).await
+}
+
+/// A local server with the Live route answering by `script`, hearing `heard` in every turn.
+pub(crate) async fn server_with(script: &str, heard: &'static str) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let session = RealtimeSession::new()
-        .transcriber(FixedTranscriber)
-        .script(Script::from_yaml(SCRIPT).unwrap());
+        .transcriber(FixedTranscriber(heard))
+        .script(Script::from_yaml(script).unwrap());
     let serve = Serve::new(
         listener,
         ServerState::with_handler(ServerConfig::default(), session),
@@ -47,14 +53,14 @@ async fn server() -> String {
     base
 }
 
-fn config(base: &str, endpoint: LiveEndpoint) -> ClientConfig {
+pub(crate) fn config(base: &str, endpoint: LiveEndpoint) -> ClientConfig {
     ClientConfig::builder(Target::openai_live_at(base, endpoint).unwrap())
         .keepalive_interval(None)
         .build()
 }
 
 /// Real speech, PCM16 24 kHz.
-fn speech(text: &str) -> Vec<u8> {
+pub(crate) fn speech(text: &str) -> Vec<u8> {
     let spoken = EspeakSynthesizer::new().synthesize(text, "marin").unwrap();
     let input: Vec<f32> = spoken
         .samples
@@ -71,7 +77,7 @@ fn speech(text: &str) -> Vec<u8> {
 }
 
 /// Streams 500 ms of silence, the speech, then silence, at real time, until `stop`.
-async fn microphone(
+pub(crate) async fn microphone(
     handle: rtclient::LiveHandle,
     speech: Vec<u8>,
     stop: tokio::sync::watch::Receiver<bool>,

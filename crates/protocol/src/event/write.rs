@@ -25,7 +25,7 @@ pub(crate) fn push_json<T: Serialize + ?Sized>(out: &mut String, value: &T) -> R
 }
 
 /// Appends the event's unknown fields (`,"key":value` each).
-fn push_extra(
+pub(crate) fn push_extra(
     out: &mut String,
     extra: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<(), Error> {
@@ -39,7 +39,7 @@ fn push_extra(
 }
 
 /// Opens an event object: `{"type":tag` and the `event_id` when there is one.
-fn push_head(out: &mut String, tag: &str, event_id: Option<&str>) -> Result<(), Error> {
+pub(crate) fn push_head(out: &mut String, tag: &str, event_id: Option<&str>) -> Result<(), Error> {
     out.push_str("{\"type\":");
     push_json(out, tag)?;
     if let Some(id) = event_id {

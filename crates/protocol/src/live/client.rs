@@ -38,7 +38,7 @@ event_struct! {
 
 event_struct! {
     /// Stream input audio (base64, session format, no header), paced like a microphone.
-    pub struct InputAudioAppend {
+    pub struct InputAudioAppend [fast] {
         /// Base64 audio.
         req audio: String = "audio",
     }

@@ -30,10 +30,12 @@
 //! # Ok::<(), rtclient_protocol::Error>(())
 //! ```
 
+mod audio;
 mod client;
 mod config;
 mod server;
 
+pub use audio::OutputAudioDeltaRef;
 pub use client::{
     ClientEvent, CommentaryAppend, ContextKind, DecisionCreate, DecisionItemCreate,
     DecisionItemDelete, InputAudioAppend, InputAudioMute, InputAudioUnmute, InstructionsAppend,

@@ -97,7 +97,7 @@ event_struct! {
 event_struct! {
     /// Output audio: one continuous track for the life of the session, silence included (no
     /// `event_id`).
-    pub struct OutputAudioDelta {
+    pub struct OutputAudioDelta [fast] {
         /// Base64 audio in the session format (PCM16 24 kHz on a sideband).
         req delta: String = "delta",
         /// Timeline start, ms (sideband only).

@@ -10,8 +10,8 @@
 //! | `/openai/realtime` (Azure preview) | `deployment` (or `model`) | by `api-version`: before `2025-08` (or absent) beta, from `2025-08-01` on GA; the beta header always means beta |
 //! | `/voice-live/realtime` (Azure Voice Live) | `model` (or `deployment`) | beta |
 //!
-//! | `/v1/live/sessions` (OpenAI GPT-Live), `/v1/live/sessions/{id}/attach` (sideband) | `session.start` | Live |
-//! | `/openai/v1/live/sessions`, `/openai/v1/live` (Azure GPT-Live), `/openai/v1/live/sessions/{id}/attach` | `session.start` | Live |
+//! | `/v1/live/sessions` (OpenAI GPT-Live), `/v1/live/sessions/{id}/attach` (sideband), `/v1/live/sessions/{id}/fork` | `session.start` | Live |
+//! | `/openai/v1/live/sessions`, `/openai/v1/live` (Azure GPT-Live), `/openai/v1/live/sessions/{id}/attach`, `.../{id}/fork` | `session.start` | Live |
 //!
 //! `?intent=transcription` asks for a transcription session and `?call_id=` attaches a sideband
 //! control socket to an existing call; neither needs a model.
@@ -84,6 +84,16 @@ impl Route {
         }
     }
 
+    /// The axum path of the GPT-Live fork (`.../sessions/{session_id}/fork`) below this route,
+    /// for the Live routes that have one.
+    pub fn fork_path(self) -> Option<&'static str> {
+        match self {
+            Self::Live => Some("/v1/live/sessions/{session_id}/fork"),
+            Self::AzureLive => Some("/openai/v1/live/sessions/{session_id}/fork"),
+            _ => None,
+        }
+    }
+
     /// Whether this is a GPT-Live route (Live events, not Realtime).
     pub fn is_live(self) -> bool {
         matches!(self, Self::Live | Self::AzureLive | Self::AzureLiveShort)
@@ -100,6 +110,15 @@ impl Route {
     }
 }
 
+/// How a GPT-Live connection relates to a running session named in its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveLink {
+    /// A sideband (`.../sessions/{id}/attach`): watches and steers session `id`.
+    Attach(String),
+    /// A fork (`.../sessions/{id}/fork`): a new session continuing session `id`.
+    Fork(String),
+}
+
 /// Everything the network layer learned about a connection before handing it to a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRequest {
@@ -109,7 +128,7 @@ pub struct SessionRequest {
     model: Option<String>,
     api_version: Option<String>,
     call_id: Option<String>,
-    live_session: Option<String>,
+    live_link: Option<LiveLink>,
 }
 
 impl SessionRequest {
@@ -167,19 +186,19 @@ impl SessionRequest {
             model,
             api_version,
             call_id: param("call_id"),
-            live_session: None,
+            live_link: None,
         }
     }
 
-    /// The request as a GPT-Live sideband attached to `session_id`.
-    pub fn attached_to(mut self, session_id: impl Into<String>) -> Self {
-        self.live_session = Some(session_id.into());
+    /// The request as a GPT-Live sideband or fork of a running session.
+    pub fn linked(mut self, link: LiveLink) -> Self {
+        self.live_link = Some(link);
         self
     }
 
-    /// The running GPT-Live session a sideband attaches to, if this is one.
-    pub fn live_session(&self) -> Option<&str> {
-        self.live_session.as_deref()
+    /// The running GPT-Live session this sideband or fork names, if it is one.
+    pub fn live_link(&self) -> Option<&LiveLink> {
+        self.live_link.as_ref()
     }
 
     /// Whether the request may open a session: `Err` with the refusal to send otherwise.

@@ -39,7 +39,7 @@ use tracing::Instrument;
 use crate::net::auth::authorize;
 use crate::net::config::ServerConfig;
 use crate::net::connection::{self, ConnectionTimers};
-use crate::net::endpoint::{BETA_SUBPROTOCOL, Route, SessionRequest};
+use crate::net::endpoint::{BETA_SUBPROTOCOL, LiveLink, Route, SessionRequest};
 use crate::net::limits::{ConnectionGate, GatedListener, Peer};
 use crate::net::refusal::Refusal;
 use crate::session::{RealtimeSession, SessionHandler};
@@ -137,14 +137,22 @@ pub fn router<H: SessionHandler>(state: ServerState<H>) -> Router {
                 },
             ),
         );
-        if let Some(attach) = route.attach_path() {
+        let linked = [
+            (
+                route.attach_path(),
+                LiveLink::Attach as fn(String) -> LiveLink,
+            ),
+            (route.fork_path(), LiveLink::Fork),
+        ];
+        for (path, link) in linked {
+            let Some(path) = path else { continue };
             router = router.route(
-                attach,
+                path,
                 get(
                     move |State(state): State<ServerState<H>>,
                           Path(session_id): Path<String>,
                           request: Request| {
-                        connect(state, route, Some(session_id), request)
+                        connect(state, route, Some(link(session_id)), request)
                     },
                 ),
             );
@@ -300,7 +308,7 @@ where
 async fn connect<H: SessionHandler>(
     state: ServerState<H>,
     route: Route,
-    live_session: Option<String>,
+    live_link: Option<LiveLink>,
     request: Request,
 ) -> Response {
     let (mut parts, _body) = request.into_parts();
@@ -325,8 +333,8 @@ async fn connect<H: SessionHandler>(
         &parts.headers,
         protocols.iter().map(String::as_str),
     );
-    if let Some(session_id) = live_session {
-        request = request.attached_to(session_id);
+    if let Some(link) = live_link {
+        request = request.linked(link);
     }
     let span = tracing::info_span!(
         "connection",

@@ -4,12 +4,13 @@ use axum::extract::ws::Message;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use rtclient_protocol::Nullable;
 use rtclient_protocol::live::{
-    ClientEvent, CloseReason, ContextKind, InputAudioMuted, InputAudioUnmuted, LiveError,
-    ServerEvent, SessionClosed, SessionResource, SessionUpdate, SessionUpdated, SessionUsage,
+    ClientEvent, CloseReason, ContextKind, DelegationKind, InputAudioMuted, InputAudioUnmuted,
+    LiveError, ServerEvent, SessionClosed, SessionResource, SessionUpdate, SessionUpdated,
+    SessionUsage,
 };
 
 use super::input::GRID_MS;
-use super::{Live, PendingAck, allowed_on_sideband, start};
+use super::{Live, PendingAck, allowed_on_sideband, fork, hub, responses, start};
 use crate::session::ids::new_id;
 use crate::session::state::Engines;
 
@@ -51,10 +52,12 @@ fn parse(text: &str) -> Result<ClientEvent, Box<LiveError>> {
     }
 }
 
-/// Waits for a valid `session.start`, answering anything else with an error. Returns the
-/// resolved session and the start's `event_id`, or `None` when the client left.
+/// Waits for a valid `session.start` (fork overrides when `fork_of` names the source session),
+/// answering anything else with an error. Returns the resolved session and the start's
+/// `event_id`, or `None` when the client left (or the fork's source is not running).
 pub(super) async fn await_start<Tx, Rx>(
     engines: &Engines,
+    fork_of: Option<&str>,
     outgoing: &mut Tx,
     incoming: &mut Rx,
 ) -> Option<(SessionResource, Option<String>)>
@@ -66,16 +69,18 @@ where
         let Message::Text(text) = message else {
             continue;
         };
+        let mut fatal = false;
         let error = match parse(text.as_str()) {
-            Ok(ClientEvent::SessionStart(start)) => match start::validate(&start.session) {
-                Ok(()) => {
-                    return Some((
-                        start::resolve(&start.session, engines.max_duration),
-                        start.event_id,
-                    ));
+            Ok(ClientEvent::SessionStart(start)) => {
+                let id = start.event_id.as_deref();
+                match resolve_start(engines, fork_of, &start.session) {
+                    Ok(session) => return Some((session, start.event_id)),
+                    Err((error, ends)) => {
+                        fatal = ends;
+                        about(*error, id)
+                    }
                 }
-                Err(error) => about(*error, start.event_id.as_deref()),
-            },
+            }
             Ok(other) => about(
                 LiveError::invalid_request(
                     "session_not_started",
@@ -90,11 +95,29 @@ where
         let Ok(text) = event.to_json() else {
             continue;
         };
-        if outgoing.send(Message::text(text)).await.is_err() {
+        if outgoing.send(Message::text(text)).await.is_err() || fatal {
             return None;
         }
     }
     None
+}
+
+/// The resolved session of a `session.start`, or its error and whether it ends the connection
+/// (a fork of a session that is not running).
+fn resolve_start(
+    engines: &Engines,
+    fork_of: Option<&str>,
+    config: &rtclient_protocol::live::SessionConfig,
+) -> Result<SessionResource, (Box<LiveError>, bool)> {
+    let Some(source_id) = fork_of else {
+        start::validate(config).map_err(|e| (e, false))?;
+        return Ok(start::resolve(config, engines.max_duration));
+    };
+    let Some(source) = hub::find(source_id).and_then(|hub| hub.state()) else {
+        return Err((Box::new(fork::not_found(source_id)), true));
+    };
+    fork::validate(config, &source.session).map_err(|e| (e, false))?;
+    Ok(fork::resolve(config, source, engines.max_duration))
 }
 
 impl Live {
@@ -139,13 +162,17 @@ impl Live {
                 ),
                 id.as_deref(),
             )),
-            ClientEvent::ResponseItemCreate(_) | ClientEvent::ResponseCreate(_) => {
+            ClientEvent::ResponseItemCreate(_) | ClientEvent::ResponseCreate(_)
+                if self.backend.is_none() =>
+            {
                 let message = format!("{} requires Responses delegation.", event_kind(text));
                 self.error(about(
                     LiveError::invalid_request("invalid_request", message),
                     id.as_deref(),
                 ));
             }
+            ClientEvent::ResponseItemCreate(create) => self.on_item(&create.item, id),
+            ClientEvent::ResponseCreate(_) => self.on_response_create(id),
             other => {
                 if let Some((kind, content, delegation_id)) = other.as_context_append() {
                     let (content, delegation_id) = (content.to_owned(), delegation_id.cloned());
@@ -194,6 +221,11 @@ impl Live {
                 "Missing required parameter: 'delegation_id' (null for session-wide context).",
             )
             .param("delegation_id")),
+            Some(Nullable::Value(_)) if self.backend.is_some() => Err(LiveError::invalid_request(
+                "invalid_value",
+                "Non-null delegation_id values are not accepted with Responses delegation.",
+            )
+            .param("delegation_id")),
             Some(Nullable::Value(d)) if !self.delegations.contains(d) => {
                 Err(LiveError::invalid_request(
                     "invalid_value",
@@ -222,34 +254,83 @@ impl Live {
         }
     }
 
-    /// `session.update`: only delegation settings may change, and its type never.
+    /// `session.update`: only delegation settings may change (Responses settings, sparsely),
+    /// and its type never.
     fn on_update(&mut self, update: &SessionUpdate, id: Option<String>) {
-        let check = match update.session.extra.keys().next() {
-            Some(key) => Err(LiveError::invalid_request(
-                "unknown_parameter",
-                format!("Unknown parameter: 'session.{key}'."),
-            )
-            .param(format!("session.{key}"))),
-            None => match &update.session.delegation {
-                Some(Nullable::Value(delegation)) => {
-                    start::validate_delegation(delegation, "session.delegation").map_err(|_| {
-                        LiveError::invalid_request(
-                            "immutable_field_update",
-                            "The delegation type cannot change after session startup.",
-                        )
-                        .param("session.delegation.type")
-                    })
+        match self.check_update(update) {
+            Ok(()) => {
+                if let Some(backend) = &self.backend
+                    && let Some(Nullable::Value(delegation)) = &mut self.session.delegation
+                {
+                    delegation.responses = Some(backend.settings().clone());
                 }
-                _ => Ok(()),
-            },
+                self.registration.update(&self.session);
+                self.emit(SessionUpdated {
+                    session: Box::new(self.session.clone()),
+                    client_event_id: id,
+                    ..Default::default()
+                });
+            }
+            Err(error) => self.error(about(*error, id.as_deref())),
+        }
+    }
+
+    /// Checks an update and applies its Responses settings.
+    fn check_update(&mut self, update: &SessionUpdate) -> Result<(), Box<LiveError>> {
+        if let Some(error) = start::unknown("session", &update.session.extra) {
+            return Err(Box::new(error));
+        }
+        let immutable = || {
+            Box::new(
+                LiveError::invalid_request(
+                    "immutable_field_update",
+                    "The delegation type cannot change after session startup.",
+                )
+                .param("session.delegation.type"),
+            )
         };
-        match check {
-            Ok(()) => self.emit(SessionUpdated {
-                session: Box::new(self.session.clone()),
-                client_event_id: id,
-                ..Default::default()
-            }),
-            Err(error) => self.error(about(error, id.as_deref())),
+        let delegation = match &update.session.delegation {
+            None => return Ok(()),
+            Some(Nullable::Null) if self.backend.is_some() => return Err(immutable()),
+            Some(Nullable::Null) => return Ok(()),
+            Some(Nullable::Value(delegation)) => delegation,
+        };
+        if let Some(error) = start::unknown("session.delegation", &delegation.extra) {
+            return Err(Box::new(error));
+        }
+        let responses = delegation.kind == DelegationKind::Responses;
+        match &mut self.backend {
+            Some(backend) if responses => {
+                if let Some(settings) = &delegation.responses {
+                    responses::validate_settings(settings, "session.delegation.responses")?;
+                    backend.update(settings);
+                }
+                Ok(())
+            }
+            None if delegation.kind == DelegationKind::Client => Ok(()),
+            _ => Err(immutable()),
+        }
+    }
+
+    /// `response.item.create` in Responses delegation (no ack; errors only).
+    fn on_item(&mut self, item: &serde_json::Value, id: Option<String>) {
+        let Some(backend) = &mut self.backend else {
+            return;
+        };
+        if let Err(error) = backend.add_item(item) {
+            self.error(about(*error, id.as_deref()));
+        }
+    }
+
+    /// `response.create` in Responses delegation: the backend goes on with what was added.
+    fn on_response_create(&mut self, id: Option<String>) {
+        let Some(backend) = &mut self.backend else {
+            return;
+        };
+        let response_id = new_id("resp_");
+        match backend.resume(self.engines.responder.as_ref(), &response_id) {
+            Ok(run) => self.forward(run, id),
+            Err(error) => self.error(about(*error, id.as_deref())),
         }
     }
 

@@ -1,14 +1,16 @@
 //! The running GPT-Live sessions of this process, by id, so a sideband
-//! (`/v1/live/sessions/{id}/attach`) can watch and steer one.
+//! (`/v1/live/sessions/{id}/attach`) can watch and steer one, and a fork
+//! (`/v1/live/sessions/{id}/fork`) can start a new session from one.
 //!
 //! A primary session registers a [`Hub`] when it starts and removes it when it ends. Every
 //! event it sends is also broadcast (in its sideband form) to attached sidebands, and the
-//! sidebands' commands reach the primary session through the hub's command channel.
+//! sidebands' commands reach the primary session through the hub's command channel. The
+//! session keeps its current snapshot and its conversation so far in the hub, for forks.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use rtclient_protocol::live::SessionResource;
+use rtclient_protocol::live::{InitialContent, InitialItem, InitialRole, SessionResource};
 use tokio::sync::{broadcast, mpsc};
 
 /// How many sideband events may wait for a slow sideband before it misses some (the service
@@ -22,8 +24,24 @@ pub(super) struct Hub {
     pub(super) events: broadcast::Sender<String>,
     /// Commands from sidebands, as JSON text.
     pub(super) commands: mpsc::UnboundedSender<String>,
-    /// The session as started (sent to a sideband when it attaches).
-    pub(super) session: Arc<SessionResource>,
+    /// The session as it is now, and what was said in it.
+    pub(super) state: Arc<Mutex<SessionState>>,
+}
+
+/// A running session's current snapshot and conversation.
+#[derive(Debug, Clone)]
+pub(super) struct SessionState {
+    /// The resolved session (sent to a sideband when it attaches).
+    pub(super) session: SessionResource,
+    /// The messages of the session so far, oldest first, as startup history items.
+    pub(super) conversation: Vec<InitialItem>,
+}
+
+impl Hub {
+    /// A copy of the session's state.
+    pub(super) fn state(&self) -> Option<SessionState> {
+        self.state.lock().ok().map(|state| state.clone())
+    }
 }
 
 type Registry = Mutex<HashMap<String, Hub>>;
@@ -40,6 +58,7 @@ fn registry() -> &'static Registry {
 pub(super) struct Registration {
     id: String,
     pub(super) events: broadcast::Sender<String>,
+    state: Arc<Mutex<SessionState>>,
 }
 
 impl Registration {
@@ -48,15 +67,47 @@ impl Registration {
         let (events, _) = broadcast::channel(SIDEBAND_BACKLOG);
         let (commands, command_rx) = mpsc::unbounded_channel();
         let id = session.id.clone();
+        let state = Arc::new(Mutex::new(SessionState {
+            session,
+            conversation: Vec::new(),
+        }));
         let hub = Hub {
             events: events.clone(),
             commands,
-            session: Arc::new(session),
+            state: Arc::clone(&state),
         };
         if let Ok(mut map) = registry().lock() {
             map.insert(id.clone(), hub);
         }
-        (Self { id, events }, command_rx)
+        (Self { id, events, state }, command_rx)
+    }
+
+    /// Keeps `session` as the current snapshot.
+    pub(super) fn update(&self, session: &SessionResource) {
+        if let Ok(mut state) = self.state.lock() {
+            state.session = session.clone();
+        }
+    }
+
+    /// Adds a message to the conversation.
+    pub(super) fn remember(&self, role: InitialRole, text: &str) {
+        let kind = match role {
+            InitialRole::Assistant => "output_text",
+            _ => "input_text",
+        };
+        let item = InitialItem {
+            role,
+            content: vec![InitialContent {
+                text: text.to_owned(),
+                kind: Some(kind.to_owned()),
+                ..Default::default()
+            }],
+            kind: Some("message".to_owned()),
+            ..Default::default()
+        };
+        if let Ok(mut state) = self.state.lock() {
+            state.conversation.push(item);
+        }
     }
 
     /// Whether any sideband is attached.

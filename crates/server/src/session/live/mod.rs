@@ -16,13 +16,20 @@
 //!   them; commentary is spoken), `session.update`, `session.close` (pending appends fail with
 //!   `context_injection_incomplete`, then `session.closed`), and the errors the service sends.
 //!
+//! In Responses delegation a delegated turn runs the backend instead ([`responses`]): its events
+//! arrive as `response.event`s, and its function calls wait for `response.item.create` and
+//! `response.create`.
+//!
 //! Sidebands see every event (output audio as PCM16 24 kHz with timeline stamps, and the
-//! reflected input audio) and may send every command except `session.start` and audio.
+//! reflected input audio) and may send every command except `session.start` and audio. A fork
+//! ([`fork`]) starts a new session from a running stored one, with its conversation.
 
 mod commands;
+mod fork;
 mod hub;
 mod input;
 mod output;
+mod responses;
 mod sideband;
 mod start;
 
@@ -32,10 +39,12 @@ use std::time::Duration;
 use axum::extract::ws::Message;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use rtclient_audio::WireFormat;
+use rtclient_protocol::Nullable;
 use rtclient_protocol::live::{
     ClientEvent, ContextKind, ContextWindow, DelegationCreated, DelegationInfo, DelegationKind,
-    InputAudioReflection, InputTranscriptDelta, LiveError, OutputAudioDelta, OutputTranscriptDelta,
-    ServerEvent, SessionResource, SessionStarted, SessionUsage, SessionUsageUpdated,
+    InitialRole, InputAudioReflection, InputTranscriptDelta, LiveError, OutputAudioDelta,
+    OutputTranscriptDelta, ResponseEvent, ServerEvent, SessionResource, SessionStarted,
+    SessionUsage, SessionUsageUpdated,
 };
 use tokio::sync::mpsc;
 
@@ -45,13 +54,13 @@ use self::output::{OutputTrack, TICK_MS};
 use super::ids::new_id;
 use super::state::Engines;
 use crate::engine::responder::{Prompt, Reply};
-use crate::net::endpoint::SessionRequest;
+use crate::net::endpoint::{LiveLink, SessionRequest};
 
 /// How often `session.usage.updated` is sent, in timeline ms (observed: about every 15 s).
 const USAGE_EVERY_MS: u64 = 15_000;
 
-/// Serves one GPT-Live connection: a sideband when the request names a session, otherwise a
-/// primary session.
+/// Serves one GPT-Live connection: a sideband or a fork when the request names a session,
+/// otherwise a primary session.
 pub(super) async fn run<Tx, Rx>(
     engines: Arc<Engines>,
     request: SessionRequest,
@@ -61,9 +70,10 @@ pub(super) async fn run<Tx, Rx>(
     Tx: Sink<Message> + Send + Unpin + 'static,
     Rx: Stream<Item = Message> + Send + Unpin + 'static,
 {
-    match request.live_session() {
-        Some(id) => sideband::run(id, outgoing, incoming).await,
-        None => primary(engines, outgoing, incoming).await,
+    match request.live_link() {
+        Some(LiveLink::Attach(id)) => sideband::run(id, outgoing, incoming).await,
+        Some(LiveLink::Fork(id)) => primary(engines, Some(id), outgoing, incoming).await,
+        None => primary(engines, None, outgoing, incoming).await,
     }
 }
 
@@ -79,6 +89,9 @@ struct PendingAck {
 struct Live {
     engines: Arc<Engines>,
     session: SessionResource,
+    registration: Registration,
+    /// The backend, in Responses delegation.
+    backend: Option<responses::Backend>,
     input: InputTimeline,
     output: OutputTrack,
     delegations: Vec<String>,
@@ -93,13 +106,18 @@ struct Live {
     ended: bool,
 }
 
-async fn primary<Tx, Rx>(engines: Arc<Engines>, mut outgoing: Tx, mut incoming: Rx)
-where
+/// A primary session, new or (`fork_of`) forked from a running one.
+async fn primary<Tx, Rx>(
+    engines: Arc<Engines>,
+    fork_of: Option<&str>,
+    mut outgoing: Tx,
+    mut incoming: Rx,
+) where
     Tx: Sink<Message> + Send + Unpin + 'static,
     Rx: Stream<Item = Message> + Send + Unpin + 'static,
 {
     let Some((session, client_event_id)) =
-        commands::await_start(&engines, &mut outgoing, &mut incoming).await
+        commands::await_start(&engines, fork_of, &mut outgoing, &mut incoming).await
     else {
         return;
     };
@@ -109,11 +127,14 @@ where
     };
     let (registration, mut sideband_rx) = Registration::new(session.clone());
     let (speak_tx, mut spoken_rx) = synthesis_worker(&engines, &session, format);
+    let backend = responses_settings(&session).map(responses::Backend::new);
     let mut live = Live {
         output: OutputTrack::new(format),
         input,
         engines,
         session,
+        registration,
+        backend,
         delegations: Vec::new(),
         pending: Vec::new(),
         out: Vec::new(),
@@ -146,7 +167,7 @@ where
             _ = ticks.tick() => live.on_tick(),
             () = &mut expiry => live.close(rtclient_protocol::live::CloseReason::Expired, None),
         }
-        if !flush(&mut live, &registration, &mut outgoing).await {
+        if !flush(&mut live, &mut outgoing).await {
             return;
         }
     }
@@ -154,11 +175,12 @@ where
 
 /// Sends the queued events to the primary and, in their sideband form, to attached sidebands.
 /// False when the primary is gone.
-async fn flush<Tx>(live: &mut Live, registration: &Registration, outgoing: &mut Tx) -> bool
+async fn flush<Tx>(live: &mut Live, outgoing: &mut Tx) -> bool
 where
     Tx: Sink<Message> + Unpin,
 {
     let sideband_pcm = live.output.format() == WireFormat::PCM16_24K;
+    let registration = &live.registration;
     for event in live.out.drain(..) {
         if registration.observed()
             && let Some(text) = sideband_form(&event, sideband_pcm)
@@ -297,6 +319,7 @@ impl Live {
             .map(|heard| heard.text);
         let mut last_start = turn.start_ms;
         if let Some(text) = &text {
+            self.registration.remember(InitialRole::User, text);
             for (delta, start_ms, end_ms) in
                 grid_fragments(text, turn.start_ms, turn.end_ms, !self.said_anything)
             {
@@ -334,10 +357,18 @@ impl Live {
             Reply::Calls(_) => {}
         }
         if delegate {
-            let id = new_id("item_");
+            self.delegate(last_start, text);
+        }
+    }
+
+    /// Delegates the user's request at `offset_ms`: to the application (client delegation),
+    /// or to the backend, whose response runs at once (Responses delegation).
+    fn delegate(&mut self, offset_ms: u64, request: Option<String>) {
+        let id = new_id("item_");
+        let Some(backend) = &mut self.backend else {
             self.delegations.push(id.clone());
             self.emit(DelegationCreated {
-                offset_ms: last_start,
+                offset_ms,
                 delegation: DelegationInfo {
                     id,
                     kind: "delegation".to_owned(),
@@ -346,13 +377,59 @@ impl Live {
                 },
                 ..Default::default()
             });
+            return;
+        };
+        let response_id = new_id("resp_");
+        let run = backend.delegate(self.engines.responder.as_ref(), &response_id, request);
+        self.emit(DelegationCreated {
+            offset_ms,
+            delegation: DelegationInfo {
+                id: id.clone(),
+                kind: "delegation".to_owned(),
+                target: DelegationKind::Responses,
+                response_id: Some(response_id),
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+        self.delegations.push(id);
+        self.forward(run, None);
+    }
+
+    /// Sends a backend response's events as `response.event`s of the current delegation and
+    /// speaks its text answer.
+    fn forward(&mut self, run: responses::Run, client_event_id: Option<String>) {
+        let delegation_id = self.delegations.last().cloned();
+        for event in run.events {
+            self.emit(ResponseEvent {
+                event,
+                delegation_id: delegation_id.clone().map(Nullable::Value),
+                client_event_id: client_event_id.clone(),
+                ..Default::default()
+            });
+        }
+        if let Some(text) = run.say {
+            self.speak(text);
         }
     }
 
     /// Queues `text` to be spoken; it joins the output track, in order, once synthesized.
     fn speak(&self, text: String) {
+        self.registration.remember(InitialRole::Assistant, &text);
         // The worker lives as long as the session.
         let _ = self.speak_tx.send(text);
+    }
+}
+
+/// The backend settings of a session in Responses delegation.
+fn responses_settings(
+    session: &SessionResource,
+) -> Option<rtclient_protocol::live::ResponsesDelegation> {
+    match &session.delegation {
+        Some(Nullable::Value(d)) if d.kind == DelegationKind::Responses => {
+            Some(d.responses.clone().unwrap_or_default())
+        }
+        _ => None,
     }
 }
 

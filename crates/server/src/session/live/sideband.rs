@@ -25,10 +25,11 @@ where
         let _ = send(&mut outgoing, ServerEvent::error(error)).await;
         return;
     };
+    let Some(state) = hub.state() else {
+        return;
+    };
     let hub::Hub {
-        events,
-        commands,
-        session,
+        events, commands, ..
     } = hub;
     // Only the session keeps the sender: the stream ends when the session does.
     let mut events = {
@@ -38,7 +39,7 @@ where
     };
     // Attaching does not replay history; the session snapshot comes first, as observed.
     let started = SessionStarted {
-        session: Box::new((*session).clone()),
+        session: Box::new(state.session),
         ..Default::default()
     };
     if !send(&mut outgoing, started.into()).await {

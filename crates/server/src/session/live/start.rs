@@ -10,13 +10,17 @@ use rtclient_protocol::live::{
 };
 use rtclient_protocol::{AudioFormat, AudioFormatKind, Nullable, Voice};
 
+use super::responses;
 use crate::session::ids::new_id;
 
 /// The voice when the configuration names none.
 const DEFAULT_VOICE: &str = "marin";
 
 /// An `unknown_parameter` error for the first key of `extra`, below `path`.
-fn unknown(path: &str, extra: &serde_json::Map<String, serde_json::Value>) -> Option<LiveError> {
+pub(super) fn unknown(
+    path: &str,
+    extra: &serde_json::Map<String, serde_json::Value>,
+) -> Option<LiveError> {
     let key = extra.keys().next()?;
     let param = format!("{path}.{key}");
     Some(
@@ -30,7 +34,7 @@ fn unknown(path: &str, extra: &serde_json::Map<String, serde_json::Value>) -> Op
 
 /// Checks a `session.start` configuration the way the service does: unknown fields are
 /// rejected (first one named), the model is required, the format must be one the API offers,
-/// and delegation must be client delegation (this server has no Responses backend).
+/// and delegation must be client or Responses delegation (with its backend model).
 pub(super) fn validate(config: &SessionConfig) -> Result<(), Box<LiveError>> {
     if let Some(error) = unknown("session", &config.extra) {
         return Err(Box::new(error));
@@ -53,7 +57,8 @@ pub(super) fn validate(config: &SessionConfig) -> Result<(), Box<LiveError>> {
     Ok(())
 }
 
-fn validate_audio(audio: &SessionAudio) -> Result<(), Box<LiveError>> {
+/// Checks `session.audio`: no unknown fields, a format the API offers.
+pub(super) fn validate_audio(audio: &SessionAudio) -> Result<(), Box<LiveError>> {
     if let Some(error) = unknown("session.audio", &audio.extra) {
         return Err(Box::new(error));
     }
@@ -98,7 +103,8 @@ fn validate_audio(audio: &SessionAudio) -> Result<(), Box<LiveError>> {
     }
 }
 
-/// Checks a delegation object at `path`; only client delegation is served.
+/// Checks a startup delegation object at `path`: client delegation, or Responses delegation
+/// with its backend `model` (Decisions are not served here).
 pub(super) fn validate_delegation(
     delegation: &Delegation,
     path: &str,
@@ -106,24 +112,53 @@ pub(super) fn validate_delegation(
     if let Some(error) = unknown(path, &delegation.extra) {
         return Err(Box::new(error));
     }
-    if delegation.kind == DelegationKind::Client {
-        return Ok(());
+    match delegation.kind {
+        DelegationKind::Client => Ok(()),
+        DelegationKind::Responses => {
+            let responses = delegation.responses.clone().unwrap_or_default();
+            responses::validate_settings(&responses, &format!("{path}.responses"))?;
+            if responses.model.as_deref().is_none_or(str::is_empty) {
+                let param = format!("{path}.responses.model");
+                return Err(Box::new(
+                    LiveError::invalid_request(
+                        "missing_required_parameter",
+                        format!("Missing required parameter: '{param}'."),
+                    )
+                    .param(param),
+                ));
+            }
+            Ok(())
+        }
+        _ => Err(Box::new(
+            LiveError::invalid_request(
+                "invalid_value",
+                format!(
+                    "Invalid value: '{}'. This local server supports client and Responses \
+                     delegation.",
+                    delegation.kind
+                ),
+            )
+            .param(format!("{path}.type")),
+        )),
     }
-    let param = format!("{path}.type");
-    Err(Box::new(
-        LiveError::invalid_request(
-            "invalid_value",
-            format!(
-                "Invalid value: '{}'. This local server supports client delegation only.",
-                delegation.kind
-            ),
-        )
-        .param(param),
-    ))
+}
+
+/// The resolved delegation of a validated configuration: client delegation unless Responses
+/// was asked for, whose `tools` default to none.
+fn resolve_delegation(config: &SessionConfig) -> Delegation {
+    match &config.delegation {
+        Some(Nullable::Value(delegation)) if delegation.kind == DelegationKind::Responses => {
+            let mut delegation = delegation.clone();
+            let responses = delegation.responses.get_or_insert_with(Default::default);
+            responses.tools.get_or_insert_with(Vec::new);
+            delegation
+        }
+        _ => Delegation::client(),
+    }
 }
 
 /// The resolved snapshot of a validated configuration: a new `live_` id, `expires_at`, the
-/// default format and voice filled in, client delegation, empty startup history.
+/// default format and voice filled in, the delegation resolved, empty startup history.
 pub(super) fn resolve(config: &SessionConfig, max_duration: Duration) -> SessionResource {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -141,7 +176,7 @@ pub(super) fn resolve(config: &SessionConfig, max_duration: Duration) -> Session
         status: "active".to_owned(),
         instructions: config.instructions.clone(),
         audio: Some(audio),
-        delegation: Some(Nullable::Value(Delegation::client())),
+        delegation: Some(Nullable::Value(resolve_delegation(config))),
         input: Some(config.input.clone().unwrap_or_default()),
         store: config.store,
         client: config.client.clone(),
@@ -211,13 +246,26 @@ mod tests {
             ..AudioFormat::pcmu()
         });
         assert_eq!(param(&g711), None);
-        let responses = SessionConfig::new("gpt-live-1").delegation(Delegation::responses(
+        let no_model = SessionConfig::new("gpt-live-1").delegation(Delegation::responses(
             rtclient_protocol::live::ResponsesDelegation::default(),
         ));
         assert_eq!(
-            param(&responses).as_deref(),
-            Some("session.delegation.type")
+            param(&no_model).as_deref(),
+            Some("session.delegation.responses.model")
         );
+        let responses = SessionConfig::new("gpt-live-1").delegation(Delegation::responses(
+            rtclient_protocol::live::ResponsesDelegation {
+                model: Some("gpt-5".to_owned()),
+                ..Default::default()
+            },
+        ));
+        assert_eq!(param(&responses), None);
+        let resolved = resolve(&responses, Duration::from_secs(60));
+        let Some(Nullable::Value(delegation)) = resolved.delegation else {
+            panic!("no delegation");
+        };
+        assert_eq!(delegation.kind, DelegationKind::Responses);
+        assert_eq!(delegation.responses.unwrap().tools, Some(Vec::new()));
     }
 
     #[test]
