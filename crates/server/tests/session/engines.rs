@@ -117,7 +117,6 @@ async fn piper_speech_is_speech_in_the_sessions_output_format() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "runs the local model: minutes on a busy 2-core machine; run with --ignored"]
 async fn the_local_model_calls_the_tool_the_user_asks_for() {
     let llm = LocalLlm::from_models(&models()).expect("SmolLM2 is installed");
     let session = RealtimeSession::new().pace(Pace::Max).responder(llm);
@@ -310,7 +309,6 @@ impl Responder for Watched {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "runs the local model: minutes on a busy 2-core machine; run with --ignored"]
 async fn a_cancel_stops_the_local_model_mid_reply() {
     let log = Arc::new(Mutex::new(None));
     let llm = LocalLlm::from_models(&models()).expect("SmolLM2 is installed");
