@@ -28,6 +28,7 @@ use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 use llama_cpp_2::{LogOptions, send_logs_to_tracing};
 
+use super::call_grammar;
 use super::chat::{self, Message, Role};
 use super::models::{ModelFile, ModelsDir, ModelsError};
 use super::tool_call::{self, Parsed};
@@ -171,12 +172,14 @@ impl LocalLlm {
             .map_err(|e| e.to_string())
     }
 
-    /// Generates the assistant's next turn for `prompt_text` (a rendered chat), calling `each`
+    /// Generates the assistant's next turn for `prompt_text` (a rendered chat), under `grammar`
+    /// (GBNF) when given, calling `each`
     /// with the text so far after every token; stops at the end of the turn, after
     /// [`MAX_REPLY_TOKENS`], or when `each` returns false. Returns the whole text.
     fn generate(
         &self,
         prompt_text: &str,
+        grammar: Option<&str>,
         each: &mut dyn FnMut(&str) -> bool,
     ) -> Result<String, String> {
         let vocab = self.model.vocab();
@@ -187,16 +190,20 @@ impl LocalLlm {
             .add_sequence(&prompt, 0, false)
             .map_err(|e| e.to_string())?;
         context.decode(&mut batch).map_err(|e| e.to_string())?;
-        let mut sampler = LlamaSampler::chain_simple([
-            LlamaSampler::penalties(
-                self.model.n_vocab(),
-                REPEAT_WINDOW,
-                REPEAT_PENALTY,
-                0.0,
-                0.0,
-            ),
-            LlamaSampler::greedy(),
-        ]);
+        let mut samplers = vec![LlamaSampler::penalties(
+            self.model.n_vocab(),
+            REPEAT_WINDOW,
+            REPEAT_PENALTY,
+            0.0,
+            0.0,
+        )];
+        if let Some(grammar) = grammar {
+            samplers.push(
+                LlamaSampler::grammar(&self.model, grammar, "root").map_err(|e| e.to_string())?,
+            );
+        }
+        samplers.push(LlamaSampler::greedy());
+        let mut sampler = LlamaSampler::chain_simple(samplers);
         let start = i32::try_from(prompt.len()).map_err(|e| e.to_string())?;
         let mut bytes = Vec::new();
         let mut text = String::new();
@@ -276,9 +283,11 @@ impl Responder for LocalLlm {
         if let Some(start) = &forced {
             rendered.push_str(start);
         }
+        let grammar = call_grammar::for_choice(prompt.tool_choice, prompt.tool_specs)
+            .filter(|_| forced.is_some());
         let mut sent = 0;
         let mut speaking = false;
-        let result = self.generate(&rendered, &mut |text| {
+        let result = self.generate(&rendered, grammar.as_deref(), &mut |text| {
             if forced.is_some() {
                 return !tool_call::is_closed(text);
             }

@@ -21,11 +21,23 @@ async fn the_local_model_calls_the_tool_a_spoken_request_asks_for() {
         .responder(LocalLlm::from_models(&models).unwrap_or_else(|error| panic!("{error}")));
     let mut client = connect_to(session).await;
     client.expect("session.created").await;
-    // The model decides (`tool_choice` is the default, `auto`): it may answer in words.
+    // `required`: the reply must be a call; which of the two tools, and its arguments, are the
+    // model's (under `auto` this small model answers the question in words instead).
+    let lights = json!({
+        "type": "function",
+        "name": "set_lights",
+        "description": "Turn the lights in a room on or off.",
+        "parameters": {
+            "type": "object",
+            "properties": {"room": {"type": "string"}, "on": {"type": "boolean"}},
+            "required": ["room", "on"]
+        }
+    });
     client
         .update(json!({
             "output_modalities": ["text"],
-            "tools": [{
+            "tool_choice": "required",
+            "tools": [lights, {
                 "type": "function",
                 "name": "get_weather",
                 "description": "Get the current weather in a city.",

@@ -140,9 +140,7 @@ async fn the_local_model_calls_the_tool_the_user_asks_for() {
             "tool_choice": "required"
         }))
         .await;
-    client
-        .add_user_text("What is the weather like in Paris today?")
-        .await;
+    client.add_user_text("What is the weather in Paris?").await;
     client.send(json!({"type": "response.create"})).await;
     let events = client.until("response.done").await;
     let done = &events[events.len() - 1];
