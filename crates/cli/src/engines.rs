@@ -24,10 +24,10 @@ pub(crate) enum TtsArg {
 /// `--responder`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ResponderArg {
-    /// Say what was heard: "I heard: ..." (the default).
+    /// Say what was heard: "I heard: ..." (deterministic).
     Echo,
-    /// The local SmolLM2 model (echo when it is not installed). Slow on a CPU build: a few
-    /// tokens a second.
+    /// The local SmolLM2-135M-Instruct model on llama.cpp (the default; echo, said out loud,
+    /// when it is not installed).
     Llm,
 }
 
@@ -38,7 +38,7 @@ pub(crate) struct EngineArgs {
     #[arg(long, value_enum, default_value_t = TtsArg::Piper, help_heading = "Engines")]
     pub(crate) tts: TtsArg,
     /// What chooses the replies (a --script overrides it).
-    #[arg(long, value_enum, default_value_t = ResponderArg::Echo, help_heading = "Engines")]
+    #[arg(long, value_enum, default_value_t = ResponderArg::Llm, help_heading = "Engines")]
     pub(crate) responder: ResponderArg,
     /// Reply with this OpenAI-compatible chat-completions server instead (Ollama, the llama.cpp
     /// server, vLLM): its API base, e.g. http://localhost:11434/v1; tools are passed through.

@@ -111,8 +111,11 @@ fn init_logging(printer: &Printer, serving: bool, log_payloads: bool) {
         (1, _) => "debug",
         _ => "trace",
     };
-    // The audio decoder logs probe failures that our own error message already explains.
-    let mut default = format!("{level},symphonia_core=off,symphonia=off");
+    // The audio decoder logs probe failures that our own error message already explains;
+    // llama.cpp logs every detail of loading the reply model at info.
+    let llama = if level == "error" { "error" } else { "warn" };
+    let mut default =
+        format!("{level},symphonia_core=off,symphonia=off,llama_cpp_2={llama},llama-cpp-2={llama}");
     if !log_payloads {
         default.push_str(",tungstenite=info,tokio_tungstenite=info");
     }

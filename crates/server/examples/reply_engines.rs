@@ -1,16 +1,17 @@
 //! Speed of the reply and speech engines: Piper text to speech (times real time) and the local
-//! reply model (time to its first piece of text, then pieces per second, about one per token),
-//! with the process's peak memory.
+//! reply model (its load time; the prompt's tokens and the time to the first piece of text, which
+//! is the prompt read plus one token; then pieces per second, one per generated token), with the
+//! process's peak memory.
 //!
 //! Run with `cargo run --release -p rtclient-server --example reply_engines [-- --rounds N]`
 //! after `scripts/install-engines`. Each round speaks three sentences and answers two prompts.
 
 use std::time::Instant;
 
-use rtclient_server::LocalLlm;
 use rtclient_server::ModelsDir;
 use rtclient_server::PiperSynthesizer;
 use rtclient_server::Synthesizer;
+use rtclient_server::{LocalLlm, render_chatml};
 use rtclient_server::{Prompt, Responder};
 
 const SENTENCES: [&str; 3] = [
@@ -51,13 +52,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let started = Instant::now();
     let llm = LocalLlm::from_models(&models)?;
-    println!("llm: loaded in {:.2} s", started.elapsed().as_secs_f64());
+    println!("llm: loaded in {:.3} s", started.elapsed().as_secs_f64());
     for round in 0..rounds {
         for text in PROMPTS {
             let prompt = Prompt {
                 user_text: Some(text),
                 ..Prompt::default()
             };
+            let prompt_tokens = llm.token_count(&render_chatml(&prompt));
             let started = Instant::now();
             let mut first = None;
             let mut pieces = 0usize;
@@ -70,8 +72,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let first = first.unwrap_or(total);
             let rate = pieces.saturating_sub(1) as f64 / (total - first).max(1e-9);
             println!(
-                "llm round {round}: first text after {first:.2} s, {pieces} pieces at \
-                 {rate:.1}/s: {:?}",
+                "llm round {round}: {prompt_tokens} prompt tokens, first text after {first:.3} s \
+                 ({:.0} prompt tokens/s), {pieces} pieces at {rate:.1}/s: {:?}",
+                prompt_tokens as f64 / first,
                 answer.reply
             );
         }

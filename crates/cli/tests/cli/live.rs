@@ -6,7 +6,16 @@ use crate::testutil::{assert_reply_wav, rtclient, speech};
 fn send_live_streams_the_file_and_saves_the_track_and_transcripts() {
     let dir = tempfile::tempdir().unwrap();
     let output = rtclient(dir.path())
-        .args(["send", "--api", "live", "--pace", "max", "--out", "out"])
+        .args([
+            "send",
+            "--api",
+            "live",
+            "--pace",
+            "max",
+            "--responder",
+            "echo",
+        ])
+        .args(["--out", "out"])
         .arg(speech())
         .output()
         .unwrap();
@@ -22,7 +31,7 @@ fn send_live_streams_the_file_and_saves_the_track_and_transcripts() {
         stderr.contains("session closed (close_requested)"),
         "{stderr}"
     );
-    // The default responder says what it heard; its words arrive in order.
+    // The echo responder says what it heard; its words arrive in order.
     let said: Vec<&str> = stdout
         .lines()
         .filter_map(|line| line.split_once("assistant: ").map(|(_, word)| word))

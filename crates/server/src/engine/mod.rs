@@ -8,10 +8,13 @@
 //!
 //! Replies: [`chat`] turns a response's prompt into chat turns, [`llm`] runs a local GGUF model
 //! on them (feature `llm`), [`chat_completions`] sends them to an OpenAI-compatible server, and
-//! [`tool_call`] reads tool calls a local model writes as text. Speech: [`piper`] speaks with a
+//! [`tool_call`] reads tool calls a local model writes as text, under [`call_grammar`] when
+//! it must call one. Speech: [`piper`] speaks with a
 //! Piper voice on ONNX Runtime (feature `onnx`). [`select`] picks the engines at start-up and
 //! says which it picked and why.
 
+#[cfg(feature = "llm")]
+pub(crate) mod call_grammar;
 pub mod chat;
 pub(crate) mod chat_completions;
 pub(crate) mod faults;

@@ -22,9 +22,9 @@ pub enum TtsChoice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ResponderChoice {
     /// The deterministic echo responder ("I heard: ...").
-    #[default]
     Echo,
     /// The local reply model (falls back to the echo responder when unavailable).
+    #[default]
     Llm,
 }
 
@@ -105,13 +105,13 @@ pub fn responder(
         ResponderChoice::Llm => match local_llm(models) {
             Ok(llm) => chosen(
                 llm,
-                "replies: SmolLM2-135M-Instruct on candle (greedy decoding)".to_owned(),
+                "replies: SmolLM2-135M-Instruct on llama.cpp (greedy decoding)".to_owned(),
             ),
             Err(why) => chosen(
                 echo(),
                 format!(
                     "replies: echo, \"I heard: ...\", because the local model is unavailable: \
-                     {why}"
+                     {why}; run scripts/install-engines for real answers"
                 ),
             ),
         },

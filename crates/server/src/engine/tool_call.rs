@@ -9,7 +9,8 @@ use serde_json::Value;
 use crate::engine::responder::Reply;
 
 const OPEN: &str = "<tool_call>";
-const CLOSE: &str = "</tool_call>";
+/// The end of a call.
+pub(crate) const CLOSE: &str = "</tool_call>";
 
 /// The system-prompt text that offers `tools` to the model.
 pub fn instructions(tools: &[Tool]) -> String {

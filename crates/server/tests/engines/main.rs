@@ -9,6 +9,8 @@
 #[path = "../session/client.rs"]
 #[allow(dead_code)] // the session suite's client; these tests use part of it
 mod client;
+#[cfg(feature = "llm")]
+mod reply;
 mod runtime;
 mod semantic_vad;
 mod sessions;
