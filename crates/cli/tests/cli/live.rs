@@ -62,7 +62,16 @@ fn send_live_json_prints_every_received_event_as_one_json_line() {
     let dir = tempfile::tempdir().unwrap();
     let output = rtclient(dir.path())
         .args([
-            "send", "--api", "live", "--pace", "max", "--json", "--out", "out",
+            "send",
+            "--api",
+            "live",
+            "--pace",
+            "max",
+            "--responder",
+            "echo",
+            "--json",
+            "--out",
+            "out",
         ])
         .arg(speech())
         .output()
@@ -99,7 +108,16 @@ fn send_live_json_prints_every_received_event_as_one_json_line() {
 fn send_live_record_writes_the_session_log_inspect_reads() {
     let dir = tempfile::tempdir().unwrap();
     let output = rtclient(dir.path())
-        .args(["send", "--api", "live", "--pace", "max", "--out", "out"])
+        .args([
+            "send",
+            "--api",
+            "live",
+            "--pace",
+            "max",
+            "--responder",
+            "echo",
+        ])
+        .args(["--out", "out"])
         .args(["--record", "live.jsonl"])
         .arg(speech())
         .output()
