@@ -1,7 +1,6 @@
 //! The local reply model in a voice session: a request spoken by espeak-ng, found by Silero VAD,
 //! transcribed by Moonshine and answered by SmolLM2 on llama.cpp.
 
-use base64::Engine as _;
 use rtclient_audio::Pace;
 use rtclient_server::LocalLlm;
 use rtclient_server::Moonshine;
@@ -10,7 +9,7 @@ use rtclient_server::SileroVad;
 use serde_json::{Value, json};
 
 use crate::client::connect_to;
-use crate::testutil::{models, speak};
+use crate::testutil::{append_24k, models, speak};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_local_model_calls_the_tool_a_spoken_request_asks_for() {
@@ -54,13 +53,7 @@ async fn the_local_model_calls_the_tool_a_spoken_request_asks_for() {
     let dir = tempfile::tempdir().unwrap();
     let mut samples = speak(dir.path(), "What is the weather in Paris?", 24_000);
     samples.resize(samples.len() + 24_000, 0);
-    for chunk in samples.chunks(2_400) {
-        let bytes: Vec<u8> = chunk.iter().flat_map(|s| s.to_le_bytes()).collect();
-        let audio = base64::engine::general_purpose::STANDARD.encode(bytes);
-        client
-            .send(json!({"type": "input_audio_buffer.append", "audio": audio}))
-            .await;
-    }
+    append_24k(&mut client, &samples).await;
     let events = client.until("response.done").await;
     let done = &events[events.len() - 1];
     assert_eq!(done["response"]["status"], "completed", "{done}");

@@ -1,40 +1,12 @@
 //! `semantic_vad` over a real socket with Silero VAD and Smart Turn, on Piper speech: a pause
 //! after an unfinished phrase does not end the turn, a finished request ends it at once.
 
-use base64::Engine as _;
-use rtclient_audio::{Pace, Resampler};
-use rtclient_server::{PiperSynthesizer, RealtimeSession, SileroVad, SmartTurn, Synthesizer};
+use rtclient_audio::Pace;
+use rtclient_server::{PiperSynthesizer, RealtimeSession, SileroVad, SmartTurn};
 use serde_json::json;
 
-use crate::client::{Client, connect_to};
-use crate::testutil::models;
-
-/// `text` spoken by Piper as 24 kHz samples.
-fn spoken(piper: &PiperSynthesizer, text: &str) -> Vec<i16> {
-    let speech = piper.synthesize(text, "alloy").unwrap();
-    let input: Vec<f32> = speech
-        .samples
-        .iter()
-        .map(|&s| f32::from(s) / 32768.0)
-        .collect();
-    let mut resampler = Resampler::new(speech.sample_rate, 24_000).unwrap();
-    let mut out = Vec::new();
-    resampler.process(&input, &mut out).unwrap();
-    resampler.finish(&mut out).unwrap();
-    out.iter()
-        .map(|&s| (s.clamp(-1.0, 1.0) * 32767.0) as i16)
-        .collect()
-}
-
-async fn append(client: &mut Client, samples: &[i16]) {
-    for chunk in samples.chunks(2_400) {
-        let bytes: Vec<u8> = chunk.iter().flat_map(|s| s.to_le_bytes()).collect();
-        let audio = base64::engine::general_purpose::STANDARD.encode(bytes);
-        client
-            .send(json!({"type": "input_audio_buffer.append", "audio": audio}))
-            .await;
-    }
-}
+use crate::client::connect_to;
+use crate::testutil::{append_24k, models, piper_speech};
 
 /// A microphone's faint noise floor (about -60 dBFS, the same every run): the model was trained
 /// on recorded speech, and digital silence between words is not what it hears there.
@@ -73,15 +45,19 @@ async fn a_pause_mid_phrase_keeps_the_turn_open_and_a_finished_request_ends_it()
     // "I need to go to the store and" ... a 600 ms pause ... "buy some milk for breakfast."
     let silence = |ms: usize| vec![0i16; ms * 24];
     let mut clip = silence(500);
-    clip.extend(spoken(&piper, "I need to go to the store and"));
+    clip.extend(piper_speech(
+        &piper,
+        "I need to go to the store and",
+        24_000,
+    ));
     let pause_starts = ms(clip.len());
     clip.extend(silence(600));
-    clip.extend(spoken(&piper, "buy some milk for breakfast."));
+    clip.extend(piper_speech(&piper, "buy some milk for breakfast.", 24_000));
     let speech_ends = ms(clip.len());
     // Longer than any fallback, so the turn ends whatever the model says.
     clip.extend(silence(5_000));
     add_room_noise(&mut clip);
-    append(&mut client, &clip).await;
+    append_24k(&mut client, &clip).await;
 
     let events = client.until("input_audio_buffer.committed").await;
     let stops: Vec<u64> = events

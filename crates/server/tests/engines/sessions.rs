@@ -1,7 +1,6 @@
 //! Input transcription and transcription sessions over a real socket, with Silero VAD and
 //! Moonshine on speech made by espeak-ng.
 
-use base64::Engine as _;
 use rtclient_audio::Pace;
 use rtclient_server::Moonshine;
 use rtclient_server::RealtimeSession;
@@ -9,7 +8,7 @@ use rtclient_server::SileroVad;
 use serde_json::{Value, json};
 
 use crate::client::{Client, connect_to, connect_with};
-use crate::testutil::{models, speak, word_error_rate};
+use crate::testutil::{append_24k, models, speak, word_error_rate};
 
 const SENTENCE: &str =
     "The meeting has been moved to Thursday afternoon, so please tell the whole team.";
@@ -29,13 +28,7 @@ async fn say_sentence(client: &mut Client) {
     let dir = tempfile::tempdir().unwrap();
     let mut samples = speak(dir.path(), SENTENCE, 24_000);
     samples.resize(samples.len() + 24_000, 0);
-    for chunk in samples.chunks(2_400) {
-        let bytes: Vec<u8> = chunk.iter().flat_map(|s| s.to_le_bytes()).collect();
-        let audio = base64::engine::general_purpose::STANDARD.encode(bytes);
-        client
-            .send(json!({"type": "input_audio_buffer.append", "audio": audio}))
-            .await;
-    }
+    append_24k(client, &samples).await;
 }
 
 /// Checks one turn's events: live deltas before the turn ends, deltas adding up to a

@@ -3,7 +3,12 @@
 use std::path::Path;
 use std::process::Command;
 
-use rtclient_server::ModelsDir;
+use base64::Engine as _;
+use rtclient_audio::Resampler;
+use rtclient_server::{ModelsDir, PiperSynthesizer, Synthesizer};
+use serde_json::json;
+
+use crate::client::Client;
 
 /// The models folder, or a panic naming the install step.
 pub(crate) fn models() -> ModelsDir {
@@ -87,4 +92,32 @@ pub(crate) fn speak(dir: &Path, text: &str, rate: u32) -> Vec<i16> {
         &[raw_arg, "-r", &rate, "-c", "1", "-b", "16", wav_arg],
     );
     read_wav(&wav)
+}
+
+/// `text` spoken by Piper, resampled to `rate`.
+pub(crate) fn piper_speech(piper: &PiperSynthesizer, text: &str, rate: u32) -> Vec<i16> {
+    let speech = piper.synthesize(text, "alloy").unwrap();
+    let input: Vec<f32> = speech
+        .samples
+        .iter()
+        .map(|&s| f32::from(s) / 32768.0)
+        .collect();
+    let mut resampler = Resampler::new(speech.sample_rate, rate).unwrap();
+    let mut out = Vec::new();
+    resampler.process(&input, &mut out).unwrap();
+    resampler.finish(&mut out).unwrap();
+    out.iter()
+        .map(|&s| (s.clamp(-1.0, 1.0) * 32767.0) as i16)
+        .collect()
+}
+
+/// Sends 24 kHz `samples` as `input_audio_buffer.append`s of 100 ms, as a client streams.
+pub(crate) async fn append_24k(client: &mut Client, samples: &[i16]) {
+    for chunk in samples.chunks(2_400) {
+        let bytes: Vec<u8> = chunk.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let audio = base64::engine::general_purpose::STANDARD.encode(bytes);
+        client
+            .send(json!({"type": "input_audio_buffer.append", "audio": audio}))
+            .await;
+    }
 }

@@ -1,11 +1,9 @@
 //! Smart Turn tells a finished request from one that trails off mid-phrase, on Piper speech.
 
-use rtclient_audio::Resampler;
 use rtclient_server::PiperSynthesizer;
 use rtclient_server::SmartTurn;
-use rtclient_server::Synthesizer;
 
-use crate::testutil::models;
+use crate::testutil::{models, piper_speech};
 
 // Piper adds random variation to each rendering; short phrases ("Thank you.") can score near
 // 0.5 in one and high in the next, so the finished requests here are whole sentences.
@@ -24,20 +22,7 @@ const UNFINISHED: [&str; 4] = [
 
 /// `text` spoken by Piper at 16 kHz, then the 200 ms pause after which the VAD asks the model.
 fn spoken(piper: &PiperSynthesizer, text: &str) -> Vec<i16> {
-    let speech = piper.synthesize(text, "alloy").unwrap();
-    let input: Vec<f32> = speech
-        .samples
-        .iter()
-        .map(|&s| f32::from(s) / 32768.0)
-        .collect();
-    let mut resampler = Resampler::new(speech.sample_rate, 16_000).unwrap();
-    let mut out = Vec::new();
-    resampler.process(&input, &mut out).unwrap();
-    resampler.finish(&mut out).unwrap();
-    let mut samples: Vec<i16> = out
-        .iter()
-        .map(|&s| (s.clamp(-1.0, 1.0) * 32767.0) as i16)
-        .collect();
+    let mut samples = piper_speech(piper, text, 16_000);
     samples.resize(samples.len() + 200 * 16, 0);
     samples
 }
