@@ -54,6 +54,10 @@ pub enum LlmError {
 
 /// Tokens in one reply at most (a few spoken sentences).
 const MAX_REPLY_TOKENS: usize = 160;
+/// Sentences in one spoken reply at most: a voice reply is short, and a small model that goes
+/// on rambles; generation stops at the end of this many, so the reply never ends mid-sentence
+/// unless [`MAX_REPLY_TOKENS`] comes first.
+const MAX_SPOKEN_SENTENCES: usize = 3;
 /// Conversation turns kept in the prompt (the latest ones).
 const MAX_TURNS: usize = 12;
 /// Penalty on tokens the reply already used; small models loop without one.
@@ -304,7 +308,7 @@ impl Responder for LocalLlm {
             }
             let fresh = &text[sent..];
             sent = text.len();
-            fresh.is_empty() || sink(fresh)
+            (fresh.is_empty() || sink(fresh)) && sentences(text) < MAX_SPOKEN_SENTENCES
         });
         let text = match result {
             Ok(text) => format!("{}{text}", forced.as_deref().unwrap_or("")),
@@ -324,5 +328,26 @@ impl Responder for LocalLlm {
             sink(text.trim());
         }
         Reply::Say(text.trim().to_owned()).into()
+    }
+}
+
+/// The finished sentences of `text`: the `.`, `!` and `?` that end it or precede a space.
+fn sentences(text: &str) -> usize {
+    let text = text.trim_end();
+    let ends = |(i, c): (usize, char)| {
+        matches!(c, '.' | '!' | '?') && text[i + 1..].chars().next().is_none_or(char::is_whitespace)
+    };
+    text.char_indices().filter(|&ic| ends(ic)).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentences;
+
+    #[test]
+    fn sentences_end_at_a_stop_before_a_space_or_the_end() {
+        assert_eq!(sentences("It is 3.5 degrees"), 0);
+        assert_eq!(sentences("It is cold. Bring a coat"), 1);
+        assert_eq!(sentences("Wait... Really? Yes! "), 3);
     }
 }
