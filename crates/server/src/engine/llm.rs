@@ -1,12 +1,15 @@
 //! The local reply model: a small instruction-tuned LLM in GGUF format (SmolLM2-135M-Instruct
 //! by default), run on the CPU by llama.cpp (through `llama-cpp-2`, built from its bundled
-//! source). Decoding is greedy, so the same conversation always gets the same reply.
+//! source). Decoding is greedy, so the same conversation gets the same reply (up to the float
+//! rounding of reading a prompt in one piece or from a cached state, which can tip a near tie).
 //!
 //! llama.cpp and not candle: llama.cpp picks its SIMD kernels for the CPU it runs on, while a
 //! default x86-64 build of candle runs the scalar Q4_1 kernels. With this model, candle generated
 //! 3 tokens/s; llama.cpp generates about 90 on one thread and loads the model in 0.2 s.
 //!
-//! The model is loaded once per process and shared; each reply gets a context of its own. The
+//! The model is loaded once per process and shared; each reply gets a context of its own,
+//! started from the saved state of the longest cached prompt it begins with
+//! ([`PromptCache`]), so a conversation's next reply reads only its new turns. The
 //! prompt is the model's ChatML chat: the instructions (plus the tools, when the response may
 //! call one) as the system turn, then the conversation. A reply that starts with a tool call
 //! (`<tool_call>{"name": ..., "arguments": ...}</tool_call>`, or the bare JSON object) becomes a
@@ -20,6 +23,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::context::session::{LlamaStateSeqFlags, SeqState};
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
@@ -31,6 +35,7 @@ use llama_cpp_2::{LogOptions, send_logs_to_tracing};
 use super::call_grammar;
 use super::chat::{self, Message, Role};
 use super::models::{ModelFile, ModelsDir, ModelsError};
+use super::prompt_cache::PromptCache;
 use super::tool_call::{self, Parsed};
 use crate::engine::faults::Failure;
 use crate::engine::responder::{Answer, Prompt, Reply, Responder};
@@ -58,8 +63,12 @@ const MAX_REPLY_TOKENS: usize = 160;
 /// on rambles; generation stops at the end of this many, so the reply never ends mid-sentence
 /// unless [`MAX_REPLY_TOKENS`] comes first.
 const MAX_SPOKEN_SENTENCES: usize = 3;
-/// Conversation turns kept in the prompt (the latest ones).
-const MAX_TURNS: usize = 12;
+/// Conversation turns kept in the prompt at most (the latest ones).
+const MAX_TURNS: usize = 24;
+/// Turns dropped at once when the conversation outgrows [`MAX_TURNS`]: the prompt's history
+/// then starts at the same turn for this many more turns, so the cached state of the previous
+/// prompt still fits the next one (dropping one turn per reply would make every prompt new).
+const DROP_TURNS: usize = 12;
 /// Penalty on tokens the reply already used; small models loop without one.
 const REPEAT_PENALTY: f32 = 1.15;
 /// How far back the repeat penalty looks, in tokens.
@@ -68,12 +77,19 @@ const REPEAT_WINDOW: i32 = 64;
 /// wait for each other, so on a small busy machine (other sessions' engines, other replies) two
 /// read a prompt several times slower than one.
 const THREADS: i32 = 1;
+/// Bytes of saved model state kept for reuse by later prompts (SmolLM2-135M holds about 23 KB
+/// per token, so this is some twenty conversations of a few hundred tokens).
+const PROMPT_CACHE_BYTES: usize = 128 << 20;
+/// The one sequence a reply's context holds.
+const SEQUENCE: i32 = 0;
 
 /// A GGUF chat model on the CPU: the [`Responder`] behind `--responder llm`.
 pub struct LocalLlm {
     model: Arc<LlamaModel>,
     end_of_turn: LlamaToken,
     path: PathBuf,
+    /// What recent replies' contexts held, so the next prompt reads only its new tokens.
+    cache: Arc<PromptCache<LlamaToken, SeqState>>,
 }
 
 impl std::fmt::Debug for LocalLlm {
@@ -96,9 +112,13 @@ fn backend() -> Result<&'static LlamaBackend, String> {
         .map_err(Clone::clone)
 }
 
-/// The models loaded so far, by path: each is loaded once and shared by every responder.
-fn loaded() -> &'static Mutex<HashMap<PathBuf, Arc<LlamaModel>>> {
-    static LOADED: OnceLock<Mutex<HashMap<PathBuf, Arc<LlamaModel>>>> = OnceLock::new();
+/// A loaded model and the states of the prompts it read.
+type Loaded = (Arc<LlamaModel>, Arc<PromptCache<LlamaToken, SeqState>>);
+
+/// The models loaded so far, by path: each is loaded once and shared, with its prompt cache, by
+/// every responder.
+fn loaded() -> &'static Mutex<HashMap<PathBuf, Loaded>> {
+    static LOADED: OnceLock<Mutex<HashMap<PathBuf, Loaded>>> = OnceLock::new();
     LOADED.get_or_init(Mutex::default)
 }
 
@@ -122,14 +142,17 @@ impl LocalLlm {
         let backend = backend().map_err(load_error)?;
         // A poisoned lock only means a load panicked; the map itself is whole.
         let mut loaded = loaded().lock().unwrap_or_else(|p| p.into_inner());
-        let model = match loaded.get(path) {
-            Some(model) => Arc::clone(model),
+        let (model, cache) = match loaded.get(path) {
+            Some((model, cache)) => (Arc::clone(model), Arc::clone(cache)),
             None => {
                 let model = LlamaModel::load_from_file(backend, path, &LlamaModelParams::default())
                     .map_err(|e| load_error(e.to_string()))?;
-                let model = Arc::new(model);
-                loaded.insert(path.to_owned(), Arc::clone(&model));
-                model
+                let entry = (
+                    Arc::new(model),
+                    Arc::new(PromptCache::new(PROMPT_CACHE_BYTES)),
+                );
+                loaded.insert(path.to_owned(), entry.clone());
+                entry
             }
         };
         drop(loaded);
@@ -145,6 +168,7 @@ impl LocalLlm {
             model,
             end_of_turn,
             path: path.to_owned(),
+            cache,
         })
     }
 
@@ -153,9 +177,10 @@ impl LocalLlm {
         &self.path
     }
 
-    /// A fresh context with room for `prompt_tokens` and a whole reply.
-    fn context(&self, prompt_tokens: usize) -> Result<LlamaContext<'_>, String> {
-        let needed = prompt_tokens + MAX_REPLY_TOKENS;
+    /// A fresh context with room for `prompt_tokens` and a whole reply, and for `restored`
+    /// tokens of a saved state.
+    fn context(&self, prompt_tokens: usize, restored: usize) -> Result<LlamaContext<'_>, String> {
+        let needed = (prompt_tokens + MAX_REPLY_TOKENS).max(restored);
         let train = usize::try_from(self.model.n_ctx_train()).unwrap_or(usize::MAX);
         if needed > train {
             return Err(format!(
@@ -188,12 +213,45 @@ impl LocalLlm {
     ) -> Result<String, String> {
         let vocab = self.model.vocab();
         let prompt = vocab.tokenize(prompt_text.as_bytes(), false, true);
-        let mut context = self.context(prompt.len())?;
+        let started = std::time::Instant::now();
+        let hit = self.cache.lookup(&prompt);
+        let mut context = self.context(prompt.len(), hit.as_ref().map_or(0, |hit| hit.held))?;
+        let start = hit.map_or(0, |hit| restore(&mut context, &hit.state, hit.shared));
         let mut batch = LlamaBatch::new(prompt.len().max(1), 1);
-        batch
-            .add_sequence(&prompt, 0, false)
-            .map_err(|e| e.to_string())?;
+        let last = prompt.len().saturating_sub(1);
+        for (index, &token) in prompt.iter().enumerate().skip(start) {
+            let position = i32::try_from(index).map_err(|e| e.to_string())?;
+            batch
+                .add(token, position, &[SEQUENCE], index == last)
+                .map_err(|e| e.to_string())?;
+        }
         context.decode(&mut batch).map_err(|e| e.to_string())?;
+        tracing::debug!(
+            prompt_tokens = prompt.len(),
+            reused = start,
+            took_ms = started.elapsed().as_millis(),
+            "the reply model read its prompt"
+        );
+        let mut read = prompt;
+        let text = self.continue_reply(&mut context, &mut batch, &mut read, grammar, each)?;
+        if let Ok(state) = context.state_seq_get(SEQUENCE, LlamaStateSeqFlags::empty()) {
+            let bytes = state.byte_len();
+            self.cache.store(read, state, bytes);
+        }
+        Ok(text)
+    }
+
+    /// Samples the reply after the prompt in `context` (whose scores for the next token are in
+    /// `batch`'s last entry), adding each token it reads to `read`.
+    fn continue_reply(
+        &self,
+        context: &mut LlamaContext<'_>,
+        batch: &mut LlamaBatch<'_>,
+        read: &mut Vec<LlamaToken>,
+        grammar: Option<&str>,
+        each: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<String, String> {
+        let vocab = self.model.vocab();
         let mut samplers = vec![LlamaSampler::penalties(
             self.model.n_vocab(),
             REPEAT_WINDOW,
@@ -208,11 +266,11 @@ impl LocalLlm {
         }
         samplers.push(LlamaSampler::greedy());
         let mut sampler = LlamaSampler::chain_simple(samplers);
-        let start = i32::try_from(prompt.len()).map_err(|e| e.to_string())?;
+        let start = i32::try_from(read.len()).map_err(|e| e.to_string())?;
         let mut bytes = Vec::new();
         let mut text = String::new();
         for position in (start..).take(MAX_REPLY_TOKENS) {
-            let next = sampler.sample(&context, batch.n_tokens() - 1);
+            let next = sampler.sample(context, batch.n_tokens() - 1);
             if next == self.end_of_turn || vocab.is_eog(next) {
                 break;
             }
@@ -227,11 +285,24 @@ impl LocalLlm {
             }
             batch.clear();
             batch
-                .add(next, position, &[0], true)
+                .add(next, position, &[SEQUENCE], true)
                 .map_err(|e| e.to_string())?;
-            context.decode(&mut batch).map_err(|e| e.to_string())?;
+            context.decode(batch).map_err(|e| e.to_string())?;
+            read.push(next);
         }
         Ok(text)
+    }
+
+    /// Reads the system turn of a session that gives no instructions and no tools, so that
+    /// such a session's first reply reads only the conversation.
+    pub fn warm_up(&self) {
+        let system = format!(
+            "<|im_start|>system\n{}<|im_end|>\n",
+            chat::DEFAULT_INSTRUCTIONS
+        );
+        if let Err(reason) = self.generate(&system, None, &mut |_| false) {
+            tracing::debug!(%reason, "the reply model could not read its default system turn");
+        }
     }
 
     /// How many tokens `text` is to the model (special tokens such as `<|im_start|>` count as
@@ -242,6 +313,21 @@ impl LocalLlm {
             .tokenize(text.as_bytes(), false, true)
             .len()
     }
+}
+
+/// Puts a saved `state` into `context` and drops what it holds from position `shared` on, so
+/// the prompt is read from there; 0 (read it all) when the state does not fit.
+fn restore(context: &mut LlamaContext<'_>, state: &SeqState, shared: usize) -> usize {
+    let kept = u32::try_from(shared).ok().and_then(|from| {
+        context.state_seq_set(state, SEQUENCE).ok()?;
+        context.kv_cache_seq_rm(SEQUENCE, Some(from), None).ok()
+    });
+    if kept.is_none() {
+        tracing::debug!("a saved prompt state did not fit the context; reading the whole prompt");
+        context.clear_kv_cache();
+        return 0;
+    }
+    shared
 }
 
 /// The chat in ChatML, ending with an open assistant turn. The tools, if any, go in the
@@ -255,7 +341,7 @@ pub fn render_chatml(prompt: &Prompt<'_>) -> String {
             .content
             .push_str(&tool_call::instructions(prompt.tool_specs));
     }
-    let keep_from = messages.len().saturating_sub(MAX_TURNS).max(1);
+    let keep_from = 1 + history_start(messages.len() - 1);
     let mut out = String::new();
     for message in messages[..1].iter().chain(&messages[keep_from..]) {
         out.push_str("<|im_start|>");
@@ -266,6 +352,15 @@ pub fn render_chatml(prompt: &Prompt<'_>) -> String {
     }
     out.push_str("<|im_start|>assistant\n");
     out
+}
+
+/// The first of `turns` history turns the prompt keeps: at most [`MAX_TURNS`] are kept, and
+/// the start moves [`DROP_TURNS`] at a time.
+fn history_start(turns: usize) -> usize {
+    match turns.checked_sub(MAX_TURNS) {
+        None | Some(0) => 0,
+        Some(over) => over.div_ceil(DROP_TURNS) * DROP_TURNS,
+    }
 }
 
 fn turn_text(message: &Message) -> String {
@@ -342,7 +437,21 @@ fn sentences(text: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::sentences;
+    use super::{DROP_TURNS, MAX_TURNS, history_start, sentences};
+
+    #[test]
+    fn the_history_window_moves_in_steps() {
+        assert_eq!(history_start(0), 0);
+        assert_eq!(history_start(MAX_TURNS), 0);
+        // One turn too many drops a whole step, and the start stays there for a step.
+        assert_eq!(history_start(MAX_TURNS + 1), DROP_TURNS);
+        assert_eq!(history_start(MAX_TURNS + DROP_TURNS), DROP_TURNS);
+        assert_eq!(history_start(MAX_TURNS + DROP_TURNS + 1), 2 * DROP_TURNS);
+        for turns in 0..100 {
+            let kept = turns - history_start(turns);
+            assert!(kept <= MAX_TURNS && (turns < MAX_TURNS || kept > MAX_TURNS - DROP_TURNS));
+        }
+    }
 
     #[test]
     fn sentences_end_at_a_stop_before_a_space_or_the_end() {

@@ -29,6 +29,8 @@ pub(crate) mod moonshine;
 pub mod onnx;
 #[cfg(feature = "onnx")]
 pub(crate) mod piper;
+#[cfg(feature = "llm")]
+pub(crate) mod prompt_cache;
 pub(crate) mod responder;
 pub(crate) mod script;
 pub mod select;

@@ -120,9 +120,9 @@ pub fn responder(
 
 #[cfg(feature = "llm")]
 fn local_llm(models: &ModelsDir) -> Result<Arc<dyn Responder>, String> {
-    super::llm::LocalLlm::from_models(models)
-        .map(|llm| Arc::new(llm) as Arc<dyn Responder>)
-        .map_err(|e| e.to_string())
+    let llm = super::llm::LocalLlm::from_models(models).map_err(|e| e.to_string())?;
+    llm.warm_up();
+    Ok(Arc::new(llm))
 }
 
 #[cfg(not(feature = "llm"))]
