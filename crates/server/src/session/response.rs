@@ -17,7 +17,7 @@ use super::ids::new_id;
 use super::output::{self, Ctx, Part, with_open};
 use super::plan::{Plan, input_tokens};
 use super::reply_stream::{Produced, ReplyStream};
-use super::speech::{DELTA_MS, Spoken, speak};
+use super::speech::{DELTA_MS, Spoken};
 use super::state::{Active, Engines, SharedState, State};
 use super::streamed_reply;
 use super::usage::{self, Tokens};
@@ -57,7 +57,13 @@ pub(crate) async fn generate(
         Some(Produced::Done(answer)) => answer,
         // A model speaking as it generates: the reply streams as it comes.
         Some(Produced::Text(first)) => {
-            streamed_reply::respond(&state, &emitter, &engines, plan, &id, first, replies).await;
+            let ctx = Ctx {
+                state: &state,
+                emitter: &emitter,
+                id: &id,
+                in_conversation: plan.in_conversation,
+            };
+            let _ = streamed_reply::respond(&ctx, &engines, &plan, first, Some(replies)).await;
             emitter.end_of_response();
             return;
         }
@@ -169,39 +175,19 @@ async fn call(ctx: &Ctx<'_>, engines: &Engines, function: FunctionCall) -> Step 
     sent(ctx.finish_item(item, Vec::new(), 0))
 }
 
-/// An assistant message: speech with its transcript, or text; cut to `max_output_tokens`.
+/// An assistant message: speech with its transcript (spoken clause by clause as it is
+/// synthesized), or text; cut to `max_output_tokens`.
 async fn say(ctx: &Ctx<'_>, engines: &Arc<Engines>, plan: &Plan, text: String) -> Step {
+    if plan.audio {
+        return streamed_reply::respond(ctx, engines, plan, text, None).await;
+    }
     let (text, cut) = limit_tokens(text, plan.response.max_output_tokens);
-    let speech = if plan.audio {
-        match speak(engines, &text, &plan.voice, plan.format).await {
-            Some(s) => Some(s),
-            None => {
-                ctx.fail(&Failure {
-                    message: "Speech synthesis failed.".to_owned(),
-                    ..Failure::default()
-                });
-                return Step::Break(());
-            }
-        }
-    } else {
-        None
-    };
     let item_id = new_id("item_");
     let Some(item) = open_message(ctx, &item_id, plan.audio) else {
         return Step::Break(());
     };
-    let (audio_bytes, audio_ms) = match speech {
-        Some(spoken) => {
-            let words = split_words(&text);
-            stream_spoken(ctx, engines, &item_id, &words, &spoken, plan.format).await?;
-            (spoken.bytes.clone(), spoken.duration_ms)
-        }
-        None => {
-            stream_text(ctx, engines, &item_id, &text).await?;
-            (Vec::new(), 0)
-        }
-    };
-    complete_message(ctx, item, plan.audio, text, cut, audio_bytes, audio_ms)
+    stream_text(ctx, engines, &item_id, &text).await?;
+    complete_message(ctx, item, plan.audio, text, cut, Vec::new(), 0)
 }
 
 /// Starts an assistant message: `output_item.added` (+ `conversation.item.added`) and an empty

@@ -85,7 +85,14 @@ pub(super) async fn speak(
             let synth = Arc::clone(&engines.synthesizer);
             let (t, v) = (text.to_owned(), voice.to_owned());
             let result = tokio::task::spawn_blocking(move || {
+                let started = std::time::Instant::now();
                 let speech = synth.synthesize(&t, &v).map_err(|e| e.to_string())?;
+                tracing::debug!(
+                    chars = t.len(),
+                    audio_ms = speech.duration_ms(),
+                    took_ms = started.elapsed().as_millis(),
+                    "synthesized speech"
+                );
                 Spoken::new(&speech, format)
                     .map(Arc::new)
                     .map_err(|e| format!("cannot convert the speech to {format:?}: {e}"))
