@@ -16,7 +16,7 @@ use super::errors::ClientError;
 use super::ids::new_id;
 use super::input_buffer::InputSettings;
 use super::response;
-use super::state::{MAX_APPEND_BASE64, Running};
+use super::state::{HEARD_TURNS, MAX_APPEND_BASE64, Running};
 use crate::engine::transcription::{LiveTranscript, Transcript, TurnAudio};
 use crate::engine::vad::{ResamplingDetector, SemanticTurn, VadEvent, VadParams};
 
@@ -380,7 +380,14 @@ impl Running {
             samples: &samples,
         };
         let transcriber = &self.engines.transcriber;
-        match blocking(|| transcriber.transcribe(turn, &model)) {
+        let started = std::time::Instant::now();
+        let result = blocking(|| transcriber.transcribe(turn, &model));
+        tracing::debug!(
+            audio_ms,
+            took_ms = started.elapsed().as_millis(),
+            "transcribed a committed turn"
+        );
+        match result {
             Ok(transcript) => self.transcribed(item_id, &transcript, audio_ms, logprobs),
             Err(error) => {
                 self.input.live = LiveTranscript::default();
@@ -418,7 +425,10 @@ impl Running {
             return;
         }
         if let Ok(mut st) = self.state.lock() {
-            st.heard = Some((item_id, heard.text));
+            if st.heard.len() == HEARD_TURNS {
+                st.heard.pop_front();
+            }
+            st.heard.push_back((item_id, heard.text));
         }
     }
 

@@ -1,6 +1,7 @@
 //! [`RealtimeSession`]: the Realtime session state machine as a [`SessionHandler`], and the
 //! handlers of the session's own events (`session.update`, `response.create`, `response.cancel`).
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -191,7 +192,7 @@ impl SessionHandler for RealtimeSession {
             voice_live,
             finished_responses: 0,
             last_response_audio_ms: 0,
-            heard: None,
+            heard: VecDeque::new(),
         }));
         let mut session = Running {
             state,

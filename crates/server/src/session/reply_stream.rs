@@ -44,7 +44,7 @@ impl ReplyStream {
                 Some(items) => items.clone(),
                 None => st.conversation.items().map(|s| s.item.clone()).collect(),
             };
-            if let Some((heard_id, text)) = &st.heard {
+            for (heard_id, text) in &st.heard {
                 fill_transcript(&mut items, heard_id, text);
             }
             let audio_ms = st

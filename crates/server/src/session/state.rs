@@ -1,6 +1,7 @@
 //! The types a session's handlers share: the engines, the session state behind its mutex,
 //! the response in progress and the running session the read loop owns.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -65,11 +66,16 @@ pub(crate) struct State {
     pub(crate) finished_responses: u64,
     /// Output audio of the last response to end, in ms.
     pub(crate) last_response_audio_ms: u64,
-    /// What the speech-to-text engine heard in the last committed user audio (item id, text)
-    /// when the session asked for no input transcription: the service's model hears audio
-    /// itself, so the responder gets it without any transcription event being sent.
-    pub(crate) heard: Option<(String, String)>,
+    /// What the speech-to-text engine heard in the latest committed user audio (item id,
+    /// text, oldest first, at most [`HEARD_TURNS`]) when the session asked for no input
+    /// transcription: the service's model hears audio itself, so the responder gets every
+    /// recent turn without any transcription event being sent.
+    pub(crate) heard: VecDeque<(String, String)>,
 }
+
+/// User turns whose privately heard text is kept for the responder: more than a reply model's
+/// prompt holds.
+pub(crate) const HEARD_TURNS: usize = 32;
 
 /// [`State`] behind a mutex.
 pub(crate) type SharedState = Arc<Mutex<State>>;
