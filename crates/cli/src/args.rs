@@ -112,6 +112,10 @@ pub(crate) struct BenchArgs {
     /// Server VAD silence that ends a turn, in ms.
     #[arg(long, value_name = "MS", default_value_t = 500)]
     pub(crate) silence_ms: u32,
+    /// Silence after each pass of the clip before it starts again, in ms: room for the reply,
+    /// so the next turn does not cut it short.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub(crate) gap_ms: u64,
     /// Which API to load: realtime (turns, VAD, responses) or live (the local server's
     /// continuous-audio GPT-Live sessions).
     #[arg(long, value_enum, default_value_t = ApiArg::Realtime)]

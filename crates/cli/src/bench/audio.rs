@@ -6,11 +6,12 @@ use rtclient_audio::{AudioSource, WireFormat};
 use rtclient_protocol::event::client::InputAudioBufferAppend;
 use rtclient_server::{ResamplingDetector, VadEvent, VadParams};
 
-use super::{CHUNK_BYTES, PREFIX_PADDING_MS, RATE};
+use super::{CHUNK_BYTES, CHUNK_MS, PREFIX_PADDING_MS, RATE};
 use crate::exit::CliError;
 
-/// The looped input: 0.5 s silence, the clip at 24 kHz PCM16, 1 s silence; as 100 ms chunks.
-pub(super) fn load(path: &Path) -> Result<Vec<Vec<u8>>, CliError> {
+/// The looped input: 0.5 s silence, the clip at 24 kHz PCM16, `gap_ms` of silence (rounded up
+/// to a chunk); as 100 ms chunks.
+pub(super) fn load(path: &Path, gap_ms: u64) -> Result<Vec<Vec<u8>>, CliError> {
     let unreadable = |e: &rtclient_audio::Error| {
         CliError::usage(format!("cannot read the bench audio {}", path.display())).caused_by(e)
     };
@@ -25,7 +26,8 @@ pub(super) fn load(path: &Path) -> Result<Vec<Vec<u8>>, CliError> {
     if rem != 0 {
         pcm.resize(pcm.len() + CHUNK_BYTES - rem, 0);
     }
-    pcm.resize(pcm.len() + CHUNK_BYTES * 10, 0);
+    let gap_chunks = gap_ms.div_ceil(CHUNK_MS) as usize;
+    pcm.resize(pcm.len() + CHUNK_BYTES * gap_chunks, 0);
     Ok(pcm.chunks(CHUNK_BYTES).map(<[u8]>::to_vec).collect())
 }
 

@@ -8,9 +8,10 @@
 //!
 //! Each session connects with the raw [`rtclient::Connection`], sends `session.update` with
 //! server VAD, waits for `session.updated`, then (after a random start delay in the first second)
-//! streams the audio resampled to 24 kHz PCM16, framed as 0.5 s silence + clip + 1 s silence and
-//! looped, in 100 ms appends on an absolute real-time schedule for `--seconds`, then 1.5 s of
-//! silence so the last turn ends, then waits for the last response to finish.
+//! streams the audio resampled to 24 kHz PCM16, framed as 0.5 s silence + clip + `--gap-ms` of
+//! silence (default 1 s) and looped, in 100 ms appends on an absolute real-time schedule for
+//! `--seconds`, then 1.5 s of silence so the last turn ends, then waits for the last response to
+//! finish.
 //!
 //! Latencies (client-observed; the server stamps nothing):
 //! - `vad_ack` (`speech_started`, `speech_stopped`, `committed`): arrival minus the send time of
@@ -66,6 +67,7 @@ struct BenchSettings {
     server_pid: Option<u32>,
     pace: f32,
     silence_ms: u32,
+    gap_ms: u64,
     api: ApiArg,
 }
 
@@ -85,6 +87,7 @@ impl BenchSettings {
             server_pid: args.server_pid,
             pace: args.pace,
             silence_ms: args.silence_ms,
+            gap_ms: args.gap_ms,
             api: args.api,
         })
     }
@@ -94,7 +97,7 @@ impl BenchSettings {
 /// CPU is counted apart) and prints the report.
 pub(crate) fn run(args: BenchArgs) -> Result<(), CliError> {
     let settings = BenchSettings::resolve(args)?;
-    let chunks = audio::load(&settings.audio)?;
+    let chunks = audio::load(&settings.audio, settings.gap_ms)?;
     if settings.api == ApiArg::Live {
         return run_live(&settings, &chunks);
     }

@@ -122,7 +122,16 @@ fn every_vad_mode_completes_a_response() {
         let clip = speech();
         let (code, stdout, stderr) = send(
             dir.path(),
-            &[clip.to_str().unwrap(), "--vad", vad, "--json"],
+            // Echo answers at once, so a slow model on a loaded machine cannot leave the turn
+            // unanswered when the next speech cancels it.
+            &[
+                clip.to_str().unwrap(),
+                "--vad",
+                vad,
+                "--json",
+                "--responder",
+                "echo",
+            ],
         );
         assert_eq!(code, Some(0), "--vad {vad}\n{stdout}\n{stderr}");
         let done = typed_events(&stdout, Dialect::Ga)
