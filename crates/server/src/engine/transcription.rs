@@ -76,6 +76,20 @@ pub trait Transcriber: Send + Sync {
     }
 }
 
+impl<T: Transcriber + ?Sized> Transcriber for std::sync::Arc<T> {
+    fn transcribe(
+        &self,
+        audio: TurnAudio<'_>,
+        model: &str,
+    ) -> Result<Transcript, TranscriptionError> {
+        (**self).transcribe(audio, model)
+    }
+
+    fn live(&self) -> bool {
+        (**self).live()
+    }
+}
+
 /// The default: no transcription engine; every request fails with a clear error.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoTranscriber;
