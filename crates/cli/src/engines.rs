@@ -2,13 +2,14 @@
 //! run the built-in server), picked at start-up from what is installed in the models folder.
 //!
 //! Each pick is said out loud: the engine that runs and why, including the fallback and the
-//! reason when the one asked for cannot start. [`EngineChoice`] picks what hears (VAD, STT),
-//! [`EngineArgs`] what answers and speaks (responder, TTS).
+//! reason when the one asked for cannot start; `rtclient_server::select` makes the picks and
+//! words the lines. [`EngineChoice`] holds what hears (VAD, STT), [`EngineArgs`] what answers
+//! and speaks (responder, TTS).
 
 use clap::{Args, ValueEnum};
 use rtclient_server::ModelsDir;
 use rtclient_server::RealtimeSession;
-use rtclient_server::select::{self, ResponderChoice, TtsChoice};
+use rtclient_server::select::{self, ResponderChoice, SttChoice, TtsChoice, VadChoice};
 
 use crate::printer::Printer;
 
@@ -113,90 +114,34 @@ impl EngineChoice {
     /// Puts the engines into `session`; returns it with one line per engine saying which runs
     /// and why.
     pub(crate) fn apply(self, session: RealtimeSession) -> (RealtimeSession, Vec<String>) {
-        let (session, vad) = apply_vad(session, self.vad);
-        let (session, turn) = apply_end_of_turn(session);
-        let (session, stt) = apply_stt(session, self.stt);
-        (session, vec![vad, turn, stt])
+        let mut lines = Vec::new();
+        let models = ModelsDir::from_env().unwrap_or_else(|error| {
+            lines.push(format!("engines: {error}"));
+            ModelsDir::new("")
+        });
+        let vad = select::vad(
+            match self.vad {
+                VadEngineArg::Silero => VadChoice::Silero,
+                VadEngineArg::Earshot => VadChoice::Earshot,
+            },
+            &models,
+        );
+        let judge = select::end_of_turn(&models);
+        let stt = select::transcriber(
+            match self.stt {
+                SttEngineArg::Moonshine => SttChoice::Moonshine,
+                SttEngineArg::None => SttChoice::None,
+            },
+            &models,
+        );
+        let detector = vad.engine;
+        let mut session = session
+            .vad(move || detector.scorer())
+            .transcriber(stt.engine);
+        if let Some(judge) = judge.engine {
+            session = session.end_of_turn(judge);
+        }
+        lines.extend([vad.report, judge.report, stt.report]);
+        (session, lines)
     }
-}
-
-fn apply_vad(session: RealtimeSession, choice: VadEngineArg) -> (RealtimeSession, String) {
-    match choice {
-        VadEngineArg::Earshot => (session, "VAD: earshot (--vad earshot)".to_owned()),
-        VadEngineArg::Silero => match load_silero() {
-            Ok(silero) => (session.vad(silero), "VAD: Silero VAD v6".to_owned()),
-            Err(why) => (
-                session,
-                format!("VAD: earshot, because Silero VAD cannot start: {why}"),
-            ),
-        },
-    }
-}
-
-#[cfg(feature = "onnx")]
-fn apply_end_of_turn(session: RealtimeSession) -> (RealtimeSession, String) {
-    use rtclient_server::{ModelsDir, SmartTurn};
-    let loaded = ModelsDir::from_env()
-        .map_err(|e| e.to_string())
-        .and_then(|models| SmartTurn::load(&models).map_err(|e| e.to_string()));
-    match loaded {
-        Ok(judge) => (
-            session.end_of_turn(judge),
-            "semantic VAD: Smart Turn v3.2 judges each pause".to_owned(),
-        ),
-        Err(why) => (
-            session,
-            format!("semantic VAD: a silence timer, because Smart Turn cannot start: {why}"),
-        ),
-    }
-}
-
-#[cfg(not(feature = "onnx"))]
-fn apply_end_of_turn(session: RealtimeSession) -> (RealtimeSession, String) {
-    let why = "this rtclient was built without the `onnx` feature";
-    (
-        session,
-        format!("semantic VAD: a silence timer, because {why}"),
-    )
-}
-
-fn apply_stt(session: RealtimeSession, choice: SttEngineArg) -> (RealtimeSession, String) {
-    let none = "input transcription requests will fail";
-    match choice {
-        SttEngineArg::None => (session, format!("STT: none (--stt none): {none}")),
-        SttEngineArg::Moonshine => match load_moonshine() {
-            Ok(moonshine) => (
-                session.transcriber(moonshine),
-                "STT: Moonshine tiny (English), for every transcription model name".to_owned(),
-            ),
-            Err(why) => (
-                session,
-                format!("STT: none, because Moonshine cannot start: {why}; {none}"),
-            ),
-        },
-    }
-}
-
-#[cfg(feature = "onnx")]
-fn load_silero() -> Result<rtclient_server::SileroVad, String> {
-    use rtclient_server::{ModelsDir, SileroVad};
-    let models = ModelsDir::from_env().map_err(|e| e.to_string())?;
-    SileroVad::load(&models).map_err(|e| e.to_string())
-}
-
-#[cfg(not(feature = "onnx"))]
-fn load_silero() -> Result<rtclient_server::Earshot, String> {
-    Err("this rtclient was built without the `onnx` feature".to_owned())
-}
-
-#[cfg(feature = "onnx")]
-fn load_moonshine() -> Result<rtclient_server::Moonshine, String> {
-    use rtclient_server::{ModelsDir, Moonshine};
-    let models = ModelsDir::from_env().map_err(|e| e.to_string())?;
-    Moonshine::load(&models).map_err(|e| e.to_string())
-}
-
-#[cfg(not(feature = "onnx"))]
-fn load_moonshine() -> Result<rtclient_server::NoTranscriber, String> {
-    Err("this rtclient was built without the `onnx` feature".to_owned())
 }

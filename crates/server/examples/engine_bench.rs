@@ -1,38 +1,34 @@
-//! Speed of the real speech engines, on espeak-ng sentences made when it starts.
+//! Speed of the real speech engines, on sentences spoken when it starts.
 //!
 //! Run with `cargo run --release -p rtclient-server --example engine_bench` after
 //! `scripts/install-engines`. Prints:
 //! - VAD: how many times faster than real time Silero VAD and earshot score a clip of eight
-//!   sentences with silences between them (16 kHz, one thread);
-//! - STT: Moonshine's latency per utterance (the time `recognize` takes for each sentence,
-//!   median and max of three runs each) and its word error rate on the set.
+//!   espeak-ng sentences with silences between them (16 kHz, one thread);
+//! - STT: for each engine (Moonshine), its latency per utterance
+//!   (the time [`Transcriber::transcribe`] takes for each sentence of the test set spoken by
+//!   espeak-ng and by the Piper voice at their own sample rates, median and max of three runs
+//!   each) and its word error rate on the set, as `tests/engines/stt.rs` measures it.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use rtclient_server::ModelsDir;
-use rtclient_server::Moonshine;
-use rtclient_server::SileroVad;
 use rtclient_server::{EarshotScorer, SpeechScorer};
+use rtclient_server::{EspeakSynthesizer, PiperSynthesizer, Speech, Synthesizer};
+use rtclient_server::{ModelsDir, Moonshine, SileroVad, Transcriber, TurnAudio};
 
-const SENTENCES: [&str; 8] = [
-    "The quick brown fox jumps over the lazy dog.",
-    "Please turn off the lights in the kitchen.",
-    "What is the weather like in Paris today?",
-    "I would like to book a table for two at seven.",
-    "Can you tell me how to get to the train station?",
-    "My favorite color is green and I love the ocean.",
-    "Remind me to call my mother tomorrow morning.",
-    "The meeting has been moved to Thursday afternoon.",
-];
+#[path = "../tests/engines/sentences.rs"]
+#[allow(dead_code)] // the tests' sentence set and word error rate; this uses part of it
+mod sentences;
+
+use sentences::{SENTENCES, word_errors, words};
 
 type Failure = Box<dyn std::error::Error>;
 
 fn main() -> Result<(), Failure> {
     let models = ModelsDir::from_env()?;
     let dir = tempfile::tempdir()?;
-    let clips = SENTENCES
+    let clips = SENTENCES[..8]
         .iter()
         .map(|text| speak_16k(dir.path(), text))
         .collect::<Result<Vec<_>, _>>()?;
@@ -56,38 +52,82 @@ fn main() -> Result<(), Failure> {
         );
     }
 
+    let voices: [(&str, Box<dyn Synthesizer>); 2] = [
+        ("espeak-ng", Box::new(EspeakSynthesizer::new())),
+        ("Piper", Box::new(PiperSynthesizer::load(&models)?)),
+    ];
+    let mut spoken = Vec::new();
+    for (voice, synthesizer) in &voices {
+        let speech = SENTENCES
+            .iter()
+            .map(|text| synthesizer.synthesize(text, "default"))
+            .collect::<Result<Vec<_>, _>>()?;
+        spoken.push((*voice, speech));
+    }
+
     let start = Instant::now();
     let moonshine = Moonshine::load(&models)?;
-    println!("\nMoonshine load: {:.0} ms\n", ms(start.elapsed()));
-    println!("| utterance | audio | median | max | heard |\n|---|---|---|---|---|");
-    let mut medians = Vec::new();
-    let mut errors = 0.0;
-    for (text, sentence) in SENTENCES.iter().zip(&clips) {
-        let samples: Vec<f32> = sentence.iter().map(|s| f32::from(*s) / 32768.0).collect();
-        let mut times = Vec::new();
-        let mut heard = String::new();
-        for _ in 0..3 {
-            let start = Instant::now();
-            heard = moonshine.recognize(&samples)?.text;
-            times.push(start.elapsed());
+    bench_stt("Moonshine tiny", start.elapsed(), &moonshine, &spoken)?;
+    Ok(())
+}
+
+/// Times `engine` on every spoken sentence and prints each transcript, then the summary.
+fn bench_stt(
+    name: &str,
+    load: Duration,
+    engine: &dyn Transcriber,
+    spoken: &[(&str, Vec<Speech>)],
+) -> Result<(), Failure> {
+    println!("\n{name}: load {:.0} ms\n", ms(load));
+    println!("| voice | utterance | audio | median | max | errors | heard |");
+    println!("|---|---|---|---|---|---|---|");
+    let mut summary = Vec::new();
+    for (voice, clips) in spoken {
+        let mut medians = Vec::new();
+        let (mut errors, mut count) = (0, 0);
+        for (text, speech) in SENTENCES.iter().zip(clips) {
+            let audio = TurnAudio {
+                sample_rate: speech.sample_rate,
+                samples: &speech.samples,
+            };
+            let mut times = Vec::new();
+            let mut heard = String::new();
+            for _ in 0..3 {
+                let start = Instant::now();
+                heard = engine.transcribe(audio, "whisper-1")?.text;
+                times.push(start.elapsed());
+            }
+            times.sort();
+            medians.push(times[1]);
+            let wrong = word_errors(text, &heard);
+            errors += wrong;
+            count += words(text).len();
+            println!(
+                "| {voice} | {text} | {} ms | {:.0} ms | {:.0} ms | {wrong} | {heard} |",
+                speech.duration_ms(),
+                ms(times[1]),
+                ms(times[2])
+            );
         }
-        times.sort();
-        medians.push(times[1]);
-        errors += word_errors(text, &heard);
-        let audio = sentence.len() as f64 / 16.0;
+        medians.sort();
+        summary.push((
+            *voice,
+            medians[medians.len() / 2],
+            medians[medians.len() - 1],
+            errors,
+            count,
+        ));
+    }
+    println!("\n| STT | voice | latency per utterance, median | slowest median | WER |");
+    println!("|---|---|---|---|---|");
+    for (voice, median, slowest, errors, count) in summary {
         println!(
-            "| {text} | {audio:.0} ms | {:.0} ms | {:.0} ms | {heard} |",
-            ms(times[1]),
-            ms(times[2])
+            "| {name} | {voice} | {:.0} ms | {:.0} ms | {:.1} % ({errors} / {count} words) |",
+            ms(median),
+            ms(slowest),
+            100.0 * errors as f64 / count as f64
         );
     }
-    medians.sort();
-    let words: usize = SENTENCES.iter().map(|s| s.split_whitespace().count()).sum();
-    println!(
-        "\nMoonshine: median of per-utterance medians {:.0} ms; WER {:.1}% ({errors} / {words} words)",
-        ms(medians[medians.len() / 2]),
-        100.0 * errors / words as f64
-    );
     Ok(())
 }
 
@@ -122,7 +162,7 @@ fn speak_16k(dir: &Path, text: &str) -> Result<Vec<i16>, Failure> {
     let converted = spoke
         && Command::new("sox")
             .arg(&raw)
-            .args(["-r", "16000", "-c", "1", "-b", "16"])
+            .args(["-D", "-r", "16000", "-c", "1", "-b", "16"])
             .arg(&trimmed)
             .args(trim)
             .status()?
@@ -132,31 +172,4 @@ fn speak_16k(dir: &Path, text: &str) -> Result<Vec<i16>, Failure> {
     }
     let mut reader = hound::WavReader::open(&trimmed)?;
     Ok(reader.samples::<i16>().collect::<Result<_, _>>()?)
-}
-
-/// Word-level edit distance, ignoring case and punctuation.
-fn word_errors(expected: &str, heard: &str) -> f64 {
-    let words = |text: &str| -> Vec<String> {
-        text.split_whitespace()
-            .map(|w| {
-                w.chars()
-                    .filter(|c| c.is_alphanumeric())
-                    .collect::<String>()
-                    .to_lowercase()
-            })
-            .filter(|w| !w.is_empty())
-            .collect()
-    };
-    let (expected, heard) = (words(expected), words(heard));
-    let mut row: Vec<usize> = (0..=heard.len()).collect();
-    for (i, want) in expected.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, got) in heard.iter().enumerate() {
-            let substitution = diagonal + usize::from(want != got);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[heard.len()] as f64
 }

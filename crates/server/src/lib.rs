@@ -144,8 +144,8 @@ pub use engine::silero::{SileroScorer, SileroVad};
 pub use engine::smart_turn::SmartTurn;
 pub use engine::synthesis::{EspeakSynthesizer, Speech, SynthesisError, Synthesizer};
 pub use engine::transcription::{
-    LiveTranscript, NoTranscriber, TokenLogprob, Transcriber, Transcript, TranscriptionError,
-    TurnAudio,
+    LiveTranscript, NoTranscriber, STT_SAMPLE_RATE, TokenLogprob, Transcriber, Transcript,
+    TranscriptionError, TurnAudio,
 };
 pub use engine::vad::{
     Earshot, EarshotScorer, EndOfTurn, ResamplingDetector, SemanticParams, SemanticTurn,

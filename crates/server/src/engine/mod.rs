@@ -10,7 +10,8 @@
 //! on them (feature `llm`), [`chat_completions`] sends them to an OpenAI-compatible server, and
 //! [`tool_call`] reads tool calls a local model writes as text, under [`call_grammar`] when
 //! it must call one. Speech: [`piper`] speaks with a
-//! Piper voice on ONNX Runtime (feature `onnx`). [`select`] picks the engines at start-up and
+//! Piper voice on ONNX Runtime (feature `onnx`). Hearing: [`transcription`] is what a
+//! speech-to-text engine does, [`moonshine`] the one built in (feature `onnx`). [`select`] picks the engines at start-up and
 //! says which it picked and why.
 
 #[cfg(feature = "llm")]

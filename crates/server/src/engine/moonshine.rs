@@ -1,11 +1,12 @@
 //! Moonshine tiny (English) speech recognition through ONNX Runtime: the audio encoder, then
-//! the merged decoder with its KV cache, decoded greedily.
+//! the merged decoder with its KV cache, decoded by a beam search.
 //!
 //! The model handles at most about 9 s of audio at once, so longer audio is cut at its quietest
 //! moment before each 8.4 s mark and the pieces are decoded one after another. Each piece is
 //! framed by 0.3 s of silence: Moonshine mishears speech that starts or ends abruptly.
 
 use std::borrow::Cow;
+use std::rc::Rc;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use ort::session::{Session, SessionInputValue};
@@ -15,11 +16,12 @@ use super::models::{ModelFile, ModelsDir};
 use super::onnx::{self, OnnxError};
 use super::vocabulary::{Vocabulary, VocabularyError};
 use crate::engine::transcription::{
-    TokenLogprob, Transcriber, Transcript, TranscriptionError, TurnAudio,
+    STT_SAMPLE_RATE, TokenLogprob, Transcriber, Transcript, TranscriptionError, TurnAudio,
+    holds_no_speech, rms,
 };
 
 /// Sample rate the model hears.
-pub const MOONSHINE_SAMPLE_RATE: u32 = 16_000;
+pub const MOONSHINE_SAMPLE_RATE: u32 = STT_SAMPLE_RATE;
 /// Silence added before and after each piece.
 const PADDING: usize = 3 * MOONSHINE_SAMPLE_RATE as usize / 10;
 /// Longest piece of audio decoded at once, so that with its padding it stays under 9 s (the
@@ -30,14 +32,14 @@ const CUT_WINDOW: usize = 5 * MOONSHINE_SAMPLE_RATE as usize;
 /// Window over which loudness is measured when looking for a cut, and its step.
 const QUIET_WINDOW: usize = MOONSHINE_SAMPLE_RATE as usize / 10;
 const QUIET_STEP: usize = MOONSHINE_SAMPLE_RATE as usize / 100;
-/// Audio shorter than this (or quieter than [`SILENCE_RMS`]) holds no words.
-const MIN_SAMPLES: usize = MOONSHINE_SAMPLE_RATE as usize / 4;
-const SILENCE_RMS: f32 = 1e-3;
 /// Token that starts every transcript, and the one that ends it.
 const START_TOKEN: i64 = 1;
 const END_TOKEN: u32 = 2;
 /// Tokens decoded per second of audio, at most.
 const TOKENS_PER_SECOND: f32 = 6.5;
+/// Hypotheses the beam search keeps: wider than greedy decoding, which mishears synthetic
+/// voices far more often (14 % of words wrong on the espeak-ng test set, against 5 %).
+const BEAM_WIDTH: usize = 4;
 /// Attention heads and head size of the tiny model's KV cache.
 const HEADS: usize = 8;
 const HEAD_DIM: usize = 36;
@@ -70,6 +72,23 @@ pub struct Recognition {
     pub text: String,
     /// Its tokens, in order.
     pub tokens: Vec<RecognizedToken>,
+}
+
+/// One transcript being decoded: its tokens and logprobs so far, their summed logprob, and
+/// the decoder's self-attention KV cache after its last token (shared by the hypotheses that
+/// extend it).
+struct Hypothesis {
+    tokens: Vec<(u32, f32)>,
+    score: f32,
+    cache: Rc<Vec<(String, DynValue)>>,
+}
+
+impl Hypothesis {
+    /// The score per token, the end token counted, so that longer transcripts are not ranked
+    /// below shorter ones for their length alone.
+    fn normalised_score(&self) -> f32 {
+        self.score / (self.tokens.len() + 1) as f32
+    }
 }
 
 /// Moonshine tiny, loaded: shared by every session (runs are serialized).
@@ -121,7 +140,7 @@ impl Moonshine {
         let mut ids = Vec::new();
         let mut tokens = Vec::new();
         for piece in pieces(samples) {
-            if piece.len() < MIN_SAMPLES || rms(piece) < SILENCE_RMS {
+            if holds_no_speech(piece) {
                 continue;
             }
             for (id, logprob) in self.decode_piece(piece)? {
@@ -138,55 +157,119 @@ impl Moonshine {
         })
     }
 
-    /// Greedy decoding of one piece of at most [`MAX_PIECE`] samples: token ids and logprobs.
+    /// Beam search over one piece of at most [`MAX_PIECE`] samples: the token ids and
+    /// logprobs of the most likely transcript, its score normalised by its length.
     fn decode_piece(&self, samples: &[f32]) -> Result<Vec<(u32, f32)>, OnnxError> {
         let hidden = self.encode(samples)?;
         let failed = OnnxError::inference(ModelFile::MoonshineDecoder);
         let frames = hidden.shape().get(1).copied().unwrap_or(0).max(0) as usize;
         let mask = Tensor::from_array(([1usize, frames], vec![1_i64; frames])).map_err(failed)?;
-        let mut past = self.empty_cache()?;
         let max_tokens =
             (samples.len() as f32 / MOONSHINE_SAMPLE_RATE as f32 * TOKENS_PER_SECOND).ceil();
         let mut decoder = lock(&self.decoder);
-        let mut last = START_TOKEN;
-        let mut out = Vec::new();
+        // The cross-attention keys and values depend on the audio only: the first step makes
+        // them, and every hypothesis reads them.
+        let mut cross = self.empty_cache("encoder")?;
+        let mut beams = vec![Hypothesis {
+            tokens: Vec::new(),
+            score: 0.0,
+            cache: Rc::new(self.empty_cache("decoder")?),
+        }];
+        let mut finished: Vec<Hypothesis> = Vec::new();
         for step in 0..max_tokens as usize {
-            let ids = Tensor::from_array(([1usize, 1], vec![last])).map_err(failed)?;
-            let cached = Tensor::from_array(([1usize], vec![step > 0])).map_err(failed)?;
-            let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> = vec![
-                ("input_ids".into(), ids.into()),
-                ("encoder_hidden_states".into(), (&hidden).into()),
-                ("encoder_attention_mask".into(), (&mask).into()),
-                ("use_cache_branch".into(), cached.into()),
-            ];
-            inputs.extend(
-                past.iter()
-                    .map(|(name, value)| (name.as_str().into(), value.into())),
-            );
-            let mut outputs = decoder.run(inputs).map_err(failed)?;
-            let (_, logits) = outputs["logits"]
-                .try_extract_tensor::<f32>()
-                .map_err(failed)?;
-            let (id, logprob) = best_token(logits).ok_or_else(|| OnnxError::Inference {
-                model: ModelFile::MoonshineDecoder,
-                reason: "no logits".to_owned(),
-            })?;
-            for (name, value) in past.iter_mut() {
-                // The encoder's keys and values come from the first step only.
-                if step == 0 || name.contains(".decoder.") {
-                    let present = name.replace("past_key_values", "present");
-                    if let Some(next) = outputs.remove(&present) {
-                        *value = next;
-                    }
+            let mut candidates = Vec::new();
+            for (index, beam) in beams.iter().enumerate() {
+                let last = beam
+                    .tokens
+                    .last()
+                    .map_or(START_TOKEN, |(id, _)| i64::from(*id));
+                let ids = Tensor::from_array(([1usize, 1], vec![last])).map_err(failed)?;
+                let cached = Tensor::from_array(([1usize], vec![step > 0])).map_err(failed)?;
+                let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> = vec![
+                    ("input_ids".into(), ids.into()),
+                    ("encoder_hidden_states".into(), (&hidden).into()),
+                    ("encoder_attention_mask".into(), (&mask).into()),
+                    ("use_cache_branch".into(), cached.into()),
+                ];
+                inputs.extend(
+                    beam.cache
+                        .iter()
+                        .chain(&cross)
+                        .map(|(name, value)| (name.as_str().into(), value.into())),
+                );
+                let mut outputs = decoder.run(inputs).map_err(failed)?;
+                let (_, logits) = outputs["logits"]
+                    .try_extract_tensor::<f32>()
+                    .map_err(failed)?;
+                let best = best_tokens(logits, BEAM_WIDTH);
+                let mut take = |cache: &[(String, DynValue)]| -> Vec<(String, DynValue)> {
+                    cache
+                        .iter()
+                        .filter_map(|(name, _)| {
+                            let present = name.replace("past_key_values", "present");
+                            outputs.remove(&present).map(|value| (name.clone(), value))
+                        })
+                        .collect()
+                };
+                let cache = Rc::new(take(&beam.cache));
+                if step == 0 {
+                    cross = take(&cross);
+                }
+                candidates.extend(best.into_iter().map(|(id, logprob)| {
+                    (index, id, logprob, beam.score + logprob, Rc::clone(&cache))
+                }));
+            }
+            candidates.sort_by(|a, b| b.3.total_cmp(&a.3));
+            let mut next = Vec::with_capacity(BEAM_WIDTH);
+            for (index, id, logprob, score, cache) in candidates {
+                let mut tokens = beams[index].tokens.clone();
+                if id == END_TOKEN {
+                    finished.push(Hypothesis {
+                        tokens,
+                        score,
+                        cache,
+                    });
+                    continue;
+                }
+                tokens.push((id, logprob));
+                next.push(Hypothesis {
+                    tokens,
+                    score,
+                    cache,
+                });
+                if next.len() == BEAM_WIDTH {
+                    break;
                 }
             }
-            if id == END_TOKEN {
+            beams = next;
+            if finished.len() >= BEAM_WIDTH || beams.is_empty() {
                 break;
             }
-            out.push((id, logprob));
-            last = i64::from(id);
         }
-        Ok(out)
+        let pool = if finished.is_empty() { beams } else { finished };
+        Ok(pool
+            .into_iter()
+            .max_by(|a, b| a.normalised_score().total_cmp(&b.normalised_score()))
+            .map(|best| best.tokens)
+            .unwrap_or_default())
+    }
+
+    /// The KV cache of one attention kind (`decoder` or `encoder`) before the first step:
+    /// every `past_key_values.N.<kind>.*` input, empty.
+    fn empty_cache(&self, kind: &str) -> Result<Vec<(String, DynValue)>, OnnxError> {
+        let failed = OnnxError::inference(ModelFile::MoonshineDecoder);
+        let mut past = Vec::with_capacity(self.layers * 2);
+        for layer in 0..self.layers {
+            for part in ["key", "value"] {
+                let empty = Tensor::from_array(([1usize, HEADS, 0, HEAD_DIM], Vec::<f32>::new()))
+                    .map_err(failed)?;
+                past.push((
+                    format!("past_key_values.{layer}.{kind}.{part}"),
+                    empty.into_dyn(),
+                ));
+            }
+        }
+        Ok(past)
     }
 
     /// The encoder's hidden states for `samples`, padded with silence.
@@ -211,25 +294,6 @@ impl Moonshine {
                 reason: "no last_hidden_state output".to_owned(),
             })
     }
-
-    /// The KV cache before the first step: every `past_key_values.*` input, empty.
-    fn empty_cache(&self) -> Result<Vec<(String, DynValue)>, OnnxError> {
-        let failed = OnnxError::inference(ModelFile::MoonshineDecoder);
-        let mut past = Vec::with_capacity(self.layers * 4);
-        for layer in 0..self.layers {
-            for part in [
-                "decoder.key",
-                "decoder.value",
-                "encoder.key",
-                "encoder.value",
-            ] {
-                let empty = Tensor::from_array(([1usize, HEADS, 0, HEAD_DIM], Vec::<f32>::new()))
-                    .map_err(failed)?;
-                past.push((format!("past_key_values.{layer}.{part}"), empty.into_dyn()));
-            }
-        }
-        Ok(past)
-    }
 }
 
 impl Transcriber for Moonshine {
@@ -243,7 +307,7 @@ impl Transcriber for Moonshine {
             code: "transcription_failed".to_owned(),
             message,
         };
-        let samples = to_model_rate(audio).map_err(|error| {
+        let samples = audio.to_stt_rate().map_err(|error| {
             failed(format!(
                 "The input audio cannot be resampled to 16 kHz: {error}"
             ))
@@ -271,31 +335,29 @@ impl Transcriber for Moonshine {
     }
 }
 
-/// `audio` as `f32` samples at [`MOONSHINE_SAMPLE_RATE`].
-fn to_model_rate(audio: TurnAudio<'_>) -> Result<Vec<f32>, rtclient_audio::Error> {
-    let samples: Vec<f32> = audio
-        .samples
+/// The `count` most likely tokens of the last position, most likely first, with their log
+/// probabilities.
+fn best_tokens(logits: &[f32], count: usize) -> Vec<(u32, f32)> {
+    let Some(top) = logits.iter().copied().max_by(f32::total_cmp) else {
+        return Vec::new();
+    };
+    let log_sum = logits
         .iter()
-        .map(|s| f32::from(*s) / 32768.0)
-        .collect();
-    if audio.sample_rate == MOONSHINE_SAMPLE_RATE {
-        return Ok(samples);
-    }
-    let mut resampler = rtclient_audio::Resampler::new(audio.sample_rate, MOONSHINE_SAMPLE_RATE)?;
-    let mut out = Vec::new();
-    resampler.process(&samples, &mut out)?;
-    resampler.finish(&mut out)?;
-    Ok(out)
-}
-
-/// The most likely token of the last position and its log probability.
-fn best_token(logits: &[f32]) -> Option<(u32, f32)> {
-    let (index, &best) = logits
+        .map(|logit| (logit - top).exp())
+        .sum::<f32>()
+        .ln();
+    let mut ranked: Vec<(u32, f32)> = logits
         .iter()
         .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))?;
-    let sum: f32 = logits.iter().map(|logit| (logit - best).exp()).sum();
-    Some((u32::try_from(index).ok()?, -sum.ln()))
+        .filter_map(|(index, logit)| Some((u32::try_from(index).ok()?, logit - top - log_sum)))
+        .collect();
+    let count = count.min(ranked.len());
+    if count < ranked.len() {
+        ranked.select_nth_unstable_by(count, |a, b| b.1.total_cmp(&a.1));
+        ranked.truncate(count);
+    }
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    ranked
 }
 
 /// `samples` cut into pieces of at most [`MAX_PIECE`], each long one cut at its quietest
@@ -321,14 +383,6 @@ fn quietest(samples: &[f32], from: usize, to: usize) -> usize {
             loudness(*a).total_cmp(&loudness(*b))
         })
         .map_or(to, |start| start + QUIET_WINDOW / 2)
-}
-
-/// Root mean square of `samples`.
-fn rms(samples: &[f32]) -> f32 {
-    if samples.is_empty() {
-        return 0.0;
-    }
-    (samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32).sqrt()
 }
 
 #[cfg(test)]
@@ -363,9 +417,12 @@ mod tests {
 
     #[test]
     fn logprobs_are_log_softmax_of_the_best_logit() {
-        let (id, logprob) = best_token(&[0.0, 2.0, 0.0]).unwrap();
+        let best = best_tokens(&[0.0, 2.0, 0.0, 1.0], 2);
+        assert_eq!(best.len(), 2);
+        assert_eq!(best[1].0, 3, "the runner-up comes second");
+        let (id, logprob) = best[0];
         assert_eq!(id, 1);
-        let expected = (2f32.exp() / (2.0 + 2f32.exp())).ln();
+        let expected = (2f32.exp() / (2.0 + 2f32.exp() + 1f32.exp())).ln();
         assert!((logprob - expected).abs() < 1e-5, "{logprob} vs {expected}");
     }
 }

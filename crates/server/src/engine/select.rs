@@ -1,5 +1,6 @@
-//! Start-up choice of the reply and speech engines: the real engine when it is built in and
-//! installed, else the zero-asset fallback, with a line that says which one runs and why.
+//! Start-up choice of the engines: what hears the user (VAD, end-of-turn judge, speech-to-text)
+//! and what answers and speaks (responder, speech). Each pick is the real engine when it is
+//! built in and installed, else a fallback, with a line that says which one runs and why.
 
 use std::sync::Arc;
 
@@ -7,6 +8,32 @@ use super::chat_completions::ChatCompletions;
 use super::models::ModelsDir;
 use crate::engine::responder::{EchoResponder, Responder};
 use crate::engine::synthesis::{EspeakSynthesizer, Synthesizer};
+use crate::engine::transcription::{NoTranscriber, Transcriber};
+use crate::engine::vad::{Earshot, EndOfTurn, VadEngine};
+
+/// Why an ONNX Runtime engine is unavailable in a build without the `onnx` feature.
+#[cfg(not(feature = "onnx"))]
+const NO_ONNX: &str = "this build has no ONNX Runtime (built without the `onnx` feature)";
+
+/// The voice activity detector asked for (`--vad`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VadChoice {
+    /// Silero VAD v6 on ONNX Runtime (falls back to earshot when unavailable).
+    #[default]
+    Silero,
+    /// The earshot detector: pure Rust, no model files.
+    Earshot,
+}
+
+/// The speech-to-text engine asked for (`--stt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SttChoice {
+    /// Moonshine tiny on ONNX Runtime: fast enough for live deltas (falls back to none).
+    #[default]
+    Moonshine,
+    /// No transcription: requests fail with `transcription_engine_missing`.
+    None,
+}
 
 /// The speech engine asked for (`--tts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,14 +57,14 @@ pub enum ResponderChoice {
 
 /// An engine that was chosen, and the line that says which it is and why.
 #[derive(Clone)]
-pub struct Chosen<T: ?Sized> {
-    /// The engine.
-    pub engine: Arc<T>,
-    /// E.g. "speech: espeak-ng (Piper unavailable: ...)".
+pub struct Chosen<E> {
+    /// The engine (`None` for an optional engine that is not used).
+    pub engine: E,
+    /// E.g. "speech: espeak-ng, because the Piper voice is unavailable: ...".
     pub report: String,
 }
 
-impl<T: ?Sized> std::fmt::Debug for Chosen<T> {
+impl<E> std::fmt::Debug for Chosen<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Chosen")
             .field("report", &self.report)
@@ -45,12 +72,61 @@ impl<T: ?Sized> std::fmt::Debug for Chosen<T> {
     }
 }
 
-fn chosen<T: ?Sized>(engine: Arc<T>, report: String) -> Chosen<T> {
+fn chosen<E>(engine: E, report: String) -> Chosen<E> {
     Chosen { engine, report }
 }
 
+/// The VAD for `choice`, loading Silero from `models`.
+pub fn vad(choice: VadChoice, models: &ModelsDir) -> Chosen<Arc<dyn VadEngine>> {
+    let earshot = || Arc::new(Earshot) as Arc<dyn VadEngine>;
+    match choice {
+        VadChoice::Earshot => chosen(earshot(), "VAD: earshot (--vad earshot)".to_owned()),
+        VadChoice::Silero => match silero(models) {
+            Ok(silero) => chosen(silero, "VAD: Silero VAD v6".to_owned()),
+            Err(why) => chosen(
+                earshot(),
+                format!("VAD: earshot, because Silero VAD cannot start: {why}"),
+            ),
+        },
+    }
+}
+
+/// The judge of `semantic_vad` pauses: Smart Turn from `models`, else none (a silence timer).
+pub fn end_of_turn(models: &ModelsDir) -> Chosen<Option<Arc<dyn EndOfTurn>>> {
+    match smart_turn(models) {
+        Ok(judge) => chosen(
+            Some(judge),
+            "semantic VAD: Smart Turn v3.2 judges each pause".to_owned(),
+        ),
+        Err(why) => chosen(
+            None,
+            format!("semantic VAD: a silence timer, because Smart Turn cannot start: {why}"),
+        ),
+    }
+}
+
+/// The speech-to-text engine for `choice`, loading its model from `models`: Moonshine falls
+/// back to none.
+pub fn transcriber(choice: SttChoice, models: &ModelsDir) -> Chosen<Arc<dyn Transcriber>> {
+    let none = || Arc::new(NoTranscriber) as Arc<dyn Transcriber>;
+    let failing = "input transcription requests will fail";
+    match choice {
+        SttChoice::None => chosen(none(), format!("STT: none (--stt none): {failing}")),
+        SttChoice::Moonshine => match moonshine(models) {
+            Ok(moonshine) => chosen(
+                moonshine,
+                "STT: Moonshine tiny (English), for every transcription model name".to_owned(),
+            ),
+            Err(why) => chosen(
+                none(),
+                format!("STT: none, because Moonshine cannot start: {why}; {failing}"),
+            ),
+        },
+    }
+}
+
 /// The speech engine for `choice`, loading the Piper voice from `models`.
-pub fn synthesizer(choice: TtsChoice, models: &ModelsDir) -> Chosen<dyn Synthesizer> {
+pub fn synthesizer(choice: TtsChoice, models: &ModelsDir) -> Chosen<Arc<dyn Synthesizer>> {
     let espeak = || Arc::new(EspeakSynthesizer::new());
     match choice {
         TtsChoice::Espeak => chosen(espeak(), "speech: espeak-ng (--tts espeak)".to_owned()),
@@ -77,7 +153,43 @@ fn piper(models: &ModelsDir) -> Result<Arc<dyn Synthesizer>, String> {
 
 #[cfg(not(feature = "onnx"))]
 fn piper(_models: &ModelsDir) -> Result<Arc<dyn Synthesizer>, String> {
-    Err("this build has no ONNX Runtime (built without the `onnx` feature)".to_owned())
+    Err(NO_ONNX.to_owned())
+}
+
+#[cfg(feature = "onnx")]
+fn silero(models: &ModelsDir) -> Result<Arc<dyn VadEngine>, String> {
+    super::silero::SileroVad::load(models)
+        .map(|silero| Arc::new(silero) as Arc<dyn VadEngine>)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "onnx"))]
+fn silero(_models: &ModelsDir) -> Result<Arc<dyn VadEngine>, String> {
+    Err(NO_ONNX.to_owned())
+}
+
+#[cfg(feature = "onnx")]
+fn smart_turn(models: &ModelsDir) -> Result<Arc<dyn EndOfTurn>, String> {
+    super::smart_turn::SmartTurn::load(models)
+        .map(|judge| Arc::new(judge) as Arc<dyn EndOfTurn>)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "onnx"))]
+fn smart_turn(_models: &ModelsDir) -> Result<Arc<dyn EndOfTurn>, String> {
+    Err(NO_ONNX.to_owned())
+}
+
+#[cfg(feature = "onnx")]
+fn moonshine(models: &ModelsDir) -> Result<Arc<dyn Transcriber>, String> {
+    super::moonshine::Moonshine::load(models)
+        .map(|moonshine| Arc::new(moonshine) as Arc<dyn Transcriber>)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "onnx"))]
+fn moonshine(_models: &ModelsDir) -> Result<Arc<dyn Transcriber>, String> {
+    Err(NO_ONNX.to_owned())
 }
 
 /// The responder for `choice`: the chat-completions server at `llm_url` when given (asking it
@@ -87,7 +199,7 @@ pub fn responder(
     llm_url: Option<&str>,
     llm_model: &str,
     models: &ModelsDir,
-) -> Chosen<dyn Responder> {
+) -> Chosen<Arc<dyn Responder>> {
     if let Some(url) = llm_url {
         let remote = ChatCompletions::new(url, llm_model);
         let report = format!(
@@ -151,6 +263,22 @@ mod tests {
             replies.report
         );
         assert!(replies.report.contains("unavailable"), "{}", replies.report);
+        let vad = vad(VadChoice::Silero, &models);
+        assert!(
+            vad.report
+                .starts_with("VAD: earshot, because Silero VAD cannot start"),
+            "{}",
+            vad.report
+        );
+        let judge = end_of_turn(&models);
+        assert!(judge.engine.is_none(), "{}", judge.report);
+        let stt = transcriber(SttChoice::Moonshine, &models);
+        assert!(
+            stt.report
+                .starts_with("STT: none, because Moonshine cannot start"),
+            "{}",
+            stt.report
+        );
         let remote = responder(
             ResponderChoice::Echo,
             Some("http://127.0.0.1:9/v1"),

@@ -12,6 +12,9 @@
 
 use rtclient_protocol::ErrorCode;
 
+/// Sample rate the speech-to-text models hear.
+pub const STT_SAMPLE_RATE: u32 = 16_000;
+
 /// Audio of one committed user turn: mono PCM16.
 #[derive(Debug, Clone, Copy)]
 pub struct TurnAudio<'a> {
@@ -19,6 +22,41 @@ pub struct TurnAudio<'a> {
     pub sample_rate: u32,
     /// Mono 16-bit samples.
     pub samples: &'a [i16],
+}
+
+impl TurnAudio<'_> {
+    /// The audio as `f32` samples (in `-1.0..=1.0`) at [`STT_SAMPLE_RATE`].
+    pub fn to_stt_rate(self) -> Result<Vec<f32>, rtclient_audio::Error> {
+        let samples: Vec<f32> = self
+            .samples
+            .iter()
+            .map(|s| f32::from(*s) / 32768.0)
+            .collect();
+        if self.sample_rate == STT_SAMPLE_RATE {
+            return Ok(samples);
+        }
+        let mut resampler = rtclient_audio::Resampler::new(self.sample_rate, STT_SAMPLE_RATE)?;
+        let mut out = Vec::new();
+        resampler.process(&samples, &mut out)?;
+        resampler.finish(&mut out)?;
+        Ok(out)
+    }
+}
+
+/// Whether 16 kHz `samples` are too short (under 0.25 s) or too quiet to hold a word; the
+/// engines skip such audio rather than guess words in it.
+pub(crate) fn holds_no_speech(samples: &[f32]) -> bool {
+    const MIN_SAMPLES: usize = STT_SAMPLE_RATE as usize / 4;
+    const SILENCE_RMS: f32 = 1e-3;
+    samples.len() < MIN_SAMPLES || rms(samples) < SILENCE_RMS
+}
+
+/// Root mean square of `samples`.
+pub(crate) fn rms(samples: &[f32]) -> f32 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    (samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32).sqrt()
 }
 
 /// Why a transcription failed; its text becomes the `failed` event's `error.message`.
@@ -73,6 +111,20 @@ pub trait Transcriber: Send + Sync {
     /// `delta` events (default: no; the whole transcript then comes after the turn).
     fn live(&self) -> bool {
         false
+    }
+}
+
+impl<T: Transcriber + ?Sized> Transcriber for std::sync::Arc<T> {
+    fn transcribe(
+        &self,
+        audio: TurnAudio<'_>,
+        model: &str,
+    ) -> Result<Transcript, TranscriptionError> {
+        (**self).transcribe(audio, model)
+    }
+
+    fn live(&self) -> bool {
+        (**self).live()
     }
 }
 

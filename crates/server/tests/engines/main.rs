@@ -13,6 +13,7 @@ mod client;
 mod reply;
 mod runtime;
 mod semantic_vad;
+mod sentences;
 mod sessions;
 mod stt;
 mod testutil;

@@ -8,7 +8,8 @@ use rtclient_server::SileroVad;
 use serde_json::{Value, json};
 
 use crate::client::{Client, connect_to, connect_with};
-use crate::testutil::{append_24k, models, speak, word_error_rate};
+use crate::sentences::word_error_rate;
+use crate::testutil::{append_24k, models, speak};
 
 const SENTENCE: &str =
     "The meeting has been moved to Thursday afternoon, so please tell the whole team.";

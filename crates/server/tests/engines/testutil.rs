@@ -25,7 +25,9 @@ fn run(program: &str, args: &[&str]) {
 }
 
 /// `text` spoken by espeak-ng at 16 kHz mono, with the leading and trailing silence cut off by
-/// sox's `silence` effect, so the clip starts and ends at the speech's true edges.
+/// sox's `silence` effect, so the clip starts and ends at the speech's true edges. sox runs
+/// without dither (`-D`), which would add random noise: the same text always gives the same
+/// samples.
 pub(crate) fn speak_trimmed_16k(dir: &Path, text: &str) -> Vec<i16> {
     let raw = dir.join("raw.wav");
     let trimmed = dir.join("trimmed.wav");
@@ -35,7 +37,17 @@ pub(crate) fn speak_trimmed_16k(dir: &Path, text: &str) -> Vec<i16> {
     let trim = [
         "silence", "1", "0.01", "1%", "reverse", "silence", "1", "0.01", "1%", "reverse",
     ];
-    let mut args = vec![raw_arg, "-r", "16000", "-c", "1", "-b", "16", trimmed_arg];
+    let mut args = vec![
+        raw_arg,
+        "-D",
+        "-r",
+        "16000",
+        "-c",
+        "1",
+        "-b",
+        "16",
+        trimmed_arg,
+    ];
     args.extend(trim);
     run("sox", &args);
     read_wav(&trimmed)
@@ -52,35 +64,8 @@ pub(crate) fn ms_16k(samples: usize) -> u64 {
     samples as u64 * 1000 / 16_000
 }
 
-/// Word error rate of `heard` against `expected`: word-level edit distance over the expected
-/// word count, ignoring case and punctuation.
-pub(crate) fn word_error_rate(expected: &str, heard: &str) -> f64 {
-    let words = |text: &str| -> Vec<String> {
-        text.split_whitespace()
-            .map(|word| {
-                word.chars()
-                    .filter(|c| c.is_alphanumeric() || *c == '\'')
-                    .collect::<String>()
-                    .to_lowercase()
-            })
-            .filter(|word| !word.is_empty())
-            .collect()
-    };
-    let (expected, heard) = (words(expected), words(heard));
-    let mut row: Vec<usize> = (0..=heard.len()).collect();
-    for (i, want) in expected.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, got) in heard.iter().enumerate() {
-            let substitution = diagonal + usize::from(want != got);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[heard.len()] as f64 / expected.len().max(1) as f64
-}
-
-/// `text` spoken by espeak-ng as mono PCM16 at `rate` Hz, as a client would stream it.
+/// `text` spoken by espeak-ng as mono PCM16 at `rate` Hz, as a client would stream it (sox
+/// converts without dither, so the samples are the same every run).
 pub(crate) fn speak(dir: &Path, text: &str, rate: u32) -> Vec<i16> {
     let raw = dir.join("raw.wav");
     let wav = dir.join("speech.wav");
@@ -89,7 +74,7 @@ pub(crate) fn speak(dir: &Path, text: &str, rate: u32) -> Vec<i16> {
     let rate = rate.to_string();
     run(
         "sox",
-        &[raw_arg, "-r", &rate, "-c", "1", "-b", "16", wav_arg],
+        &[raw_arg, "-D", "-r", &rate, "-c", "1", "-b", "16", wav_arg],
     );
     read_wav(&wav)
 }

@@ -20,6 +20,12 @@ pub trait EndOfTurn: Send + Sync {
     fn completion(&self, turn: &[i16]) -> f32;
 }
 
+impl<T: EndOfTurn + ?Sized> EndOfTurn for Arc<T> {
+    fn completion(&self, turn: &[i16]) -> f32 {
+        (**self).completion(turn)
+    }
+}
+
 /// How a [`SemanticTurn`] ends turns.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SemanticParams {
