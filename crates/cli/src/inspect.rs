@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use crate::exit::CliError;
 use crate::printer::{Printed, Printer};
-use crate::render::Renderer;
+use crate::render::{Event, Renderer};
 use crate::session_log::{Direction, Record};
 use crate::settings::InspectSettings;
 
@@ -59,8 +59,8 @@ struct Checked {
     dir: Direction,
     /// The GA type (or the raw type).
     kind: String,
-    /// The GA JSON, for rendering.
-    ga: Value,
+    /// What is rendered: the typed event the frame parsed into (GA form for Realtime).
+    shown: Shown,
     /// Why the frame fails `--strict`, if it does.
     problem: Option<String>,
 }
@@ -97,7 +97,7 @@ pub(crate) fn run(settings: InspectSettings, printer: &Printer) -> Result<(), Cl
             printer.out(&json_line(frame, &checked))
         } else {
             let mut printed = Printed::Ok;
-            for line in renderer.push_at(frame.t, checked.dir, &checked.kind, &checked.ga) {
+            for line in renderer.push_at(frame.t, checked.dir, checked.event()) {
                 printed = printer.out(&line);
             }
             if checked.problem.is_some() && !settings.strict {
@@ -288,19 +288,17 @@ fn check(dialect: Dialect, frame: &Frame) -> Checked {
             return problem(frame.dir, raw_kind, format!("does not parse: {why}"));
         }
     };
-    let (dir, kind, unknown, ga, back) = match &parsed {
+    let (dir, kind, unknown, back) = match &parsed {
         Parsed::Server(ev) => (
             Direction::Received,
             ev.kind().to_owned(),
             ev.is_unknown(),
-            serde_json::to_value(&**ev).ok(),
             dialect.server_event_to_json(ev).ok(),
         ),
         Parsed::Client(ev) => (
             Direction::Sent,
             ev.kind().to_owned(),
             ev.is_unknown(),
-            serde_json::to_value(&**ev).ok(),
             dialect.client_event_to_json(ev).ok(),
         ),
     };
@@ -321,22 +319,49 @@ fn check(dialect: Dialect, frame: &Frame) -> Checked {
     Checked {
         dir,
         kind,
-        ga: ga.unwrap_or_else(|| frame.value.clone()),
+        shown: Shown::Realtime(parsed),
         problem,
     }
 }
 
+/// What a frame is rendered from: the typed event it parsed into, if it did.
+#[derive(Debug)]
+enum Shown {
+    /// A Realtime event.
+    Realtime(Parsed),
+    /// A GPT-Live server event.
+    LiveServer(Box<rtclient_protocol::live::ServerEvent>),
+    /// A GPT-Live client event.
+    LiveClient(Box<rtclient_protocol::live::ClientEvent>),
+    /// A frame that does not parse.
+    Unparsed,
+}
+
 /// A frame parsed as a server or a client event.
+#[derive(Debug)]
 enum Parsed {
     Server(Box<ServerEvent>),
     Client(Box<ClientEvent>),
+}
+
+impl Checked {
+    /// The event to render.
+    fn event(&self) -> Event<'_> {
+        match &self.shown {
+            Shown::Realtime(Parsed::Server(e)) => Event::Server(e),
+            Shown::Realtime(Parsed::Client(e)) => Event::Client(e),
+            Shown::LiveServer(e) => Event::LiveServer(e),
+            Shown::LiveClient(e) => Event::LiveClient(e),
+            Shown::Unparsed => Event::Unparsed(&self.kind),
+        }
+    }
 }
 
 fn problem(dir: Direction, kind: String, why: String) -> Checked {
     Checked {
         dir,
         kind,
-        ga: Value::Null,
+        shown: Shown::Unparsed,
         problem: Some(why),
     }
 }
@@ -391,7 +416,7 @@ fn json_line(frame: &Frame, checked: &Checked) -> String {
         object.insert("problem".to_owned(), Value::from(problem.clone()));
     }
     let mut renderer = Renderer::new();
-    let mut summary = renderer.push(checked.dir, &checked.kind, &checked.ga);
+    let mut summary = renderer.push(checked.dir, checked.event());
     summary.extend(renderer.flush());
     object.insert("summary".to_owned(), Value::from(summary.join(" ")));
     object.insert("frame".to_owned(), frame.value.clone());

@@ -11,15 +11,49 @@
 //!
 //! Consecutive audio deltas of one item (and `input_audio_buffer.append` frames) are summed;
 //! consecutive text, transcript and argument deltas of one item are joined into one line.
-//! [`Renderer`] works on the GA form of an event (beta frames are translated first), so both
-//! dialects print the same.
+//! [`Renderer`] works on typed events ([`Event`]): Realtime events in their GA form (beta frames
+//! are translated first, so both dialects print the same), and GPT-Live events. An event of a
+//! type the protocol crate does not know is shown with every id its JSON carries.
 
-use serde_json::Value;
+mod fields;
+mod ids;
+
+use rtclient_protocol::{ClientEvent, ServerEvent, live};
 
 use crate::session_log::Direction;
 
+use ids::Ids;
+
 /// Longest quoted text shown before it is cut with `…`.
 const MAX_TEXT: usize = 100;
+
+/// One event to render.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Event<'a> {
+    /// A Realtime server event (GA form).
+    Server(&'a ServerEvent),
+    /// A Realtime client event (GA form).
+    Client(&'a ClientEvent),
+    /// A GPT-Live server event.
+    LiveServer(&'a live::ServerEvent),
+    /// A GPT-Live client event.
+    LiveClient(&'a live::ClientEvent),
+    /// A frame that does not parse, shown as its `type` alone.
+    Unparsed(&'a str),
+}
+
+impl<'a> Event<'a> {
+    /// The wire `type`.
+    fn kind(self) -> &'a str {
+        match self {
+            Event::Server(e) => e.kind(),
+            Event::Client(e) => e.kind(),
+            Event::LiveServer(e) => e.kind(),
+            Event::LiveClient(e) => e.kind(),
+            Event::Unparsed(kind) => kind,
+        }
+    }
+}
 
 /// A run of deltas being coalesced.
 #[derive(Debug)]
@@ -49,10 +83,9 @@ impl Renderer {
         Self::default()
     }
 
-    /// Adds one event (`kind` is its GA type, `event` its GA JSON) and returns the lines that
-    /// are complete now.
-    pub(crate) fn push(&mut self, dir: Direction, kind: &str, event: &Value) -> Vec<String> {
-        self.push_at(None, dir, kind, event)
+    /// Adds one event and returns the lines that are complete now.
+    pub(crate) fn push(&mut self, dir: Direction, event: Event<'_>) -> Vec<String> {
+        self.push_at(None, dir, event)
     }
 
     /// Like [`push`](Self::push), with the event's time (seconds since the session started)
@@ -61,40 +94,44 @@ impl Renderer {
         &mut self,
         t: Option<f64>,
         dir: Direction,
-        kind: &str,
-        event: &Value,
+        event: Event<'_>,
     ) -> Vec<String> {
         let stamp = t.map(|t| format!("{t:8.3}s ")).unwrap_or_default();
+        let kind = event.kind();
         let mut lines = Vec::new();
-        if let Some((key, bytes, text)) = delta_parts(kind, event) {
-            if let Some(p) = self
-                .pending
-                .iter_mut()
-                .find(|p| p.dir == dir && p.kind == kind && p.key == key)
-            {
-                p.count += 1;
-                p.bytes += bytes;
-                if let (Some(all), Some(more)) = (&mut p.text, text) {
-                    all.push_str(more);
-                }
-                return lines;
+        let Some(delta) = Delta::of(event) else {
+            lines.extend(self.flush());
+            lines.push(format!("{stamp}{}", line(dir, event)));
+            return lines;
+        };
+        if let Some(p) = self
+            .pending
+            .iter_mut()
+            .find(|p| p.dir == dir && p.kind == kind && p.key == delta.key)
+        {
+            p.count += 1;
+            p.bytes += delta.bytes;
+            if let (Some(all), Some(more)) = (&mut p.text, delta.text) {
+                all.push_str(more);
             }
-            if self.pending.iter().any(|p| p.dir != dir || p.key != key) {
-                lines.extend(self.flush());
-            }
-            self.pending.push(Pending {
-                dir,
-                kind: kind.to_owned(),
-                prefix: format!("{stamp}{} {kind}{}", arrow(dir), ids(event)),
-                key,
-                count: 1,
-                bytes,
-                text: text.map(str::to_owned),
-            });
             return lines;
         }
-        lines.extend(self.flush());
-        lines.push(format!("{stamp}{}", line(dir, kind, event)));
+        if self
+            .pending
+            .iter()
+            .any(|p| p.dir != dir || p.key != delta.key)
+        {
+            lines.extend(self.flush());
+        }
+        self.pending.push(Pending {
+            dir,
+            kind: kind.to_owned(),
+            prefix: format!("{stamp}{} {kind}{}", arrow(dir), Ids::of(event)),
+            key: delta.key.to_owned(),
+            count: 1,
+            bytes: delta.bytes,
+            text: delta.text.map(str::to_owned),
+        });
         lines
     }
 
@@ -121,6 +158,61 @@ impl Pending {
     }
 }
 
+/// What a delta event adds to its run.
+struct Delta<'a> {
+    /// The run it joins: its item (empty for `input_audio_buffer.append`).
+    key: &'a str,
+    /// Audio bytes (decoded length of its base64).
+    bytes: usize,
+    /// Its piece of text, for text deltas.
+    text: Option<&'a str>,
+}
+
+impl<'a> Delta<'a> {
+    /// The delta an event carries, if it is one.
+    fn of(event: Event<'a>) -> Option<Self> {
+        use ServerEvent as S;
+        match event {
+            Event::Server(S::ResponseOutputAudioDelta(e)) => {
+                Some(Self::audio(&e.item_id, &e.delta))
+            }
+            Event::Client(ClientEvent::InputAudioBufferAppend(e)) => {
+                Some(Self::audio("", &e.audio))
+            }
+            Event::Server(S::ResponseOutputAudioTranscriptDelta(e)) => {
+                Some(Self::text(&e.item_id, &e.delta))
+            }
+            Event::Server(S::ResponseOutputTextDelta(e)) => Some(Self::text(&e.item_id, &e.delta)),
+            Event::Server(S::ResponseFunctionCallArgumentsDelta(e)) => {
+                Some(Self::text(&e.item_id, &e.delta))
+            }
+            Event::Server(S::ResponseMcpCallArgumentsDelta(e)) => {
+                Some(Self::text(&e.item_id, &e.delta))
+            }
+            Event::Server(S::ConversationItemInputAudioTranscriptionDelta(e)) => {
+                Some(Self::text(&e.item_id, e.delta.as_deref().unwrap_or("")))
+            }
+            _ => None,
+        }
+    }
+
+    fn audio(key: &'a str, base64: &str) -> Self {
+        Self {
+            key,
+            bytes: base64_len(base64),
+            text: None,
+        }
+    }
+
+    fn text(key: &'a str, text: &'a str) -> Self {
+        Self {
+            key,
+            bytes: 0,
+            text: Some(text),
+        }
+    }
+}
+
 /// The arrow for a direction.
 fn arrow(dir: Direction) -> &'static str {
     match dir {
@@ -130,49 +222,10 @@ fn arrow(dir: Direction) -> &'static str {
     }
 }
 
-/// For delta events: the coalescing key, audio bytes, and text piece.
-fn delta_parts<'a>(kind: &str, event: &'a Value) -> Option<(String, usize, Option<&'a str>)> {
-    let item = event["item_id"].as_str().unwrap_or("");
-    match kind {
-        "response.output_audio.delta" => Some((
-            item.to_owned(),
-            base64_len(event["delta"].as_str().unwrap_or("")),
-            None,
-        )),
-        "input_audio_buffer.append" => Some((
-            String::new(),
-            base64_len(event["audio"].as_str().unwrap_or("")),
-            None,
-        )),
-        "response.output_audio_transcript.delta"
-        | "response.output_text.delta"
-        | "response.function_call_arguments.delta"
-        | "response.mcp_call_arguments.delta"
-        | "conversation.item.input_audio_transcription.delta" => Some((
-            item.to_owned(),
-            0,
-            Some(event["delta"].as_str().unwrap_or("")),
-        )),
-        _ => None,
-    }
-}
-
 /// Decoded length of a base64 string, without decoding it.
 pub(crate) fn base64_len(text: &str) -> usize {
     let padding = text.bytes().rev().take_while(|&b| b == b'=').count().min(2);
     (text.len() / 4 * 3).saturating_sub(padding)
-}
-
-/// ` resp_x item_y` (and call id) when present.
-fn ids(event: &Value) -> String {
-    let mut out = String::new();
-    for key in ["response_id", "item_id", "call_id"] {
-        if let Some(id) = event[key].as_str() {
-            out.push(' ');
-            out.push_str(id);
-        }
-    }
-    out
 }
 
 /// Quotes and cuts text for one line.
@@ -190,9 +243,9 @@ fn quote(text: &str) -> String {
 }
 
 /// One event's line.
-fn line(dir: Direction, kind: &str, event: &Value) -> String {
-    let mut out = format!("{} {kind}", arrow(dir));
-    let fields = fields(kind, event);
+fn line(dir: Direction, event: Event<'_>) -> String {
+    let mut out = format!("{} {}", arrow(dir), event.kind());
+    let fields = fields::of(event);
     if !fields.is_empty() {
         out.push(' ');
         out.push_str(&fields);
@@ -200,237 +253,39 @@ fn line(dir: Direction, kind: &str, event: &Value) -> String {
     out
 }
 
-/// The useful fields of an event, space separated.
-fn fields(kind: &str, e: &Value) -> String {
-    let mut f: Vec<String> = Vec::new();
-    let s = |v: &Value| v.as_str().map(str::to_owned);
-    match kind {
-        "session.created" | "session.updated" | "session.update" => {
-            session_fields(&e["session"], &mut f)
-        }
-        "error" => {
-            let err = &e["error"];
-            for key in ["type", "code"] {
-                if let Some(v) = s(&err[key]) {
-                    f.push(v);
-                }
-            }
-            if let Some(m) = s(&err["message"]) {
-                f.push(quote(&m));
-            }
-            if let Some(p) = s(&err["param"]) {
-                f.push(format!("param={p}"));
-            }
-            if let Some(id) = s(&err["event_id"]) {
-                f.push(format!("caused_by={id}"));
-            }
-        }
-        "conversation.item.added"
-        | "conversation.item.done"
-        | "conversation.item.created"
-        | "conversation.item.retrieved"
-        | "conversation.item.create"
-        | "response.output_item.added"
-        | "response.output_item.done" => item_fields(&e["item"], &mut f),
-        "response.created" | "response.done" => response_fields(&e["response"], &mut f),
-        "response.create" => {
-            let r = &e["response"];
-            if let Some(m) = r["output_modalities"].as_array() {
-                let m: Vec<_> = m.iter().filter_map(Value::as_str).collect();
-                f.push(format!("modalities={}", m.join(",")));
-            }
-            if let Some(i) = s(&r["instructions"]) {
-                f.push(format!("instructions={}", quote(&i)));
-            }
-        }
-        "input_audio_buffer.speech_started" => {
-            f.push(ids(e).trim().to_owned());
-            f.push(format!("at={}ms", e["audio_start_ms"]));
-        }
-        "input_audio_buffer.speech_stopped" => {
-            f.push(ids(e).trim().to_owned());
-            f.push(format!("at={}ms", e["audio_end_ms"]));
-        }
-        "conversation.item.input_audio_transcription.completed"
-        | "response.output_audio_transcript.done" => {
-            f.push(ids(e).trim().to_owned());
-            f.push(quote(e["transcript"].as_str().unwrap_or("")));
-        }
-        "response.output_text.done" => {
-            f.push(ids(e).trim().to_owned());
-            f.push(quote(e["text"].as_str().unwrap_or("")));
-        }
-        "conversation.item.input_audio_transcription.failed" => {
-            f.push(ids(e).trim().to_owned());
-            if let Some(m) = s(&e["error"]["message"]) {
-                f.push(quote(&m));
-            }
-        }
-        "response.function_call_arguments.done" => {
-            f.push(ids(e).trim().to_owned());
-            if let Some(n) = s(&e["name"]) {
-                f.push(n);
-            }
-            f.push(quote(e["arguments"].as_str().unwrap_or("")));
-        }
-        "rate_limits.updated" => {
-            for limit in e["rate_limits"].as_array().into_iter().flatten() {
-                f.push(format!(
-                    "{}={}/{}",
-                    limit["name"].as_str().unwrap_or("?"),
-                    limit["remaining"],
-                    limit["limit"]
-                ));
-            }
-        }
-        "conversation.item.truncate" | "conversation.item.truncated" => {
-            f.push(ids(e).trim().to_owned());
-            f.push(format!("at={}ms", e["audio_end_ms"]));
-        }
-        _ => f.push(ids(e).trim().to_owned()),
-    }
-    f.retain(|x| !x.is_empty());
-    f.join(" ")
-}
-
-fn session_fields(session: &Value, f: &mut Vec<String>) {
-    if let Some(id) = session["id"].as_str() {
-        f.push(id.to_owned());
-    }
-    if let Some(model) = session["model"].as_str() {
-        f.push(format!("model={model}"));
-    }
-    if let Some(i) = session["instructions"].as_str() {
-        f.push(format!("instructions={}", quote(i)));
-    }
-    let audio = &session["audio"];
-    if let Some(voice) = audio["output"]["voice"].as_str() {
-        f.push(format!("voice={voice}"));
-    }
-    let input = &audio["input"];
-    if let Some(format) = input["format"]["type"].as_str() {
-        f.push(format!("in={format}"));
-    }
-    if let Some(td) = input.get("turn_detection") {
-        f.push(format!("vad={}", vad(td)));
-    }
-    if let Some(model) = input["transcription"]["model"].as_str() {
-        f.push(format!("transcribe={model}"));
-    }
-    if let Some(tools) = session["tools"].as_array()
-        && !tools.is_empty()
-    {
-        let names: Vec<_> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
-        f.push(format!("tools={}", names.join(",")));
-    }
-}
-
-/// `server_vad(0.5,300ms,200ms)`, `semantic_vad(auto)` or `none`.
-fn vad(td: &Value) -> String {
-    match td["type"].as_str() {
-        None => "none".to_owned(),
-        Some("server_vad") => {
-            let mut parts = Vec::new();
-            if let Some(t) = td["threshold"].as_f64() {
-                parts.push(t.to_string());
-            }
-            for key in ["prefix_padding_ms", "silence_duration_ms"] {
-                if let Some(ms) = td[key].as_u64() {
-                    parts.push(format!("{ms}ms"));
-                }
-            }
-            format!("server_vad({})", parts.join(","))
-        }
-        Some("semantic_vad") => format!(
-            "semantic_vad({})",
-            td["eagerness"].as_str().unwrap_or("auto")
-        ),
-        Some(other) => other.to_owned(),
-    }
-}
-
-fn item_fields(item: &Value, f: &mut Vec<String>) {
-    if let Some(id) = item["id"].as_str() {
-        f.push(id.to_owned());
-    }
-    let kind = item["type"].as_str().unwrap_or("?");
-    match kind {
-        "message" => f.push(format!("message/{}", item["role"].as_str().unwrap_or("?"))),
-        "function_call" => f.push(format!(
-            "function_call {} {}",
-            item["name"].as_str().unwrap_or("?"),
-            item["call_id"].as_str().unwrap_or("")
-        )),
-        "function_call_output" => f.push(format!(
-            "function_call_output {}",
-            item["call_id"].as_str().unwrap_or("")
-        )),
-        other => f.push(other.to_owned()),
-    }
-    if let Some(status) = item["status"].as_str() {
-        f.push(status.to_owned());
-    }
-    for part in item["content"].as_array().into_iter().flatten() {
-        let text = part["text"]
-            .as_str()
-            .or_else(|| part["transcript"].as_str());
-        match text {
-            Some(t) if !t.is_empty() => f.push(quote(t)),
-            _ => {}
-        }
-    }
-    if let Some(out) = item["output"].as_str() {
-        f.push(quote(out));
-    }
-}
-
-fn response_fields(r: &Value, f: &mut Vec<String>) {
-    if let Some(id) = r["id"].as_str() {
-        f.push(id.to_owned());
-    }
-    if let Some(status) = r["status"].as_str() {
-        f.push(status.to_owned());
-    }
-    let details = &r["status_details"];
-    if let Some(reason) = details["reason"].as_str() {
-        f.push(format!("reason={reason}"));
-    }
-    if let Some(m) = details["error"]["message"].as_str() {
-        f.push(quote(m));
-    }
-    if let Some(out) = r["output"].as_array() {
-        f.push(format!("out={}", out.len()));
-    }
-    // A failed response may carry an empty `usage` object: no token counts to show.
-    let usage = &r["usage"];
-    if usage["input_tokens"].is_number() || usage["output_tokens"].is_number() {
-        f.push(format!(
-            "tokens={}/{}",
-            usage["input_tokens"], usage["output_tokens"]
-        ));
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
+
+    fn server(event: Value) -> ServerEvent {
+        ServerEvent::from_json(&event.to_string()).unwrap()
+    }
+
+    fn client(event: Value) -> ClientEvent {
+        ClientEvent::from_json(&event.to_string()).unwrap()
+    }
+
+    fn received(r: &mut Renderer, event: Value) -> Vec<String> {
+        r.push(Direction::Received, Event::Server(&server(event)))
+    }
+
+    fn audio_delta(item: &str) -> Value {
+        json!({"type":"response.output_audio.delta","response_id":"r1","item_id":item,"output_index":0,"content_index":0,"delta":"AAAA"})
+    }
+
+    fn transcript_delta(piece: &str) -> Value {
+        json!({"type":"response.output_audio_transcript.delta","response_id":"r1","item_id":"i1","output_index":0,"content_index":0,"delta":piece})
+    }
 
     #[test]
     fn audio_deltas_are_summed() {
         let mut r = Renderer::new();
-        let d = json!({"type":"response.output_audio.delta","response_id":"r1","item_id":"i1","delta":"AAAA"});
-        assert!(
-            r.push(Direction::Received, "response.output_audio.delta", &d)
-                .is_empty()
-        );
-        assert!(
-            r.push(Direction::Received, "response.output_audio.delta", &d)
-                .is_empty()
-        );
-        let done = json!({"type":"response.output_audio.done","response_id":"r1","item_id":"i1"});
-        let lines = r.push(Direction::Received, "response.output_audio.done", &done);
+        assert!(received(&mut r, audio_delta("i1")).is_empty());
+        assert!(received(&mut r, audio_delta("i1")).is_empty());
+        let done = json!({"type":"response.output_audio.done","response_id":"r1","item_id":"i1","output_index":0,"content_index":0});
+        let lines = received(&mut r, done);
         assert_eq!(lines[0], "← response.output_audio.delta r1 i1 ×2 6 B");
         assert_eq!(lines[1], "← response.output_audio.done r1 i1");
         assert!(r.flush().is_empty());
@@ -440,58 +295,54 @@ mod tests {
     fn transcript_deltas_are_joined() {
         let mut r = Renderer::new();
         for piece in ["Hel", "lo"] {
-            let d = json!({"item_id":"i1","delta":piece});
-            r.push(
-                Direction::Received,
-                "response.output_audio_transcript.delta",
-                &d,
-            );
+            received(&mut r, transcript_delta(piece));
         }
         assert_eq!(
             r.flush(),
-            vec!["← response.output_audio_transcript.delta i1 ×2 \"Hello\"".to_owned()]
+            vec!["← response.output_audio_transcript.delta r1 i1 ×2 \"Hello\"".to_owned()]
         );
     }
 
     #[test]
     fn interleaved_audio_and_transcript_of_one_item_are_two_lines() {
         let mut r = Renderer::new();
-        let audio = json!({"item_id":"i1","delta":"AAAA"});
-        let text = |t: &str| json!({"item_id":"i1","delta":t});
         let mut lines = Vec::new();
-        lines.extend(r.push(Direction::Received, "response.output_audio.delta", &audio));
-        lines.extend(r.push(
-            Direction::Received,
-            "response.output_audio_transcript.delta",
-            &text("Hi "),
-        ));
-        lines.extend(r.push(Direction::Received, "response.output_audio.delta", &audio));
-        lines.extend(r.push(
-            Direction::Received,
-            "response.output_audio_transcript.delta",
-            &text("there"),
-        ));
-        lines.extend(r.push(
-            Direction::Received,
-            "response.output_audio.delta",
-            &json!({"item_id":"i2","delta":"AAAA"}),
-        ));
+        lines.extend(received(&mut r, audio_delta("i1")));
+        lines.extend(received(&mut r, transcript_delta("Hi ")));
+        lines.extend(received(&mut r, audio_delta("i1")));
+        lines.extend(received(&mut r, transcript_delta("there")));
+        lines.extend(received(&mut r, audio_delta("i2")));
         lines.extend(r.flush());
         assert_eq!(
             lines,
             vec![
-                "← response.output_audio.delta i1 ×2 6 B".to_owned(),
-                "← response.output_audio_transcript.delta i1 ×2 \"Hi there\"".to_owned(),
-                "← response.output_audio.delta i2 3 B".to_owned(),
+                "← response.output_audio.delta r1 i1 ×2 6 B".to_owned(),
+                "← response.output_audio_transcript.delta r1 i1 ×2 \"Hi there\"".to_owned(),
+                "← response.output_audio.delta r1 i2 3 B".to_owned(),
             ]
         );
     }
 
     #[test]
-    fn session_update_shows_vad() {
-        let e = json!({"session":{"type":"realtime","instructions":"Be brief.","audio":{"input":{"turn_detection":{"type":"server_vad","threshold":0.5,"prefix_padding_ms":300,"silence_duration_ms":200}}}}});
+    fn appends_are_summed() {
         let mut r = Renderer::new();
-        let lines = r.push(Direction::Sent, "session.update", &e);
+        let append = client(json!({"type":"input_audio_buffer.append","audio":"AAAA"}));
+        for _ in 0..2 {
+            assert!(r.push(Direction::Sent, Event::Client(&append)).is_empty());
+        }
+        assert_eq!(
+            r.flush(),
+            vec!["→ input_audio_buffer.append ×2 6 B".to_owned()]
+        );
+    }
+
+    #[test]
+    fn session_update_shows_vad() {
+        let e = client(
+            json!({"type":"session.update","session":{"type":"realtime","instructions":"Be brief.","audio":{"input":{"turn_detection":{"type":"server_vad","threshold":0.5,"prefix_padding_ms":300,"silence_duration_ms":200}}}}}),
+        );
+        let mut r = Renderer::new();
+        let lines = r.push(Direction::Sent, Event::Client(&e));
         assert_eq!(
             lines[0],
             "→ session.update instructions=\"Be brief.\" vad=server_vad(0.5,300ms,200ms)"
@@ -499,24 +350,128 @@ mod tests {
     }
 
     #[test]
+    fn session_created_shows_voice_format_transcription_and_tools() {
+        let mut r = Renderer::new();
+        let created = json!({"type":"session.created","session":{"type":"realtime","id":"sess_1","model":"gpt-realtime","audio":{"input":{"format":{"type":"audio/pcm","rate":24000},"turn_detection":null,"transcription":{"model":"whisper-1"}},"output":{"voice":"alloy"}},"tools":[{"type":"function","name":"get_weather"},{"type":"function","name":"get_time"}]}});
+        assert_eq!(
+            received(&mut r, created),
+            vec![
+                "← session.created sess_1 model=gpt-realtime voice=alloy in=audio/pcm vad=none transcribe=whisper-1 tools=get_weather,get_time"
+                    .to_owned()
+            ]
+        );
+    }
+
+    #[test]
     fn response_done_shows_tokens_only_when_counted() {
         let mut r = Renderer::new();
-        let completed = json!({"response":{"id":"r1","status":"completed","output":[],"usage":{"input_tokens":20,"output_tokens":23}}});
-        let failed = json!({"response":{"id":"r2","status":"failed","status_details":{"type":"failed","error":{"type":"server_error","message":"Boom."}},"output":[],"usage":{}}});
+        let completed = json!({"type":"response.done","response":{"id":"r1","status":"completed","output":[],"usage":{"input_tokens":20,"output_tokens":23}}});
+        let failed = json!({"type":"response.done","response":{"id":"r2","status":"failed","status_details":{"type":"failed","error":{"type":"server_error","message":"Boom."}},"output":[],"usage":{}}});
         assert_eq!(
-            r.push(Direction::Received, "response.done", &completed),
+            received(&mut r, completed),
             vec!["← response.done r1 completed out=0 tokens=20/23".to_owned()]
         );
         assert_eq!(
-            r.push(Direction::Received, "response.done", &failed),
+            received(&mut r, failed),
             vec!["← response.done r2 failed \"Boom.\" out=0".to_owned()]
+        );
+    }
+
+    #[test]
+    fn errors_show_type_code_message_param_and_cause() {
+        let mut r = Renderer::new();
+        let error = json!({"type":"error","event_id":"e1","error":{"type":"invalid_request_error","code":"invalid_value","message":"Bad voice.","param":"session.voice","event_id":"c1"}});
+        assert_eq!(
+            received(&mut r, error),
+            vec![
+                "← error invalid_request_error invalid_value \"Bad voice.\" param=session.voice caused_by=c1"
+                    .to_owned()
+            ]
+        );
+    }
+
+    #[test]
+    fn items_show_their_kind_and_text() {
+        let mut r = Renderer::new();
+        let call = json!({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"id":"i1","type":"function_call","status":"completed","name":"get_weather","call_id":"call_1","arguments":"{}"}});
+        let message = json!({"type":"conversation.item.added","item":{"id":"i2","type":"message","role":"assistant","content":[{"type":"output_audio","transcript":"Hi."},{"type":"output_text","text":""}]}});
+        let output = client(
+            json!({"type":"conversation.item.create","item":{"type":"function_call_output","call_id":"call_1","output":"sunny"}}),
+        );
+        assert_eq!(
+            received(&mut r, call),
+            vec![
+                "← response.output_item.done i1 function_call get_weather call_1 completed"
+                    .to_owned()
+            ]
+        );
+        assert_eq!(
+            received(&mut r, message),
+            vec!["← conversation.item.added i2 message/assistant \"Hi.\"".to_owned()]
+        );
+        assert_eq!(
+            r.push(Direction::Sent, Event::Client(&output)),
+            vec!["→ conversation.item.create function_call_output call_1 \"sunny\"".to_owned()]
+        );
+    }
+
+    #[test]
+    fn ids_lead_the_fields_of_turn_and_text_events() {
+        let mut r = Renderer::new();
+        let started =
+            json!({"type":"input_audio_buffer.speech_started","audio_start_ms":120,"item_id":"i1"});
+        let args = json!({"type":"response.function_call_arguments.done","response_id":"r1","item_id":"i2","output_index":0,"call_id":"call_1","name":"get_weather","arguments":"{\"city\":\"Paris\"}"});
+        let limits = json!({"type":"rate_limits.updated","rate_limits":[{"name":"requests","limit":100,"remaining":99},{"name":"tokens","limit":5000}]});
+        assert_eq!(
+            received(&mut r, started),
+            vec!["← input_audio_buffer.speech_started i1 at=120ms".to_owned()]
+        );
+        assert_eq!(
+            received(&mut r, args),
+            vec![
+                "← response.function_call_arguments.done r1 i2 call_1 get_weather \"{\"city\":\"Paris\"}\""
+                    .to_owned()
+            ]
+        );
+        assert_eq!(
+            received(&mut r, limits),
+            vec!["← rate_limits.updated requests=99/100 tokens=null/5000".to_owned()]
+        );
+    }
+
+    #[test]
+    fn unknown_events_show_every_id_they_carry() {
+        let mut r = Renderer::new();
+        let unknown = json!({"type":"response.future_thing","response_id":"r1","item_id":"i1","call_id":"c1"});
+        let committed =
+            json!({"type":"input_audio_buffer.committed","item_id":"i1","response_id":"r9"});
+        let deleted = live::ServerEvent::from_json(
+            &json!({"type":"decision.item.deleted","item_id":"i3","response_id":"r3"}).to_string(),
+        )
+        .unwrap();
+        assert_eq!(
+            received(&mut r, unknown),
+            vec!["← response.future_thing r1 i1 c1".to_owned()]
+        );
+        assert_eq!(
+            received(&mut r, committed),
+            vec!["← input_audio_buffer.committed r9 i1".to_owned()]
+        );
+        assert_eq!(
+            r.push(Direction::Received, Event::LiveServer(&deleted)),
+            vec!["← decision.item.deleted r3 i3".to_owned()]
+        );
+        assert_eq!(
+            r.push(Direction::Unknown, Event::Unparsed("?")),
+            vec!["· ?".to_owned()]
         );
     }
 
     #[test]
     fn times_lead_the_line() {
         let mut r = Renderer::new();
-        let lines = r.push_at(Some(1.5), Direction::Sent, "response.create", &json!({}));
+        let create = client(json!({"type":"response.create"}));
+        let lines = r.push_at(Some(1.5), Direction::Sent, Event::Client(&create));
         assert_eq!(lines, vec!["   1.500s → response.create".to_owned()]);
     }
 

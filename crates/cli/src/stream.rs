@@ -32,7 +32,7 @@ use crate::args::VadArg;
 use crate::exit::CliError;
 use crate::outcome::Outcome;
 use crate::printer::{Printed, Printer};
-use crate::render::Renderer;
+use crate::render::{Event, Renderer};
 use crate::session_log::{Direction, Log};
 use crate::settings::SendSettings;
 use crate::upload::{self, Plan};
@@ -372,9 +372,11 @@ impl Turn<'_> {
                 let Ok(event) = self.dialect.parse_server_event(&text) else {
                     return Printed::Ok;
                 };
-                let ga = serde_json::to_value(&event).unwrap_or(Value::Null);
                 let mut printed = Printed::Ok;
-                for line in self.renderer.push(Direction::Received, event.kind(), &ga) {
+                for line in self
+                    .renderer
+                    .push(Direction::Received, Event::Server(&event))
+                {
                     printed = self.printer.out(&line);
                 }
                 printed

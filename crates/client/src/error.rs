@@ -193,6 +193,17 @@ pub enum Error {
         event: &'static str,
     },
 
+    /// A finished function call in `response.done` whose item has no `id` (from the
+    /// conversation layer). Not fatal: that call is skipped (it cannot be named), the rest of
+    /// the event is reported and the next one goes on.
+    #[error("skipped function call {call_id} of response {response_id}: its item has no id")]
+    FunctionCallWithoutItemId {
+        /// The response that made the call.
+        response_id: String,
+        /// The call's `call_id`.
+        call_id: String,
+    },
+
     /// A server frame is not JSON, or its known `type` does not fit that event's schema. Not
     /// fatal: the frame is skipped and the next receive goes on. Events of a `type` the protocol
     /// crate does not know are not errors; they arrive as `ServerEvent::Unknown`.
@@ -253,8 +264,8 @@ pub enum Error {
 
 impl Error {
     /// Whether the connection goes on after this error: true for [`Error::Parse`],
-    /// [`Error::BinaryFrame`], [`Error::InvalidAudio`] and [`Error::MissingResponseId`] (one bad frame,
-    /// skipped), false for
+    /// [`Error::BinaryFrame`], [`Error::InvalidAudio`], [`Error::MissingResponseId`] and
+    /// [`Error::FunctionCallWithoutItemId`] (one bad frame or call, skipped), false for
     /// everything else.
     ///
     /// ```
@@ -278,6 +289,7 @@ impl Error {
                 | Error::InvalidAudio { .. }
                 | Error::InvalidLiveAudio { .. }
                 | Error::MissingResponseId { .. }
+                | Error::FunctionCallWithoutItemId { .. }
         )
     }
 

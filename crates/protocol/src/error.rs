@@ -3,7 +3,7 @@
 
 use crate::error_code::ErrorCode;
 use crate::nullable::Nullable;
-use crate::wire::wire_struct;
+use crate::wire::{MissingField, wire_struct};
 
 /// An error parsing or writing an event.
 #[derive(Debug, thiserror::Error)]
@@ -20,9 +20,9 @@ pub enum Error {
     InvalidEvent {
         /// The event's `type`.
         kind: String,
-        /// What serde found wrong (field and position).
+        /// What is wrong with its fields.
         #[source]
-        source: serde_json::Error,
+        source: InvalidFields,
     },
     /// Writing JSON failed.
     #[error("could not write the event as JSON")]
@@ -31,6 +31,35 @@ pub enum Error {
 
 /// The error type of parsing (an alias of [`Error`]).
 pub type ParseError = Error;
+
+/// What is wrong with the fields of a known event: serde's account (shown as it is, with the
+/// position), and the required field that is missing when that is the problem.
+#[derive(Debug, thiserror::Error)]
+#[error("{serde}")]
+pub struct InvalidFields {
+    serde: serde_json::Error,
+    missing: Option<&'static str>,
+}
+
+impl InvalidFields {
+    pub(crate) fn new(serde: serde_json::Error, missing: Option<MissingField>) -> Self {
+        Self {
+            serde,
+            missing: missing.map(|m| m.0),
+        }
+    }
+
+    /// The wire name of the event's required field that is absent, when that is what is wrong
+    /// (`None` for any other mismatch, such as a value of the wrong type).
+    pub fn missing_field(&self) -> Option<&'static str> {
+        self.missing
+    }
+
+    /// serde's error: its message, line and column.
+    pub fn serde_error(&self) -> &serde_json::Error {
+        &self.serde
+    }
+}
 
 wire_struct! {
     /// The API's error object (`error` event, `...transcription.failed`).

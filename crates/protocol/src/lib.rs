@@ -86,7 +86,7 @@ mod usage;
 pub use audio_format::{AudioFormat, AudioFormatKind, BetaAudioFormat};
 pub use audio_payload::{InvalidAudio, decode_audio};
 pub use dialect::Dialect;
-pub use error::{ApiError, Error, ParseError};
+pub use error::{ApiError, Error, InvalidFields, ParseError};
 pub use error_code::ErrorCode;
 pub use event::client::ClientEvent;
 pub use event::server::ServerEvent;

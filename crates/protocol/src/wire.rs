@@ -6,15 +6,71 @@
 //! buffer, unlike `#[serde(flatten)]` or internally tagged enums), borrowing keys when possible.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
+use std::marker::PhantomData;
 
-use serde::de::{self, Deserialize, Deserializer, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
 /// Writes the fields of a wire struct into an open JSON map (without `type` for events: the
 /// event enum writes the tag first).
 pub(crate) trait WireFields {
     /// Writes every set field and then the unknown fields.
     fn serialize_fields<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+}
+
+/// Reads the fields of a wire struct from an open JSON map.
+pub(crate) trait ReadFields<'de>: Sized {
+    /// What the visitor expects, for serde's messages: `a JSON object (Name)`.
+    const EXPECTING: &'static str;
+
+    /// Reads every key; `Ok(Err(_))` when all of them read but a required field is absent.
+    fn read_fields<A: MapAccess<'de>>(map: A) -> Result<Result<Self, MissingField>, A::Error>;
+}
+
+/// A required field that is absent from the object read (its wire name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MissingField(pub(crate) &'static str);
+
+/// Deserializes a wire struct as a map, and notes in `missing` (when given) the required field
+/// whose absence failed it: serde's error carries the name only as text.
+pub(crate) struct FieldsVisitor<'a, T> {
+    missing: Option<&'a Cell<Option<MissingField>>>,
+    wanted: PhantomData<T>,
+}
+
+impl<'a, T> FieldsVisitor<'a, T> {
+    pub(crate) fn new(missing: Option<&'a Cell<Option<MissingField>>>) -> Self {
+        Self {
+            missing,
+            wanted: PhantomData,
+        }
+    }
+}
+
+impl<'de, T: ReadFields<'de>> Visitor<'de> for FieldsVisitor<'_, T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::read_fields(map)?.map_err(|missing| {
+            if let Some(cell) = self.missing {
+                cell.set(Some(missing));
+            }
+            de::Error::missing_field(missing.0)
+        })
+    }
+}
+
+impl<'de, T: ReadFields<'de>> DeserializeSeed<'de> for FieldsVisitor<'_, T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_map(self)
+    }
 }
 
 /// An object key, borrowed from the input when it has no escapes.
@@ -148,7 +204,7 @@ macro_rules! wire_finish {
     (req, $f:ident, $wire:literal) => {
         match $f {
             Some(v) => v,
-            None => return Err(serde::de::Error::missing_field($wire)),
+            None => return Ok(Err($crate::wire::MissingField($wire))),
         }
     };
     (opt, $f:ident, $wire:literal) => {
@@ -202,36 +258,33 @@ macro_rules! wire_struct {
             }
         }
 
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct V;
-                impl<'de> serde::de::Visitor<'de> for V {
-                    type Value = $name;
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        f.write_str(concat!("a JSON object (", stringify!($name), ")"))
-                    }
-                    #[allow(unused_mut)]
-                    fn visit_map<A: serde::de::MapAccess<'de>>(
-                        self,
-                        mut map: A,
-                    ) -> Result<$name, A::Error> {
-                        $( let mut $field: Option<$ty> = None; )*
-                        let mut extra = serde_json::Map::new();
-                        #[allow(unused_variables)] // only `[event]` structs track their `type` key
-                        let mut type_seen: Option<$crate::wire::Key<'de>> = None;
-                        while let Some(key) = map.next_key::<$crate::wire::Key<'de>>()? {
-                            match key.as_str() {
-                                $( $wire => $crate::wire::wire_read!($req, map, $field, $ty, $wire, extra), )*
-                                _ => $crate::wire::wire_struct!(@other $mode, key, map, extra, type_seen),
-                            }
-                        }
-                        Ok($name {
-                            $( $field: $crate::wire::wire_finish!($req, $field, $wire), )*
-                            extra,
-                        })
+        impl<'de> $crate::wire::ReadFields<'de> for $name {
+            const EXPECTING: &'static str = concat!("a JSON object (", stringify!($name), ")");
+
+            #[allow(unused_mut)]
+            fn read_fields<A: serde::de::MapAccess<'de>>(
+                mut map: A,
+            ) -> Result<Result<Self, $crate::wire::MissingField>, A::Error> {
+                $( let mut $field: Option<$ty> = None; )*
+                let mut extra = serde_json::Map::new();
+                #[allow(unused_variables)] // only `[event]` structs track their `type` key
+                let mut type_seen: Option<$crate::wire::Key<'de>> = None;
+                while let Some(key) = map.next_key::<$crate::wire::Key<'de>>()? {
+                    match key.as_str() {
+                        $( $wire => $crate::wire::wire_read!($req, map, $field, $ty, $wire, extra), )*
+                        _ => $crate::wire::wire_struct!(@other $mode, key, map, extra, type_seen),
                     }
                 }
-                d.deserialize_map(V)
+                Ok(Ok($name {
+                    $( $field: $crate::wire::wire_finish!($req, $field, $wire), )*
+                    extra,
+                }))
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_map($crate::wire::FieldsVisitor::<$name>::new(None))
             }
         }
     };

@@ -4,7 +4,7 @@
 use rtclient_protocol::live;
 use serde_json::Value;
 
-use super::{Checked, Frame, first_difference, problem};
+use super::{Checked, Frame, Shown, first_difference, problem};
 use crate::session_log::Direction;
 
 /// Event types that exist in GPT-Live and not in Realtime.
@@ -36,21 +36,36 @@ pub(super) fn check(frame: &Frame) -> Checked {
     };
     let text = frame.value.to_string();
     let server = || {
-        live::ServerEvent::from_json(&text)
-            .map(|e| (Direction::Received, e.is_unknown(), e.to_json()))
+        live::ServerEvent::from_json(&text).map(|e| {
+            let (unknown, back) = (e.is_unknown(), e.to_json());
+            (
+                Direction::Received,
+                unknown,
+                back,
+                Shown::LiveServer(Box::new(e)),
+            )
+        })
     };
     let client = || {
-        live::ClientEvent::from_json(&text).map(|e| (Direction::Sent, e.is_unknown(), e.to_json()))
+        live::ClientEvent::from_json(&text).map(|e| {
+            let (unknown, back) = (e.is_unknown(), e.to_json());
+            (
+                Direction::Sent,
+                unknown,
+                back,
+                Shown::LiveClient(Box::new(e)),
+            )
+        })
     };
     let parsed = match frame.dir {
         Direction::Received => server(),
         Direction::Sent => client(),
         Direction::Unknown => match server() {
-            Ok((_, true, _)) | Err(_) => client().or_else(|_| server()),
+            Ok((_, true, ..)) | Err(_) => client().or_else(|_| server()),
             ok => ok,
         },
     };
-    let (dir, unknown, back) = match parsed {
+    let (dir, unknown, back, shown) = match parsed {
         Ok(parsed) => parsed,
         Err(e) => {
             let source = std::error::Error::source(&e)
@@ -74,7 +89,7 @@ pub(super) fn check(frame: &Frame) -> Checked {
     Checked {
         dir,
         kind: raw_kind,
-        ga: frame.value.clone(),
+        shown,
         problem,
     }
 }

@@ -39,7 +39,7 @@
 //! behind, so the next command and the next turn work as if it had not happened (unlike the
 //! Python `RTClient`, whose first error poisons every later call). Its `error.event_id` is the
 //! id the failing command returned. [`next_event`](Conversation::next_event) itself fails only
-//! when the connection does: a recoverable [`Error`] (one frame skipped, see
+//! when the connection does: a recoverable [`Error`] (one frame or call skipped, see
 //! [`Error::is_recoverable`]) lets the next call go on; any other ends the conversation, e.g.
 //! [`Error::ConnectionLost`] or [`Error::Closed`] with the server's close code.
 //!
@@ -355,10 +355,11 @@ impl Conversation {
                         continue;
                     }
                     let before = self.pending.len();
-                    if let Err(error) = self.state.apply(event, &mut self.pending) {
-                        return Poll::Ready(Err(error));
-                    }
+                    // An error may come with events queued before it (a skipped call of a
+                    // `response.done`): they are reacted to, and reported after the error.
+                    let applied = self.state.apply(event, &mut self.pending);
                     self.react(before)?;
+                    applied?;
                 }
                 Ok(None) => return Poll::Ready(Ok(None)),
                 Err(error) if error.is_recoverable() => return Poll::Ready(Err(error)),

@@ -243,7 +243,7 @@ impl ConversationState {
                 }
             }
             ServerEvent::ResponseFunctionCallArgumentsDone(done) => self.function_call(done),
-            ServerEvent::ResponseDone(done) => self.response_done(done, out)?,
+            ServerEvent::ResponseDone(done) => return self.response_done(done, out),
             other => {
                 self.observe(&other);
                 ConversationEvent::Other(other)
@@ -399,12 +399,13 @@ impl ConversationState {
         })
     }
 
-    /// `response.done`: the calls of its output not reported yet, then the outcome.
+    /// `response.done`: the calls of its output not reported yet, then the outcome. A call
+    /// whose item has no id is skipped and reported as the error, after the rest is queued.
     fn response_done(
         &mut self,
         done: ResponseDone,
         out: &mut VecDeque<ConversationEvent>,
-    ) -> Result<ConversationEvent, Error> {
+    ) -> Result<(), Error> {
         let response_id = done.response.id.clone().ok_or(Error::MissingResponseId {
             event: "response.done",
         })?;
@@ -413,6 +414,7 @@ impl ConversationState {
             .iter()
             .position(|response| response.id == response_id)
             .map(|at| self.responses.remove(at));
+        let mut skipped = None;
         for item in done.response.output.iter().flatten() {
             let finished = !matches!(
                 item.status,
@@ -430,20 +432,28 @@ impl ConversationState {
             {
                 continue;
             }
+            let Some(item_id) = item.id.clone() else {
+                skipped.get_or_insert_with(|| Error::FunctionCallWithoutItemId {
+                    response_id: response_id.clone(),
+                    call_id: call_id.clone(),
+                });
+                continue;
+            };
             out.push_back(ConversationEvent::FunctionCall(FunctionCall {
                 call_id: call_id.clone(),
                 name: item.name.clone().unwrap_or_default(),
                 arguments: item.arguments.clone().unwrap_or_default(),
-                item_id: item.id.clone().unwrap_or_default(),
+                item_id,
                 response_id: response_id.clone(),
             }));
         }
-        Ok(ConversationEvent::ResponseDone {
+        out.push_back(ConversationEvent::ResponseDone {
             response_id,
             outcome: ResponseOutcome::of(&done.response),
             usage: done.response.usage.clone().and_then(Nullable::into_option),
             response: done.response,
-        })
+        });
+        skipped.map_or(Ok(()), Err)
     }
 }
 
@@ -674,6 +684,32 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert_eq!(state.active_response(), None);
+    }
+
+    #[test]
+    fn a_call_in_response_done_without_an_item_id_is_reported_not_given_an_empty_one() {
+        let mut state = ConversationState::default();
+        let done = r#"{"type":"response.done","event_id":"e","response":{"id":"r1","status":"completed","output":[
+            {"type":"function_call","status":"completed","call_id":"call_1","name":"one","arguments":"{}"},
+            {"id":"f2","type":"function_call","status":"completed","call_id":"call_2","name":"two","arguments":"{}"}]}}"#;
+        let mut out = VecDeque::new();
+        let event = Dialect::Ga.parse_server_event(done).unwrap();
+        match state.apply(event, &mut out) {
+            Err(Error::FunctionCallWithoutItemId {
+                response_id,
+                call_id,
+            }) => {
+                assert_eq!((response_id.as_str(), call_id.as_str()), ("r1", "call_1"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        match &out.make_contiguous()[..] {
+            [
+                ConversationEvent::FunctionCall(call),
+                ConversationEvent::ResponseDone { .. },
+            ] => assert_eq!(call.item_id, "f2"),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

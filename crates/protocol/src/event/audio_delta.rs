@@ -2,6 +2,7 @@
 //! nothing (the base64 `delta` is a slice of the frame).
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -10,7 +11,7 @@ use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::event::server::ResponseOutputAudioDelta;
 use crate::event::{invalid, probe_type, scan};
-use crate::wire::Key;
+use crate::wire::{Key, MissingField};
 
 /// `response.output_audio.delta` (beta `response.audio.delta`) borrowed from the frame text.
 ///
@@ -74,11 +75,12 @@ impl Dialect {
         if let Some(fast) = scan::audio_delta_ref(wire, json) {
             return Some(Ok(fast));
         }
+        let missing = Cell::new(None);
         let mut de = serde_json::Deserializer::from_str(json);
         let parsed = de
-            .deserialize_map(DeltaVisitor)
+            .deserialize_map(DeltaVisitor { missing: &missing })
             .and_then(|d| de.end().map(|()| d));
-        Some(parsed.map_err(|e| invalid(wire, e)))
+        Some(parsed.map_err(|e| invalid(wire, e, missing.get())))
     }
 }
 
@@ -91,9 +93,22 @@ impl<'de> serde::Deserialize<'de> for Str<'de> {
     }
 }
 
-struct DeltaVisitor;
+/// Reads an audio delta, noting in `missing` the required field whose absence failed it.
+struct DeltaVisitor<'a> {
+    missing: &'a Cell<Option<MissingField>>,
+}
 
-impl<'de> Visitor<'de> for DeltaVisitor {
+impl DeltaVisitor<'_> {
+    /// The value of the required field `name`, or serde's missing-field error.
+    fn required<T, E: de::Error>(&self, value: Option<T>, name: &'static str) -> Result<T, E> {
+        value.ok_or_else(|| {
+            self.missing.set(Some(MissingField(name)));
+            E::missing_field(name)
+        })
+    }
+}
+
+impl<'de> Visitor<'de> for DeltaVisitor<'_> {
     type Value = AudioDeltaRef<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -129,12 +144,11 @@ impl<'de> Visitor<'de> for DeltaVisitor {
         }
         Ok(AudioDeltaRef {
             event_id,
-            response_id: response_id.ok_or_else(|| de::Error::missing_field("response_id"))?,
-            item_id: item_id.ok_or_else(|| de::Error::missing_field("item_id"))?,
-            output_index: output_index.ok_or_else(|| de::Error::missing_field("output_index"))?,
-            content_index: content_index
-                .ok_or_else(|| de::Error::missing_field("content_index"))?,
-            delta: delta.ok_or_else(|| de::Error::missing_field("delta"))?,
+            response_id: self.required(response_id, "response_id")?,
+            item_id: self.required(item_id, "item_id")?,
+            output_index: self.required(output_index, "output_index")?,
+            content_index: self.required(content_index, "content_index")?,
+            delta: self.required(delta, "delta")?,
             extra,
         })
     }

@@ -6,12 +6,13 @@
 //! key), then a `match` on it deserializes the whole input straight into the concrete struct.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use crate::error::Error;
-use crate::wire::{Key, WireFields};
+use crate::error::{Error, InvalidFields};
+use crate::wire::{FieldsVisitor, Key, MissingField, ReadFields, WireFields};
 
 pub use audio_delta::AudioDeltaRef;
 pub(crate) use codec::Codec;
@@ -77,13 +78,39 @@ pub(crate) fn parse_unknown(json: &str, kind: &str) -> Result<serde_json::Value,
     Ok(value)
 }
 
+/// Parses the event struct `T` of type `kind` from `json` (the text serde reads).
+pub(crate) fn decode<T: for<'de> ReadFields<'de>>(kind: &str, json: &str) -> Result<T, Error> {
+    let missing = Cell::new(None);
+    let mut de = serde_json::Deserializer::from_str(json);
+    FieldsVisitor::<T>::new(Some(&missing))
+        .deserialize(&mut de)
+        .and_then(|event| de.end().map(|()| event))
+        .map_err(|source| invalid(kind, source, missing.get()))
+}
+
+/// Builds the event struct `T` of type `kind` from a parsed JSON value.
+pub(crate) fn decode_value<T: for<'de> ReadFields<'de>>(
+    kind: &str,
+    value: serde_json::Value,
+) -> Result<T, Error> {
+    let missing = Cell::new(None);
+    FieldsVisitor::<T>::new(Some(&missing))
+        .deserialize(value)
+        .map_err(|source| invalid(kind, source, missing.get()))
+}
+
 /// The error for a known event type that failed to parse: malformed JSON stays a JSON error,
-/// a schema mismatch names the event type.
-pub(crate) fn invalid(kind: &str, source: serde_json::Error) -> Error {
+/// a schema mismatch names the event type (and the missing required field, when that is what
+/// failed it).
+pub(crate) fn invalid(
+    kind: &str,
+    source: serde_json::Error,
+    missing: Option<MissingField>,
+) -> Error {
     if source.is_data() {
         Error::InvalidEvent {
             kind: kind.to_owned(),
-            source,
+            source: InvalidFields::new(source, missing),
         }
     } else {
         Error::Json(source)
@@ -178,9 +205,7 @@ macro_rules! event_enum {
                     $(
                         $wire => match <$st as $crate::event::Codec>::parse_fast($wire, json) {
                             Some(event) => Ok(Self::$variant(event)),
-                            None => serde_json::from_str::<$st>(json)
-                                .map(Self::$variant)
-                                .map_err(|source| $crate::event::invalid($wire, source)),
+                            None => $crate::event::decode::<$st>($wire, json).map(Self::$variant),
                         },
                     )*
                     _ => $crate::event::parse_unknown(json, &kind).map(Self::Unknown),
@@ -198,9 +223,7 @@ macro_rules! event_enum {
                 };
                 match kind.as_str() {
                     $(
-                        $wire => serde_json::from_value::<$st>(value)
-                            .map(Self::$variant)
-                            .map_err(|source| $crate::event::invalid($wire, source)),
+                        $wire => $crate::event::decode_value::<$st>($wire, value).map(Self::$variant),
                     )*
                     _ => Ok(Self::Unknown(value)),
                 }

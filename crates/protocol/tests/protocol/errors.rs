@@ -93,6 +93,50 @@ fn known_type_with_wrong_field_is_an_error_naming_the_type() {
     assert_eq!(err.to_string(), r#"invalid "session.update" event"#);
 }
 
+/// The name of a missing required field, as the parse error carries it.
+fn missing_field(result: Result<impl std::fmt::Debug, Error>) -> Option<&'static str> {
+    match result.unwrap_err() {
+        Error::InvalidEvent { source, .. } => source.missing_field(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_missing_required_field_is_named_by_the_error() {
+    let truncate = json!({"type":"conversation.item.truncate","item_id":"i","content_index":0});
+    assert_eq!(
+        missing_field(ClientEvent::from_json(&truncate.to_string())),
+        Some("audio_end_ms")
+    );
+    assert_eq!(
+        missing_field(ClientEvent::from_value(truncate)),
+        Some("audio_end_ms")
+    );
+    // beta names, and the first required field of several missing
+    let beta =
+        r#"{"type":"response.audio.delta","output_index":0,"content_index":0,"delta":"AA=="}"#;
+    assert_eq!(
+        missing_field(Dialect::Beta.parse_server_event(beta)),
+        Some("response_id")
+    );
+    // the borrowed audio delta reader names it too
+    let ga = r#"{"type":"response.output_audio.delta","response_id":"r","output_index":0,"content_index":0,"delta":"AA=="}"#;
+    let delta = Dialect::Ga.parse_audio_delta(ga).unwrap();
+    assert_eq!(missing_field(delta), Some("item_id"));
+    // a field of the wrong type is not a missing one, and the message stays serde's
+    let wrong = r#"{"type":"conversation.item.truncate","item_id":"i","content_index":"0","audio_end_ms":5}"#;
+    match ClientEvent::from_json(wrong).unwrap_err() {
+        Error::InvalidEvent { source, .. } => {
+            assert_eq!(source.missing_field(), None);
+            assert!(
+                source.to_string().starts_with("invalid type: string"),
+                "{source}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn unknown_type_is_kept_and_round_trips() {
     let input = json!({"type": "response.brand_new", "event_id": "e1", "x": [1, 2.5, null], "y": {"z": "w"}});

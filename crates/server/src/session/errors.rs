@@ -1,6 +1,6 @@
 //! The `error` events a session sends for bad client input.
 
-use rtclient_protocol::{ApiError, Error, ErrorCode, Nullable, ServerEvent};
+use rtclient_protocol::{ApiError, Error, ErrorCode, InvalidFields, Nullable, ServerEvent};
 
 /// `error.type` of every client error.
 const INVALID_REQUEST: &str = "invalid_request_error";
@@ -83,26 +83,23 @@ pub(crate) fn parse_failure(text: &str, error: &Error) -> (ClientError, Option<S
             )
             .param("type"),
         },
-        Error::InvalidEvent { source, .. } => field_error(&source.to_string()),
+        Error::InvalidEvent { source, .. } => field_error(source),
         other => ClientError::new(ErrorCode::InvalidValue, other.to_string()),
     };
     (error, event_id)
 }
 
-/// Maps a serde message (`missing field `item``, `invalid type ...`) onto an API error.
-fn field_error(serde_message: &str) -> ClientError {
-    if let Some(rest) = serde_message.strip_prefix("missing field `") {
-        let field = rest.split('`').next().unwrap_or_default();
+/// Maps what is wrong with a known event's fields onto an API error: a missing required field
+/// by its name, anything else (`invalid type ...`) by serde's message.
+fn field_error(source: &InvalidFields) -> ClientError {
+    if let Some(field) = source.missing_field() {
         return ClientError::new(
             ErrorCode::MissingRequiredParameter,
             format!("Missing required parameter: '{field}'."),
         )
         .param(field);
     }
-    ClientError::new(
-        ErrorCode::InvalidValue,
-        format!("Invalid event: {serde_message}."),
-    )
+    ClientError::new(ErrorCode::InvalidValue, format!("Invalid event: {source}."))
 }
 
 /// An event `type` the server does not know.
