@@ -112,7 +112,11 @@ where
     let (outgoing, from_session) = futures_channel::mpsc::channel::<Message>(CHANNEL_CAPACITY);
     // Whatever the session has queued is written with one flush (one write to the socket).
     let mut from_session = from_session.ready_chunks(CHANNEL_CAPACITY);
-    let mut session = pin!(handler.run(request, outgoing, incoming));
+    // The session runs as its own task: one that blocks its thread on an engine (a turn's
+    // transcription) does not hold up this loop, so what it queued before is written meanwhile.
+    let mut session = SessionTask(tokio::spawn(async move {
+        handler.run(request, outgoing, incoming).await;
+    }));
     let mut session_done = false;
 
     let mut deadline = pin!(tokio::time::sleep(timers.max_session_duration));
@@ -126,7 +130,7 @@ where
 
     let ending = loop {
         tokio::select! {
-            () = &mut session, if !session_done => session_done = true,
+            _ = &mut session.0, if !session_done => session_done = true,
             () = &mut deadline => {
                 break server_close(
                     &mut socket,
@@ -176,13 +180,23 @@ where
     // End the session's input, then give it a moment to finish.
     drop(to_session);
     if !session_done {
-        let_finish(session, timers.close_timeout).await;
+        let_finish(&mut session.0, timers.close_timeout).await;
     }
     ending
 }
 
+/// The session's task; dropping it stops the session (a dropped tokio handle alone would leave
+/// the task running).
+struct SessionTask(tokio::task::JoinHandle<()>);
+
+impl Drop for SessionTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Waits up to `timeout` for a session whose input has ended, then drops it.
-async fn let_finish(session: impl Future<Output = ()>, timeout: Duration) {
+async fn let_finish<T>(session: impl Future<Output = T>, timeout: Duration) {
     if tokio::time::timeout(timeout, session).await.is_err() {
         tracing::warn!("session handler did not stop within the close timeout; dropped");
     }
