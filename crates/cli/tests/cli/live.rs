@@ -1,11 +1,14 @@
 //! `rtclient send --api live` against the built-in local server's GPT-Live route.
 
+use std::path::Path;
+use std::process::Output;
+
 use crate::testutil::{assert_reply_wav, rtclient, speech};
 
-#[test]
-fn send_live_streams_the_file_and_saves_the_track_and_transcripts() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = rtclient(dir.path())
+/// Runs `rtclient send --api live` on the test speech in `dir` as fast as it goes, answered by
+/// the echo responder and saved under `out/`, with `extra` options.
+fn send_live(dir: &Path, extra: &[&str]) -> Output {
+    rtclient(dir)
         .args([
             "send",
             "--api",
@@ -16,9 +19,16 @@ fn send_live_streams_the_file_and_saves_the_track_and_transcripts() {
             "echo",
         ])
         .args(["--out", "out"])
+        .args(extra)
         .arg(speech())
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn send_live_streams_the_file_and_saves_the_track_and_transcripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = send_live(dir.path(), &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
@@ -60,22 +70,7 @@ fn send_live_streams_the_file_and_saves_the_track_and_transcripts() {
 #[test]
 fn send_live_json_prints_every_received_event_as_one_json_line() {
     let dir = tempfile::tempdir().unwrap();
-    let output = rtclient(dir.path())
-        .args([
-            "send",
-            "--api",
-            "live",
-            "--pace",
-            "max",
-            "--responder",
-            "echo",
-            "--json",
-            "--out",
-            "out",
-        ])
-        .arg(speech())
-        .output()
-        .unwrap();
+    let output = send_live(dir.path(), &["--json"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
@@ -107,21 +102,7 @@ fn send_live_json_prints_every_received_event_as_one_json_line() {
 #[test]
 fn send_live_record_writes_the_session_log_inspect_reads() {
     let dir = tempfile::tempdir().unwrap();
-    let output = rtclient(dir.path())
-        .args([
-            "send",
-            "--api",
-            "live",
-            "--pace",
-            "max",
-            "--responder",
-            "echo",
-        ])
-        .args(["--out", "out"])
-        .args(["--record", "live.jsonl"])
-        .arg(speech())
-        .output()
-        .unwrap();
+    let output = send_live(dir.path(), &["--record", "live.jsonl"]);
     assert_eq!(
         output.status.code(),
         Some(0),
