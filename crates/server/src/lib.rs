@@ -148,7 +148,7 @@ pub use engine::transcription::{
     TranscriptionError, TurnAudio,
 };
 pub use engine::vad::{
-    Earshot, EarshotScorer, EndOfTurn, ResamplingDetector, SemanticParams, SemanticTurn,
+    Earshot, EarshotScorer, EndOfTurn, Pause, ResamplingDetector, SemanticParams, SemanticTurn,
     SpeechScorer, TurnDetector, VAD_SAMPLE_RATE, VadEngine, VadEvent, VadParams,
 };
 #[cfg(feature = "onnx")]

@@ -62,7 +62,7 @@ fn finds_one_turn_around_real_speech() {
 
     let [
         VadEvent::SpeechStarted { audio_start_ms },
-        VadEvent::SpeechStopped { audio_end_ms },
+        VadEvent::SpeechStopped { audio_end_ms, .. },
     ] = events[..]
     else {
         panic!("expected one start and one stop, got {events:?}");
@@ -131,7 +131,7 @@ fn the_24_khz_append_path_finds_the_turn_the_16_khz_detector_finds() {
     assert_eq!(expected.len(), 2, "{expected:?}");
     let ms = |e: &VadEvent| match *e {
         VadEvent::SpeechStarted { audio_start_ms } => audio_start_ms,
-        VadEvent::SpeechStopped { audio_end_ms } => audio_end_ms,
+        VadEvent::SpeechStopped { audio_end_ms, .. } => audio_end_ms,
     };
     for (got, want) in events.iter().zip(&expected) {
         assert_eq!(
@@ -203,7 +203,7 @@ fn the_turn_ends_the_silence_duration_after_the_last_word() {
             let stops: Vec<u64> = events
                 .iter()
                 .filter_map(|e| match e {
-                    VadEvent::SpeechStopped { audio_end_ms } => Some(*audio_end_ms),
+                    VadEvent::SpeechStopped { audio_end_ms, .. } => Some(*audio_end_ms),
                     VadEvent::SpeechStarted { .. } => None,
                 })
                 .collect();

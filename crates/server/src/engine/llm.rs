@@ -90,6 +90,9 @@ pub struct LocalLlm {
     path: PathBuf,
     /// What recent replies' contexts held, so the next prompt reads only its new tokens.
     cache: Arc<PromptCache<LlamaToken, SeqState>>,
+    /// Held while a prompt is read ahead ([`Responder::prepare`]); a reply waits for it, since
+    /// the state it leaves is where the reply starts.
+    reading_ahead: Arc<Mutex<()>>,
 }
 
 impl std::fmt::Debug for LocalLlm {
@@ -112,8 +115,13 @@ fn backend() -> Result<&'static LlamaBackend, String> {
         .map_err(Clone::clone)
 }
 
-/// A loaded model and the states of the prompts it read.
-type Loaded = (Arc<LlamaModel>, Arc<PromptCache<LlamaToken, SeqState>>);
+/// A loaded model, the states of the prompts it read, and the lock of its read-ahead.
+#[derive(Clone)]
+struct Loaded {
+    model: Arc<LlamaModel>,
+    cache: Arc<PromptCache<LlamaToken, SeqState>>,
+    reading_ahead: Arc<Mutex<()>>,
+}
 
 /// The models loaded so far, by path: each is loaded once and shared, with its prompt cache, by
 /// every responder.
@@ -142,15 +150,20 @@ impl LocalLlm {
         let backend = backend().map_err(load_error)?;
         // A poisoned lock only means a load panicked; the map itself is whole.
         let mut loaded = loaded().lock().unwrap_or_else(|p| p.into_inner());
-        let (model, cache) = match loaded.get(path) {
-            Some((model, cache)) => (Arc::clone(model), Arc::clone(cache)),
+        let Loaded {
+            model,
+            cache,
+            reading_ahead,
+        } = match loaded.get(path) {
+            Some(entry) => entry.clone(),
             None => {
                 let model = LlamaModel::load_from_file(backend, path, &LlamaModelParams::default())
                     .map_err(|e| load_error(e.to_string()))?;
-                let entry = (
-                    Arc::new(model),
-                    Arc::new(PromptCache::new(PROMPT_CACHE_BYTES)),
-                );
+                let entry = Loaded {
+                    model: Arc::new(model),
+                    cache: Arc::new(PromptCache::new(PROMPT_CACHE_BYTES)),
+                    reading_ahead: Arc::default(),
+                };
                 loaded.insert(path.to_owned(), entry.clone());
                 entry
             }
@@ -169,6 +182,7 @@ impl LocalLlm {
             end_of_turn,
             path: path.to_owned(),
             cache,
+            reading_ahead,
         })
     }
 
@@ -377,11 +391,9 @@ impl Responder for LocalLlm {
     }
 
     fn stream(&self, prompt: &Prompt<'_>, sink: &mut dyn FnMut(&str) -> bool) -> Answer {
-        let mut rendered = render_chatml(prompt);
-        let forced = tool_call::forced_start(prompt.tool_choice, prompt.tools);
-        if let Some(start) = &forced {
-            rendered.push_str(start);
-        }
+        let (rendered, forced) = render_reply_start(prompt);
+        // A poisoned lock only means a read-ahead panicked; there is nothing to wait for.
+        drop(self.reading_ahead.lock().unwrap_or_else(|p| p.into_inner()));
         let grammar = call_grammar::for_choice(prompt.tool_choice, prompt.tool_specs)
             .filter(|_| forced.is_some());
         let mut sent = 0;
@@ -424,6 +436,26 @@ impl Responder for LocalLlm {
         }
         Reply::Say(text.trim().to_owned()).into()
     }
+
+    /// Reads the prompt into the prompt cache, so the reply to it reads one token.
+    fn prepare(&self, prompt: &Prompt<'_>) {
+        let (rendered, _) = render_reply_start(prompt);
+        let _reading = self.reading_ahead.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(reason) = self.generate(&rendered, None, &mut |_| false) {
+            tracing::debug!(%reason, "the reply model could not read a prompt ahead");
+        }
+    }
+}
+
+/// The prompt a reply to `prompt` is generated after: the chat, and the start of the call the
+/// reply must be when `tool_choice` forces one (also returned on its own).
+fn render_reply_start(prompt: &Prompt<'_>) -> (String, Option<String>) {
+    let mut rendered = render_chatml(prompt);
+    let forced = tool_call::forced_start(prompt.tool_choice, prompt.tools);
+    if let Some(start) = &forced {
+        rendered.push_str(start);
+    }
+    (rendered, forced)
 }
 
 /// The finished sentences of `text`: the `.`, `!` and `?` that end it or precede a space.

@@ -6,7 +6,6 @@
 //! framed by 0.3 s of silence: Moonshine mishears speech that starts or ends abruptly.
 
 use std::borrow::Cow;
-use std::rc::Rc;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use ort::session::{Session, SessionInputValue};
@@ -74,13 +73,93 @@ pub struct Recognition {
     pub tokens: Vec<RecognizedToken>,
 }
 
-/// One transcript being decoded: its tokens and logprobs so far, their summed logprob, and
-/// the decoder's self-attention KV cache after its last token (shared by the hypotheses that
-/// extend it).
+/// One transcript being decoded: its tokens and logprobs so far and their summed logprob.
 struct Hypothesis {
     tokens: Vec<(u32, f32)>,
     score: f32,
-    cache: Rc<Vec<(String, DynValue)>>,
+}
+
+/// One kind of attention KV cache (`decoder`: the self-attention over the tokens so far, one
+/// batch row per hypothesis; `encoder`: the cross-attention over the audio, the same for all)
+/// as plain values: per `past_key_values.N.<kind>.*` input, its name and its values.
+struct KvCache {
+    entries: Vec<(String, Vec<f32>)>,
+    /// Batch rows held.
+    rows: usize,
+    /// Positions (tokens or audio frames) each row holds.
+    len: usize,
+}
+
+impl KvCache {
+    /// The cache before the first step: every input of the kind, empty, for `layers` layers.
+    fn empty(layers: usize, kind: &str) -> Self {
+        let entries = (0..layers)
+            .flat_map(|layer| {
+                ["key", "value"]
+                    .map(|part| (format!("past_key_values.{layer}.{kind}.{part}"), Vec::new()))
+            })
+            .collect();
+        Self {
+            entries,
+            rows: 1,
+            len: 0,
+        }
+    }
+
+    /// The decoder's `present.*` outputs for this cache's inputs, keeping batch rows `rows`
+    /// (in that order; a row may be kept more than once).
+    fn gather(
+        &self,
+        outputs: &ort::session::SessionOutputs<'_>,
+        rows: &[usize],
+    ) -> Result<Self, OnnxError> {
+        let failed = OnnxError::inference(ModelFile::MoonshineDecoder);
+        let mut len = 0;
+        let mut entries = Vec::with_capacity(self.entries.len());
+        for (name, _) in &self.entries {
+            let present = name.replace("past_key_values", "present");
+            let (shape, values) = outputs[present.as_str()]
+                .try_extract_tensor::<f32>()
+                .map_err(failed)?;
+            len = shape.get(2).copied().unwrap_or(0).max(0) as usize;
+            let row = HEADS * len * HEAD_DIM;
+            let mut kept = Vec::with_capacity(rows.len() * row);
+            for &index in rows {
+                let Some(values) = values.get(index * row..(index + 1) * row) else {
+                    return Err(OnnxError::Inference {
+                        model: ModelFile::MoonshineDecoder,
+                        reason: format!("{present} has no batch row {index}"),
+                    });
+                };
+                kept.extend_from_slice(values);
+            }
+            entries.push((name.clone(), kept));
+        }
+        Ok(Self {
+            entries,
+            rows: rows.len(),
+            len,
+        })
+    }
+
+    /// The cache as decoder inputs for a batch of `batch` rows: its own rows, or its one row
+    /// repeated.
+    fn inputs(&self, batch: usize) -> Result<Vec<(String, DynValue)>, OnnxError> {
+        let failed = OnnxError::inference(ModelFile::MoonshineDecoder);
+        self.entries
+            .iter()
+            .map(|(name, values)| {
+                let values = if self.rows == batch {
+                    values.clone()
+                } else {
+                    values.repeat(batch)
+                };
+                let shape = [batch, HEADS, self.len, HEAD_DIM];
+                let tensor = Tensor::from_array((shape, values)).map_err(failed)?;
+                Ok((name.clone(), tensor.into_dyn()))
+            })
+            .collect()
+    }
 }
 
 impl Hypothesis {
@@ -158,89 +237,88 @@ impl Moonshine {
     }
 
     /// Beam search over one piece of at most [`MAX_PIECE`] samples: the token ids and
-    /// logprobs of the most likely transcript, its score normalised by its length.
+    /// logprobs of the most likely transcript, its score normalised by its length. Every
+    /// hypothesis of a step is decoded in one batched run.
     fn decode_piece(&self, samples: &[f32]) -> Result<Vec<(u32, f32)>, OnnxError> {
         let hidden = self.encode(samples)?;
         let failed = OnnxError::inference(ModelFile::MoonshineDecoder);
-        let frames = hidden.shape().get(1).copied().unwrap_or(0).max(0) as usize;
-        let mask = Tensor::from_array(([1usize, frames], vec![1_i64; frames])).map_err(failed)?;
+        let (shape, hidden) = hidden.try_extract_tensor::<f32>().map_err(failed)?;
+        let frames = shape.get(1).copied().unwrap_or(0).max(0) as usize;
+        let width = shape.get(2).copied().unwrap_or(0).max(0) as usize;
         let max_tokens =
             (samples.len() as f32 / MOONSHINE_SAMPLE_RATE as f32 * TOKENS_PER_SECOND).ceil();
         let mut decoder = lock(&self.decoder);
         // The cross-attention keys and values depend on the audio only: the first step makes
         // them, and every hypothesis reads them.
-        let mut cross = self.empty_cache("encoder")?;
+        let mut cross = KvCache::empty(self.layers, "encoder");
+        let mut past = KvCache::empty(self.layers, "decoder");
         let mut beams = vec![Hypothesis {
             tokens: Vec::new(),
             score: 0.0,
-            cache: Rc::new(self.empty_cache("decoder")?),
         }];
         let mut finished: Vec<Hypothesis> = Vec::new();
         for step in 0..max_tokens as usize {
+            let batch = beams.len();
+            let last: Vec<i64> = beams
+                .iter()
+                .map(|beam| {
+                    beam.tokens
+                        .last()
+                        .map_or(START_TOKEN, |(id, _)| i64::from(*id))
+                })
+                .collect();
+            let ids = Tensor::from_array(([batch, 1], last)).map_err(failed)?;
+            let states = Tensor::from_array(([batch, frames, width], hidden.repeat(batch)))
+                .map_err(failed)?;
+            let mask = Tensor::from_array(([batch, frames], vec![1_i64; batch * frames]))
+                .map_err(failed)?;
+            let cached = Tensor::from_array(([1usize], vec![step > 0])).map_err(failed)?;
+            let mut caches = past.inputs(batch)?;
+            caches.extend(cross.inputs(batch)?);
+            let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> = vec![
+                ("input_ids".into(), ids.into()),
+                ("encoder_hidden_states".into(), states.into()),
+                ("encoder_attention_mask".into(), mask.into()),
+                ("use_cache_branch".into(), cached.into()),
+            ];
+            inputs.extend(
+                caches
+                    .iter()
+                    .map(|(name, value)| (name.as_str().into(), value.into())),
+            );
+            let outputs = decoder.run(inputs).map_err(failed)?;
+            let (_, logits) = outputs["logits"]
+                .try_extract_tensor::<f32>()
+                .map_err(failed)?;
+            let vocabulary = logits.len() / batch.max(1);
             let mut candidates = Vec::new();
-            for (index, beam) in beams.iter().enumerate() {
-                let last = beam
-                    .tokens
-                    .last()
-                    .map_or(START_TOKEN, |(id, _)| i64::from(*id));
-                let ids = Tensor::from_array(([1usize, 1], vec![last])).map_err(failed)?;
-                let cached = Tensor::from_array(([1usize], vec![step > 0])).map_err(failed)?;
-                let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> = vec![
-                    ("input_ids".into(), ids.into()),
-                    ("encoder_hidden_states".into(), (&hidden).into()),
-                    ("encoder_attention_mask".into(), (&mask).into()),
-                    ("use_cache_branch".into(), cached.into()),
-                ];
-                inputs.extend(
-                    beam.cache
-                        .iter()
-                        .chain(&cross)
-                        .map(|(name, value)| (name.as_str().into(), value.into())),
+            for (index, (beam, logits)) in beams.iter().zip(logits.chunks(vocabulary)).enumerate() {
+                candidates.extend(
+                    best_tokens(logits, BEAM_WIDTH)
+                        .into_iter()
+                        .map(|(id, logprob)| (index, id, logprob, beam.score + logprob)),
                 );
-                let mut outputs = decoder.run(inputs).map_err(failed)?;
-                let (_, logits) = outputs["logits"]
-                    .try_extract_tensor::<f32>()
-                    .map_err(failed)?;
-                let best = best_tokens(logits, BEAM_WIDTH);
-                let mut take = |cache: &[(String, DynValue)]| -> Vec<(String, DynValue)> {
-                    cache
-                        .iter()
-                        .filter_map(|(name, _)| {
-                            let present = name.replace("past_key_values", "present");
-                            outputs.remove(&present).map(|value| (name.clone(), value))
-                        })
-                        .collect()
-                };
-                let cache = Rc::new(take(&beam.cache));
-                if step == 0 {
-                    cross = take(&cross);
-                }
-                candidates.extend(best.into_iter().map(|(id, logprob)| {
-                    (index, id, logprob, beam.score + logprob, Rc::clone(&cache))
-                }));
             }
             candidates.sort_by(|a, b| b.3.total_cmp(&a.3));
             let mut next = Vec::with_capacity(BEAM_WIDTH);
-            for (index, id, logprob, score, cache) in candidates {
+            let mut parents = Vec::with_capacity(BEAM_WIDTH);
+            for (index, id, logprob, score) in candidates {
                 let mut tokens = beams[index].tokens.clone();
                 if id == END_TOKEN {
-                    finished.push(Hypothesis {
-                        tokens,
-                        score,
-                        cache,
-                    });
+                    finished.push(Hypothesis { tokens, score });
                     continue;
                 }
                 tokens.push((id, logprob));
-                next.push(Hypothesis {
-                    tokens,
-                    score,
-                    cache,
-                });
+                next.push(Hypothesis { tokens, score });
+                parents.push(index);
                 if next.len() == BEAM_WIDTH {
                     break;
                 }
             }
+            if step == 0 {
+                cross = cross.gather(&outputs, &[0])?;
+            }
+            past = past.gather(&outputs, &parents)?;
             beams = next;
             if finished.len() >= BEAM_WIDTH || beams.is_empty() {
                 break;
@@ -252,24 +330,6 @@ impl Moonshine {
             .max_by(|a, b| a.normalised_score().total_cmp(&b.normalised_score()))
             .map(|best| best.tokens)
             .unwrap_or_default())
-    }
-
-    /// The KV cache of one attention kind (`decoder` or `encoder`) before the first step:
-    /// every `past_key_values.N.<kind>.*` input, empty.
-    fn empty_cache(&self, kind: &str) -> Result<Vec<(String, DynValue)>, OnnxError> {
-        let failed = OnnxError::inference(ModelFile::MoonshineDecoder);
-        let mut past = Vec::with_capacity(self.layers * 2);
-        for layer in 0..self.layers {
-            for part in ["key", "value"] {
-                let empty = Tensor::from_array(([1usize, HEADS, 0, HEAD_DIM], Vec::<f32>::new()))
-                    .map_err(failed)?;
-                past.push((
-                    format!("past_key_values.{layer}.{kind}.{part}"),
-                    empty.into_dyn(),
-                ));
-            }
-        }
-        Ok(past)
     }
 
     /// The encoder's hidden states for `samples`, padded with silence.

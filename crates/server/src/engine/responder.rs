@@ -126,6 +126,14 @@ pub trait Responder: Send + Sync {
         let _ = prompt;
         false
     }
+
+    /// Gets ready to answer `prompt`, which a response is likely to ask for soon (the server
+    /// calls it while the user's pause may still end their turn), so that the answer, if it
+    /// comes, starts sooner: a language model reads the prompt ahead. Runs off the async
+    /// runtime and may take a while; the default does nothing.
+    fn prepare(&self, prompt: &Prompt<'_>) {
+        let _ = prompt;
+    }
 }
 
 impl<T: Responder + ?Sized> Responder for std::sync::Arc<T> {
@@ -139,6 +147,14 @@ impl<T: Responder + ?Sized> Responder for std::sync::Arc<T> {
 
     fn stream(&self, prompt: &Prompt<'_>, sink: &mut dyn FnMut(&str) -> bool) -> Answer {
         (**self).stream(prompt, sink)
+    }
+
+    fn delegates(&self, prompt: &Prompt<'_>) -> bool {
+        (**self).delegates(prompt)
+    }
+
+    fn prepare(&self, prompt: &Prompt<'_>) {
+        (**self).prepare(prompt);
     }
 }
 

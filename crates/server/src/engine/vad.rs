@@ -161,7 +161,18 @@ pub enum VadEvent {
     SpeechStopped {
         /// End of the turn's audio, in ms from the first sample pushed.
         audio_end_ms: u64,
+        /// End of its last audible speech (where the silence that ended it began).
+        speech_end_ms: u64,
     },
+}
+
+/// A silence inside a turn that may yet end it: what [`TurnDetector::pause`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    /// End of the turn's last audible speech, in ms from the first sample pushed.
+    pub speech_end_ms: u64,
+    /// Silence since then, in ms.
+    pub silence_ms: u64,
 }
 
 /// Turns a stream of 16 kHz samples into speech start and stop events under [`VadParams`].
@@ -247,6 +258,19 @@ impl<S: SpeechScorer> TurnDetector<S> {
     /// Whether a turn is in progress (speech started and not yet stopped).
     pub fn in_speech(&self) -> bool {
         matches!(self.state, TurnState::Speech { .. })
+    }
+
+    /// The pause the turn in progress is in, if its last frame was not audible speech.
+    pub fn pause(&self) -> Option<Pause> {
+        match self.state {
+            TurnState::Speech {
+                last_speech_end, ..
+            } if last_speech_end < self.scored => Some(Pause {
+                speech_end_ms: samples_to_ms(last_speech_end),
+                silence_ms: samples_to_ms(self.scored - last_speech_end),
+            }),
+            _ => None,
+        }
     }
 
     /// Milliseconds of audio pushed and scored so far.
@@ -353,6 +377,7 @@ impl<S: SpeechScorer> TurnDetector<S> {
                 if ends {
                     events.push(VadEvent::SpeechStopped {
                         audio_end_ms: samples_to_ms(end),
+                        speech_end_ms: samples_to_ms(last_speech_end),
                     });
                     TurnState::IDLE
                 } else {
@@ -448,6 +473,16 @@ impl ResamplingDetector {
     /// Ends any turn in progress; see [`TurnDetector::reset_turn`].
     pub fn reset_turn(&mut self) {
         self.detector.reset_turn();
+    }
+
+    /// The settings in force; see [`TurnDetector::params`].
+    pub fn params(&self) -> VadParams {
+        self.detector.params()
+    }
+
+    /// The pause the turn in progress is in; see [`TurnDetector::pause`].
+    pub fn pause(&self) -> Option<Pause> {
+        self.detector.pause()
     }
 
     /// Converts `samples` (at [`rate`](Self::rate)) to 16 kHz and appends every turn start or

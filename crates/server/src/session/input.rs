@@ -15,13 +15,20 @@ use super::conversation::{MAX_CONVERSATION_AUDIO, Stored};
 use super::errors::ClientError;
 use super::ids::new_id;
 use super::input_buffer::InputSettings;
+use super::read_ahead::{ReadAhead, Turn};
 use super::response;
 use super::state::{HEARD_TURNS, MAX_APPEND_BASE64, Running};
-use crate::engine::transcription::{LiveTranscript, Transcript, TurnAudio};
+use crate::engine::transcription::{LiveTranscript, Transcript, TranscriptionError, TurnAudio};
 use crate::engine::vad::{ResamplingDetector, SemanticTurn, VadEvent, VadParams};
 
 /// How much more of a turn a live transcriber hears before it is run on the turn again.
 const LIVE_STEP_MS: u64 = 1_000;
+
+/// The shortest and the longest pause before a turn is read ahead: half the silence that
+/// would end it, so the transcript is ready when it does, within these bounds (the shortest
+/// keeps the gaps between words from starting one each).
+const READ_AHEAD_MIN_MS: u64 = 60;
+const READ_AHEAD_MAX_MS: u64 = 250;
 
 /// The `include` entry that asks for transcription logprobs.
 const INCLUDE_LOGPROBS: &str = "item.input_audio_transcription.logprobs";
@@ -53,6 +60,7 @@ impl Running {
                 .as_ref()
                 .and_then(|td| td.interrupt_response)
                 .unwrap_or(true),
+            read_ahead_after_ms: 0,
         };
         let rate = format.sample_rate();
         let Some(td) = td else {
@@ -67,6 +75,13 @@ impl Running {
                 .silence_duration_ms
                 .unwrap_or_else(|| config::default_silence_ms(self.emitter.dialect())),
         };
+        self.input.settings.read_ahead_after_ms = match td.kind {
+            Some(TurnDetectionKind::SemanticVad) => {
+                u64::from(config::semantic_params(td.eagerness.as_ref()).check_after_ms) / 2
+            }
+            _ => silence_ms / 2,
+        }
+        .clamp(READ_AHEAD_MIN_MS, READ_AHEAD_MAX_MS);
         let params = VadParams {
             threshold: td
                 .threshold
@@ -130,14 +145,18 @@ impl Running {
         for event in &events {
             match *event {
                 VadEvent::SpeechStarted { audio_start_ms } => self.speech_started(audio_start_ms),
-                VadEvent::SpeechStopped { audio_end_ms } => {
-                    self.speech_stopped(audio_end_ms);
+                VadEvent::SpeechStopped {
+                    audio_end_ms,
+                    speech_end_ms,
+                } => {
+                    self.speech_stopped(audio_end_ms, speech_end_ms);
                     self.input.idle_since_ms = audio_end_ms;
                 }
             }
         }
         self.input.events = events;
         self.transcribe_live();
+        self.read_ahead();
         let settings = self.input.settings;
         self.check_idle(settings.bytes_to_ms(clock_before));
         if self.input.speech_item.is_none() {
@@ -251,9 +270,47 @@ impl Running {
         }
     }
 
+    /// Once a pause in the turn being spoken has lasted `read_ahead_after_ms`, starts reading
+    /// the turn ahead (see [`super::read_ahead`]), unless this pause is already being read.
+    fn read_ahead(&mut self) {
+        let (Some(item_id), Some(vad)) = (&self.input.speech_item, &self.input.vad) else {
+            return;
+        };
+        let Some(pause) = vad.pause() else {
+            return;
+        };
+        let settings = self.input.settings;
+        let reading = self.input.read_ahead.as_ref();
+        if pause.silence_ms < settings.read_ahead_after_ms
+            || reading.is_some_and(|r| r.reads(item_id, pause.speech_end_ms))
+        {
+            return;
+        }
+        let model = match self.state.lock() {
+            Ok(st) => config::transcription_model(&st.session),
+            Err(_) => return,
+        };
+        let mut samples = Vec::new();
+        let buffer = &self.input.buffer;
+        settings
+            .format
+            .decode(buffer.last(buffer.len()), &mut samples);
+        let turn = Turn {
+            item_id: item_id.clone(),
+            speech_end_ms: pause.speech_end_ms,
+            model,
+            sample_rate: settings.format.sample_rate(),
+            samples,
+            live: self.input.live.clone(),
+            respond: settings.create_response,
+        };
+        self.input.read_ahead = Some(ReadAhead::start(turn, &self.engines, &self.state));
+    }
+
     pub(super) fn speech_started(&mut self, audio_start_ms: u64) {
         let item_id = new_id("item_");
         self.input.speech_item = Some(item_id.clone());
+        self.input.read_ahead = None;
         self.input.live = LiveTranscript::default();
         self.input.live_heard_ms = 0;
         // The turn's audio starts here (prefix padding included).
@@ -272,12 +329,17 @@ impl Running {
         }
     }
 
-    pub(super) fn speech_stopped(&mut self, audio_end_ms: u64) {
+    pub(super) fn speech_stopped(&mut self, audio_end_ms: u64, speech_end_ms: u64) {
         let item_id = self
             .input
             .speech_item
             .take()
             .unwrap_or_else(|| new_id("item_"));
+        let read_ahead = self
+            .input
+            .read_ahead
+            .take()
+            .filter(|r| r.reads(&item_id, speech_end_ms));
         self.emitter.send(ev::InputAudioBufferSpeechStopped {
             audio_end_ms,
             item_id: item_id.clone(),
@@ -286,7 +348,7 @@ impl Running {
         // The turn ends here (the silence that ended it included); later audio stays.
         let end = self.input.settings.ms_to_bytes(audio_end_ms);
         let audio = self.input.buffer.take_until(end);
-        self.commit_audio(item_id, audio);
+        self.commit_audio(item_id, audio, read_ahead);
         if self.input.settings.create_response {
             let _ = self.response_create(cl::ResponseCreate::default());
         }
@@ -314,6 +376,7 @@ impl Running {
         if let Some(vad) = self.input.vad.as_mut() {
             vad.reset_turn();
         }
+        self.input.read_ahead = None;
         self.commit_as(item_id);
         Ok(())
     }
@@ -321,11 +384,17 @@ impl Running {
     /// Commits the whole buffer as `item_id`.
     pub(super) fn commit_as(&mut self, item_id: String) {
         let audio = self.input.buffer.take_all();
-        self.commit_audio(item_id, audio);
+        self.commit_audio(item_id, audio, None);
     }
 
-    /// `committed` + user item added/done (+ transcription when configured).
-    pub(super) fn commit_audio(&mut self, item_id: String, audio: Vec<u8>) {
+    /// `committed` + user item added/done (+ transcription when configured, taken from
+    /// `read_ahead` when it read this turn with the session's model).
+    pub(super) fn commit_audio(
+        &mut self,
+        item_id: String,
+        audio: Vec<u8>,
+        read_ahead: Option<ReadAhead>,
+    ) {
         let format = self.input.settings.format;
         let audio_ms = self.input.settings.bytes_to_ms(audio.len() as u64);
         let item = Item {
@@ -371,22 +440,29 @@ impl Running {
         let model = config::transcription_model(&st.session);
         let logprobs = wants_logprobs(&st.session);
         drop(st);
-        let Some(model) = model else {
-            self.hear_privately(item_id, format.sample_rate(), &samples);
-            return;
-        };
         let turn = TurnAudio {
             sample_rate: format.sample_rate(),
             samples: &samples,
         };
-        let transcriber = &self.engines.transcriber;
         let started = std::time::Instant::now();
-        let result = blocking(|| transcriber.transcribe(turn, &model));
+        let read_ahead = read_ahead.filter(|r| r.uses_model(model.as_deref()));
+        let ahead = read_ahead.is_some();
+        let result = read_ahead
+            .and_then(|r| blocking(|| r.heard()))
+            .unwrap_or_else(|| {
+                let model = model.as_deref().unwrap_or("");
+                blocking(|| self.engines.transcriber.transcribe(turn, model))
+            });
         tracing::debug!(
             audio_ms,
+            read_ahead = ahead,
             took_ms = started.elapsed().as_millis(),
             "transcribed a committed turn"
         );
+        if model.is_none() {
+            self.hear_privately(item_id, result);
+            return;
+        }
         match result {
             Ok(transcript) => self.transcribed(item_id, &transcript, audio_ms, logprobs),
             Err(error) => {
@@ -408,17 +484,10 @@ impl Running {
         }
     }
 
-    /// Stores the transcript of the user item `item_id` and sends its last delta and the
-    /// `completed` event (with duration usage, and logprobs when the session asked).
-    /// Transcribes a committed turn for the responder only (no events), when the session asked
-    /// for no input transcription.
-    fn hear_privately(&mut self, item_id: String, sample_rate: u32, samples: &[i16]) {
-        let turn = TurnAudio {
-            sample_rate,
-            samples,
-        };
-        let transcriber = &self.engines.transcriber;
-        let Ok(heard) = blocking(|| transcriber.transcribe(turn, "")) else {
+    /// Keeps what was heard in a committed turn for the responder only (no events), when the
+    /// session asked for no input transcription.
+    fn hear_privately(&mut self, item_id: String, result: Result<Transcript, TranscriptionError>) {
+        let Ok(heard) = result else {
             return;
         };
         if heard.text.trim().is_empty() {
@@ -432,6 +501,8 @@ impl Running {
         }
     }
 
+    /// Stores the transcript of the user item `item_id` and sends its last delta and the
+    /// `completed` event (with duration usage, and logprobs when the session asked).
     fn transcribed(
         &mut self,
         item_id: String,

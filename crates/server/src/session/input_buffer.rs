@@ -7,6 +7,7 @@ use rtclient_audio::WireFormat;
 use rtclient_protocol::ErrorCode;
 
 use super::errors::ClientError;
+use super::read_ahead::ReadAhead;
 use crate::engine::transcription::LiveTranscript;
 use crate::engine::vad::{ResamplingDetector, VadEvent};
 
@@ -136,6 +137,8 @@ pub(super) struct Input {
     pub(super) live: LiveTranscript,
     /// Milliseconds of the turn the live transcriber last heard.
     pub(super) live_heard_ms: u64,
+    /// The turn in progress, read ahead during its latest pause.
+    pub(super) read_ahead: Option<ReadAhead>,
 }
 
 /// What the input path reads from the session config, taken once per `session.update` instead
@@ -152,6 +155,8 @@ pub(super) struct InputSettings {
     pub(super) create_response: bool,
     /// Turn detection's `interrupt_response`.
     pub(super) interrupt_response: bool,
+    /// How long a pause in a turn lasts before the turn is read ahead, in ms.
+    pub(super) read_ahead_after_ms: u64,
 }
 
 impl InputSettings {

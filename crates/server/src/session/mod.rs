@@ -33,6 +33,7 @@ mod live;
 mod output;
 mod plan;
 mod rates;
+mod read_ahead;
 mod realtime;
 mod reply_stream;
 mod response;

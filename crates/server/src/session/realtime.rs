@@ -284,6 +284,7 @@ impl Running {
             ClientEvent::InputAudioBufferClear(_) => {
                 self.input.buffer.take_all();
                 self.input.speech_item = None;
+                self.input.read_ahead = None;
                 if let Some(vad) = self.input.vad.as_mut() {
                     vad.reset_turn();
                 }

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use super::output::is_active;
 use super::plan::Plan;
 use super::response::with_prompt;
-use super::state::{Engines, SharedState};
+use super::state::{Engines, SharedState, State};
 use crate::engine::responder::Answer;
 
 /// What the responder produced.
@@ -40,13 +40,7 @@ impl ReplyStream {
     ) -> Option<Self> {
         let (items, audio_ms) = {
             let st = state.lock().ok()?;
-            let mut items: Vec<Item> = match &plan.input {
-                Some(items) => items.clone(),
-                None => st.conversation.items().map(|s| s.item.clone()).collect(),
-            };
-            for (heard_id, text) in &st.heard {
-                fill_transcript(&mut items, heard_id, text);
-            }
+            let items = responder_items(&st, plan);
             let audio_ms = st
                 .conversation
                 .items()
@@ -77,6 +71,20 @@ impl ReplyStream {
     pub(super) async fn next(&mut self) -> Option<Produced> {
         self.rx.recv().await
     }
+}
+
+/// The items the responder reads for a response under `plan`: the conversation (or the
+/// response's own `input`), with what was heard privately in user turns that have no
+/// transcript.
+pub(super) fn responder_items(st: &State, plan: &Plan) -> Vec<Item> {
+    let mut items: Vec<Item> = match &plan.input {
+        Some(items) => items.clone(),
+        None => st.conversation.items().map(|s| s.item.clone()).collect(),
+    };
+    for (heard_id, text) in &st.heard {
+        fill_transcript(&mut items, heard_id, text);
+    }
+    items
 }
 
 /// Gives the input audio of item `id` (in the responder's copy of the conversation) the

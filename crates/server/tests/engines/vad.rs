@@ -45,7 +45,7 @@ fn silero_turns_start_and_end_within_100_ms_of_the_true_speech_edges() {
         .map(|pair| match pair {
             [
                 VadEvent::SpeechStarted { audio_start_ms },
-                VadEvent::SpeechStopped { audio_end_ms },
+                VadEvent::SpeechStopped { audio_end_ms, .. },
             ] => (*audio_start_ms, audio_end_ms - u64::from(SILENCE_MS)),
             other => panic!("expected a start then a stop, got {other:?} in {events:?}"),
         })

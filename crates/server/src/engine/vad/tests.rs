@@ -89,8 +89,43 @@ fn a_turn_is_padded_before_and_ends_after_the_silence() {
             VadEvent::SpeechStarted {
                 audio_start_ms: 700
             },
-            VadEvent::SpeechStopped { audio_end_ms: 2300 },
+            VadEvent::SpeechStopped {
+                audio_end_ms: 2300,
+                speech_end_ms: 1800
+            },
         ]
+    );
+}
+
+#[test]
+fn a_pause_in_a_turn_reports_where_the_speech_ended() {
+    let params = VadParams {
+        threshold: 0.5,
+        prefix_padding_ms: 0,
+        silence_duration_ms: 500,
+    };
+    let mut detector = TurnDetector::with_scorer(params, MarkedScorer);
+    let mut events = Vec::new();
+    detector.push(&audio(&[(false, 1000), (true, 800)]), &mut events);
+    assert_eq!(detector.pause(), None, "speech is still heard");
+    detector.push(&audio(&[(false, 300)]), &mut events);
+    assert_eq!(
+        detector.pause(),
+        Some(Pause {
+            speech_end_ms: 1800,
+            silence_ms: 300
+        })
+    );
+    detector.push(&audio(&[(true, 100)]), &mut events);
+    assert_eq!(detector.pause(), None, "the speech resumed");
+    detector.push(&audio(&[(false, 600)]), &mut events);
+    assert_eq!(detector.pause(), None, "the turn ended");
+    assert_eq!(
+        events.last(),
+        Some(&VadEvent::SpeechStopped {
+            audio_end_ms: 2700,
+            speech_end_ms: 2200
+        })
     );
 }
 
@@ -118,11 +153,17 @@ fn chunking_does_not_change_the_result() {
             VadEvent::SpeechStarted {
                 audio_start_ms: 400
             },
-            VadEvent::SpeechStopped { audio_end_ms: 1100 },
+            VadEvent::SpeechStopped {
+                audio_end_ms: 1100,
+                speech_end_ms: 900
+            },
             VadEvent::SpeechStarted {
                 audio_start_ms: 1100
             },
-            VadEvent::SpeechStopped { audio_end_ms: 1600 },
+            VadEvent::SpeechStopped {
+                audio_end_ms: 1600,
+                speech_end_ms: 1400
+            },
         ]
     );
 }
@@ -139,7 +180,10 @@ fn pauses_shorter_than_the_silence_duration_keep_the_turn() {
         run(params, &samples, 480),
         vec![
             VadEvent::SpeechStarted { audio_start_ms: 0 },
-            VadEvent::SpeechStopped { audio_end_ms: 950 },
+            VadEvent::SpeechStopped {
+                audio_end_ms: 950,
+                speech_end_ms: 750
+            },
         ]
     );
 }

@@ -100,7 +100,7 @@ impl InputTimeline {
                 VadEvent::SpeechStarted { audio_start_ms } => {
                     self.speech_start_ms = Some(audio_start_ms);
                 }
-                VadEvent::SpeechStopped { audio_end_ms } => {
+                VadEvent::SpeechStopped { audio_end_ms, .. } => {
                     let start_ms = self.speech_start_ms.take().unwrap_or(audio_end_ms);
                     turn = Some(self.cut(start_ms, audio_end_ms));
                 }
