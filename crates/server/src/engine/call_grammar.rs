@@ -14,7 +14,7 @@ use super::tool_call::CLOSE;
 const JSON_RULES: &str = r#"value ::= object | array | string | number | "true" | "false" | "null"
 object ::= "{" ( string ": " value ( ", " string ": " value )* )? "}"
 array ::= "[" ( value ( ", " value )* )? "]"
-string ::= "\"" [^"\\\n]{1,64} "\""
+string ::= "\"" [^"\\\n<]{1,64} "\""
 number ::= "-"? [0-9]{1,12} ( "." [0-9]{1,6} )?
 "#;
 

@@ -31,12 +31,14 @@ use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 use llama_cpp_2::{LogOptions, send_logs_to_tracing};
+use rtclient_protocol::{ToolChoice, ToolChoiceMode, ToolChoiceObject, ToolKind};
 
 use super::call_grammar;
 use super::chat::{self, Message, Role};
 use super::models::{ModelFile, ModelsDir, ModelsError};
 use super::prompt_cache::PromptCache;
 use super::tool_call::{self, Parsed};
+
 use crate::engine::faults::Failure;
 use crate::engine::responder::{Answer, Prompt, Reply, Responder};
 
@@ -193,8 +195,13 @@ impl LocalLlm {
 
     /// A fresh context with room for `prompt_tokens` and a whole reply, and for `restored`
     /// tokens of a saved state.
-    fn context(&self, prompt_tokens: usize, restored: usize) -> Result<LlamaContext<'_>, String> {
-        let needed = (prompt_tokens + MAX_REPLY_TOKENS).max(restored);
+    fn context(
+        &self,
+        prompt_tokens: usize,
+        room: usize,
+        restored: usize,
+    ) -> Result<LlamaContext<'_>, String> {
+        let needed = (prompt_tokens + room).max(restored);
         let train = usize::try_from(self.model.n_ctx_train()).unwrap_or(usize::MAX);
         if needed > train {
             return Err(format!(
@@ -225,11 +232,31 @@ impl LocalLlm {
         grammar: Option<&str>,
         each: &mut dyn FnMut(&str) -> bool,
     ) -> Result<String, String> {
-        let vocab = self.model.vocab();
-        let prompt = vocab.tokenize(prompt_text.as_bytes(), false, true);
+        let prompt = self.tokenize(prompt_text);
+        let (mut context, mut batch) = self.read_prompt(&prompt, MAX_REPLY_TOKENS)?;
+        let mut read = prompt;
+        let text = self.continue_reply(&mut context, &mut batch, &mut read, grammar, each)?;
+        self.keep(&context, read);
+        Ok(text)
+    }
+
+    /// `text` in tokens (special tokens such as `<|im_start|>` are one each).
+    fn tokenize(&self, text: &str) -> Vec<LlamaToken> {
+        self.model.vocab().tokenize(text.as_bytes(), false, true)
+    }
+
+    /// A fresh context holding `prompt`, with room for `room` more tokens: started from the
+    /// longest cached prompt it begins with, the rest read in one batch whose last entry holds
+    /// the scores of the token after it.
+    fn read_prompt(
+        &self,
+        prompt: &[LlamaToken],
+        room: usize,
+    ) -> Result<(LlamaContext<'_>, LlamaBatch<'_>), String> {
         let started = std::time::Instant::now();
-        let hit = self.cache.lookup(&prompt);
-        let mut context = self.context(prompt.len(), hit.as_ref().map_or(0, |hit| hit.held))?;
+        let hit = self.cache.lookup(prompt);
+        let held = hit.as_ref().map_or(0, |hit| hit.held);
+        let mut context = self.context(prompt.len(), room, held)?;
         let start = hit.map_or(0, |hit| restore(&mut context, &hit.state, hit.shared));
         let mut batch = LlamaBatch::new(prompt.len().max(1), 1);
         let last = prompt.len().saturating_sub(1);
@@ -246,13 +273,102 @@ impl LocalLlm {
             took_ms = started.elapsed().as_millis(),
             "the reply model read its prompt"
         );
-        let mut read = prompt;
-        let text = self.continue_reply(&mut context, &mut batch, &mut read, grammar, each)?;
+        Ok((context, batch))
+    }
+
+    /// Keeps the state of `context`, which holds `tokens`, in the prompt cache.
+    fn keep(&self, context: &LlamaContext<'_>, tokens: Vec<LlamaToken>) {
         if let Ok(state) = context.state_seq_get(SEQUENCE, LlamaStateSeqFlags::empty()) {
             let bytes = state.byte_len();
-            self.cache.store(read, state, bytes);
+            self.cache.store(tokens, state, bytes);
         }
-        Ok(text)
+    }
+
+    /// Which of the prompt's tools the model calls, when the reply must call one.
+    ///
+    /// Picking the name token by token, as grammar-constrained greedy decoding does, lets its
+    /// first token decide alone, and a small model can score `get` and `set` within a rounding
+    /// error of each other. So each whole name is scored instead, by how much more likely the
+    /// user's latest words make it than it is after an empty turn (their pointwise mutual
+    /// information): a small model favours some names whatever is asked (the first listed, or a
+    /// name like the user's words in form), and that bias cancels out.
+    fn likeliest_tool<'p>(&self, prompt: &Prompt<'p>) -> Result<&'p str, String> {
+        let start = tool_call::forced_start(prompt.tool_choice, prompt.tools).unwrap_or_default();
+        let mut messages = chat_messages(prompt);
+        let mut scores = self.name_scores(&(render(&messages) + &start), prompt.tools)?;
+        if let Some(last) = messages.last_mut()
+            && last.role == Role::User
+        {
+            last.content.clear();
+            let baseline = self.name_scores(&(render(&messages) + &start), prompt.tools)?;
+            for ((_, score), (_, prior)) in scores.iter_mut().zip(baseline) {
+                *score -= prior;
+            }
+        }
+        for (name, score) in &scores {
+            tracing::debug!(name, score, "the reply model scored a tool's name");
+        }
+        scores
+            .into_iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(name, _)| name)
+            .ok_or_else(|| "no tool has a name the model can write".to_owned())
+    }
+
+    /// The log-probability of each of `names`, with its closing quote, after `prompt_text`
+    /// (which ends where a tool's name goes).
+    fn name_scores<'n>(
+        &self,
+        prompt_text: &str,
+        names: &[&'n str],
+    ) -> Result<Vec<(&'n str, f32)>, String> {
+        let prompt = self.tokenize(prompt_text);
+        // Each name's tokens, unless it merges with the prompt's end when tokenized after it.
+        let candidates: Vec<(&str, Vec<LlamaToken>)> = names
+            .iter()
+            .map(|&name| {
+                let whole = self.tokenize(&format!("{prompt_text}{name}\""));
+                match whole.strip_prefix(prompt.as_slice()) {
+                    Some(rest) if !rest.is_empty() => (name, rest.to_vec()),
+                    _ => (name, self.tokenize(&format!("{name}\""))),
+                }
+            })
+            .filter(|(_, tokens)| !tokens.is_empty())
+            .collect();
+        let longest = candidates.iter().map(|(_, t)| t.len()).max().unwrap_or(0);
+        let (mut context, batch) = self.read_prompt(&prompt, longest)?;
+        let from = u32::try_from(prompt.len()).map_err(|e| e.to_string())?;
+        // The scores after the prompt go when the first name is read: take every first token's
+        // now.
+        let after_prompt = context.get_logits_ith(batch.n_tokens() - 1);
+        let firsts: Vec<f32> = candidates
+            .iter()
+            .map(|(_, tokens)| log_probability(after_prompt, tokens[0]))
+            .collect();
+        let mut scores = Vec::with_capacity(candidates.len());
+        for ((name, tokens), first) in candidates.into_iter().zip(firsts) {
+            let mut score = first;
+            if tokens.len() > 1 {
+                let mut step = LlamaBatch::new(tokens.len(), 1);
+                for (offset, &token) in tokens[..tokens.len() - 1].iter().enumerate() {
+                    let position =
+                        i32::try_from(prompt.len() + offset).map_err(|e| e.to_string())?;
+                    step.add(token, position, &[SEQUENCE], true)
+                        .map_err(|e| e.to_string())?;
+                }
+                context.decode(&mut step).map_err(|e| e.to_string())?;
+                for (row, &token) in tokens[1..].iter().enumerate() {
+                    let row = i32::try_from(row).map_err(|e| e.to_string())?;
+                    score += log_probability(context.get_logits_ith(row), token);
+                }
+                context
+                    .kv_cache_seq_rm(SEQUENCE, Some(from), None)
+                    .map_err(|e| e.to_string())?;
+            }
+            scores.push((name, score));
+        }
+        self.keep(&context, prompt);
+        Ok(scores)
     }
 
     /// Samples the reply after the prompt in `context` (whose scores for the next token are in
@@ -322,11 +438,18 @@ impl LocalLlm {
     /// How many tokens `text` is to the model (special tokens such as `<|im_start|>` count as
     /// one).
     pub fn token_count(&self, text: &str) -> usize {
-        self.model
-            .vocab()
-            .tokenize(text.as_bytes(), false, true)
-            .len()
+        self.tokenize(text).len()
     }
+}
+
+/// The log-probability of `token` being next, from the scores of every token.
+fn log_probability(logits: &[f32], token: LlamaToken) -> f32 {
+    let Some(&logit) = usize::try_from(token.0).ok().and_then(|i| logits.get(i)) else {
+        return f32::NEG_INFINITY;
+    };
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f32 = logits.iter().map(|l| (l - max).exp()).sum();
+    logit - max - sum.ln()
 }
 
 /// Puts a saved `state` into `context` and drops what it holds from position `shared` on, so
@@ -347,6 +470,11 @@ fn restore(context: &mut LlamaContext<'_>, state: &SeqState, shared: usize) -> u
 /// The chat in ChatML, ending with an open assistant turn. The tools, if any, go in the
 /// system turn with the format the model is to call them in.
 pub fn render_chatml(prompt: &Prompt<'_>) -> String {
+    render(&chat_messages(prompt))
+}
+
+/// The chat for `prompt`, with the tools (if any) in the system turn.
+fn chat_messages(prompt: &Prompt<'_>) -> Vec<Message> {
     let mut messages = chat::messages(prompt);
     if !prompt.tool_specs.is_empty()
         && let Some(system) = messages.first_mut()
@@ -355,9 +483,19 @@ pub fn render_chatml(prompt: &Prompt<'_>) -> String {
             .content
             .push_str(&tool_call::instructions(prompt.tool_specs));
     }
-    let keep_from = 1 + history_start(messages.len() - 1);
+    messages
+}
+
+/// `messages` (a system turn first) in ChatML, the oldest turns dropped past [`MAX_TURNS`],
+/// ending with an open assistant turn.
+fn render(messages: &[Message]) -> String {
+    let keep_from = 1 + history_start(messages.len().saturating_sub(1));
     let mut out = String::new();
-    for message in messages[..1].iter().chain(&messages[keep_from..]) {
+    for message in messages
+        .iter()
+        .take(1)
+        .chain(messages.iter().skip(keep_from))
+    {
         out.push_str("<|im_start|>");
         out.push_str(message.role.as_str());
         out.push('\n');
@@ -391,9 +529,26 @@ impl Responder for LocalLlm {
     }
 
     fn stream(&self, prompt: &Prompt<'_>, sink: &mut dyn FnMut(&str) -> bool) -> Answer {
-        let (rendered, forced) = render_reply_start(prompt);
         // A poisoned lock only means a read-ahead panicked; there is nothing to wait for.
         drop(self.reading_ahead.lock().unwrap_or_else(|p| p.into_inner()));
+        let (rendered, forced) = render_reply_start(prompt);
+        // A call of one of several tools: the model picks the name as a whole, then the call
+        // goes on as if the response had named that tool.
+        let required = matches!(
+            prompt.tool_choice,
+            Some(ToolChoice::Mode(ToolChoiceMode::Required))
+        );
+        if required && prompt.tools.len() > 1 {
+            let chosen = match self.likeliest_tool(prompt) {
+                Ok(name) => named_tool(name),
+                Err(reason) => return failed(&reason),
+            };
+            let prompt = Prompt {
+                tool_choice: Some(&chosen),
+                ..*prompt
+            };
+            return self.stream(&prompt, sink);
+        }
         let grammar = call_grammar::for_choice(prompt.tool_choice, prompt.tool_specs)
             .filter(|_| forced.is_some());
         let mut sent = 0;
@@ -419,14 +574,7 @@ impl Responder for LocalLlm {
         });
         let text = match result {
             Ok(text) => format!("{}{text}", forced.as_deref().unwrap_or("")),
-            Err(reason) => {
-                tracing::warn!(%reason, "the reply model failed");
-                return Reply::Fail(Failure {
-                    message: format!("The local reply model failed: {reason}"),
-                    ..Failure::default()
-                })
-                .into();
-            }
+            Err(reason) => return failed(&reason),
         };
         if !speaking && let Some(reply) = tool_call::parse(&text, prompt.tools) {
             return reply.into();
@@ -445,6 +593,25 @@ impl Responder for LocalLlm {
             tracing::debug!(%reason, "the reply model could not read a prompt ahead");
         }
     }
+}
+
+/// A `tool_choice` that names the function `name`.
+fn named_tool(name: &str) -> ToolChoice {
+    ToolChoice::Tool(ToolChoiceObject {
+        kind: Some(ToolKind::Function),
+        name: Some(name.to_owned()),
+        ..ToolChoiceObject::default()
+    })
+}
+
+/// The answer when the model fails for `reason`.
+fn failed(reason: &str) -> Answer {
+    tracing::warn!(%reason, "the reply model failed");
+    Reply::Fail(Failure {
+        message: format!("The local reply model failed: {reason}"),
+        ..Failure::default()
+    })
+    .into()
 }
 
 /// The prompt a reply to `prompt` is generated after: the chat, and the start of the call the
