@@ -7,8 +7,9 @@
 //! keeps the turn, function call and per-item audio state; its frame hook records the session
 //! log and gives the frames to print, as they were on the wire.
 //!
-//! A turn is done when no response is in progress, every committed turn has had its response,
-//! and (with VAD) the server has been quiet for [`SETTLE`] after the audio ended. With VAD off
+//! A turn is done when no response is in progress, every committed turn has had its response
+//! started (with VAD, the service creates one for each turn it commits), and (with VAD) the
+//! server has been quiet for [`SETTLE`] after the audio ended. With VAD off
 //! each file is appended, committed and answered, one response at a time: the sending task
 //! waits until the previous file's response (and its tool round) ended.
 
@@ -118,6 +119,7 @@ pub(crate) async fn run(
         },
         sent_at: None,
         last_event: Instant::now(),
+        awaiting_response: false,
     };
     let ended = turn.drive(&mut conversation, sending).await;
     progress.finish_and_clear();
@@ -228,6 +230,9 @@ struct Turn<'a> {
     /// When the sending task finished.
     sent_at: Option<Instant>,
     last_event: Instant,
+    /// Whether server VAD committed a turn whose response has not started yet: the service
+    /// creates one for every turn it commits, however long it takes.
+    awaiting_response: bool,
 }
 
 impl Turn<'_> {
@@ -329,7 +334,8 @@ impl Turn<'_> {
         // An error the service will not answer further (e.g. a rejected commit) ends the
         // wait too; the summary turns it into exit 1.
         let stuck_on_error = outcome.errors > 0 && quiet >= SETTLE;
-        let in_progress = conversation.state().active_response().is_some();
+        let in_progress =
+            self.awaiting_response || conversation.state().active_response().is_some();
         if !in_progress && (enough || stuck_on_error) {
             return Ok(Some(Ended::Done));
         }
@@ -428,6 +434,10 @@ impl Turn<'_> {
                     }),
                 }
             }
+            ConversationEvent::InputCommitted { .. } => {
+                self.awaiting_response = self.settings.session.vad != VadArg::None;
+            }
+            ConversationEvent::ResponseStarted { .. } => self.awaiting_response = false,
             ConversationEvent::SessionCreated(session)
             | ConversationEvent::SessionUpdated(session) => {
                 if let Some(format) = output_format(&session) {
@@ -435,6 +445,8 @@ impl Turn<'_> {
                 }
             }
             ConversationEvent::Error(error) => {
+                // It may be why no response comes; the wait then ends as for any error.
+                self.awaiting_response = false;
                 self.outcome.errors += 1;
                 self.outcome.add_reason(&error);
             }
