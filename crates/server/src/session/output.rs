@@ -69,6 +69,8 @@ impl Part {
 /// The output item in progress and what of it reached the client.
 #[derive(Debug, Clone)]
 pub(crate) struct OpenItem {
+    /// The item's id.
+    pub(crate) id: String,
     /// The item as `output_item.added` announced it.
     pub(crate) item: Item,
     /// Its place in the response's output.
@@ -86,9 +88,10 @@ pub(crate) struct OpenItem {
 }
 
 impl OpenItem {
-    /// An item just added at `output_index`, nothing of its content sent yet.
-    pub(crate) fn new(item: Item, output_index: u32) -> Self {
+    /// The item `id` just added at `output_index`, nothing of its content sent yet.
+    pub(crate) fn new(id: String, item: Item, output_index: u32) -> Self {
         Self {
+            id,
             item,
             output_index,
             part: None,
@@ -117,28 +120,27 @@ impl OpenItem {
         response_id: &str,
         in_conversation: bool,
     ) -> Item {
-        let item_id = self.item.id.clone().unwrap_or_default();
         let mut item = self.item.clone();
         item.status = Some(ItemStatus::Incomplete);
-        if item.call_id.is_some() {
+        if let Some(call_id) = item.call_id.clone() {
             item.arguments = Some(self.sent.clone());
             emitter.send(ev::ResponseFunctionCallArgumentsDone {
                 response_id: response_id.to_owned(),
-                item_id: item_id.clone(),
+                item_id: self.id.clone(),
                 output_index: self.output_index,
-                call_id: item.call_id.clone().unwrap_or_default(),
+                call_id,
                 name: item.name.clone(),
                 arguments: self.sent.clone(),
                 ..Default::default()
             });
         }
         if let Some(part) = self.part {
-            for event in self.owed_events(part, response_id, &item_id) {
+            for event in self.owed_events(part, response_id, &self.id) {
                 emitter.send(event);
             }
             item.content = Some(vec![part.stored(&self.sent)]);
         }
-        if in_conversation && let Some(stored) = st.conversation.get_mut(&item_id) {
+        if in_conversation && let Some(stored) = st.conversation.get_mut(&self.id) {
             stored.item = item.clone();
             emitter.send(ev::ConversationItemDone {
                 previous_item_id: Some(Nullable::Null),
@@ -255,20 +257,22 @@ impl Ctx<'_> {
         true
     }
 
-    /// `output_item.added` + `conversation.item.added` of the response's next output item, and
-    /// records it as the open one. Its `output_index`; `None` once the response was cancelled.
-    pub(crate) fn add_item(&self, item: &Item) -> Option<u32> {
+    /// `output_item.added` + `conversation.item.added` of the response's next output item, whose
+    /// id is `item_id`, and records it as the open one. Its `output_index`; `None` once the
+    /// response was cancelled.
+    pub(crate) fn add_item(&self, item_id: &str, item: &Item) -> Option<u32> {
         let Ok(mut st) = self.state.lock() else {
             return None;
         };
-        let active = st
-            .active
-            .as_mut()
-            .filter(|a| a.response.id.as_deref() == Some(self.id))?;
+        let active = st.active.as_mut().filter(|a| a.id == self.id)?;
         let output = active.response.output.get_or_insert_with(Vec::new);
         let output_index = u32::try_from(output.len()).unwrap_or(u32::MAX);
         output.push(item.clone());
-        active.open = Some(OpenItem::new(item.clone(), output_index));
+        active.open = Some(OpenItem::new(
+            item_id.to_owned(),
+            item.clone(),
+            output_index,
+        ));
         self.emitter.send(ev::ResponseOutputItemAdded {
             response_id: self.id.to_owned(),
             output_index,
@@ -346,17 +350,16 @@ impl Ctx<'_> {
         let Some(open) = st
             .active
             .as_mut()
-            .filter(|a| a.response.id.as_deref() == Some(self.id))
+            .filter(|a| a.id == self.id)
             .and_then(|a| a.open.take())
         else {
             return false;
         };
-        let item_id = item.id.clone().unwrap_or_default();
         if self.in_conversation {
             if !audio.is_empty() {
                 st.audio_produced = true;
             }
-            if let Some(stored) = st.conversation.get_mut(&item_id) {
+            if let Some(stored) = st.conversation.get_mut(&open.id) {
                 stored.item = item.clone();
                 stored.audio = audio;
                 stored.audio_ms = audio_ms;
@@ -432,13 +435,7 @@ impl Ctx<'_> {
             return;
         }
         if let Some(active) = st.active.take() {
-            refuse(
-                &mut st,
-                self.emitter,
-                active.response,
-                active.input,
-                failure,
-            );
+            refuse(&mut st, self.emitter, active, failure);
         }
     }
 }
@@ -450,8 +447,7 @@ pub(crate) fn with_open(st: &mut State, f: impl FnOnce(&mut OpenItem)) {
     }
 }
 
+/// Whether `active` is the response `id`.
 pub(crate) fn is_active(active: &Option<Active>, id: &str) -> bool {
-    active
-        .as_ref()
-        .is_some_and(|a| a.response.id.as_deref() == Some(id))
+    active.as_ref().is_some_and(|a| a.id == id)
 }

@@ -12,6 +12,8 @@ use super::usage::{self, Tokens};
 /// What a response is asked to do, resolved from the session and `response.create`.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
+    /// The response's id, as `response.created` announces it.
+    pub(crate) id: String,
     pub(crate) response: Response,
     pub(crate) audio: bool,
     pub(crate) voice: String,
@@ -119,8 +121,9 @@ pub(crate) fn plan(
         }),
         ..Default::default()
     };
+    let id = new_id("resp_");
     let mut response = new_response(
-        new_id("resp_"),
+        id.clone(),
         in_conversation.then_some(st.conversation_id.as_str()),
         modalities,
         response_audio,
@@ -138,6 +141,7 @@ pub(crate) fn plan(
             .insert("temperature".to_owned(), temperature.clone());
     }
     Plan {
+        id,
         response,
         audio,
         voice: config::voice_name(voice.as_ref()),

@@ -348,7 +348,7 @@ impl Running {
                 format!(
                     "Conversation already has an active response in progress: {}. Wait until \
                      the response is finished before creating a new one.",
-                    active.response.id.as_deref().unwrap_or("")
+                    active.id
                 ),
             ));
         }
@@ -397,13 +397,7 @@ impl Running {
         });
         let active = Active::start(&st, &plan);
         if let Err(failure) = st.rates.admit(tokio::time::Instant::now()) {
-            response::refuse(
-                &mut st,
-                &self.emitter,
-                active.response,
-                active.input,
-                &failure,
-            );
+            response::refuse(&mut st, &self.emitter, active, &failure);
             return Ok(());
         }
         st.active = Some(active);

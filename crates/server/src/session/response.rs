@@ -8,8 +8,8 @@ use std::time::Duration;
 use rtclient_audio::{Pace, WireFormat};
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
-    ApiError, ContentKind, Item, ItemKind, ItemStatus, MaxTokens, Nullable, Response,
-    ResponseStatus, Role, ServerEvent, StatusDetails, StatusReason,
+    ApiError, ContentKind, Item, ItemKind, ItemStatus, MaxTokens, Nullable, ResponseStatus, Role,
+    ServerEvent, StatusDetails, StatusReason,
 };
 
 use super::emit::Emitter;
@@ -28,6 +28,7 @@ impl Active {
     /// The response of `plan` starting in this state.
     pub(crate) fn start(st: &State, plan: &Plan) -> Self {
         Self {
+            id: plan.id.clone(),
             response: plan.response.clone(),
             input: input_tokens(st, plan),
             open: None,
@@ -46,10 +47,7 @@ pub(crate) async fn generate(
     engines: Arc<Engines>,
     plan: Plan,
 ) {
-    // The plan gives every response an id; the events of one without an id could not name it.
-    let Some(id) = plan.response.id.clone() else {
-        return;
-    };
+    let id = plan.id.clone();
     let Some(mut replies) = ReplyStream::start(&state, &engines, &plan, &id) else {
         return;
     };
@@ -145,7 +143,7 @@ async fn call(ctx: &Ctx<'_>, engines: &Engines, function: FunctionCall) -> Step 
         arguments: Some(String::new()),
         ..Default::default()
     };
-    let Some(output_index) = ctx.add_item(&item) else {
+    let Some(output_index) = ctx.add_item(&item_id, &item) else {
         return Step::Break(());
     };
     for piece in split_text(&arguments, 4) {
@@ -201,7 +199,7 @@ pub(super) fn open_message(ctx: &Ctx<'_>, item_id: &str, audio: bool) -> Option<
         content: Some(Vec::new()),
         ..Default::default()
     };
-    ctx.add_item(&item)?;
+    ctx.add_item(item_id, &item)?;
     let part = if audio { Part::Audio } else { Part::Text };
     let added = ev::ResponseContentPartAdded {
         response_id: ctx.id.to_owned(),
@@ -419,17 +417,11 @@ fn split_text(text: &str, pieces: usize) -> Vec<String> {
     chars.chunks(size).map(|c| c.iter().collect()).collect()
 }
 
-/// Ends `response` at once as `failed` with `failure`: `response.done` (with the usage of its
-/// `input`, nothing produced) and `rate_limits.updated`.
-pub(crate) fn refuse(
-    st: &mut State,
-    emitter: &Emitter,
-    mut response: Response,
-    input: Tokens,
-    failure: &Failure,
-) {
-    response.status = Some(ResponseStatus::Failed);
-    response.status_details = Some(Nullable::Value(StatusDetails {
+/// Ends `active` at once as `failed` with `failure`: `response.done` (with the usage of its
+/// input, nothing produced) and `rate_limits.updated`.
+pub(crate) fn refuse(st: &mut State, emitter: &Emitter, mut active: Active, failure: &Failure) {
+    active.response.status = Some(ResponseStatus::Failed);
+    active.response.status_details = Some(Nullable::Value(StatusDetails {
         kind: Some(ResponseStatus::Failed),
         error: Some(serde_json::json!({
             "type": failure.kind,
@@ -438,14 +430,6 @@ pub(crate) fn refuse(
         })),
         ..Default::default()
     }));
-    let active = Active {
-        response,
-        input,
-        open: None,
-        produced: Tokens::default(),
-        audio_ms: 0,
-        in_conversation: false,
-    };
     send_done(st, emitter, active, Tokens::default(), 0);
 }
 
@@ -457,14 +441,13 @@ pub(crate) fn cancel(st: &mut State, emitter: &Emitter, reason: StatusReason) ->
     let Some(mut active) = st.active.take() else {
         return false;
     };
-    let id = active.response.id.clone().unwrap_or_default();
     let mut output = active.produced;
     let mut audio_ms = active.audio_ms;
     if let Some(open) = active.open.take() {
         output = output + open.tokens();
         audio_ms += open.audio_ms;
         let index = usize::try_from(open.output_index).unwrap_or(usize::MAX);
-        let item = open.close(st, emitter, &id, active.in_conversation);
+        let item = open.close(st, emitter, &active.id, active.in_conversation);
         if let Some(slot) = active
             .response
             .output

@@ -83,6 +83,8 @@ pub(crate) type SharedState = Arc<Mutex<State>>;
 /// The response in progress (at most one per session).
 #[derive(Debug)]
 pub(crate) struct Active {
+    /// The response's id.
+    pub(crate) id: String,
     /// The response object as far as it got.
     pub(crate) response: Response,
     /// The tokens the response reads.
