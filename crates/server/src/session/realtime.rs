@@ -19,6 +19,7 @@ use super::emit::{Emitter, Outbound};
 use super::errors::{self, ClientError};
 use super::ids::new_id;
 use super::input_buffer::Input;
+use super::output;
 use super::plan;
 use super::rates::RateBook;
 use super::response;
@@ -397,7 +398,7 @@ impl Running {
         });
         let active = Active::start(&st, &plan);
         if let Err(failure) = st.rates.admit(tokio::time::Instant::now()) {
-            response::refuse(&mut st, &self.emitter, active, &failure);
+            output::refuse(&mut st, &self.emitter, active, &failure);
             return Ok(());
         }
         st.active = Some(active);

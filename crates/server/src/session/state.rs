@@ -11,7 +11,7 @@ use rtclient_protocol::{Response, Session};
 use super::conversation::Conversation;
 use super::emit::Emitter;
 use super::input_buffer::Input;
-use super::output::OpenItem;
+use super::open_item::OpenItem;
 use super::rates::RateBook;
 use super::speech::SpeechCache;
 use super::usage::Tokens;
