@@ -134,6 +134,7 @@ pub(super) async fn stream_spoken(
     Step::Continue(())
 }
 
+/// Waits `ms` of the engines' `pace` (real time, or sped up); at `Pace::Max` only yields.
 pub(super) async fn pause(pace: Pace, ms: u64) {
     match pace {
         Pace::Max => tokio::task::yield_now().await,
