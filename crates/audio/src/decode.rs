@@ -10,7 +10,7 @@ use symphonia::core::audio::sample::Sample;
 use symphonia::core::audio::{Audio, AudioBuffer, GenericAudioBufferRef};
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::well_known::{CODEC_ID_AAC, CODEC_ID_ALAC, CODEC_ID_OPUS};
-use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
@@ -119,105 +119,10 @@ impl AudioSource {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let file = open_file(&path)?;
-
-        let mss = MediaSourceStream::new(Box::new(file), Default::default());
-        let mut hint = Hint::new();
-        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-            hint.with_extension(ext);
-        }
-        let reader = symphonia::default::get_probe()
-            .probe(
-                &hint,
-                mss,
-                FormatOptions::default(),
-                MetadataOptions::default(),
-            )
-            .map_err(|source| match source {
-                SymphoniaError::IoError(ref e) if e.kind() == ErrorKind::UnexpectedEof => {
-                    Error::Corrupt {
-                        path: path.clone(),
-                        at_frame: 0,
-                        source,
-                    }
-                }
-                SymphoniaError::DecodeError(_) => Error::Corrupt {
-                    path: path.clone(),
-                    at_frame: 0,
-                    source,
-                },
-                _ => Error::UnknownFormat {
-                    path: path.clone(),
-                    source,
-                },
-            })?;
-
-        let Some(track) = reader.default_track(TrackType::Audio) else {
-            let has_audio = reader
-                .tracks()
-                .iter()
-                .any(|t| matches!(t.codec_params, Some(CodecParameters::Audio(_))));
-            return Err(if has_audio {
-                Error::UnsupportedCodec {
-                    path,
-                    codec: "this codec".into(),
-                }
-            } else {
-                Error::NoAudioTrack { path }
-            });
-        };
-        let track_id = track.id;
-        let frames = track.num_frames;
-        let Some(params) = track.codec_params.as_ref().and_then(|p| p.audio()) else {
-            return Err(Error::NoAudioTrack { path });
-        };
-        let params = params.clone();
-
-        let codec_name = match params.codec {
-            CODEC_ID_OPUS => Some("Opus"),
-            CODEC_ID_AAC => Some("AAC"),
-            CODEC_ID_ALAC => Some("ALAC"),
-            _ => None,
-        };
-        let decoder = match symphonia::default::get_codecs()
-            .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        {
-            Ok(d) => d,
-            Err(_) => {
-                return Err(Error::UnsupportedCodec {
-                    path,
-                    codec: codec_name.map_or_else(
-                        || format!("the audio codec ({:?})", params.codec),
-                        String::from,
-                    ),
-                });
-            }
-        };
-        let sample_rate = params.sample_rate.ok_or_else(|| Error::MissingParameter {
-            path: path.clone(),
-            missing: "sample rate",
-        })?;
-        let channels = params
-            .channels
-            .as_ref()
-            .map(|c| c.count())
-            .filter(|&c| c > 0)
-            .ok_or_else(|| Error::MissingParameter {
-                path: path.clone(),
-                missing: "channel count",
-            })?;
-        if sample_rate == 0 {
-            return Err(Error::MissingParameter {
-                path,
-                missing: "sample rate",
-            });
-        }
-        if sample_rate > MAX_SAMPLE_RATE {
-            return Err(Error::UnsupportedRate {
-                path,
-                rate: sample_rate,
-            });
-        }
-
+        let reader = probe(&path, file)?;
+        let (track_id, frames, params) = audio_track(reader.as_ref(), &path)?;
+        let decoder = audio_decoder(&params, &path)?;
+        let (sample_rate, channels) = rate_and_channels(&params, &path)?;
         Ok(AudioSource {
             path,
             sample_rate,
@@ -399,6 +304,119 @@ impl AudioSource {
         }
         Ok(())
     }
+}
+
+/// Detects the container of `file`, opened from `path` (whose extension is a hint).
+fn probe(path: &Path, file: File) -> Result<Box<dyn FormatReader>> {
+    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|source| match source {
+            SymphoniaError::IoError(ref e) if e.kind() == ErrorKind::UnexpectedEof => {
+                Error::Corrupt {
+                    path: path.to_path_buf(),
+                    at_frame: 0,
+                    source,
+                }
+            }
+            SymphoniaError::DecodeError(_) => Error::Corrupt {
+                path: path.to_path_buf(),
+                at_frame: 0,
+                source,
+            },
+            _ => Error::UnknownFormat {
+                path: path.to_path_buf(),
+                source,
+            },
+        })
+}
+
+/// The default audio track of `reader`: its id, its length in frames if known, and its codec
+/// parameters.
+fn audio_track(
+    reader: &dyn FormatReader,
+    path: &Path,
+) -> Result<(u32, Option<u64>, AudioCodecParameters)> {
+    let Some(track) = reader.default_track(TrackType::Audio) else {
+        let has_audio = reader
+            .tracks()
+            .iter()
+            .any(|t| matches!(t.codec_params, Some(CodecParameters::Audio(_))));
+        return Err(if has_audio {
+            Error::UnsupportedCodec {
+                path: path.to_path_buf(),
+                codec: "this codec".into(),
+            }
+        } else {
+            Error::NoAudioTrack {
+                path: path.to_path_buf(),
+            }
+        });
+    };
+    let Some(params) = track.codec_params.as_ref().and_then(|p| p.audio()) else {
+        return Err(Error::NoAudioTrack {
+            path: path.to_path_buf(),
+        });
+    };
+    Ok((track.id, track.num_frames, params.clone()))
+}
+
+/// A decoder for `params`; a codec we cannot decode is named when it is a known one.
+fn audio_decoder(params: &AudioCodecParameters, path: &Path) -> Result<Box<dyn AudioDecoder>> {
+    let codec_name = match params.codec {
+        CODEC_ID_OPUS => Some("Opus"),
+        CODEC_ID_AAC => Some("AAC"),
+        CODEC_ID_ALAC => Some("ALAC"),
+        _ => None,
+    };
+    symphonia::default::get_codecs()
+        .make_audio_decoder(params, &AudioDecoderOptions::default())
+        .map_err(|_| Error::UnsupportedCodec {
+            path: path.to_path_buf(),
+            codec: codec_name.map_or_else(
+                || format!("the audio codec ({:?})", params.codec),
+                String::from,
+            ),
+        })
+}
+
+/// The sample rate and channel count of `params`, both present, the rate one we can resample.
+fn rate_and_channels(params: &AudioCodecParameters, path: &Path) -> Result<(u32, usize)> {
+    let sample_rate = params.sample_rate.ok_or_else(|| Error::MissingParameter {
+        path: path.to_path_buf(),
+        missing: "sample rate",
+    })?;
+    let channels = params
+        .channels
+        .as_ref()
+        .map(|c| c.count())
+        .filter(|&c| c > 0)
+        .ok_or_else(|| Error::MissingParameter {
+            path: path.to_path_buf(),
+            missing: "channel count",
+        })?;
+    if sample_rate == 0 {
+        return Err(Error::MissingParameter {
+            path: path.to_path_buf(),
+            missing: "sample rate",
+        });
+    }
+    if sample_rate > MAX_SAMPLE_RATE {
+        return Err(Error::UnsupportedRate {
+            path: path.to_path_buf(),
+            rate: sample_rate,
+        });
+    }
+    Ok((sample_rate, channels))
 }
 
 /// Opens `path` for reading, rejecting directories and empty files with a clear error.

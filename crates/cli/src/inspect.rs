@@ -249,42 +249,10 @@ fn check(dialect: Dialect, frame: &Frame) -> Checked {
         }
         _ => return problem(frame.dir, raw_kind, "is not a JSON object".to_owned()),
     };
-    let server = || {
-        dialect
-            .parse_server_event(&text)
-            .map(|e| Parsed::Server(Box::new(e)))
-    };
-    let client = || {
-        dialect
-            .parse_client_event(&text)
-            .map(|c| Parsed::Client(Box::new(c)))
-    };
-    let parsed = match frame.dir {
-        Direction::Received => server(),
-        Direction::Sent => client(),
-        Direction::Unknown => match server() {
-            Ok(Parsed::Server(ev)) if ev.is_unknown() => match client() {
-                Ok(Parsed::Client(c)) if !c.is_unknown() => Ok(Parsed::Client(c)),
-                // A client event type whose fields do not fit: report that, not "unknown".
-                Err(e) => Err(e),
-                _ => Ok(Parsed::Server(ev)),
-            },
-            Ok(ev) => Ok(ev),
-            Err(e) => match client() {
-                Ok(Parsed::Client(c)) if !c.is_unknown() => Ok(Parsed::Client(c)),
-                _ => Err(e),
-            },
-        },
-    };
-    let parsed = match parsed {
+    let parsed = match parse(dialect, frame.dir, &text) {
         Ok(parsed) => parsed,
         Err(e) => {
-            let mut why = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                why.push_str(&format!(": {s}"));
-                source = s.source();
-            }
+            let why = with_sources(&e);
             return problem(frame.dir, raw_kind, format!("does not parse: {why}"));
         }
     };
@@ -310,17 +278,66 @@ fn check(dialect: Dialect, frame: &Frame) -> Checked {
     let problem = if unknown {
         Some("is not a known event type".to_owned())
     } else {
-        match back.and_then(|b| serde_json::from_str::<Value>(&b).ok()) {
-            None => Some("could not be written back".to_owned()),
-            Some(back) => first_difference("", &frame.value, &back)
-                .map(|path| format!("does not round-trip losslessly (differs at {path})")),
-        }
+        round_trip_problem(&frame.value, back.as_deref())
     };
     Checked {
         dir,
         kind,
         shown: Shown::Realtime(parsed),
         problem,
+    }
+}
+
+/// Parses `text` as a server event when it was received, a client event when it was sent, and
+/// when the direction is unknown as whichever of the two knows its type.
+fn parse(dialect: Dialect, dir: Direction, text: &str) -> Result<Parsed, rtclient_protocol::Error> {
+    let server = || {
+        dialect
+            .parse_server_event(text)
+            .map(|e| Parsed::Server(Box::new(e)))
+    };
+    let client = || {
+        dialect
+            .parse_client_event(text)
+            .map(|c| Parsed::Client(Box::new(c)))
+    };
+    match dir {
+        Direction::Received => server(),
+        Direction::Sent => client(),
+        Direction::Unknown => match server() {
+            Ok(Parsed::Server(ev)) if ev.is_unknown() => match client() {
+                Ok(Parsed::Client(c)) if !c.is_unknown() => Ok(Parsed::Client(c)),
+                // A client event type whose fields do not fit: report that, not "unknown".
+                Err(e) => Err(e),
+                _ => Ok(Parsed::Server(ev)),
+            },
+            Ok(ev) => Ok(ev),
+            Err(e) => match client() {
+                Ok(Parsed::Client(c)) if !c.is_unknown() => Ok(Parsed::Client(c)),
+                _ => Err(e),
+            },
+        },
+    }
+}
+
+/// `error` followed by each of its sources, `: `-separated.
+fn with_sources(error: &rtclient_protocol::Error) -> String {
+    let mut why = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(s) = source {
+        why.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    why
+}
+
+/// What keeps `value` from round-tripping as `back`, the JSON it was written back as (`None`
+/// when it could not be).
+fn round_trip_problem(value: &Value, back: Option<&str>) -> Option<String> {
+    match back.and_then(|b| serde_json::from_str::<Value>(b).ok()) {
+        None => Some("could not be written back".to_owned()),
+        Some(back) => first_difference("", value, &back)
+            .map(|path| format!("does not round-trip losslessly (differs at {path})")),
     }
 }
 

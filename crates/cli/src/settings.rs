@@ -228,61 +228,14 @@ impl SendSettings {
         let pace = parse_pace(&args.pace)?;
         validate_vad(&args)?;
         let provider = resolve_provider(&args.connection, &lookup)?;
-        let dialect = match (args.connection.dialect, &provider) {
-            (Some(dialect), _) => Dialect::from(dialect),
-            (None, Provider::Remote { config, .. })
-                if config.target().dialect() == Dialect::Beta =>
-            {
-                Dialect::Beta
-            }
-            (None, _) => Dialect::Ga,
-        };
-        let provider = match provider {
-            Provider::Remote { name, config } if args.connection.dialect.is_some() => {
-                Provider::Remote {
-                    name,
-                    config: Box::new(rebuild_with_dialect(*config, dialect)),
-                }
-            }
-            other => other,
-        };
-        let provider = match (provider, &args.connection.ca_cert) {
-            (Provider::Remote { name, config }, Some(ca_cert)) => Provider::Remote {
-                name,
-                config: Box::new(trust(*config, ca_cert)?),
-            },
-            (other, _) => other,
-        };
+        let dialect = resolve_dialect(args.connection.dialect, &provider);
+        let provider = apply_connection_flags(provider, &args.connection, dialect)?;
         let instructions = match args.instructions {
             Some(text) => Some(read_instructions(&text)?),
             None => None,
         };
-        let mut tools = Vec::new();
-        for path in &args.tool {
-            match read_json(path, "--tool")? {
-                serde_json::Value::Array(list) => tools.extend(list),
-                value @ serde_json::Value::Object(_) => tools.push(value),
-                _ => {
-                    return Err(CliError::usage(format!(
-                        "{}: expected a JSON object or an array of function definitions",
-                        path.display()
-                    ))
-                    .hint(r#"e.g. {"type":"function","name":"get_weather","parameters":{...}}"#));
-                }
-            }
-        }
-        let tool_outputs = match &args.tool_outputs {
-            None => serde_json::Map::new(),
-            Some(path) => match read_json(path, "--tool-outputs")? {
-                serde_json::Value::Object(map) => map,
-                _ => {
-                    return Err(CliError::usage(format!(
-                        "{}: expected a JSON object mapping function names to outputs",
-                        path.display()
-                    )));
-                }
-            },
-        };
+        let tools = read_tools(&args.tool)?;
+        let tool_outputs = read_tool_outputs(args.tool_outputs.as_deref())?;
         Ok(Self {
             files: args.files,
             provider,
@@ -308,6 +261,76 @@ impl SendSettings {
     }
 }
 
+/// The wire dialect: `--dialect`, else the one a remote target implies (beta for an Azure
+/// preview endpoint), else GA.
+fn resolve_dialect(flag: Option<DialectArg>, provider: &Provider) -> Dialect {
+    match (flag, provider) {
+        (Some(dialect), _) => Dialect::from(dialect),
+        (None, Provider::Remote { config, .. }) if config.target().dialect() == Dialect::Beta => {
+            Dialect::Beta
+        }
+        (None, _) => Dialect::Ga,
+    }
+}
+
+/// A remote `provider` with `--dialect` (when given) and the certificates of `--ca-cert`
+/// applied; any other provider as it is.
+fn apply_connection_flags(
+    provider: Provider,
+    args: &ConnectionArgs,
+    dialect: Dialect,
+) -> Result<Provider, CliError> {
+    let provider = match provider {
+        Provider::Remote { name, config } if args.dialect.is_some() => Provider::Remote {
+            name,
+            config: Box::new(rebuild_with_dialect(*config, dialect)),
+        },
+        other => other,
+    };
+    match (provider, &args.ca_cert) {
+        (Provider::Remote { name, config }, Some(ca_cert)) => Ok(Provider::Remote {
+            name,
+            config: Box::new(trust(*config, ca_cert)?),
+        }),
+        (other, _) => Ok(other),
+    }
+}
+
+/// The function definitions of the `--tool` files, each an object or an array of them.
+fn read_tools(paths: &[PathBuf]) -> Result<Vec<serde_json::Value>, CliError> {
+    let mut tools = Vec::new();
+    for path in paths {
+        match read_json(path, "--tool")? {
+            serde_json::Value::Array(list) => tools.extend(list),
+            value @ serde_json::Value::Object(_) => tools.push(value),
+            _ => {
+                return Err(CliError::usage(format!(
+                    "{}: expected a JSON object or an array of function definitions",
+                    path.display()
+                ))
+                .hint(r#"e.g. {"type":"function","name":"get_weather","parameters":{...}}"#));
+            }
+        }
+    }
+    Ok(tools)
+}
+
+/// The answers to function calls by name of the `--tool-outputs` file, if any.
+fn read_tool_outputs(
+    path: Option<&Path>,
+) -> Result<serde_json::Map<String, serde_json::Value>, CliError> {
+    let Some(path) = path else {
+        return Ok(serde_json::Map::new());
+    };
+    match read_json(path, "--tool-outputs")? {
+        serde_json::Value::Object(map) => Ok(map),
+        _ => Err(CliError::usage(format!(
+            "{}: expected a JSON object mapping function names to outputs",
+            path.display()
+        ))),
+    }
+}
+
 /// The variables of a `.env` file in the current directory or a parent, read the way
 /// [`ClientConfig::from_env`] reads them (the process environment is not modified).
 fn rtclient_dotenv() -> Option<HashMap<String, String>> {
@@ -315,89 +338,21 @@ fn rtclient_dotenv() -> Option<HashMap<String, String>> {
     Some(iter.filter_map(Result::ok).collect())
 }
 
+/// Where `send` connects: `--provider` (`local`, `openai`, `azure` or a URL), else OpenAI or
+/// Azure when the environment has their credentials, else the built-in local server.
 fn resolve_provider(
     args: &ConnectionArgs,
     lookup: &impl Fn(&str) -> Option<String>,
 ) -> Result<Provider, CliError> {
-    let local_model = || {
-        args.model
-            .clone()
-            .unwrap_or_else(|| env::DEFAULT_OPENAI_MODEL.to_owned())
-    };
-    // Flags override their environment variables.
-    let overlay = |name: &str| -> Option<String> {
-        let flag = match name {
-            env::OPENAI_MODEL => args.model.clone(),
-            env::AZURE_OPENAI_DEPLOYMENT => args.deployment.clone(),
-            env::AZURE_OPENAI_API_VERSION => args.api_version.clone(),
-            env::AZURE_OPENAI_ENDPOINT => args
-                .endpoint
-                .clone()
-                .filter(|_| args.provider.as_deref() == Some("azure")),
-            _ => None,
-        };
-        flag.or_else(|| lookup(name))
-    };
-    let provider = args.provider.as_deref().map(str::trim);
-    match provider {
+    let overlay = |name: &str| flag_or_lookup(args, lookup, name);
+    match args.provider.as_deref().map(str::trim) {
         Some("local") => Ok(Provider::Local {
-            model: local_model(),
+            model: local_model(args),
             reason: LocalReason::Asked,
         }),
-        Some("openai") => {
-            let key = overlay(env::OPENAI_API_KEY)
-                .filter(|key| !key.trim().is_empty())
-                .ok_or_else(|| {
-                    CliError::usage(
-                        "--provider openai needs an API key, and OPENAI_API_KEY is not set",
-                    )
-                    .hint("export OPENAI_API_KEY=... or put it in a .env file")
-                })?;
-            let model =
-                overlay(env::OPENAI_MODEL).unwrap_or_else(|| env::DEFAULT_OPENAI_MODEL.to_owned());
-            let session = OpenAiSession::model(model.trim());
-            let target = match &args.endpoint {
-                Some(endpoint) => Target::openai_at(endpoint, session)?,
-                None => Target::openai(session),
-            };
-            let config = ClientConfig::builder(target)
-                .credential(Credential::BearerKey(Secret::new(key.trim())))
-                .build();
-            Ok(Provider::Remote {
-                name: "openai",
-                config: Box::new(config),
-            })
-        }
-        Some("azure") => {
-            if overlay(env::AZURE_OPENAI_ENDPOINT).is_none() {
-                return Err(CliError::usage(
-                    "--provider azure needs an endpoint, and AZURE_OPENAI_ENDPOINT is not set",
-                )
-                .hint("set AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and AZURE_OPENAI_DEPLOYMENT, or pass --endpoint and --deployment"));
-            }
-            match ClientConfig::from_vars(overlay)? {
-                EnvConfig::Azure(config) => Ok(Provider::Remote {
-                    name: "azure",
-                    config: Box::new(config),
-                }),
-                _ => Err(CliError::usage("the Azure settings are incomplete").hint(
-                    "set AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and AZURE_OPENAI_DEPLOYMENT",
-                )),
-            }
-        }
-        Some(url) if url.contains("://") => {
-            let target = Target::custom(url)?;
-            // A key for a custom URL is never taken from the provider variables: it could leak
-            // an OpenAI or Azure key to a third party. Use RTCLIENT_API_KEY.
-            let credential = match lookup(RTCLIENT_API_KEY).filter(|k| !k.trim().is_empty()) {
-                Some(key) => Credential::BearerKey(Secret::new(key.trim())),
-                None => Credential::None,
-            };
-            Ok(Provider::Remote {
-                name: "url",
-                config: Box::new(ClientConfig::builder(target).credential(credential).build()),
-            })
-        }
+        Some("openai") => openai_provider(args, &overlay),
+        Some("azure") => azure_provider(&overlay),
+        Some(url) if url.contains("://") => custom_provider(url, lookup),
         Some(other) => Err(CliError::usage(format!("unknown provider `{other}`"))
             .hint("use --provider openai, azure, local, or a ws:// / wss:// URL")),
         None => match ClientConfig::from_vars(overlay)? {
@@ -410,11 +365,100 @@ fn resolve_provider(
                 config: Box::new(config),
             }),
             _ => Ok(Provider::Local {
-                model: local_model(),
+                model: local_model(args),
                 reason: LocalReason::NoCredentials,
             }),
         },
     }
+}
+
+/// The model the built-in local server announces: `--model`, else the default OpenAI model.
+fn local_model(args: &ConnectionArgs) -> String {
+    args.model
+        .clone()
+        .unwrap_or_else(|| env::DEFAULT_OPENAI_MODEL.to_owned())
+}
+
+/// The variable `name`, from its flag when one was given (flags override their environment
+/// variables), else from `lookup`.
+fn flag_or_lookup(
+    args: &ConnectionArgs,
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> Option<String> {
+    let flag = match name {
+        env::OPENAI_MODEL => args.model.clone(),
+        env::AZURE_OPENAI_DEPLOYMENT => args.deployment.clone(),
+        env::AZURE_OPENAI_API_VERSION => args.api_version.clone(),
+        env::AZURE_OPENAI_ENDPOINT => args
+            .endpoint
+            .clone()
+            .filter(|_| args.provider.as_deref() == Some("azure")),
+        _ => None,
+    };
+    flag.or_else(|| lookup(name))
+}
+
+/// `--provider openai`: its key and model from `overlay`, at `--endpoint` if given.
+fn openai_provider(
+    args: &ConnectionArgs,
+    overlay: &impl Fn(&str) -> Option<String>,
+) -> Result<Provider, CliError> {
+    let key = overlay(env::OPENAI_API_KEY)
+        .filter(|key| !key.trim().is_empty())
+        .ok_or_else(|| {
+            CliError::usage("--provider openai needs an API key, and OPENAI_API_KEY is not set")
+                .hint("export OPENAI_API_KEY=... or put it in a .env file")
+        })?;
+    let model = overlay(env::OPENAI_MODEL).unwrap_or_else(|| env::DEFAULT_OPENAI_MODEL.to_owned());
+    let session = OpenAiSession::model(model.trim());
+    let target = match &args.endpoint {
+        Some(endpoint) => Target::openai_at(endpoint, session)?,
+        None => Target::openai(session),
+    };
+    let config = ClientConfig::builder(target)
+        .credential(Credential::BearerKey(Secret::new(key.trim())))
+        .build();
+    Ok(Provider::Remote {
+        name: "openai",
+        config: Box::new(config),
+    })
+}
+
+/// `--provider azure`: the Azure settings from `overlay`, which must be complete.
+fn azure_provider(overlay: &impl Fn(&str) -> Option<String>) -> Result<Provider, CliError> {
+    if overlay(env::AZURE_OPENAI_ENDPOINT).is_none() {
+        return Err(CliError::usage(
+            "--provider azure needs an endpoint, and AZURE_OPENAI_ENDPOINT is not set",
+        )
+        .hint("set AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and AZURE_OPENAI_DEPLOYMENT, or pass --endpoint and --deployment"));
+    }
+    match ClientConfig::from_vars(overlay)? {
+        EnvConfig::Azure(config) => Ok(Provider::Remote {
+            name: "azure",
+            config: Box::new(config),
+        }),
+        _ => Err(CliError::usage("the Azure settings are incomplete")
+            .hint("set AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and AZURE_OPENAI_DEPLOYMENT")),
+    }
+}
+
+/// `--provider URL`: a custom server, with the key of [`RTCLIENT_API_KEY`] if set.
+fn custom_provider(
+    url: &str,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Provider, CliError> {
+    let target = Target::custom(url)?;
+    // A key for a custom URL is never taken from the provider variables: it could leak
+    // an OpenAI or Azure key to a third party. Use RTCLIENT_API_KEY.
+    let credential = match lookup(RTCLIENT_API_KEY).filter(|k| !k.trim().is_empty()) {
+        Some(key) => Credential::BearerKey(Secret::new(key.trim())),
+        None => Credential::None,
+    };
+    Ok(Provider::Remote {
+        name: "url",
+        config: Box::new(ClientConfig::builder(target).credential(credential).build()),
+    })
 }
 
 /// Bearer key sent to a `--provider URL` server.

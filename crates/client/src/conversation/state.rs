@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use rtclient_protocol::{
-    AudioFormatKind, Item, ItemKind, ItemStatus, Nullable, ServerEvent, Session,
+    AudioFormatKind, Item, ItemKind, ItemStatus, Nullable, Response, ServerEvent, Session,
     event::server::{
         ConversationItemInputAudioTranscriptionCompleted, ResponseDone,
         ResponseFunctionCallArgumentsDone, ResponseOutputAudioDelta,
@@ -176,11 +176,7 @@ impl ConversationState {
             }
             ServerEvent::Error(error) => ConversationEvent::Error(error.error),
             ServerEvent::InputAudioBufferSpeechStarted(started) => {
-                if self.server_interrupts() {
-                    for response in &mut self.responses {
-                        response.cancelled_by_server = true;
-                    }
-                }
+                self.speech_started();
                 ConversationEvent::SpeechStarted {
                     item_id: started.item_id,
                     audio_start_ms: started.audio_start_ms,
@@ -217,18 +213,9 @@ impl ConversationState {
                     error: failed.error,
                 }
             }
-            ServerEvent::ResponseCreated(created) => {
-                let response_id = created
-                    .response
-                    .id
-                    .clone()
-                    .ok_or(Error::MissingResponseId {
-                        event: "response.created",
-                    })?;
-                self.responses
-                    .push(ResponseProgress::new(response_id.clone()));
-                ConversationEvent::ResponseStarted { response_id }
-            }
+            ServerEvent::ResponseCreated(created) => ConversationEvent::ResponseStarted {
+                response_id: self.response_created(&created.response)?,
+            },
             ServerEvent::ResponseOutputTextDelta(delta) => ConversationEvent::TextDelta {
                 response_id: delta.response_id,
                 item_id: delta.item_id,
@@ -251,6 +238,26 @@ impl ConversationState {
         };
         out.push_back(reported);
         Ok(())
+    }
+
+    /// `input_audio_buffer.speech_started`: when the server interrupts on speech, the responses
+    /// in progress are being cancelled by it.
+    fn speech_started(&mut self) {
+        if self.server_interrupts() {
+            for response in &mut self.responses {
+                response.cancelled_by_server = true;
+            }
+        }
+    }
+
+    /// `response.created`: tracks the new response. Its id.
+    fn response_created(&mut self, response: &Response) -> Result<String, Error> {
+        let response_id = response.id.clone().ok_or(Error::MissingResponseId {
+            event: "response.created",
+        })?;
+        self.responses
+            .push(ResponseProgress::new(response_id.clone()));
+        Ok(response_id)
     }
 
     /// State changes of the events reported as [`ConversationEvent::Other`].

@@ -30,6 +30,8 @@ mod input;
 mod input_buffer;
 mod items;
 mod live;
+mod message;
+mod open_item;
 mod output;
 mod plan;
 mod rates;

@@ -1,226 +1,32 @@
-//! [`Ctx`], a running response's way to emit and record what it sent, and [`OpenItem`]: the
-//! output item a response is streaming, what it has sent so far, and how a
-//! cancelled response closes it.
-//!
-//! The service closes what is open before a cancelled `response.done`: the spec says of
-//! `response.output_audio.done`, `..._audio_transcript.done`, `response.output_text.done`,
-//! `response.content_part.done`, `response.function_call_arguments.done` and
-//! `response.output_item.done` that each is "also emitted when a Response is interrupted,
-//! incomplete, or cancelled". The item ends `incomplete`, holding exactly the text, transcript or
-//! arguments already sent.
+//! [`Ctx`], a running response's way to emit and record what it sent, and how a response ends:
+//! `response.done` with its usage, then `rate_limits.updated`.
+
+use std::ops::ControlFlow;
 
 use rtclient_audio::WireFormat;
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
-    ContentKind, ContentPart, Item, ItemStatus, Nullable, ResponseStatus, ServerEvent,
-    StatusDetails, StatusReason,
+    Item, ItemStatus, Nullable, ResponseStatus, ServerEvent, StatusDetails, StatusReason,
 };
 
 use super::conversation::{MAX_CONVERSATION_AUDIO, Stored, without_audio};
 use super::emit::Emitter;
-use super::response::{refuse, send_done};
+use super::open_item::{OpenItem, Part, stream_done};
 use super::state::{Active, SharedState, State};
 use super::usage::{self, Tokens};
 use crate::engine::faults::Failure;
 
-/// The content part an item streams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Part {
-    /// Audio with its transcript.
-    Audio,
-    /// Text.
-    Text,
-}
+/// Whether a response goes on: `Break` once it is no longer the active one (cancelled, failed,
+/// or its connection gone), so that each step of it can end it with `?`.
+pub(super) type Step = ControlFlow<()>;
 
-impl Part {
-    /// The part as `content_part.added`/`done` carry it, holding `text`.
-    pub(crate) fn streamed(self, text: &str) -> ContentPart {
-        match self {
-            Part::Audio => ContentPart {
-                kind: Some(ContentKind::Audio),
-                transcript: Some(Nullable::Value(text.to_owned())),
-                ..Default::default()
-            },
-            Part::Text => ContentPart {
-                kind: Some(ContentKind::Text),
-                text: Some(text.to_owned()),
-                ..Default::default()
-            },
-        }
+/// `Continue` when an event was `sent`, `Break` when the response is over.
+pub(super) fn sent(sent: bool) -> Step {
+    if sent {
+        Step::Continue(())
+    } else {
+        Step::Break(())
     }
-
-    /// The part as the finished item holds it, with `text`.
-    pub(crate) fn stored(self, text: &str) -> ContentPart {
-        match self {
-            Part::Audio => ContentPart {
-                kind: Some(ContentKind::OutputAudio),
-                transcript: Some(Nullable::Value(text.to_owned())),
-                ..Default::default()
-            },
-            Part::Text => ContentPart {
-                kind: Some(ContentKind::OutputText),
-                text: Some(text.to_owned()),
-                ..Default::default()
-            },
-        }
-    }
-}
-
-/// The output item in progress and what of it reached the client.
-#[derive(Debug, Clone)]
-pub(crate) struct OpenItem {
-    /// The item as `output_item.added` announced it.
-    pub(crate) item: Item,
-    /// Its place in the response's output.
-    pub(crate) output_index: u32,
-    /// The content part opened by `content_part.added`, if any.
-    pub(crate) part: Option<Part>,
-    /// The part's stream ended (`output_audio.done` + transcript done, or `output_text.done`).
-    pub(crate) stream_done: bool,
-    /// `content_part.done` was sent.
-    pub(crate) part_done: bool,
-    /// Text, transcript or function arguments sent in deltas.
-    pub(crate) sent: String,
-    /// Output audio sent, in ms.
-    pub(crate) audio_ms: u64,
-}
-
-impl OpenItem {
-    /// An item just added at `output_index`, nothing of its content sent yet.
-    pub(crate) fn new(item: Item, output_index: u32) -> Self {
-        Self {
-            item,
-            output_index,
-            part: None,
-            stream_done: false,
-            part_done: false,
-            sent: String::new(),
-            audio_ms: 0,
-        }
-    }
-
-    /// The output tokens of what was sent.
-    pub(crate) fn tokens(&self) -> Tokens {
-        let mut tokens = Tokens::default();
-        tokens.add_text(&self.sent);
-        tokens.add_audio(self.item.role.as_ref(), self.audio_ms);
-        tokens
-    }
-
-    /// Sends the done events still owed for this item, in the service's order, and returns the
-    /// item as it ends (`incomplete`, holding what was sent). `in_conversation`: the item is in
-    /// the conversation, whose copy is updated and announced with `conversation.item.done`.
-    pub(crate) fn close(
-        self,
-        st: &mut State,
-        emitter: &Emitter,
-        response_id: &str,
-        in_conversation: bool,
-    ) -> Item {
-        let item_id = self.item.id.clone().unwrap_or_default();
-        let mut item = self.item.clone();
-        item.status = Some(ItemStatus::Incomplete);
-        if item.call_id.is_some() {
-            item.arguments = Some(self.sent.clone());
-            emitter.send(ev::ResponseFunctionCallArgumentsDone {
-                response_id: response_id.to_owned(),
-                item_id: item_id.clone(),
-                output_index: self.output_index,
-                call_id: item.call_id.clone().unwrap_or_default(),
-                name: item.name.clone(),
-                arguments: self.sent.clone(),
-                ..Default::default()
-            });
-        }
-        if let Some(part) = self.part {
-            for event in self.owed_events(part, response_id, &item_id) {
-                emitter.send(event);
-            }
-            item.content = Some(vec![part.stored(&self.sent)]);
-        }
-        if in_conversation && let Some(stored) = st.conversation.get_mut(&item_id) {
-            stored.item = item.clone();
-            emitter.send(ev::ConversationItemDone {
-                previous_item_id: Some(Nullable::Null),
-                item: without_audio(&item),
-                ..Default::default()
-            });
-        }
-        emitter.send(ev::ResponseOutputItemDone {
-            response_id: response_id.to_owned(),
-            output_index: self.output_index,
-            item: item.clone(),
-            ..Default::default()
-        });
-        item
-    }
-
-    /// The part's done events not sent yet.
-    fn owed_events(&self, part: Part, response_id: &str, item_id: &str) -> Vec<ServerEvent> {
-        let mut events: Vec<ServerEvent> = Vec::new();
-        if !self.stream_done {
-            events.extend(stream_done(part, response_id, item_id, &self.sent));
-        }
-        if !self.part_done {
-            events.push(part_done(part, response_id, item_id, &self.sent));
-        }
-        events
-    }
-}
-
-/// The events that end a part's stream: `output_audio.done` and `output_audio_transcript.done`
-/// for audio, `output_text.done` for text.
-pub(crate) fn stream_done(
-    part: Part,
-    response_id: &str,
-    item_id: &str,
-    text: &str,
-) -> Vec<ServerEvent> {
-    match part {
-        Part::Audio => vec![
-            ev::ResponseOutputAudioDone {
-                response_id: response_id.to_owned(),
-                item_id: item_id.to_owned(),
-                output_index: 0,
-                content_index: 0,
-                ..Default::default()
-            }
-            .into(),
-            ev::ResponseOutputAudioTranscriptDone {
-                response_id: response_id.to_owned(),
-                item_id: item_id.to_owned(),
-                output_index: 0,
-                content_index: 0,
-                transcript: text.to_owned(),
-                ..Default::default()
-            }
-            .into(),
-        ],
-        Part::Text => vec![
-            ev::ResponseOutputTextDone {
-                response_id: response_id.to_owned(),
-                item_id: item_id.to_owned(),
-                output_index: 0,
-                content_index: 0,
-                text: text.to_owned(),
-                ..Default::default()
-            }
-            .into(),
-        ],
-    }
-}
-
-/// `response.content_part.done` of `part` holding `text`.
-pub(crate) fn part_done(part: Part, response_id: &str, item_id: &str, text: &str) -> ServerEvent {
-    ev::ResponseContentPartDone {
-        response_id: response_id.to_owned(),
-        item_id: item_id.to_owned(),
-        output_index: 0,
-        content_index: 0,
-        part: part.streamed(text),
-        ..Default::default()
-    }
-    .into()
 }
 
 /// Helpers bound to one running response.
@@ -255,20 +61,22 @@ impl Ctx<'_> {
         true
     }
 
-    /// `output_item.added` + `conversation.item.added` of the response's next output item, and
-    /// records it as the open one. Its `output_index`; `None` once the response was cancelled.
-    pub(crate) fn add_item(&self, item: &Item) -> Option<u32> {
+    /// `output_item.added` + `conversation.item.added` of the response's next output item, whose
+    /// id is `item_id`, and records it as the open one. Its `output_index`; `None` once the
+    /// response was cancelled.
+    pub(crate) fn add_item(&self, item_id: &str, item: &Item) -> Option<u32> {
         let Ok(mut st) = self.state.lock() else {
             return None;
         };
-        let active = st
-            .active
-            .as_mut()
-            .filter(|a| a.response.id.as_deref() == Some(self.id))?;
+        let active = st.active.as_mut().filter(|a| a.id == self.id)?;
         let output = active.response.output.get_or_insert_with(Vec::new);
         let output_index = u32::try_from(output.len()).unwrap_or(u32::MAX);
         output.push(item.clone());
-        active.open = Some(OpenItem::new(item.clone(), output_index));
+        active.open = Some(OpenItem::new(
+            item_id.to_owned(),
+            item.clone(),
+            output_index,
+        ));
         self.emitter.send(ev::ResponseOutputItemAdded {
             response_id: self.id.to_owned(),
             output_index,
@@ -346,17 +154,16 @@ impl Ctx<'_> {
         let Some(open) = st
             .active
             .as_mut()
-            .filter(|a| a.response.id.as_deref() == Some(self.id))
+            .filter(|a| a.id == self.id)
             .and_then(|a| a.open.take())
         else {
             return false;
         };
-        let item_id = item.id.clone().unwrap_or_default();
         if self.in_conversation {
             if !audio.is_empty() {
                 st.audio_produced = true;
             }
-            if let Some(stored) = st.conversation.get_mut(&item_id) {
+            if let Some(stored) = st.conversation.get_mut(&open.id) {
                 stored.item = item.clone();
                 stored.audio = audio;
                 stored.audio_ms = audio_ms;
@@ -432,13 +239,7 @@ impl Ctx<'_> {
             return;
         }
         if let Some(active) = st.active.take() {
-            refuse(
-                &mut st,
-                self.emitter,
-                active.response,
-                active.input,
-                failure,
-            );
+            refuse(&mut st, self.emitter, active, failure);
         }
     }
 }
@@ -450,8 +251,49 @@ pub(crate) fn with_open(st: &mut State, f: impl FnOnce(&mut OpenItem)) {
     }
 }
 
+/// Whether `active` is the response `id`.
 pub(crate) fn is_active(active: &Option<Active>, id: &str) -> bool {
-    active
-        .as_ref()
-        .is_some_and(|a| a.response.id.as_deref() == Some(id))
+    active.as_ref().is_some_and(|a| a.id == id)
+}
+
+/// Ends `active` at once as `failed` with `failure`: `response.done` (with the usage of its
+/// input, nothing produced) and `rate_limits.updated`.
+pub(crate) fn refuse(st: &mut State, emitter: &Emitter, mut active: Active, failure: &Failure) {
+    active.response.status = Some(ResponseStatus::Failed);
+    active.response.status_details = Some(Nullable::Value(StatusDetails {
+        kind: Some(ResponseStatus::Failed),
+        error: Some(serde_json::json!({
+            "type": failure.kind,
+            "code": failure.code,
+            "message": failure.message,
+        })),
+        ..Default::default()
+    }));
+    send_done(st, emitter, active, Tokens::default(), 0);
+}
+
+/// `response.done` with the full usage of `active`'s input and `output`, then
+/// `rate_limits.updated` with what is left of the session's budgets.
+/// `audio_ms`: the response's output audio, which the idle timeout waits to finish playing.
+pub(crate) fn send_done(
+    st: &mut State,
+    emitter: &Emitter,
+    active: Active,
+    output: Tokens,
+    audio_ms: u64,
+) {
+    let mut response = active.response;
+    let usage = usage::usage(active.input, output);
+    st.rates.charge(usage.total_tokens.unwrap_or(0));
+    response.usage = Some(Nullable::Value(usage));
+    st.finished_responses += 1;
+    st.last_response_audio_ms = audio_ms;
+    emitter.send(ev::ResponseDone {
+        response: Box::new(response),
+        ..Default::default()
+    });
+    emitter.send(ev::RateLimitsUpdated {
+        rate_limits: st.rates.report(tokio::time::Instant::now()),
+        ..Default::default()
+    });
 }

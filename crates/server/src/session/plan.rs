@@ -2,7 +2,9 @@
 //! `response.create` params, and the `response` object it starts with.
 
 use rtclient_audio::WireFormat;
-use rtclient_protocol::{Item, Modality, Nullable, Response, ResponseStatus, SessionAudio};
+use rtclient_protocol::{
+    AudioFormat, Item, Modality, Nullable, Response, ResponseStatus, Session, SessionAudio, Voice,
+};
 
 use super::config;
 use super::ids::new_id;
@@ -12,6 +14,8 @@ use super::usage::{self, Tokens};
 /// What a response is asked to do, resolved from the session and `response.create`.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
+    /// The response's id, as `response.created` announces it.
+    pub(crate) id: String,
     pub(crate) response: Response,
     pub(crate) audio: bool,
     pub(crate) voice: String,
@@ -83,30 +87,8 @@ pub(crate) fn plan(
         .tool_choice
         .clone()
         .or_else(|| session.tool_choice.clone());
-    let tools = if tool_choice
-        == Some(rtclient_protocol::ToolChoice::Mode(
-            rtclient_protocol::ToolChoiceMode::None,
-        )) {
-        Vec::new()
-    } else {
-        params
-            .tools
-            .clone()
-            .or_else(|| session.tools.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|t| t.name.is_some())
-            .collect()
-    };
-    // `audio.output` of `response.create` overrides the session's, field by field.
-    let session_output = session.audio.as_ref().and_then(|a| a.output.as_ref());
-    let response_output = params.audio.as_ref().and_then(|a| a.output.as_ref());
-    let format = response_output
-        .and_then(|o| o.format.clone())
-        .or_else(|| session_output.and_then(|o| o.format.clone()));
-    let voice = response_output
-        .and_then(|o| o.voice.clone())
-        .or_else(|| session_output.and_then(|o| o.voice.clone()));
+    let tools = callable_tools(&params, session, tool_choice.as_ref());
+    let (format, voice) = output_audio(&params, session);
     let instructions = params
         .instructions
         .clone()
@@ -119,8 +101,9 @@ pub(crate) fn plan(
         }),
         ..Default::default()
     };
+    let id = new_id("resp_");
     let mut response = new_response(
-        new_id("resp_"),
+        id.clone(),
         in_conversation.then_some(st.conversation_id.as_str()),
         modalities,
         response_audio,
@@ -138,6 +121,7 @@ pub(crate) fn plan(
             .insert("temperature".to_owned(), temperature.clone());
     }
     Plan {
+        id,
         response,
         audio,
         voice: config::voice_name(voice.as_ref()),
@@ -148,4 +132,45 @@ pub(crate) fn plan(
         tools,
         tool_choice,
     }
+}
+
+/// The function tools a response may call: none when `tool_choice` is `none`, else its own
+/// tools (or the session's) that have a name.
+fn callable_tools(
+    params: &rtclient_protocol::ResponseCreateParams,
+    session: &Session,
+    tool_choice: Option<&rtclient_protocol::ToolChoice>,
+) -> Vec<rtclient_protocol::Tool> {
+    if tool_choice
+        == Some(&rtclient_protocol::ToolChoice::Mode(
+            rtclient_protocol::ToolChoiceMode::None,
+        ))
+    {
+        return Vec::new();
+    }
+    params
+        .tools
+        .clone()
+        .or_else(|| session.tools.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t.name.is_some())
+        .collect()
+}
+
+/// The output format and voice of a response: `audio.output` of `response.create` overrides
+/// the session's, field by field.
+fn output_audio(
+    params: &rtclient_protocol::ResponseCreateParams,
+    session: &Session,
+) -> (Option<AudioFormat>, Option<Voice>) {
+    let session_output = session.audio.as_ref().and_then(|a| a.output.as_ref());
+    let response_output = params.audio.as_ref().and_then(|a| a.output.as_ref());
+    let format = response_output
+        .and_then(|o| o.format.clone())
+        .or_else(|| session_output.and_then(|o| o.format.clone()));
+    let voice = response_output
+        .and_then(|o| o.voice.clone())
+        .or_else(|| session_output.and_then(|o| o.voice.clone()));
+    (format, voice)
 }

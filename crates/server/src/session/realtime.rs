@@ -19,6 +19,7 @@ use super::emit::{Emitter, Outbound};
 use super::errors::{self, ClientError};
 use super::ids::new_id;
 use super::input_buffer::Input;
+use super::output;
 use super::plan;
 use super::rates::RateBook;
 use super::response;
@@ -349,7 +350,7 @@ impl Running {
                 format!(
                     "Conversation already has an active response in progress: {}. Wait until \
                      the response is finished before creating a new one.",
-                    active.response.id.as_deref().unwrap_or("")
+                    active.id
                 ),
             ));
         }
@@ -398,13 +399,7 @@ impl Running {
         });
         let active = Active::start(&st, &plan);
         if let Err(failure) = st.rates.admit(tokio::time::Instant::now()) {
-            response::refuse(
-                &mut st,
-                &self.emitter,
-                active.response,
-                active.input,
-                &failure,
-            );
+            output::refuse(&mut st, &self.emitter, active, &failure);
             return Ok(());
         }
         st.active = Some(active);

@@ -1,26 +1,23 @@
 //! Response generation: asks the responder, synthesizes speech, and streams the response's
 //! events as a task that can be cancelled at any point.
 
-use std::ops::ControlFlow;
 use std::sync::Arc;
-use std::time::Duration;
 
-use rtclient_audio::{Pace, WireFormat};
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
-    ApiError, ContentKind, Item, ItemKind, ItemStatus, MaxTokens, Nullable, Response,
-    ResponseStatus, Role, ServerEvent, StatusDetails, StatusReason,
+    ApiError, ContentKind, Item, ItemKind, ItemStatus, Nullable, ResponseStatus, Role, ServerEvent,
+    StatusDetails, StatusReason,
 };
 
 use super::emit::Emitter;
 use super::ids::new_id;
-use super::output::{self, Ctx, Part, with_open};
+use super::message::{complete_message, limit_tokens, open_message, pause, stream_text};
+use super::output::{Ctx, Step, send_done, sent, with_open};
 use super::plan::{Plan, input_tokens};
 use super::reply_stream::{Produced, ReplyStream};
-use super::speech::{DELTA_MS, Spoken};
 use super::state::{Active, Engines, SharedState, State};
 use super::streamed_reply;
-use super::usage::{self, Tokens};
+use super::usage::Tokens;
 use crate::engine::faults::Failure;
 use crate::engine::responder::{FunctionCall, FunctionOutput, Prompt, Reply};
 
@@ -28,6 +25,7 @@ impl Active {
     /// The response of `plan` starting in this state.
     pub(crate) fn start(st: &State, plan: &Plan) -> Self {
         Self {
+            id: plan.id.clone(),
             response: plan.response.clone(),
             input: input_tokens(st, plan),
             open: None,
@@ -46,10 +44,7 @@ pub(crate) async fn generate(
     engines: Arc<Engines>,
     plan: Plan,
 ) {
-    // The plan gives every response an id; the events of one without an id could not name it.
-    let Some(id) = plan.response.id.clone() else {
-        return;
-    };
+    let id = plan.id.clone();
     let Some(mut replies) = ReplyStream::start(&state, &engines, &plan, &id) else {
         return;
     };
@@ -86,19 +81,6 @@ pub(crate) async fn generate(
     // However far the reply got, the response ends here.
     let _ = respond(&ctx, &engines, &plan, answer.reply).await;
     emitter.end_of_response();
-}
-
-/// Whether a response goes on: `Break` once it is no longer the active one (cancelled, failed,
-/// or its connection gone), so that each step of it can end it with `?`.
-pub(super) type Step = ControlFlow<()>;
-
-/// `Continue` when an event was `sent`, `Break` when the response is over.
-pub(super) fn sent(sent: bool) -> Step {
-    if sent {
-        Step::Continue(())
-    } else {
-        Step::Break(())
-    }
 }
 
 /// Streams `reply` as the response's events.
@@ -145,7 +127,7 @@ async fn call(ctx: &Ctx<'_>, engines: &Engines, function: FunctionCall) -> Step 
         arguments: Some(String::new()),
         ..Default::default()
     };
-    let Some(output_index) = ctx.add_item(&item) else {
+    let Some(output_index) = ctx.add_item(&item_id, &item) else {
         return Step::Break(());
     };
     for piece in split_text(&arguments, 4) {
@@ -188,61 +170,6 @@ async fn say(ctx: &Ctx<'_>, engines: &Arc<Engines>, plan: &Plan, text: String) -
     };
     stream_text(ctx, engines, &item_id, &text).await?;
     complete_message(ctx, item, plan.audio, text, cut, Vec::new(), 0)
-}
-
-/// Starts an assistant message: `output_item.added` (+ `conversation.item.added`) and an empty
-/// audio or text `content_part.added`. `None` once the response is no longer active.
-pub(super) fn open_message(ctx: &Ctx<'_>, item_id: &str, audio: bool) -> Option<Item> {
-    let item = Item {
-        id: Some(item_id.to_owned()),
-        kind: Some(ItemKind::Message),
-        status: Some(ItemStatus::InProgress),
-        role: Some(Role::Assistant),
-        content: Some(Vec::new()),
-        ..Default::default()
-    };
-    ctx.add_item(&item)?;
-    let part = if audio { Part::Audio } else { Part::Text };
-    let added = ev::ResponseContentPartAdded {
-        response_id: ctx.id.to_owned(),
-        item_id: item_id.to_owned(),
-        output_index: 0,
-        content_index: 0,
-        part: part.streamed(""),
-        ..Default::default()
-    };
-    ctx.emit_updating(added, |st| with_open(st, |open| open.part = Some(part)))
-        .then_some(item)
-}
-
-/// Ends an assistant message whose deltas were all sent: the events that end its part's
-/// stream, `content_part.done`, then the item and the response (`incomplete` when `cut` by the
-/// token limit).
-pub(super) fn complete_message(
-    ctx: &Ctx<'_>,
-    mut item: Item,
-    audio: bool,
-    text: String,
-    cut: bool,
-    audio_bytes: Vec<u8>,
-    audio_ms: u64,
-) -> Step {
-    let part = if audio { Part::Audio } else { Part::Text };
-    // `open_message` made the item with its id.
-    let Some(item_id) = item.id.clone() else {
-        return Step::Break(());
-    };
-    sent(ctx.end_stream(part, &item_id, &text))?;
-    let done = output::part_done(part, ctx.id, &item_id, &text);
-    sent(ctx.emit_updating(done, |st| with_open(st, |open| open.part_done = true)))?;
-    item.content = Some(vec![part.stored(&text)]);
-    item.status = Some(if cut {
-        ItemStatus::Incomplete
-    } else {
-        ItemStatus::Completed
-    });
-    ctx.finish(item, audio_bytes, audio_ms);
-    Step::Continue(())
 }
 
 /// Calls `f` with the responder's view of `items` (the conversation, or the response's own
@@ -306,147 +233,10 @@ pub(super) fn with_prompt<R>(
     f(&prompt)
 }
 
-/// Text deltas, a word each.
-async fn stream_text(ctx: &Ctx<'_>, engines: &Engines, item_id: &str, text: &str) -> Step {
-    for word in split_words(text) {
-        let delta = ev::ResponseOutputTextDelta {
-            response_id: ctx.id.to_owned(),
-            item_id: item_id.to_owned(),
-            output_index: 0,
-            content_index: 0,
-            delta: word.clone(),
-            ..Default::default()
-        };
-        sent(ctx.emit_updating(delta, |st| with_open(st, |open| open.sent.push_str(&word))))?;
-        pause(engines.pace, 20).await;
-    }
-    Step::Continue(())
-}
-
-/// Streams `spoken` as `output_audio.delta` events with the transcript deltas of `words`
-/// spread over them, at the engines' pace.
-pub(super) async fn stream_spoken(
-    ctx: &Ctx<'_>,
-    engines: &Engines,
-    item_id: &str,
-    words: &[String],
-    spoken: &Spoken,
-    format: WireFormat,
-) -> Step {
-    let chunks: Vec<&[u8]> = spoken.bytes.chunks(spoken.chunk).collect();
-    let n = chunks.len().max(1);
-    let mut next_word = 0;
-    for i in 0..n {
-        let upto = (words.len() * (i + 1)).div_ceil(n);
-        while next_word < upto {
-            let word = &words[next_word];
-            let delta = ev::ResponseOutputAudioTranscriptDelta {
-                response_id: ctx.id.to_owned(),
-                item_id: item_id.to_owned(),
-                output_index: 0,
-                content_index: 0,
-                delta: word.clone(),
-                ..Default::default()
-            };
-            sent(ctx.emit_updating(delta, |st| with_open(st, |open| open.sent.push_str(word))))?;
-            next_word += 1;
-        }
-        if let (Some(piece), Some(delta)) = (chunks.get(i), spoken.deltas.get(i)) {
-            let delta = ev::ResponseOutputAudioDelta {
-                response_id: ctx.id.to_owned(),
-                item_id: item_id.to_owned(),
-                output_index: 0,
-                content_index: 0,
-                delta: delta.clone(),
-                ..Default::default()
-            };
-            sent(ctx.emit_updating(delta, |st| ctx.record_audio(st, item_id, piece, format)))?;
-            pause(engines.pace, DELTA_MS).await;
-        }
-    }
-    Step::Continue(())
-}
-
-pub(super) async fn pause(pace: Pace, ms: u64) {
-    match pace {
-        Pace::Max => tokio::task::yield_now().await,
-        pace => {
-            let speed = match pace {
-                Pace::Speed(speed) if speed.is_finite() && speed > 0.0 => speed,
-                // Real time, or a speed that is not a positive number.
-                _ => 1.0,
-            };
-            tokio::time::sleep(Duration::from_secs_f64(ms as f64 / 1000.0 / speed)).await;
-        }
-    }
-}
-
-/// Cuts `text` to the words that fit in `max` output text tokens; true when cut.
-pub(super) fn limit_tokens(text: String, max: Option<MaxTokens>) -> (String, bool) {
-    let Some(MaxTokens::Count(max)) = max else {
-        return (text, false);
-    };
-    if usage::text_tokens(&text) <= max {
-        return (text, false);
-    }
-    let mut fit = String::new();
-    for word in split_words(&text) {
-        let longer = format!("{fit}{word}");
-        if usage::text_tokens(&longer) > max {
-            break;
-        }
-        fit = longer;
-    }
-    (fit, true)
-}
-
-/// Words with their leading space (`"Hello"`, `" world."`).
-pub(super) fn split_words(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for (i, word) in text.split(' ').enumerate() {
-        out.push(if i == 0 {
-            word.to_owned()
-        } else {
-            format!(" {word}")
-        });
-    }
-    out
-}
-
 fn split_text(text: &str, pieces: usize) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let size = chars.len().div_ceil(pieces).max(1);
     chars.chunks(size).map(|c| c.iter().collect()).collect()
-}
-
-/// Ends `response` at once as `failed` with `failure`: `response.done` (with the usage of its
-/// `input`, nothing produced) and `rate_limits.updated`.
-pub(crate) fn refuse(
-    st: &mut State,
-    emitter: &Emitter,
-    mut response: Response,
-    input: Tokens,
-    failure: &Failure,
-) {
-    response.status = Some(ResponseStatus::Failed);
-    response.status_details = Some(Nullable::Value(StatusDetails {
-        kind: Some(ResponseStatus::Failed),
-        error: Some(serde_json::json!({
-            "type": failure.kind,
-            "code": failure.code,
-            "message": failure.message,
-        })),
-        ..Default::default()
-    }));
-    let active = Active {
-        response,
-        input,
-        open: None,
-        produced: Tokens::default(),
-        audio_ms: 0,
-        in_conversation: false,
-    };
-    send_done(st, emitter, active, Tokens::default(), 0);
 }
 
 /// Cancels the active response (if any) with `reason`: closes its open item (the done events
@@ -457,14 +247,18 @@ pub(crate) fn cancel(st: &mut State, emitter: &Emitter, reason: StatusReason) ->
     let Some(mut active) = st.active.take() else {
         return false;
     };
-    let id = active.response.id.clone().unwrap_or_default();
     let mut output = active.produced;
     let mut audio_ms = active.audio_ms;
     if let Some(open) = active.open.take() {
         output = output + open.tokens();
         audio_ms += open.audio_ms;
         let index = usize::try_from(open.output_index).unwrap_or(usize::MAX);
-        let item = open.close(st, emitter, &id, active.in_conversation);
+        let item = open.close(
+            &mut st.conversation,
+            emitter,
+            &active.id,
+            active.in_conversation,
+        );
         if let Some(slot) = active
             .response
             .output
@@ -482,30 +276,4 @@ pub(crate) fn cancel(st: &mut State, emitter: &Emitter, reason: StatusReason) ->
     }));
     send_done(st, emitter, active, output, audio_ms);
     true
-}
-
-/// `response.done` with the full usage of `active`'s input and `output`, then
-/// `rate_limits.updated` with what is left of the session's budgets.
-/// `audio_ms`: the response's output audio, which the idle timeout waits to finish playing.
-pub(crate) fn send_done(
-    st: &mut State,
-    emitter: &Emitter,
-    active: Active,
-    output: Tokens,
-    audio_ms: u64,
-) {
-    let mut response = active.response;
-    let usage = usage::usage(active.input, output);
-    st.rates.charge(usage.total_tokens.unwrap_or(0));
-    response.usage = Some(Nullable::Value(usage));
-    st.finished_responses += 1;
-    st.last_response_audio_ms = audio_ms;
-    emitter.send(ev::ResponseDone {
-        response: Box::new(response),
-        ..Default::default()
-    });
-    emitter.send(ev::RateLimitsUpdated {
-        rate_limits: st.rates.report(tokio::time::Instant::now()),
-        ..Default::default()
-    });
 }

@@ -8,8 +8,7 @@ use base64::Engine as _;
 use rtclient_audio::{Resampler, WireFormat, clip_to_i16};
 use tokio::sync::OnceCell;
 
-use super::state::Engines;
-use crate::engine::synthesis::Speech;
+use crate::engine::synthesis::{Speech, Synthesizer};
 
 /// Audio per output delta, in ms.
 pub(super) const DELTA_MS: u64 = 200;
@@ -69,46 +68,47 @@ impl SpeechCache {
         }
         Arc::clone(map.entry(key).or_default())
     }
-}
 
-/// The response's speech from the cache, or synthesized and encoded on the blocking pool (once
-/// per key, however many responses ask at the same time).
-pub(super) async fn speak(
-    engines: &Arc<Engines>,
-    text: &str,
-    voice: &str,
-    format: WireFormat,
-) -> Option<Arc<Spoken>> {
-    let slot = engines.cache.slot(text, voice, format);
-    let spoken = slot
-        .get_or_try_init(|| async {
-            let synth = Arc::clone(&engines.synthesizer);
-            let (t, v) = (text.to_owned(), voice.to_owned());
-            let result = tokio::task::spawn_blocking(move || {
-                let started = std::time::Instant::now();
-                let speech = synth.synthesize(&t, &v).map_err(|e| e.to_string())?;
-                tracing::debug!(
-                    chars = t.len(),
-                    audio_ms = speech.duration_ms(),
-                    took_ms = started.elapsed().as_millis(),
-                    "synthesized speech"
-                );
-                Spoken::new(&speech, format)
-                    .map(Arc::new)
-                    .map_err(|e| format!("cannot convert the speech to {format:?}: {e}"))
+    /// The response's speech from the cache, or synthesized and encoded on the blocking pool (once
+    /// per key, however many responses ask at the same time).
+    pub(super) async fn speak(
+        &self,
+        synthesizer: &Arc<dyn Synthesizer>,
+        text: &str,
+        voice: &str,
+        format: WireFormat,
+    ) -> Option<Arc<Spoken>> {
+        let slot = self.slot(text, voice, format);
+        let spoken = slot
+            .get_or_try_init(|| async {
+                let synth = Arc::clone(synthesizer);
+                let (t, v) = (text.to_owned(), voice.to_owned());
+                let result = tokio::task::spawn_blocking(move || {
+                    let started = std::time::Instant::now();
+                    let speech = synth.synthesize(&t, &v).map_err(|e| e.to_string())?;
+                    tracing::debug!(
+                        chars = t.len(),
+                        audio_ms = speech.duration_ms(),
+                        took_ms = started.elapsed().as_millis(),
+                        "synthesized speech"
+                    );
+                    Spoken::new(&speech, format)
+                        .map(Arc::new)
+                        .map_err(|e| format!("cannot convert the speech to {format:?}: {e}"))
+                })
+                .await;
+                match result {
+                    Ok(Ok(spoken)) => Ok(spoken),
+                    Ok(Err(error)) => {
+                        tracing::warn!(%error, "speech synthesis failed");
+                        Err(())
+                    }
+                    Err(_) => Err(()),
+                }
             })
             .await;
-            match result {
-                Ok(Ok(spoken)) => Ok(spoken),
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "speech synthesis failed");
-                    Err(())
-                }
-                Err(_) => Err(()),
-            }
-        })
-        .await;
-    spoken.ok().cloned()
+        spoken.ok().cloned()
+    }
 }
 
 /// Resamples `speech` to `format`'s rate and encodes it.
@@ -135,8 +135,9 @@ mod tests {
 
     use super::*;
     use crate::engine::responder::EchoResponder;
-    use crate::engine::synthesis::{SynthesisError, Synthesizer};
+    use crate::engine::synthesis::SynthesisError;
     use crate::engine::transcription::NoTranscriber;
+    use crate::session::state::Engines;
     use rtclient_audio::Pace;
 
     /// Counts its runs; each takes a while, so concurrent requests overlap. Fails on "fail";
@@ -184,9 +185,12 @@ mod tests {
         let tasks: Vec<_> = (0..20)
             .map(|_| {
                 let engines = Arc::clone(&engines);
-                tokio::spawn(
-                    async move { speak(&engines, "hi", "alloy", WireFormat::PCM16_24K).await },
-                )
+                tokio::spawn(async move {
+                    engines
+                        .cache
+                        .speak(&engines.synthesizer, "hi", "alloy", WireFormat::PCM16_24K)
+                        .await
+                })
             })
             .collect();
         let mut spoken = Vec::new();
@@ -200,7 +204,10 @@ mod tests {
         assert_eq!(spoken[0].deltas.len(), 5);
         assert_eq!(spoken[0].duration_ms, 1000);
 
-        let ulaw = speak(&engines, "hi", "alloy", WireFormat::G711Ulaw).await;
+        let ulaw = engines
+            .cache
+            .speak(&engines.synthesizer, "hi", "alloy", WireFormat::G711Ulaw)
+            .await;
         assert_eq!(ulaw.map(|s| s.bytes.len()), Some(8_000));
         assert_eq!(runs.load(Ordering::SeqCst), 2);
     }
@@ -210,12 +217,16 @@ mod tests {
         let runs = Arc::new(AtomicUsize::new(0));
         let engines = engines(&runs);
         assert!(
-            speak(&engines, "fail", "alloy", WireFormat::PCM16_24K)
+            engines
+                .cache
+                .speak(&engines.synthesizer, "fail", "alloy", WireFormat::PCM16_24K)
                 .await
                 .is_none()
         );
         assert!(
-            speak(&engines, "fail", "alloy", WireFormat::PCM16_24K)
+            engines
+                .cache
+                .speak(&engines.synthesizer, "fail", "alloy", WireFormat::PCM16_24K)
                 .await
                 .is_none()
         );
@@ -227,7 +238,14 @@ mod tests {
         let runs = Arc::new(AtomicUsize::new(0));
         let engines = engines(&runs);
         assert!(
-            speak(&engines, "no rate", "alloy", WireFormat::PCM16_24K)
+            engines
+                .cache
+                .speak(
+                    &engines.synthesizer,
+                    "no rate",
+                    "alloy",
+                    WireFormat::PCM16_24K
+                )
                 .await
                 .is_none()
         );

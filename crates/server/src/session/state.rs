@@ -11,7 +11,7 @@ use rtclient_protocol::{Response, Session};
 use super::conversation::Conversation;
 use super::emit::Emitter;
 use super::input_buffer::Input;
-use super::output::OpenItem;
+use super::open_item::OpenItem;
 use super::rates::RateBook;
 use super::speech::SpeechCache;
 use super::usage::Tokens;
@@ -83,6 +83,8 @@ pub(crate) type SharedState = Arc<Mutex<State>>;
 /// The response in progress (at most one per session).
 #[derive(Debug)]
 pub(crate) struct Active {
+    /// The response's id.
+    pub(crate) id: String,
     /// The response object as far as it got.
     pub(crate) response: Response,
     /// The tokens the response reads.

@@ -13,18 +13,17 @@ use std::sync::Arc;
 
 use rtclient_audio::WireFormat;
 use rtclient_protocol::MaxTokens;
-use rtclient_protocol::event::server as ev;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::ids::new_id;
-use super::output::{Ctx, with_open};
+use super::message::{
+    complete_message, limit_tokens, open_message, send_text_delta, split_words, stream_spoken,
+};
+use super::output::{Ctx, Step};
 use super::plan::Plan;
 use super::reply_stream::{Produced, ReplyStream};
-use super::response::{
-    Step, complete_message, limit_tokens, open_message, sent, split_words, stream_spoken,
-};
-use super::speech::{Spoken, speak};
+use super::speech::Spoken;
 use super::state::Engines;
 use crate::engine::faults::Failure;
 
@@ -91,15 +90,7 @@ async fn write_reply(
         said.cut = cut;
         let fresh = kept[said.text.len().min(kept.len())..].to_owned();
         if !fresh.is_empty() {
-            let delta = ev::ResponseOutputTextDelta {
-                response_id: ctx.id.to_owned(),
-                item_id: item_id.to_owned(),
-                output_index: 0,
-                content_index: 0,
-                delta: fresh.clone(),
-                ..Default::default()
-            };
-            sent(ctx.emit_updating(delta, |st| with_open(st, |open| open.sent.push_str(&fresh))))?;
+            send_text_delta(ctx, item_id, &fresh)?;
             said.text.push_str(&fresh);
         }
         if cut {
@@ -181,8 +172,12 @@ impl Writer {
     async fn send(&self, text: String, tx: &mpsc::Sender<Sentence>) -> bool {
         let (engines, voice, format) = (Arc::clone(&self.engines), self.voice.clone(), self.format);
         let spoken_text = text.clone();
-        let speech =
-            tokio::spawn(async move { speak(&engines, &spoken_text, &voice, format).await });
+        let speech = tokio::spawn(async move {
+            engines
+                .cache
+                .speak(&engines.synthesizer, &spoken_text, &voice, format)
+                .await
+        });
         tx.send(Sentence { text, speech }).await.is_ok()
     }
 }

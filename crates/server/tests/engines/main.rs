@@ -17,5 +17,8 @@ mod sentences;
 mod sessions;
 mod stt;
 mod testutil;
+#[cfg(feature = "llm")]
+#[path = "../session/tools.rs"]
+mod tools;
 mod turn;
 mod vad;

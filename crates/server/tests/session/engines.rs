@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::post;
-use base64::Engine as _;
 use rtclient_audio::Pace;
 use rtclient_protocol::Tool;
 use rtclient_server::ChatCompletions;
@@ -20,36 +19,11 @@ use rtclient_server::{Answer, EchoResponder, Prompt, Reply, Responder};
 use rtclient_server::{ResamplingDetector, VadEngine, VadEvent, VadParams};
 use serde_json::{Value, json};
 
-use crate::client::{Client, connect_to};
+use crate::client::{Client, connect_to, output_audio};
+use crate::tools::{assert_calls_weather_in_paris, lights_tool, weather_tool};
 
 fn models() -> ModelsDir {
     ModelsDir::from_env().expect("a models folder (run scripts/install-engines)")
-}
-
-fn weather_tool() -> Value {
-    json!({
-        "type": "function",
-        "name": "get_weather",
-        "description": "Get the current weather in a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string", "description": "The city."}},
-            "required": ["city"]
-        }
-    })
-}
-
-/// The base64 audio deltas of one response, decoded and joined.
-fn audio_of(events: &[Value]) -> Vec<u8> {
-    events
-        .iter()
-        .filter(|e| e["type"] == "response.output_audio.delta")
-        .flat_map(|e| {
-            base64::engine::general_purpose::STANDARD
-                .decode(e["delta"].as_str().unwrap())
-                .unwrap()
-        })
-        .collect()
 }
 
 /// Speech turns Silero VAD finds in 24 kHz PCM16 audio followed by a second of silence.
@@ -82,7 +56,7 @@ async fn spoken_reply(client: &mut Client, format: Value) -> Vec<u8> {
     client.expect("rate_limits.updated").await;
     let done = &events[events.len() - 1];
     assert_eq!(done["response"]["status"], "completed", "{done}");
-    audio_of(&events)
+    output_audio(&events)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,21 +97,11 @@ async fn the_local_model_calls_the_tool_the_user_asks_for() {
     let session = RealtimeSession::new().pace(Pace::Max).responder(llm);
     let mut client = connect_to(session).await;
     client.expect("session.created").await;
-    let lights = json!({
-        "type": "function",
-        "name": "set_lights",
-        "description": "Turn the lights in a room on or off.",
-        "parameters": {
-            "type": "object",
-            "properties": {"room": {"type": "string"}, "on": {"type": "boolean"}},
-            "required": ["room", "on"]
-        }
-    });
     // `required`: the reply must be a call; which tool, and its arguments, are the model's.
     client
         .update(json!({
             "output_modalities": ["text"],
-            "tools": [lights, weather_tool()],
+            "tools": [lights_tool(), weather_tool()],
             "tool_choice": "required"
         }))
         .await;
@@ -145,16 +109,7 @@ async fn the_local_model_calls_the_tool_the_user_asks_for() {
     client.send(json!({"type": "response.create"})).await;
     let events = client.until("response.done").await;
     let done = &events[events.len() - 1];
-    let call = &done["response"]["output"][0];
-    assert_eq!(call["type"], "function_call", "{done}");
-    assert_eq!(call["name"], "get_weather", "{done}");
-    let arguments: Value = serde_json::from_str(call["arguments"].as_str().unwrap()).unwrap();
-    assert!(
-        arguments["city"]
-            .as_str()
-            .is_some_and(|city| city.contains("Paris")),
-        "{arguments}"
-    );
+    assert_calls_weather_in_paris(done);
 }
 
 /// A chat-completions server that records each request body and answers them in turn with

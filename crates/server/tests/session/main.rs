@@ -10,5 +10,6 @@ mod errors;
 mod faults;
 mod flows;
 mod recorded;
+mod tools;
 mod vad;
 mod validation;

@@ -10,7 +10,7 @@ use rtclient_protocol::live::{
 };
 
 use super::input::GRID_MS;
-use super::{Live, PendingAck, allowed_on_sideband, fork, hub, responses, start};
+use super::{Live, PendingAck, allowed_on_sideband, fork, hub, start};
 use crate::session::ids::new_id;
 use crate::session::state::Engines;
 
@@ -302,7 +302,7 @@ impl Live {
         match &mut self.backend {
             Some(backend) if responses => {
                 if let Some(settings) = &delegation.responses {
-                    responses::validate_settings(settings, "session.delegation.responses")?;
+                    start::validate_responses(settings, "session.delegation.responses")?;
                     backend.update(settings);
                 }
                 Ok(())

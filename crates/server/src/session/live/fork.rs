@@ -129,7 +129,7 @@ fn validate_delegation(
         return Err(immutable());
     }
     match &delegation.responses {
-        Some(responses) => responses::validate_settings(responses, "session.delegation.responses"),
+        Some(responses) => start::validate_responses(responses, "session.delegation.responses"),
         None => Ok(()),
     }
 }

@@ -448,7 +448,10 @@ fn synthesis_worker(
     let (engines, voice) = (Arc::clone(engines), start::voice(session));
     tokio::spawn(async move {
         while let Some(text) = speak_rx.recv().await {
-            if let Some(spoken) = super::speech::speak(&engines, &text, &voice, format).await
+            if let Some(spoken) = engines
+                .cache
+                .speak(&engines.synthesizer, &text, &voice, format)
+                .await
                 && spoken_tx.send((spoken.bytes.clone(), text)).is_err()
             {
                 return;

@@ -15,20 +15,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rtclient_protocol::live::{LiveError, ResponsesDelegation};
 use serde_json::{Value, json};
 
-use super::start::unknown;
 use crate::engine::responder::{FunctionOutput, Prompt, Reply, Responder};
 use crate::session::ids::new_id;
-
-/// Checks Responses settings at `path` (startup or update): no unknown fields.
-pub(super) fn validate_settings(
-    settings: &ResponsesDelegation,
-    path: &str,
-) -> Result<(), Box<LiveError>> {
-    match unknown(path, &settings.extra) {
-        Some(error) => Err(Box::new(error)),
-        None => Ok(()),
-    }
-}
 
 /// A function call of the backend, waiting for its output.
 #[derive(Debug, Clone)]

@@ -5,12 +5,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rtclient_audio::WireFormat;
 use rtclient_protocol::live::{
-    AudioOutput, Delegation, DelegationKind, LiveError, SessionAudio, SessionConfig,
-    SessionResource,
+    AudioOutput, Delegation, DelegationKind, LiveError, ResponsesDelegation, SessionAudio,
+    SessionConfig, SessionResource,
 };
 use rtclient_protocol::{AudioFormat, AudioFormatKind, Nullable, Voice};
 
-use super::responses;
 use crate::session::ids::new_id;
 
 /// The voice when the configuration names none.
@@ -30,6 +29,17 @@ pub(super) fn unknown(
         )
         .param(param),
     )
+}
+
+/// Checks Responses settings at `path` (startup or update): no unknown fields.
+pub(super) fn validate_responses(
+    settings: &ResponsesDelegation,
+    path: &str,
+) -> Result<(), Box<LiveError>> {
+    match unknown(path, &settings.extra) {
+        Some(error) => Err(Box::new(error)),
+        None => Ok(()),
+    }
 }
 
 /// Checks a `session.start` configuration the way the service does: unknown fields are
@@ -116,7 +126,7 @@ pub(super) fn validate_delegation(
         DelegationKind::Client => Ok(()),
         DelegationKind::Responses => {
             let responses = delegation.responses.clone().unwrap_or_default();
-            responses::validate_settings(&responses, &format!("{path}.responses"))?;
+            validate_responses(&responses, &format!("{path}.responses"))?;
             if responses.model.as_deref().is_none_or(str::is_empty) {
                 let param = format!("{path}.responses.model");
                 return Err(Box::new(
