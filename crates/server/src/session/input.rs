@@ -241,16 +241,9 @@ impl Running {
             return;
         }
         self.input.live_heard_ms = turn_ms;
-        let model = match self.state.lock() {
-            Ok(st) => config::transcription_model(&st.session),
-            Err(_) => return,
+        let Some((Some(model), samples)) = self.turn_so_far() else {
+            return;
         };
-        let Some(model) = model else { return };
-        let mut samples = Vec::new();
-        let buffer = &self.input.buffer;
-        settings
-            .format
-            .decode(buffer.last(buffer.len()), &mut samples);
         let turn = TurnAudio {
             sample_rate: settings.format.sample_rate(),
             samples: &samples,
@@ -270,6 +263,19 @@ impl Running {
         }
     }
 
+    /// The session's transcription model (`None` when it asked for none) and the samples of the
+    /// turn so far; `None` when the session's state is gone.
+    fn turn_so_far(&self) -> Option<(Option<String>, Vec<i16>)> {
+        let model = config::transcription_model(&self.state.lock().ok()?.session);
+        let mut samples = Vec::new();
+        let buffer = &self.input.buffer;
+        self.input
+            .settings
+            .format
+            .decode(buffer.last(buffer.len()), &mut samples);
+        Some((model, samples))
+    }
+
     /// Once a pause in the turn being spoken has lasted `read_ahead_after_ms`, starts reading
     /// the turn ahead (see [`super::read_ahead`]), unless this pause is already being read.
     fn read_ahead(&mut self) {
@@ -286,15 +292,9 @@ impl Running {
         {
             return;
         }
-        let model = match self.state.lock() {
-            Ok(st) => config::transcription_model(&st.session),
-            Err(_) => return,
+        let Some((model, samples)) = self.turn_so_far() else {
+            return;
         };
-        let mut samples = Vec::new();
-        let buffer = &self.input.buffer;
-        settings
-            .format
-            .decode(buffer.last(buffer.len()), &mut samples);
         let turn = Turn {
             item_id: item_id.clone(),
             speech_end_ms: pause.speech_end_ms,

@@ -33,14 +33,20 @@ pub(crate) fn lights_tool() -> Value {
 /// Checks that the first output of the `response.done` event `done` calls `get_weather` for
 /// Paris.
 pub(crate) fn assert_calls_weather_in_paris(done: &Value) {
+    assert_calls(done, "get_weather", "city", "paris");
+}
+
+/// Checks that the first output of the `response.done` event `done` calls `name` with a string
+/// `argument` that holds `word` (in any case).
+pub(crate) fn assert_calls(done: &Value, name: &str, argument: &str, word: &str) {
     let call = &done["response"]["output"][0];
     assert_eq!(call["type"], "function_call", "{done}");
-    assert_eq!(call["name"], "get_weather", "{done}");
+    assert_eq!(call["name"], name, "{done}");
     let arguments: Value = serde_json::from_str(call["arguments"].as_str().unwrap()).unwrap();
     assert!(
-        arguments["city"]
+        arguments[argument]
             .as_str()
-            .is_some_and(|city| city.contains("Paris")),
+            .is_some_and(|value| value.to_lowercase().contains(word)),
         "{arguments}"
     );
 }
