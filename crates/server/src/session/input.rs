@@ -444,44 +444,62 @@ impl Running {
             sample_rate: format.sample_rate(),
             samples: &samples,
         };
-        let started = std::time::Instant::now();
-        let read_ahead = read_ahead.filter(|r| r.uses_model(model.as_deref()));
-        let ahead = read_ahead.is_some();
-        let result = read_ahead
-            .and_then(|r| blocking(|| r.heard()))
-            .unwrap_or_else(|| {
-                let model = model.as_deref().unwrap_or("");
-                blocking(|| self.engines.transcriber.transcribe(turn, model))
-            });
-        tracing::debug!(
-            audio_ms,
-            read_ahead = ahead,
-            took_ms = started.elapsed().as_millis(),
-            "transcribed a committed turn"
-        );
+        let result = self.hear(turn, model.as_deref(), read_ahead);
         if model.is_none() {
             self.hear_privately(item_id, result);
             return;
         }
         match result {
             Ok(transcript) => self.transcribed(item_id, &transcript, audio_ms, logprobs),
-            Err(error) => {
-                self.input.live = LiveTranscript::default();
-                self.emitter
-                    .send(ev::ConversationItemInputAudioTranscriptionFailed {
-                        item_id,
-                        content_index: 0,
-                        error: ApiError {
-                            kind: Some("server_error".to_owned()),
-                            code: Some(Nullable::Value(error.code)),
-                            message: Some(error.message),
-                            param: Some(Nullable::Null),
-                            ..Default::default()
-                        },
-                        ..Default::default()
-                    });
-            }
+            Err(error) => self.transcription_failed(item_id, error),
         }
+    }
+
+    /// What the committed `turn` said, heard with `model` (`None`: for the responder only):
+    /// taken from `read_ahead` when it read this turn with that model, else transcribed now.
+    fn hear(
+        &self,
+        turn: TurnAudio<'_>,
+        model: Option<&str>,
+        read_ahead: Option<ReadAhead>,
+    ) -> Result<Transcript, TranscriptionError> {
+        let started = std::time::Instant::now();
+        let read_ahead = read_ahead.filter(|r| r.uses_model(model));
+        let ahead = read_ahead.is_some();
+        let result = read_ahead
+            .and_then(|r| blocking(|| r.heard()))
+            .unwrap_or_else(|| {
+                blocking(|| {
+                    self.engines
+                        .transcriber
+                        .transcribe(turn, model.unwrap_or(""))
+                })
+            });
+        tracing::debug!(
+            audio_ms = turn.samples.len() as u64 * 1000 / u64::from(turn.sample_rate.max(1)),
+            read_ahead = ahead,
+            took_ms = started.elapsed().as_millis(),
+            "transcribed a committed turn"
+        );
+        result
+    }
+
+    /// `conversation.item.input_audio_transcription.failed` for `item_id`.
+    fn transcription_failed(&mut self, item_id: String, error: TranscriptionError) {
+        self.input.live = LiveTranscript::default();
+        self.emitter
+            .send(ev::ConversationItemInputAudioTranscriptionFailed {
+                item_id,
+                content_index: 0,
+                error: ApiError {
+                    kind: Some("server_error".to_owned()),
+                    code: Some(Nullable::Value(error.code)),
+                    message: Some(error.message),
+                    param: Some(Nullable::Null),
+                    ..Default::default()
+                },
+                ..Default::default()
+            });
     }
 
     /// Keeps what was heard in a committed turn for the responder only (no events), when the
