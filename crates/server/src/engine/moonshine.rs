@@ -290,31 +290,7 @@ impl Moonshine {
             let (_, logits) = outputs["logits"]
                 .try_extract_tensor::<f32>()
                 .map_err(failed)?;
-            let vocabulary = logits.len() / batch.max(1);
-            let mut candidates = Vec::new();
-            for (index, (beam, logits)) in beams.iter().zip(logits.chunks(vocabulary)).enumerate() {
-                candidates.extend(
-                    best_tokens(logits, BEAM_WIDTH)
-                        .into_iter()
-                        .map(|(id, logprob)| (index, id, logprob, beam.score + logprob)),
-                );
-            }
-            candidates.sort_by(|a, b| b.3.total_cmp(&a.3));
-            let mut next = Vec::with_capacity(BEAM_WIDTH);
-            let mut parents = Vec::with_capacity(BEAM_WIDTH);
-            for (index, id, logprob, score) in candidates {
-                let mut tokens = beams[index].tokens.clone();
-                if id == END_TOKEN {
-                    finished.push(Hypothesis { tokens, score });
-                    continue;
-                }
-                tokens.push((id, logprob));
-                next.push(Hypothesis { tokens, score });
-                parents.push(index);
-                if next.len() == BEAM_WIDTH {
-                    break;
-                }
-            }
+            let (next, parents) = advance(&beams, logits, &mut finished);
             if step == 0 {
                 cross = cross.gather(&outputs, &[0])?;
             }
@@ -443,6 +419,46 @@ fn quietest(samples: &[f32], from: usize, to: usize) -> usize {
             loudness(*a).total_cmp(&loudness(*b))
         })
         .map_or(to, |start| start + QUIET_WINDOW / 2)
+}
+
+/// One step of the beam search: `beams` scored the next token with `logits` (one row of the
+/// vocabulary each). Returns the [`BEAM_WIDTH`] best continuations and the index of the beam
+/// each continues; hypotheses that end on the way go to `finished`.
+fn advance(
+    beams: &[Hypothesis],
+    logits: &[f32],
+    finished: &mut Vec<Hypothesis>,
+) -> (Vec<Hypothesis>, Vec<usize>) {
+    let vocabulary = logits.len() / beams.len().max(1);
+    let mut candidates = Vec::new();
+    for (index, (beam, logits)) in beams
+        .iter()
+        .zip(logits.chunks(vocabulary.max(1)))
+        .enumerate()
+    {
+        candidates.extend(
+            best_tokens(logits, BEAM_WIDTH)
+                .into_iter()
+                .map(|(id, logprob)| (index, id, logprob, beam.score + logprob)),
+        );
+    }
+    candidates.sort_by(|a, b| b.3.total_cmp(&a.3));
+    let mut next = Vec::with_capacity(BEAM_WIDTH);
+    let mut parents = Vec::with_capacity(BEAM_WIDTH);
+    for (index, id, logprob, score) in candidates {
+        let mut tokens = beams[index].tokens.clone();
+        if id == END_TOKEN {
+            finished.push(Hypothesis { tokens, score });
+            continue;
+        }
+        tokens.push((id, logprob));
+        next.push(Hypothesis { tokens, score });
+        parents.push(index);
+        if next.len() == BEAM_WIDTH {
+            break;
+        }
+    }
+    (next, parents)
 }
 
 #[cfg(test)]
