@@ -323,9 +323,6 @@ pub(crate) struct ServeArgs {
     /// not installed; see scripts/install-engines).
     #[arg(long, value_enum, default_value_t, help_heading = "Engines")]
     pub(crate) vad: crate::engines::VadEngineArg,
-    /// Speech-to-text engine for input transcription and transcription sessions.
-    #[arg(long, value_enum, default_value_t, help_heading = "Engines")]
-    pub(crate) stt: crate::engines::SttEngineArg,
     /// Serve `wss://` with this PEM certificate chain (needs --tls-key); for clients that only
     /// dial TLS, such as the openai Node SDK.
     #[arg(long, value_name = "FILE", requires = "tls_key")]

@@ -3,8 +3,8 @@
 //!
 //! Each pick is said out loud: the engine that runs and why, including the fallback and the
 //! reason when the one asked for cannot start; `rtclient_server::select` makes the picks and
-//! words the lines. [`EngineChoice`] holds what hears (VAD, STT), [`EngineArgs`] what answers
-//! and speaks (responder, TTS).
+//! words the lines. [`EngineChoice`] holds what hears (VAD, STT), [`EngineArgs`] the flags every
+//! command that runs a local server shares (STT, responder, TTS).
 
 use clap::{Args, ValueEnum};
 use rtclient_server::ModelsDir;
@@ -35,6 +35,9 @@ pub(crate) enum ResponderArg {
 /// The engines of the local server.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct EngineArgs {
+    /// Speech-to-text engine for input transcription and transcription sessions.
+    #[arg(long, value_enum, default_value_t, help_heading = "Engines")]
+    pub(crate) stt: SttEngineArg,
     /// Speech engine.
     #[arg(long, value_enum, default_value_t = TtsArg::Piper, help_heading = "Engines")]
     pub(crate) tts: TtsArg,
@@ -97,6 +100,10 @@ pub(crate) enum SttEngineArg {
     /// Moonshine tiny (English) through ONNX Runtime (needs scripts/install-engines).
     #[default]
     Moonshine,
+    /// Whisper base (English) on CTranslate2: more accurate, about 2 s per turn, no live deltas
+    /// (needs the `whisper` build feature and scripts/install-engines --whisper; Moonshine when
+    /// it cannot start).
+    Whisper,
     /// No transcription: requests fail with `transcription_engine_missing`.
     None,
 }
@@ -130,6 +137,7 @@ impl EngineChoice {
         let stt = select::transcriber(
             match self.stt {
                 SttEngineArg::Moonshine => SttChoice::Moonshine,
+                SttEngineArg::Whisper => SttChoice::Whisper,
                 SttEngineArg::None => SttChoice::None,
             },
             &models,

@@ -92,8 +92,8 @@ pub(crate) struct LocalServer {
 }
 
 impl LocalServer {
-    /// Binds `127.0.0.1:0` and starts serving with the default listening engines and
-    /// `engines`, noting on stderr which engines run and why.
+    /// Binds `127.0.0.1:0` and starts serving with the default VAD and `engines` (the
+    /// speech-to-text engine among them), noting on stderr which engines run and why.
     pub(crate) async fn start(
         model: &str,
         engines: &EngineArgs,
@@ -107,7 +107,11 @@ impl LocalServer {
         let config = ServerConfig::builder().build().map_err(|e| {
             CliError::failure("the built-in local server settings are invalid").caused_by(&e)
         })?;
-        let (session, hearing) = EngineChoice::default().apply(RealtimeSession::new());
+        let hearing = EngineChoice {
+            stt: engines.stt,
+            ..EngineChoice::default()
+        };
+        let (session, hearing) = hearing.apply(RealtimeSession::new());
         for line in &hearing {
             printer.note(line);
         }

@@ -98,7 +98,7 @@ impl ServeSettings {
             tls,
             hearing: EngineChoice {
                 vad: args.vad,
-                stt: args.stt,
+                stt: args.engines.stt,
             },
             engines: args.engines,
         })

@@ -40,7 +40,9 @@
 //!   [`EspeakSynthesizer`] runs the `espeak-ng` command, with one distinct voice per Realtime
 //!   voice name.
 //! - Input transcription behind a [`Transcriber`]; the default [`NoTranscriber`] fails each
-//!   request with an error naming the missing engine.
+//!   request with an error naming the missing engine. The real ones are `Moonshine` (feature
+//!   `onnx`, fast enough for live deltas) and `Whisper` (Whisper base on CTranslate2, feature
+//!   `whisper`, not in default: more accurate, about 2 s per turn).
 //! - What the assistant says or which tool it calls: a [`Responder`]. The default
 //!   [`EchoResponder`] is deterministic and true about the turn; a [`Script`] file chooses
 //!   replies and tool calls by the user's words.
@@ -122,7 +124,9 @@ pub use engine::chat_completions::{API_KEY_ENV, ChatCompletions};
 pub use engine::faults::{Disruption, Failure, Faults, RateLimits};
 #[cfg(feature = "llm")]
 pub use engine::llm::{LlmError, LocalLlm, render_chatml};
-pub use engine::models::{INSTALL_COMMAND, MODELS_ENV, ModelFile, ModelsDir, ModelsError};
+pub use engine::models::{
+    INSTALL_COMMAND, MODELS_ENV, ModelFile, ModelsDir, ModelsError, WHISPER_INSTALL_COMMAND,
+};
 #[cfg(feature = "onnx")]
 pub use engine::moonshine::{
     MOONSHINE_SAMPLE_RATE, Moonshine, MoonshineError, Recognition, RecognizedToken,
@@ -153,6 +157,8 @@ pub use engine::vad::{
 };
 #[cfg(feature = "onnx")]
 pub use engine::vocabulary::VocabularyError;
+#[cfg(feature = "whisper")]
+pub use engine::whisper::{WHISPER_SAMPLE_RATE, Whisper, WhisperError};
 pub use engine::{chat, select, tool_call};
 pub use net::auth::{ApiKey, KEY_SUBPROTOCOL_PREFIX};
 pub use net::config::{

@@ -116,6 +116,51 @@ fn stereo_44k1_flac_of_speech_gets_a_reply() {
 }
 
 #[test]
+fn stt_whisper_runs_or_falls_back_to_moonshine_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("speech.wav");
+    run_tool(
+        "espeak-ng",
+        &[
+            "-w",
+            wav.to_str().unwrap(),
+            "Please turn off the lights in the kitchen.",
+        ],
+    );
+    let (code, stdout, stderr) = send(
+        dir.path(),
+        &[
+            "speech.wav",
+            "--vad",
+            "none",
+            "--stt",
+            "whisper",
+            "--responder",
+            "echo",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    // Whisper when it is built in and installed; else Moonshine, with the reason.
+    let whisper = stderr.contains("STT: Whisper base");
+    assert!(
+        whisper || stderr.contains("STT: Moonshine tiny (English), for every transcription model name, because Whisper cannot start"),
+        "{stderr}"
+    );
+    if !whisper {
+        assert!(stderr.contains("--whisper"), "says how to get it: {stderr}");
+    }
+    let wavs = files(&dir.path().join("out"), "wav");
+    assert_eq!(wavs.len(), 1, "{wavs:?}");
+    let reply = std::fs::read_to_string(wavs[0].with_extension("txt")).unwrap();
+    assert!(
+        reply.to_lowercase().contains("lights"),
+        "echoes what it heard: {reply}"
+    );
+}
+
+#[test]
 fn every_vad_mode_completes_a_response() {
     for vad in ["none", "server"] {
         let dir = tempfile::tempdir().unwrap();

@@ -11,8 +11,9 @@
 //! [`tool_call`] reads tool calls a local model writes as text, under [`call_grammar`] when
 //! it must call one. Speech: [`piper`] speaks with a
 //! Piper voice on ONNX Runtime (feature `onnx`). Hearing: [`transcription`] is what a
-//! speech-to-text engine does, [`moonshine`] the one built in (feature `onnx`). [`select`] picks the engines at start-up and
-//! says which it picked and why.
+//! speech-to-text engine does, [`moonshine`] the one built in (feature `onnx`), and
+//! `whisper` the accurate one (Whisper base on CTranslate2, feature `whisper`). [`select`] picks
+//! the engines at start-up and says which it picked and why.
 
 #[cfg(feature = "llm")]
 pub(crate) mod call_grammar;
@@ -45,3 +46,5 @@ pub(crate) mod transcription;
 pub(crate) mod vad;
 #[cfg(feature = "onnx")]
 pub(crate) mod vocabulary;
+#[cfg(feature = "whisper")]
+pub(crate) mod whisper;

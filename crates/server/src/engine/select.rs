@@ -31,6 +31,9 @@ pub enum SttChoice {
     /// Moonshine tiny on ONNX Runtime: fast enough for live deltas (falls back to none).
     #[default]
     Moonshine,
+    /// Whisper base on CTranslate2: more accurate, about 2 s per turn, no live deltas (feature
+    /// `whisper`; falls back to Moonshine, then none).
+    Whisper,
     /// No transcription: requests fail with `transcription_engine_missing`.
     None,
 }
@@ -105,22 +108,41 @@ pub fn end_of_turn(models: &ModelsDir) -> Chosen<Option<Arc<dyn EndOfTurn>>> {
     }
 }
 
-/// The speech-to-text engine for `choice`, loading its model from `models`: Moonshine falls
-/// back to none.
+/// The speech-to-text engine for `choice`, loading its model from `models`: Whisper falls back
+/// to Moonshine, and Moonshine to none.
 pub fn transcriber(choice: SttChoice, models: &ModelsDir) -> Chosen<Arc<dyn Transcriber>> {
     let none = || Arc::new(NoTranscriber) as Arc<dyn Transcriber>;
     let failing = "input transcription requests will fail";
+    let moonshine_line = "Moonshine tiny (English), for every transcription model name";
     match choice {
         SttChoice::None => chosen(none(), format!("STT: none (--stt none): {failing}")),
         SttChoice::Moonshine => match moonshine(models) {
-            Ok(moonshine) => chosen(
-                moonshine,
-                "STT: Moonshine tiny (English), for every transcription model name".to_owned(),
-            ),
+            Ok(moonshine) => chosen(moonshine, format!("STT: {moonshine_line}")),
             Err(why) => chosen(
                 none(),
                 format!("STT: none, because Moonshine cannot start: {why}; {failing}"),
             ),
+        },
+        SttChoice::Whisper => match whisper(models) {
+            Ok(whisper) => chosen(
+                whisper,
+                "STT: Whisper base (English, CTranslate2 int8, beam 5), for every transcription \
+                 model name; whole turns only, no live deltas"
+                    .to_owned(),
+            ),
+            Err(why) => match moonshine(models) {
+                Ok(moonshine) => chosen(
+                    moonshine,
+                    format!("STT: {moonshine_line}, because Whisper cannot start: {why}"),
+                ),
+                Err(also) => chosen(
+                    none(),
+                    format!(
+                        "STT: none, because Whisper cannot start: {why}; nor Moonshine: {also}; \
+                         {failing}"
+                    ),
+                ),
+            },
         },
     }
 }
@@ -190,6 +212,22 @@ fn moonshine(models: &ModelsDir) -> Result<Arc<dyn Transcriber>, String> {
 #[cfg(not(feature = "onnx"))]
 fn moonshine(_models: &ModelsDir) -> Result<Arc<dyn Transcriber>, String> {
     Err(NO_ONNX.to_owned())
+}
+
+#[cfg(feature = "whisper")]
+fn whisper(models: &ModelsDir) -> Result<Arc<dyn Transcriber>, String> {
+    super::whisper::Whisper::load(models)
+        .map(|whisper| Arc::new(whisper) as Arc<dyn Transcriber>)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "whisper"))]
+fn whisper(_models: &ModelsDir) -> Result<Arc<dyn Transcriber>, String> {
+    Err(
+        "this build has no Whisper (built without the `whisper` feature; rebuild with \
+         `--features rtclient-cli/whisper`, and run scripts/install-engines --whisper)"
+            .to_owned(),
+    )
 }
 
 /// The responder for `choice`: the chat-completions server at `llm_url` when given (asking it
@@ -278,6 +316,25 @@ mod tests {
                 .starts_with("STT: none, because Moonshine cannot start"),
             "{}",
             stt.report
+        );
+        let whisper = transcriber(SttChoice::Whisper, &models);
+        assert!(
+            whisper
+                .report
+                .starts_with("STT: none, because Whisper cannot start"),
+            "{}",
+            whisper.report
+        );
+        assert!(
+            whisper.report.contains("nor Moonshine"),
+            "{}",
+            whisper.report
+        );
+        #[cfg(feature = "whisper")]
+        assert!(
+            whisper.report.contains("install-engines --whisper"),
+            "{}",
+            whisper.report
         );
         let remote = responder(
             ResponderChoice::Echo,

@@ -1,10 +1,17 @@
 //! The speech-to-text engines hear the sentence set, spoken at test time by the server's two
 //! speech engines (espeak-ng and the Piper voice), with at most 10 % word errors: a TTS to STT
 //! round trip through the [`Transcriber`] the server runs, at the synthesizer's own sample rate.
+//!
+//! Whisper's tests (`whisper_*`) are built with the server's `whisper` feature only, and need
+//! `scripts/install-engines --whisper`.
 
+use rtclient_server::select::{self, SttChoice};
 use rtclient_server::{
-    EspeakSynthesizer, Moonshine, PiperSynthesizer, Speech, Synthesizer, Transcriber, TurnAudio,
+    EspeakSynthesizer, ModelFile, ModelsDir, Moonshine, PiperSynthesizer, Speech, Synthesizer,
+    Transcriber, TurnAudio,
 };
+
+use std::time::Instant;
 
 use crate::sentences::{SENTENCES, total_errors};
 use crate::testutil::models;
@@ -27,6 +34,7 @@ fn spoken(synthesizer: &dyn Synthesizer) -> Vec<Speech> {
 /// Transcribes every clip and checks the word error rate of the set, naming every sentence
 /// that was misheard when it is too high.
 fn check_wer(transcriber: &dyn Transcriber, clips: &[Speech], what: &str) {
+    let mut took = Vec::new();
     let heard: Vec<String> = clips
         .iter()
         .map(|speech| {
@@ -34,12 +42,18 @@ fn check_wer(transcriber: &dyn Transcriber, clips: &[Speech], what: &str) {
                 sample_rate: speech.sample_rate,
                 samples: &speech.samples,
             };
-            transcriber
+            let start = Instant::now();
+            let text = transcriber
                 .transcribe(audio, "whisper-1")
                 .unwrap_or_else(|error| panic!("{what}: {error}"))
-                .text
+                .text;
+            took.push(start.elapsed().as_millis());
+            text
         })
         .collect();
+    took.sort_unstable();
+    let (median, slowest) = (took[took.len() / 2], took[took.len() - 1]);
+    eprintln!("{what}: {median} ms per clip (median), {slowest} ms at most");
     let (errors, words) = total_errors(
         SENTENCES
             .iter()
@@ -109,4 +123,64 @@ fn moonshine_gives_a_logprob_for_every_token() {
 fn silence_is_heard_as_nothing() {
     let recognition = moonshine().recognize(&vec![0.0; 32_000]).unwrap();
     assert_eq!(recognition.text, "");
+}
+
+#[test]
+fn whisper_without_its_model_falls_back_to_moonshine_and_says_why() {
+    // A models folder with everything but Whisper: links to the installed files.
+    let dir = tempfile::tempdir().unwrap();
+    let installed = models();
+    let elsewhere = ModelsDir::new(dir.path());
+    for file in [
+        ModelFile::OnnxRuntime,
+        ModelFile::MoonshineEncoder,
+        ModelFile::MoonshineDecoder,
+        ModelFile::MoonshineTokenizer,
+    ] {
+        let from = installed.require(file).unwrap_or_else(|e| panic!("{e}"));
+        let to = elsewhere.path(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(from, to).unwrap();
+    }
+    let stt = select::transcriber(SttChoice::Whisper, &elsewhere);
+    assert!(
+        stt.report.starts_with(
+            "STT: Moonshine tiny (English), for every transcription model name, because \
+             Whisper cannot start: "
+        ),
+        "{}",
+        stt.report
+    );
+    assert!(stt.report.contains("--whisper"), "{}", stt.report);
+    assert!(stt.engine.live(), "Moonshine runs, with live deltas");
+}
+
+#[cfg(feature = "whisper")]
+mod whisper {
+    use rtclient_server::{EspeakSynthesizer, Whisper};
+
+    use super::{check_wer, models, piper, spoken};
+
+    fn whisper() -> Whisper {
+        Whisper::load(&models()).unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    #[test]
+    fn whisper_hears_espeak_ng_with_at_most_ten_percent_word_errors() {
+        check_wer(
+            &whisper(),
+            &spoken(&EspeakSynthesizer::new()),
+            "Whisper on espeak-ng",
+        );
+    }
+
+    #[test]
+    fn whisper_hears_piper_with_at_most_ten_percent_word_errors() {
+        check_wer(&whisper(), &spoken(&piper()), "Whisper on Piper");
+    }
+
+    #[test]
+    fn whisper_hears_silence_as_nothing() {
+        assert_eq!(whisper().recognize(&vec![0.0; 32_000]).unwrap(), "");
+    }
 }
