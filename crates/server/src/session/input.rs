@@ -278,7 +278,12 @@ impl Running {
 
     /// Once a pause in the turn being spoken has lasted `read_ahead_after_ms`, starts reading
     /// the turn ahead (see [`super::read_ahead`]), unless this pause is already being read.
+    /// Only a transcriber fast enough for live deltas reads ahead: a slow one (Whisper, seconds
+    /// a turn) would spend that on pauses the user speaks on after.
     fn read_ahead(&mut self) {
+        if !self.engines.transcriber.live() {
+            return;
+        }
         let (Some(item_id), Some(vad)) = (&self.input.speech_item, &self.input.vad) else {
             return;
         };

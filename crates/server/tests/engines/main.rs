@@ -9,6 +9,7 @@
 #[path = "../session/client.rs"]
 #[allow(dead_code)] // the session suite's client; these tests use part of it
 mod client;
+mod read_ahead;
 #[cfg(feature = "llm")]
 mod reply;
 mod runtime;
