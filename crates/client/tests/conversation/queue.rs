@@ -6,7 +6,7 @@ use rtclient::{ConversationEvent, Dialect, RequestState, ResponseOutcome};
 use rtclient_audio::Pace;
 use rtclient_server::RealtimeSession;
 
-use crate::server::{fast, next, start, text_only, update};
+use crate::server::{next, scripted, start, text_only, update};
 use crate::voice::{say, speech};
 
 /// Reads events until `count` responses ended; returns the ended response ids in order and
@@ -84,7 +84,11 @@ async fn a_request_racing_a_vad_response_is_queued_again_not_refused() {
 
 #[tokio::test]
 async fn cancelling_queued_and_not_yet_created_requests() {
-    let mut conversation = fast().await;
+    // Each reply stalls after `response.created`, so the cancel sent when the client sees it
+    // reaches the server while the response still runs (at full speed a text reply can be
+    // done before the cancel arrives; that cancel is then answered with an error).
+    let mut conversation =
+        scripted("rules:\n  - when: hello\n    say: Hi there!\n    delay_ms: 500\n").await;
     text_only(&mut conversation).await;
     let handle = conversation.handle().clone();
     handle.add_user_text("hello").await.unwrap();
