@@ -339,17 +339,9 @@ impl Transcriber for Moonshine {
         audio: TurnAudio<'_>,
         _model: &str,
     ) -> Result<Transcript, TranscriptionError> {
-        let failed = |message: String| TranscriptionError {
-            code: "transcription_failed".to_owned(),
-            message,
-        };
-        let samples = audio.to_stt_rate().map_err(|error| {
-            failed(format!(
-                "The input audio cannot be resampled to 16 kHz: {error}"
-            ))
-        })?;
+        let samples = audio.to_stt_samples()?;
         let recognition = self.recognize(&samples).map_err(|error| {
-            failed(format!("Moonshine could not transcribe the audio: {error}"))
+            TranscriptionError::failed(format!("Moonshine could not transcribe the audio: {error}"))
         })?;
         Ok(Transcript {
             text: recognition.text,

@@ -41,6 +41,15 @@ impl TurnAudio<'_> {
         resampler.finish(&mut out)?;
         Ok(out)
     }
+
+    /// [`TurnAudio::to_stt_rate`], failing as a transcription does.
+    pub fn to_stt_samples(self) -> Result<Vec<f32>, TranscriptionError> {
+        self.to_stt_rate().map_err(|error| {
+            TranscriptionError::failed(format!(
+                "The input audio cannot be resampled to 16 kHz: {error}"
+            ))
+        })
+    }
 }
 
 /// Whether 16 kHz `samples` are too short (under 0.25 s) or too quiet to hold a word; the
@@ -67,6 +76,16 @@ pub struct TranscriptionError {
     pub code: String,
     /// The `error.message` of the `failed` event.
     pub message: String,
+}
+
+impl TranscriptionError {
+    /// A `transcription_failed` error saying `message`.
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self {
+            code: "transcription_failed".to_owned(),
+            message: message.into(),
+        }
+    }
 }
 
 /// What a [`Transcriber`] heard.

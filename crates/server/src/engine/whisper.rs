@@ -125,18 +125,10 @@ impl Transcriber for Whisper {
         audio: TurnAudio<'_>,
         _model: &str,
     ) -> Result<Transcript, TranscriptionError> {
-        let failed = |message: String| TranscriptionError {
-            code: "transcription_failed".to_owned(),
-            message,
-        };
-        let samples = audio.to_stt_rate().map_err(|error| {
-            failed(format!(
-                "The input audio cannot be resampled to 16 kHz: {error}"
-            ))
-        })?;
+        let samples = audio.to_stt_samples()?;
         let text = self
             .recognize(&samples)
-            .map_err(|error| failed(error.to_string()))?;
+            .map_err(|error| TranscriptionError::failed(error.to_string()))?;
         Ok(Transcript::from(text))
     }
 }
