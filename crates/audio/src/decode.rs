@@ -5,9 +5,6 @@ use std::io::{BufReader, ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use symphonia::core::audio::conv::FromSample;
-use symphonia::core::audio::sample::Sample;
-use symphonia::core::audio::{Audio, AudioBuffer, GenericAudioBufferRef};
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::well_known::{CODEC_ID_AAC, CODEC_ID_ALAC, CODEC_ID_OPUS};
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
@@ -21,6 +18,9 @@ use crate::convert::WireStream;
 use crate::error::{Error, Result};
 use crate::format::WireFormat;
 use crate::resample::MAX_SAMPLE_RATE;
+use downmix::{downmix, downmix_buffer};
+
+mod downmix;
 
 /// How many consecutive undecodable packets we skip (MP3 streams often start with one or two)
 /// before declaring the file corrupt.
@@ -549,69 +549,6 @@ fn next_raw_block(
     Ok(true)
 }
 
-/// Averages the channels of a decoded buffer into `mono`, converting samples to `f32` with
-/// symphonia's own conversion (so results match its interleaved copy exactly).
-fn downmix_buffer(buf: &GenericAudioBufferRef<'_>, mono: &mut Vec<f32>) {
-    match buf {
-        GenericAudioBufferRef::U8(b) => downmix_planes(b, mono),
-        GenericAudioBufferRef::U16(b) => downmix_planes(b, mono),
-        GenericAudioBufferRef::U24(b) => downmix_planes(b, mono),
-        GenericAudioBufferRef::U32(b) => downmix_planes(b, mono),
-        GenericAudioBufferRef::S8(b) => downmix_planes(b, mono),
-        GenericAudioBufferRef::S16(b) => downmix_planes(b, mono),
-        GenericAudioBufferRef::S24(b) => downmix_planes(b, mono),
-        GenericAudioBufferRef::S32(b) => downmix_planes(b, mono),
-        GenericAudioBufferRef::F32(b) => downmix_planes(b, mono),
-        GenericAudioBufferRef::F64(b) => downmix_planes(b, mono),
-    }
-}
-
-fn downmix_planes<S: Sample>(buf: &AudioBuffer<S>, mono: &mut Vec<f32>)
-where
-    f32: FromSample<S>,
-{
-    let frames = buf.frames();
-    let planes = buf.num_planes();
-    mono.clear();
-    mono.resize(frames, 0.0);
-    for ch in 0..planes {
-        if let Some(plane) = buf.plane(ch) {
-            for (m, &s) in mono.iter_mut().zip(plane) {
-                *m += f32::from_sample(s);
-            }
-        }
-    }
-    if planes > 1 {
-        let scale = 1.0 / planes as f32;
-        for m in mono.iter_mut() {
-            *m *= scale;
-        }
-    }
-}
-
-/// Averages the channels of `interleaved` into `mono`.
-fn downmix(interleaved: &[f32], channels: usize, mono: &mut Vec<f32>) {
-    mono.clear();
-    if channels <= 1 {
-        mono.extend_from_slice(interleaved);
-        return;
-    }
-    let scale = 1.0 / channels as f32;
-    if channels == 2 {
-        mono.extend(
-            interleaved
-                .chunks_exact(2)
-                .map(|frame| (frame[0] + frame[1]) * scale),
-        );
-        return;
-    }
-    mono.extend(
-        interleaved
-            .chunks_exact(channels)
-            .map(|frame| frame.iter().sum::<f32>() * scale),
-    );
-}
-
 /// `frames` at `rate` Hz as a `Duration`, exact to the nanosecond (rounded down).
 pub(crate) fn frames_to_duration(frames: u64, rate: u32) -> Duration {
     let rate = u64::from(rate.max(1));
@@ -624,13 +561,6 @@ pub(crate) fn frames_to_duration(frames: u64, rate: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn downmix_averages() {
-        let mut mono = Vec::new();
-        downmix(&[1.0, 0.0, 0.5, -0.5, -1.0, -1.0], 2, &mut mono);
-        assert_eq!(mono, vec![0.5, 0.0, -1.0]);
-    }
 
     #[test]
     fn durations() {
