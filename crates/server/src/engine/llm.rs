@@ -41,8 +41,10 @@ use super::tool_call::{self, Parsed};
 
 use crate::engine::faults::Failure;
 use crate::engine::responder::{Answer, Prompt, Reply, Responder};
+use reading_ahead::ReadingAhead;
 use tool_pick::named_tool;
 
+mod reading_ahead;
 mod tool_pick;
 
 /// Why the model could not be loaded.
@@ -95,9 +97,8 @@ pub struct LocalLlm {
     path: PathBuf,
     /// What recent replies' contexts held, so the next prompt reads only its new tokens.
     cache: Arc<PromptCache<LlamaToken, SeqState>>,
-    /// Held while a prompt is read ahead ([`Responder::prepare`]); a reply waits for it, since
-    /// the state it leaves is where the reply starts.
-    reading_ahead: Arc<Mutex<()>>,
+    /// The prompts being read ahead ([`Responder::prepare`]): a reply to one waits for it.
+    reading_ahead: Arc<ReadingAhead>,
 }
 
 impl std::fmt::Debug for LocalLlm {
@@ -120,12 +121,12 @@ fn backend() -> Result<&'static LlamaBackend, String> {
         .map_err(Clone::clone)
 }
 
-/// A loaded model, the states of the prompts it read, and the lock of its read-ahead.
+/// A loaded model, the states of the prompts it read, and the prompts being read ahead.
 #[derive(Clone)]
 struct Loaded {
     model: Arc<LlamaModel>,
     cache: Arc<PromptCache<LlamaToken, SeqState>>,
-    reading_ahead: Arc<Mutex<()>>,
+    reading_ahead: Arc<ReadingAhead>,
 }
 
 /// The models loaded so far, by path: each is loaded once and shared, with its prompt cache, by
@@ -435,9 +436,8 @@ impl Responder for LocalLlm {
     }
 
     fn stream(&self, prompt: &Prompt<'_>, sink: &mut dyn FnMut(&str) -> bool) -> Answer {
-        // A poisoned lock only means a read-ahead panicked; there is nothing to wait for.
-        drop(self.reading_ahead.lock().unwrap_or_else(|p| p.into_inner()));
         let (rendered, forced) = render_reply_start(prompt);
+        self.reading_ahead.wait_for(&rendered);
         // A call of one of several tools: the model picks the name as a whole, then the call
         // goes on as if the response had named that tool.
         let required = matches!(
@@ -494,7 +494,7 @@ impl Responder for LocalLlm {
     /// Reads the prompt into the prompt cache, so the reply to it reads one token.
     fn prepare(&self, prompt: &Prompt<'_>) {
         let (rendered, _) = render_reply_start(prompt);
-        let _reading = self.reading_ahead.lock().unwrap_or_else(|p| p.into_inner());
+        let _reading = self.reading_ahead.start(&rendered);
         if let Err(reason) = self.generate(&rendered, None, &mut |_| false) {
             tracing::debug!(%reason, "the reply model could not read a prompt ahead");
         }

@@ -142,24 +142,37 @@ impl KvCache {
         })
     }
 
-    /// The cache as decoder inputs for a batch of `batch` rows: its own rows, or its one row
-    /// repeated.
+    /// The cache as decoder inputs for a batch of `batch` rows: its one row repeated (the
+    /// cross-attention cache, which every hypothesis reads and the next step reads again).
     fn inputs(&self, batch: usize) -> Result<Vec<(String, DynValue)>, OnnxError> {
-        let failed = OnnxError::inference(ModelFile::MoonshineDecoder);
         self.entries
             .iter()
-            .map(|(name, values)| {
-                let values = if self.rows == batch {
-                    values.clone()
-                } else {
-                    values.repeat(batch)
-                };
-                let shape = [batch, HEADS, self.len, HEAD_DIM];
-                let tensor = Tensor::from_array((shape, values)).map_err(failed)?;
-                Ok((name.clone(), tensor.into_dyn()))
-            })
+            .map(|(name, values)| cache_input(name, values.repeat(batch), batch, self.len))
             .collect()
     }
+
+    /// The cache as decoder inputs, one batch row per hypothesis, its values moved into them:
+    /// it keeps only its names, which is all [`KvCache::gather`] reads for the next step.
+    fn take_inputs(&mut self) -> Result<Vec<(String, DynValue)>, OnnxError> {
+        let (rows, len) = (self.rows, self.len);
+        self.entries
+            .iter_mut()
+            .map(|(name, values)| cache_input(name, std::mem::take(values), rows, len))
+            .collect()
+    }
+}
+
+/// The decoder input `name` holding `values`: `batch` rows of `len` positions.
+fn cache_input(
+    name: &str,
+    values: Vec<f32>,
+    batch: usize,
+    len: usize,
+) -> Result<(String, DynValue), OnnxError> {
+    let shape = [batch, HEADS, len, HEAD_DIM];
+    let tensor = Tensor::from_array((shape, values))
+        .map_err(OnnxError::inference(ModelFile::MoonshineDecoder))?;
+    Ok((name.to_owned(), tensor.into_dyn()))
 }
 
 impl Hypothesis {
@@ -273,7 +286,7 @@ impl Moonshine {
             let mask = Tensor::from_array(([batch, frames], vec![1_i64; batch * frames]))
                 .map_err(failed)?;
             let cached = Tensor::from_array(([1usize], vec![step > 0])).map_err(failed)?;
-            let mut caches = past.inputs(batch)?;
+            let mut caches = past.take_inputs()?;
             caches.extend(cross.inputs(batch)?);
             let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> = vec![
                 ("input_ids".into(), ids.into()),
