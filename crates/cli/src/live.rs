@@ -16,10 +16,11 @@ use std::time::Duration;
 use rtclient::live::{LiveClient, LiveEvent, LiveHandle, LiveSession, SessionEnd};
 use rtclient::protocol::live::{ClientEvent, InputAudioAppend, SessionConfig};
 use rtclient::{ClientConfig, LiveEndpoint, Target};
-use rtclient_audio::{AudioSource, Pacer, WavSink, WireFormat};
+use rtclient_audio::{WavSink, WireFormat};
 use tokio::time::Instant;
 
 use crate::exit::CliError;
+use crate::input_files::{InputFile, Timeline};
 use crate::printer::Printer;
 use crate::send::LocalServer;
 use crate::session_log::Log;
@@ -253,22 +254,13 @@ async fn microphone(
     pace: rtclient_audio::Pace,
     done: tokio::sync::watch::Sender<bool>,
 ) -> Result<(), CliError> {
-    let mut pacer =
-        Pacer::new(pace).map_err(|e| CliError::usage("invalid --pace").caused_by(&e))?;
-    let mut offset = Duration::ZERO;
+    let mut timeline = Timeline::new(pace)?;
     for file in files {
-        let open_error = |e: rtclient_audio::Error| {
-            CliError::usage(format!("{}: cannot use this input file", file.display())).caused_by(&e)
-        };
-        let chunks = AudioSource::open(&file)
-            .and_then(|s| s.to_wire(WireFormat::default()))
-            .and_then(|w| w.chunks(rtclient_audio::DEFAULT_CHUNK))
-            .map_err(open_error)?;
-        let base = offset;
+        let chunks = InputFile::open(&file)?;
+        timeline.next_file();
         for chunk in chunks {
-            let chunk = chunk.map_err(open_error)?;
-            pacer.wait_until(base + chunk.end()).await;
-            offset = base + chunk.end();
+            let chunk = chunk?;
+            timeline.wait_for(&chunk).await;
             let append = InputAudioAppend {
                 audio: chunk.base64().to_owned(),
                 ..Default::default()
@@ -278,13 +270,10 @@ async fn microphone(
     }
     let _ = done.send(true);
     // Silence like an open microphone, always at real time.
-    let mut real_time = Pacer::new(rtclient_audio::Pace::RealTime)
-        .map_err(|e| CliError::usage("invalid --pace").caused_by(&e))?;
+    let mut real_time = Timeline::new(rtclient_audio::Pace::RealTime)?;
     let silence = vec![0u8; 4_800];
-    let mut quiet = Duration::ZERO;
     loop {
-        quiet += Duration::from_millis(100);
-        real_time.wait_until(quiet).await;
+        real_time.wait_for_silence(Duration::from_millis(100)).await;
         handle.send_audio(&silence).await?;
     }
 }

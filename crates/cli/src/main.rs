@@ -18,6 +18,7 @@ mod audio_io;
 mod bench;
 mod engines;
 mod exit;
+mod input_files;
 mod inspect;
 mod live;
 mod outcome;

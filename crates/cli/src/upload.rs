@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rtclient::ConversationHandle;
-use rtclient_audio::{AudioSource, Pacer, WireFormat};
 use rtclient_protocol::{ClientEvent, ServerVad, Session, Tool, TurnDetection};
 
 use crate::args::VadArg;
 use crate::exit::CliError;
+use crate::input_files::{InputFile, Timeline};
 use crate::printer::Printer;
 use crate::settings::SendSettings;
 
@@ -103,26 +103,17 @@ pub(crate) async fn send_all(
         async move { commands.send(event).await.map(drop).map_err(CliError::from) }
     };
     send(update).await?;
-    let mut pacer =
-        Pacer::new(pace).map_err(|e| CliError::usage("invalid --pace").caused_by(&e))?;
-    let mut offset = Duration::ZERO;
+    let mut timeline = Timeline::new(pace)?;
     for file in files {
-        let open_error = |e: rtclient_audio::Error| {
-            CliError::usage(format!("{}: cannot use this input file", file.display())).caused_by(&e)
-        };
-        let chunks = AudioSource::open(&file)
-            .and_then(|s| s.to_wire(WireFormat::default()))
-            .and_then(|w| w.chunks(rtclient_audio::DEFAULT_CHUNK))
-            .map_err(open_error)?;
-        let base = offset;
+        let chunks = InputFile::open(&file)?;
+        timeline.next_file();
         if let Some(total) = chunks.total_duration() {
             let length = progress.length().unwrap_or(0);
             progress.set_length(length + total.as_millis() as u64);
         }
         for chunk in chunks {
-            let chunk = chunk.map_err(open_error)?;
-            pacer.wait_until(base + chunk.end()).await;
-            offset = base + chunk.end();
+            let chunk = chunk?;
+            timeline.wait_for(&chunk).await;
             send(ClientEvent::append_base64(chunk.base64().to_owned())).await?;
             progress.inc(chunk.duration().as_millis() as u64);
         }
@@ -147,8 +138,7 @@ pub(crate) async fn send_all(
         // One second of silence lets the detector end the last turn.
         let silence = vec![0u8; 48_000];
         for piece in silence.chunks(4_800) {
-            offset += Duration::from_millis(100);
-            pacer.wait_until(offset).await;
+            timeline.wait_for_silence(Duration::from_millis(100)).await;
             send(ClientEvent::append_audio(piece)).await?;
         }
     }

@@ -27,13 +27,7 @@ const SETTLE: Duration = Duration::from_millis(1500);
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    samples::exit_code(run().await)
 }
 
 async fn run() -> Result<(), BoxError> {
@@ -100,10 +94,7 @@ async fn run() -> Result<(), BoxError> {
         replies.observe(&event)?;
         turns.observe(&event);
     }
-    conversation.close(1000, "done").await?;
-    provider.stop();
-    println!("wrote {} files", replies.written.len());
-    Ok(())
+    samples::close(conversation, replies, provider).await
 }
 
 /// Where the turns stand, to know which response is the last.

@@ -12,20 +12,14 @@ mod samples;
 
 use std::{process::ExitCode, time::Duration};
 
+use rtclient::Conversation;
 use rtclient::protocol::{Session, TurnDetection};
-use rtclient::{Conversation, ConversationEvent};
 use rtclient_audio::{AudioSource, WireFormat};
 use samples::{BoxError, Provider, Replies};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    samples::exit_code(run().await)
 }
 
 async fn run() -> Result<(), BoxError> {
@@ -43,8 +37,8 @@ async fn run() -> Result<(), BoxError> {
         .to_wire(WireFormat::default())?
         .chunks(Duration::from_millis(100))?;
     let provider = Provider::from_arg(args.get(3).map(String::as_str)).await?;
-    let mut conversation = Conversation::connect(&provider.config).await?;
-    let mut replies = Replies::new(out);
+    let conversation = Conversation::connect(&provider.config).await?;
+    let replies = Replies::new(out);
 
     replies.log("Configuring Session...");
     let session = Session::realtime()
@@ -58,13 +52,5 @@ async fn run() -> Result<(), BoxError> {
     }
     commands.commit_audio().await?;
     let response = commands.create_response(None).await?;
-    samples::read_until(&mut conversation, &mut replies, |_, event| {
-        matches!(event, ConversationEvent::ResponseDone { .. }) && response.state().is_final()
-    })
-    .await?;
-    replies.log(&format!("final response: {:?}", response.state()));
-    conversation.close(1000, "done").await?;
-    provider.stop();
-    println!("wrote {} files", replies.written.len());
-    Ok(())
+    samples::finish_after(response, conversation, replies, provider).await
 }

@@ -12,19 +12,13 @@ mod samples;
 
 use std::process::ExitCode;
 
+use rtclient::Conversation;
 use rtclient::protocol::Session;
-use rtclient::{Conversation, ConversationEvent};
 use samples::{BoxError, Provider, Replies};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    samples::exit_code(run().await)
 }
 
 async fn run() -> Result<(), BoxError> {
@@ -40,8 +34,8 @@ async fn run() -> Result<(), BoxError> {
     let message = samples::read_text(message_file)?;
     let out = samples::out_dir(out_dir)?;
     let provider = Provider::from_arg(args.get(3).map(String::as_str)).await?;
-    let mut conversation = Conversation::connect(&provider.config).await?;
-    let mut replies = Replies::new(out);
+    let conversation = Conversation::connect(&provider.config).await?;
+    let replies = Replies::new(out);
 
     replies.log("Configuring Session...");
     let commands = conversation.handle().clone();
@@ -50,13 +44,5 @@ async fn run() -> Result<(), BoxError> {
         .await?;
     commands.add_user_text(message.trim()).await?;
     let response = commands.create_response(None).await?;
-    samples::read_until(&mut conversation, &mut replies, |_, event| {
-        matches!(event, ConversationEvent::ResponseDone { .. }) && response.state().is_final()
-    })
-    .await?;
-    replies.log(&format!("final response: {:?}", response.state()));
-    conversation.close(1000, "done").await?;
-    provider.stop();
-    println!("wrote {} files", replies.written.len());
-    Ok(())
+    samples::finish_after(response, conversation, replies, provider).await
 }

@@ -10,13 +10,28 @@ use std::{
     collections::HashMap,
     future::IntoFuture,
     path::{Path, PathBuf},
+    process::ExitCode,
     time::Instant,
 };
 
-use rtclient::{ClientConfig, Conversation, ConversationEvent, EnvConfig, Target};
+use rtclient::{ClientConfig, Conversation, ConversationEvent, EnvConfig, ResponseHandle, Target};
 use rtclient_audio::{WavSink, WireFormat};
 
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A sample's exit status: success, or the error and its causes on stderr and failure.
+pub(crate) fn exit_code(result: Result<(), BoxError>) -> ExitCode {
+    let Err(error) = result else {
+        return ExitCode::SUCCESS;
+    };
+    eprintln!("error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        eprintln!("  caused by: {cause}");
+        source = cause.source();
+    }
+    ExitCode::FAILURE
+}
 
 /// A connection's configuration, and the local server behind it when the provider is `local`.
 pub(crate) struct Provider {
@@ -266,4 +281,32 @@ pub(crate) async fn read_until(
         }
     }
     Err("the connection ended before the final response".into())
+}
+
+/// Reads events into `replies` until `response` is done, then closes the conversation and the
+/// local server and says how many files the replies wrote.
+pub(crate) async fn finish_after(
+    response: ResponseHandle,
+    mut conversation: Conversation,
+    mut replies: Replies,
+    provider: Provider,
+) -> Result<(), BoxError> {
+    read_until(&mut conversation, &mut replies, |_, event| {
+        matches!(event, ConversationEvent::ResponseDone { .. }) && response.state().is_final()
+    })
+    .await?;
+    replies.log(&format!("final response: {:?}", response.state()));
+    close(conversation, replies, provider).await
+}
+
+/// Closes the conversation and the local server, and says how many files the replies wrote.
+pub(crate) async fn close(
+    conversation: Conversation,
+    replies: Replies,
+    provider: Provider,
+) -> Result<(), BoxError> {
+    conversation.close(1000, "done").await?;
+    provider.stop();
+    println!("wrote {} files", replies.written.len());
+    Ok(())
 }

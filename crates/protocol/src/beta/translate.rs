@@ -36,7 +36,9 @@ use crate::event::server::{
 };
 use crate::item::{ContentKind, Item, Role};
 use crate::response::{Response, ResponseCreateParams};
-use crate::session::{AudioInput, AudioOutput, Modality, Session, SessionAudio, SessionKind};
+use crate::session::{
+    AudioInput, AudioOutput, Modality, Session, SessionAudio, SessionKind, Voice,
+};
 
 pub use crate::beta::table::{client_to_beta, client_to_ga, server_to_beta, server_to_ga};
 
@@ -147,32 +149,52 @@ impl Translate<beta::ResponseCreate> for ga_client::ResponseCreate {
     }
 }
 
+/// Assistant content kinds as beta names them, and as GA does.
+const ASSISTANT_CONTENT: [(ContentKind, ContentKind); 2] = [
+    (ContentKind::Text, ContentKind::OutputText),
+    (ContentKind::Audio, ContentKind::OutputAudio),
+];
+
 /// Beta assistant content `text`/`audio` becomes GA `output_text`/`output_audio`.
 pub fn item_to_ga(item: &mut Item) {
-    if item.role != Some(Role::Assistant) {
-        return;
-    }
-    for part in item.content.iter_mut().flatten() {
-        match part.kind {
-            Some(ContentKind::Text) => part.kind = Some(ContentKind::OutputText),
-            Some(ContentKind::Audio) => part.kind = Some(ContentKind::OutputAudio),
-            _ => {}
-        }
-    }
+    rename_assistant_content(item, |(beta, ga)| (beta, ga));
 }
 
 /// GA assistant content `output_text`/`output_audio` becomes beta `text`/`audio`.
 pub fn item_to_beta(item: &mut Item) {
+    rename_assistant_content(item, |(beta, ga)| (ga, beta));
+}
+
+/// Renames the kinds of an assistant item's content parts by [`ASSISTANT_CONTENT`], whose
+/// pairs `direction` turns into (from, to).
+fn rename_assistant_content(
+    item: &mut Item,
+    direction: fn((ContentKind, ContentKind)) -> (ContentKind, ContentKind),
+) {
     if item.role != Some(Role::Assistant) {
         return;
     }
     for part in item.content.iter_mut().flatten() {
-        match part.kind {
-            Some(ContentKind::OutputText) => part.kind = Some(ContentKind::Text),
-            Some(ContentKind::OutputAudio) => part.kind = Some(ContentKind::Audio),
-            _ => {}
+        let renamed = ASSISTANT_CONTENT
+            .into_iter()
+            .map(direction)
+            .find(|(from, _)| part.kind.as_ref() == Some(from));
+        if let Some((_, to)) = renamed {
+            part.kind = Some(to);
         }
     }
+}
+
+/// [`item_to_ga`] on each item.
+fn items_to_ga(mut items: Option<Vec<Item>>) -> Option<Vec<Item>> {
+    items.iter_mut().flatten().for_each(item_to_ga);
+    items
+}
+
+/// [`item_to_beta`] on each item.
+fn items_to_beta(mut items: Option<Vec<Item>>) -> Option<Vec<Item>> {
+    items.iter_mut().flatten().for_each(item_to_beta);
+    items
 }
 
 /// Beta `modalities` to GA `output_modalities`; a form with no exact GA equal is also kept in
@@ -248,6 +270,18 @@ fn non_empty_input(i: AudioInput) -> Option<AudioInput> {
 
 fn non_empty_output(o: AudioOutput) -> Option<AudioOutput> {
     (o != AudioOutput::default()).then_some(o)
+}
+
+/// A beta response's output format and voice as a GA output, `None` when neither is set.
+fn response_output_to_ga(
+    format: Option<BetaAudioFormat>,
+    voice: Option<Voice>,
+) -> Option<AudioOutput> {
+    non_empty_output(AudioOutput {
+        format: format.as_ref().map(BetaAudioFormat::to_ga),
+        voice,
+        ..Default::default()
+    })
 }
 
 fn audio(input: Option<AudioInput>, output: Option<AudioOutput>) -> Option<SessionAudio> {
@@ -399,15 +433,8 @@ pub fn transcription_session_to_beta(s: Session) -> beta::TranscriptionSession {
 pub fn response_to_ga(r: beta::Response) -> Response {
     let mut extra = r.extra;
     put_number(&mut extra, "temperature", r.temperature);
-    let output = non_empty_output(AudioOutput {
-        format: r.output_audio_format.as_ref().map(BetaAudioFormat::to_ga),
-        voice: r.voice,
-        ..Default::default()
-    });
-    let mut items = r.output;
-    for item in items.iter_mut().flatten() {
-        item_to_ga(item);
-    }
+    let output = response_output_to_ga(r.output_audio_format, r.voice);
+    let items = items_to_ga(r.output);
     Response {
         object: r.object,
         id: r.id,
@@ -428,10 +455,7 @@ pub fn response_to_ga(r: beta::Response) -> Response {
 pub fn response_to_beta(r: Response) -> beta::Response {
     let mut extra = r.extra;
     let (_, output) = split_audio(r.audio);
-    let mut items = r.output;
-    for item in items.iter_mut().flatten() {
-        item_to_beta(item);
-    }
+    let items = items_to_beta(r.output);
     beta::Response {
         object: r.object,
         id: r.id,
@@ -454,15 +478,8 @@ pub fn response_to_beta(r: Response) -> beta::Response {
 pub fn response_params_to_ga(p: beta::ResponseCreateParams) -> ResponseCreateParams {
     let mut extra = p.extra;
     put_number(&mut extra, "temperature", p.temperature);
-    let output = non_empty_output(AudioOutput {
-        format: p.output_audio_format.as_ref().map(BetaAudioFormat::to_ga),
-        voice: p.voice,
-        ..Default::default()
-    });
-    let mut input = p.input;
-    for item in input.iter_mut().flatten() {
-        item_to_ga(item);
-    }
+    let output = response_output_to_ga(p.output_audio_format, p.voice);
+    let input = items_to_ga(p.input);
     ResponseCreateParams {
         output_modalities: p.modalities.map(|m| modalities_to_ga(m, &mut extra)),
         instructions: p.instructions,
@@ -491,10 +508,7 @@ pub fn response_params_to_beta(p: ResponseCreateParams) -> beta::ResponseCreateP
         p.parallel_tool_calls.map(Into::into),
     );
     let (_, output) = split_audio(p.audio);
-    let mut input = p.input;
-    for item in input.iter_mut().flatten() {
-        item_to_beta(item);
-    }
+    let input = items_to_beta(p.input);
     beta::ResponseCreateParams {
         modalities: modalities_to_beta(p.output_modalities, &mut extra),
         instructions: p.instructions,

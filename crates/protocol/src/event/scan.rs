@@ -35,12 +35,8 @@ pub(crate) fn audio_delta_ref<'a>(kind: &str, json: &'a str) -> Option<AudioDelt
         delta,
     ] = scan_flat(json, KEYS)?;
     (tag?.str()? == kind).then_some(())?;
-    let event_id = match event_id {
-        Some(v) => Some(Cow::Borrowed(v.str()?)),
-        None => None,
-    };
     Some(AudioDeltaRef {
-        event_id,
+        event_id: Flat::optional_str(event_id)?.map(Cow::Borrowed),
         response_id: Cow::Borrowed(response_id?.str()?),
         item_id: Cow::Borrowed(item_id?.str()?),
         output_index: output_index?.index()?,
@@ -57,17 +53,20 @@ pub(crate) fn audio_delta(kind: &str, json: &str) -> Option<ResponseOutputAudioD
 
 /// An `input_audio_buffer.append` whose fields are all plain.
 pub(crate) fn append(kind: &str, json: &str) -> Option<InputAudioBufferAppend> {
-    let [tag, event_id, audio] = scan_flat(json, ["type", "event_id", "audio"])?;
-    (tag?.str()? == kind).then_some(())?;
-    let event_id = match event_id {
-        Some(v) => Some(v.str()?.to_owned()),
-        None => None,
-    };
+    let (event_id, audio) = audio_only(kind, json)?;
     Some(InputAudioBufferAppend {
-        event_id,
-        audio: audio?.str()?.to_owned(),
+        event_id: event_id.map(str::to_owned),
+        audio: audio.to_owned(),
         extra: serde_json::Map::new(),
     })
+}
+
+/// The `event_id` and `audio` of a plain event of type `kind` with only those fields (GA's
+/// `input_audio_buffer.append`, Live's `input_audio.append`).
+pub(crate) fn audio_only<'a>(kind: &str, json: &'a str) -> Option<(Option<&'a str>, &'a str)> {
+    let [tag, event_id, audio] = scan_flat(json, ["type", "event_id", "audio"])?;
+    (tag?.str()? == kind).then_some(())?;
+    Some((Flat::optional_str(event_id)?, audio?.str()?))
 }
 
 /// A value [`scan_flat`] accepts.
@@ -84,6 +83,25 @@ impl<'a> Flat<'a> {
         match self {
             Flat::Str(s) => Some(s),
             Flat::Uint(_) => None,
+        }
+    }
+
+    /// An optional string field: `Some(None)` when it is absent, `None` when it is not a
+    /// string.
+    pub(crate) fn optional_str(value: Option<Self>) -> Option<Option<&'a str>> {
+        match value {
+            Some(value) => value.str().map(Some),
+            None => Some(None),
+        }
+    }
+
+    /// An optional unsigned integer field: `Some(None)` when it is absent, `None` when it is
+    /// not an unsigned integer.
+    pub(crate) fn optional_uint(value: Option<Self>) -> Option<Option<u64>> {
+        match value {
+            Some(Flat::Uint(n)) => Some(Some(n)),
+            Some(Flat::Str(_)) => None,
+            None => Some(None),
         }
     }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::client::InputAudioBufferAppend;
 use super::server::ResponseOutputAudioDelta;
-use super::tagged_json;
+use super::{WireFields, tagged_json};
 use crate::error::Error;
 
 /// True when `s` holds a character JSON must escape (`"`, `\`, control characters). A
@@ -75,15 +75,27 @@ pub(crate) fn audio_delta(tag: &str, e: &ResponseOutputAudioDelta) -> Result<Str
 
 /// An `input_audio_buffer.append` with type `tag`.
 pub(crate) fn append(tag: &str, e: &InputAudioBufferAppend) -> Result<String, Error> {
-    if needs_escape(&e.audio) {
-        return tagged_json(tag, e);
+    audio_only(tag, e, e.event_id.as_deref(), &e.audio, &e.extra)
+}
+
+/// `event`, an event of type `tag` whose fields are `event_id`, `audio` and `extra` (GA's
+/// `input_audio_buffer.append`, Live's `input_audio.append`), written as serde writes it.
+pub(crate) fn audio_only<E: WireFields>(
+    tag: &str,
+    event: &E,
+    event_id: Option<&str>,
+    audio: &str,
+    extra: &serde_json::Map<String, serde_json::Value>,
+) -> Result<String, Error> {
+    if needs_escape(audio) {
+        return tagged_json(tag, event);
     }
-    let mut out = String::with_capacity(e.audio.len() + 64);
-    push_head(&mut out, tag, e.event_id.as_deref())?;
+    let mut out = String::with_capacity(audio.len() + 64);
+    push_head(&mut out, tag, event_id)?;
     out.push_str(",\"audio\":\"");
-    out.push_str(&e.audio);
+    out.push_str(audio);
     out.push('"');
-    push_extra(&mut out, &e.extra)?;
+    push_extra(&mut out, extra)?;
     out.push('}');
     Ok(out)
 }

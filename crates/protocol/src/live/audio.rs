@@ -6,8 +6,8 @@
 //! fields), as the Realtime audio events do.
 
 use crate::error::Error;
-use crate::event::scan::scan_flat;
-use crate::event::write::{needs_escape, push_extra, push_head};
+use crate::event::scan::{Flat, audio_only, scan_flat};
+use crate::event::write::{self, needs_escape, push_extra, push_head};
 use crate::event::{Codec, probe_type, tagged_json};
 use crate::live::client::InputAudioAppend;
 use crate::live::server::OutputAudioDelta;
@@ -50,19 +50,11 @@ impl<'a> OutputAudioDeltaRef<'a> {
         let [tag, event_id, delta, start_ms, end_ms] =
             scan_flat(json, ["type", "event_id", "delta", "start_ms", "end_ms"])?;
         (tag?.str()? == kind).then_some(())?;
-        let number = |v: Option<crate::event::scan::Flat<'_>>| match v {
-            None => Some(None),
-            Some(crate::event::scan::Flat::Uint(n)) => Some(Some(n)),
-            Some(_) => None,
-        };
         Some(Self {
-            event_id: match event_id {
-                Some(v) => Some(v.str()?),
-                None => None,
-            },
+            event_id: Flat::optional_str(event_id)?,
             delta: delta?.str()?,
-            start_ms: number(start_ms)?,
-            end_ms: number(end_ms)?,
+            start_ms: Flat::optional_uint(start_ms)?,
+            end_ms: Flat::optional_uint(end_ms)?,
         })
     }
 
@@ -105,30 +97,22 @@ impl Codec for OutputAudioDelta {
 
 impl Codec for InputAudioAppend {
     fn parse_fast(kind: &str, json: &str) -> Option<Self> {
-        let [tag, event_id, audio] = scan_flat(json, ["type", "event_id", "audio"])?;
-        (tag?.str()? == kind).then_some(())?;
+        let (event_id, audio) = audio_only(kind, json)?;
         Some(Self {
-            event_id: match event_id {
-                Some(v) => Some(v.str()?.to_owned()),
-                None => None,
-            },
-            audio: audio?.str()?.to_owned(),
+            event_id: event_id.map(str::to_owned),
+            audio: audio.to_owned(),
             extra: serde_json::Map::new(),
         })
     }
 
     fn write(&self, tag: &str) -> Result<String, Error> {
-        if needs_escape(&self.audio) {
-            return tagged_json(tag, self);
-        }
-        let mut out = String::with_capacity(self.audio.len() + 64);
-        push_head(&mut out, tag, self.event_id.as_deref())?;
-        out.push_str(",\"audio\":\"");
-        out.push_str(&self.audio);
-        out.push('"');
-        push_extra(&mut out, &self.extra)?;
-        out.push('}');
-        Ok(out)
+        write::audio_only(
+            tag,
+            self,
+            self.event_id.as_deref(),
+            &self.audio,
+            &self.extra,
+        )
     }
 }
 
