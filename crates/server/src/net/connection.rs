@@ -108,7 +108,8 @@ where
     E: Into<BoxError>,
     H: SessionHandler,
 {
-    let (mut to_session, incoming) = futures_channel::mpsc::channel::<Message>(CHANNEL_CAPACITY);
+    let (to_session, incoming) = futures_channel::mpsc::channel::<Message>(CHANNEL_CAPACITY);
+    let mut inbox = Inbox::new(to_session);
     let (outgoing, from_session) = futures_channel::mpsc::channel::<Message>(CHANNEL_CAPACITY);
     // Whatever the session has queued is written with one flush (one write to the socket).
     let mut from_session = from_session.ready_chunks(CHANNEL_CAPACITY);
@@ -120,13 +121,7 @@ where
     let mut session_done = false;
 
     let mut deadline = pin!(tokio::time::sleep(timers.max_session_duration));
-    let mut pings =
-        tokio::time::interval_at(Instant::now() + timers.ping_interval, timers.ping_interval);
-    pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut ping_count: u32 = 0;
-    // A client message read from the socket but not yet accepted by the session.
-    let mut pending: Option<Message> = None;
-    let mut session_inbox_open = true;
+    let mut pings = Pings::every(timers.ping_interval);
 
     let ending = loop {
         tokio::select! {
@@ -143,28 +138,16 @@ where
                 let timeout = timers.close_timeout;
                 break server_close(&mut socket, CLOSE_GOING_AWAY, SHUTDOWN_REASON, timeout).await;
             }
-            _ = pings.tick() => {
-                ping_count = ping_count.wrapping_add(1);
-                let payload = Bytes::copy_from_slice(&ping_count.to_be_bytes());
-                if socket.send(Message::Ping(payload)).await.is_err() {
+            ping = pings.next() => {
+                if socket.send(ping).await.is_err() {
                     break Ending::Lost;
                 }
             }
-            ready = poll_fn(|cx| to_session.poll_ready(cx)), if pending.is_some() => {
-                let message = pending.take();
-                let handed = ready.is_ok()
-                    && message.is_some_and(|message| to_session.start_send(message).is_ok());
-                // The session stopped listening: discard what it would not read.
-                session_inbox_open &= handed;
-            }
-            read = socket.next(), if pending.is_none() => {
+            () = inbox.hand_over(), if inbox.is_holding() => {}
+            read = socket.next(), if !inbox.is_holding() => {
                 match from_client(&mut socket, read, timers.close_timeout).await {
                     ControlFlow::Break(ending) => break ending,
-                    ControlFlow::Continue(message) => {
-                        if session_inbox_open {
-                            pending = message;
-                        }
-                    }
+                    ControlFlow::Continue(message) => inbox.hold(message),
                 }
             }
             sent = from_session.next() => {
@@ -178,11 +161,75 @@ where
     };
 
     // End the session's input, then give it a moment to finish.
-    drop(to_session);
+    drop(inbox);
     if !session_done {
         let_finish(&mut session.0, timers.close_timeout).await;
     }
     ending
+}
+
+/// The session's input. A client message is read from the socket only once the one before is
+/// in the session's channel, so a slow session slows the client down instead of growing a
+/// queue; once the session stops reading, what the client sends is discarded.
+struct Inbox {
+    to_session: futures_channel::mpsc::Sender<Message>,
+    /// A client message read from the socket but not yet accepted by the session.
+    held: Option<Message>,
+    open: bool,
+}
+
+impl Inbox {
+    fn new(to_session: futures_channel::mpsc::Sender<Message>) -> Self {
+        Self {
+            to_session,
+            held: None,
+            open: true,
+        }
+    }
+
+    /// Whether a message waits for room in the session's channel.
+    fn is_holding(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// Keeps a message read from the client until the session has room for it.
+    fn hold(&mut self, message: Option<Message>) {
+        if self.open {
+            self.held = message;
+        }
+    }
+
+    /// Waits for room in the session's channel and puts the held message there.
+    async fn hand_over(&mut self) {
+        let ready = poll_fn(|cx| self.to_session.poll_ready(cx)).await;
+        let message = self.held.take();
+        let handed = ready.is_ok()
+            && message.is_some_and(|message| self.to_session.start_send(message).is_ok());
+        // The session stopped listening: discard what it would not read.
+        self.open &= handed;
+    }
+}
+
+/// The server's pings, one every interval, each with a new counter as its payload.
+struct Pings {
+    interval: tokio::time::Interval,
+    count: u32,
+}
+
+impl Pings {
+    /// Pings every `period`, the first one `period` from now.
+    fn every(period: Duration) -> Self {
+        let mut interval = tokio::time::interval_at(Instant::now() + period, period);
+        interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Self { interval, count: 0 }
+    }
+
+    /// The next ping, when it is due.
+    async fn next(&mut self) -> Message {
+        self.interval.tick().await;
+        self.count = self.count.wrapping_add(1);
+        Message::Ping(Bytes::copy_from_slice(&self.count.to_be_bytes()))
+    }
 }
 
 /// The session's task; dropping it stops the session (a dropped tokio handle alone would leave

@@ -3,7 +3,7 @@
 //! the `param` in the session's dialect.
 
 use rtclient_protocol::{
-    Dialect, ErrorCode, Modality, ResponseCreateParams, Role, Session, TurnDetection,
+    AudioOutput, Dialect, ErrorCode, Modality, ResponseCreateParams, Role, Session, TurnDetection,
     TurnDetectionKind, Voice, VoiceName,
 };
 
@@ -79,19 +79,13 @@ pub(crate) fn decimal_in(
 /// Checks the voice, speed and modalities of a `session.update` (not for Voice Live, whose
 /// voices are Azure's).
 pub(crate) fn check_session(update: &Session, dialect: Dialect) -> Result<(), ClientError> {
-    if let Some(modalities) = &update.output_modalities {
-        check_modalities(
-            modalities,
-            &param("session", dialect, "output_modalities", "modalities"),
-        )?;
-    }
     let output = update.audio.as_ref().and_then(|a| a.output.as_ref());
-    if let Some(voice) = output.and_then(|o| o.voice.as_ref()) {
-        check_voice(
-            voice,
-            &param("session", dialect, "audio.output.voice", "voice"),
-        )?;
-    }
+    check_output(
+        "session",
+        dialect,
+        update.output_modalities.as_deref(),
+        output,
+    )?;
     if let Some(speed) = output.and_then(|o| o.speed.as_ref()) {
         let value = serde_json::Value::Number(speed.clone());
         decimal_in(
@@ -108,17 +102,32 @@ pub(crate) fn check_response(
     params: &ResponseCreateParams,
     dialect: Dialect,
 ) -> Result<(), ClientError> {
-    if let Some(modalities) = &params.output_modalities {
+    let output = params.audio.as_ref().and_then(|a| a.output.as_ref());
+    check_output(
+        "response",
+        dialect,
+        params.output_modalities.as_deref(),
+        output,
+    )
+}
+
+/// Checks the output modalities and voice of a session or response (`prefix`).
+fn check_output(
+    prefix: &str,
+    dialect: Dialect,
+    modalities: Option<&[Modality]>,
+    output: Option<&AudioOutput>,
+) -> Result<(), ClientError> {
+    if let Some(modalities) = modalities {
         check_modalities(
             modalities,
-            &param("response", dialect, "output_modalities", "modalities"),
+            &param(prefix, dialect, "output_modalities", "modalities"),
         )?;
     }
-    let output = params.audio.as_ref().and_then(|a| a.output.as_ref());
     if let Some(voice) = output.and_then(|o| o.voice.as_ref()) {
         check_voice(
             voice,
-            &param("response", dialect, "audio.output.voice", "voice"),
+            &param(prefix, dialect, "audio.output.voice", "voice"),
         )?;
     }
     Ok(())
