@@ -3,9 +3,8 @@
 use std::time::Duration;
 
 use crate::convert::WireStream;
-use crate::decode::frames_to_duration;
 use crate::error::{Error, Result};
-use crate::format::WireFormat;
+use crate::format::{WireFormat, frames_to_duration};
 
 /// The default chunk length, 100 ms (4,800 bytes of PCM16 24 kHz).
 pub const DEFAULT_CHUNK: Duration = Duration::from_millis(100);
@@ -180,6 +179,17 @@ impl Iterator for Chunks {
         }
         let len = self.chunk_bytes.min(available);
         Some(Ok(self.cut(len)))
+    }
+}
+
+impl WireStream {
+    /// Cuts the stream into chunks of `duration` (the last may be shorter), each with its bytes
+    /// and base64. 100 ms is 4,800 bytes of PCM16 24 kHz, or 800 bytes of G.711.
+    ///
+    /// Fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `duration` is
+    /// shorter than one sample.
+    pub fn chunks(self, duration: Duration) -> Result<Chunks> {
+        Chunks::new(self, duration)
     }
 }
 

@@ -3,10 +3,9 @@
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Duration;
 
-use crate::chunk::Chunks;
-use crate::decode::{AudioSource, SourceInfo, frames_to_duration};
+use crate::decode::{AudioSource, SourceInfo};
 use crate::error::{Error, Result};
-use crate::format::WireFormat;
+use crate::format::{WireFormat, frames_to_duration};
 use crate::resample::{Resampler, output_len};
 
 /// A stream of wire-format bytes made from an [`AudioSource`].
@@ -93,15 +92,6 @@ impl WireStream {
     pub fn total_duration(&self) -> Option<Duration> {
         self.total_samples()
             .map(|s| frames_to_duration(s, self.format.sample_rate()))
-    }
-
-    /// Cuts the stream into chunks of `duration` (the last may be shorter), each with its bytes
-    /// and base64. 100 ms is 4,800 bytes of PCM16 24 kHz, or 800 bytes of G.711.
-    ///
-    /// Fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `duration` is
-    /// shorter than one sample.
-    pub fn chunks(self, duration: Duration) -> Result<Chunks> {
-        Chunks::new(self, duration)
     }
 
     /// Converts the next block of the source and returns its wire bytes, or `Ok(None)` at the
@@ -298,6 +288,14 @@ pub fn clip_to_i16(x: f32) -> i16 {
         y.clamp(-32768.0, 32767.0)
     };
     ((y + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32) as i16
+}
+
+impl AudioSource {
+    /// Converts this source into Realtime wire audio: down-mixed, resampled to the format's rate,
+    /// clipped to 16 bits and encoded.
+    pub fn to_wire(self, format: WireFormat) -> Result<WireStream> {
+        WireStream::new(self, format)
+    }
 }
 
 #[cfg(test)]

@@ -14,9 +14,8 @@ use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
-use crate::convert::WireStream;
 use crate::error::{Error, Result};
-use crate::format::WireFormat;
+use crate::format::frames_to_duration;
 use crate::resample::MAX_SAMPLE_RATE;
 use downmix::{downmix, downmix_buffer};
 
@@ -228,12 +227,6 @@ impl AudioSource {
     /// Frames decoded so far.
     pub fn decoded_frames(&self) -> u64 {
         self.decoded_frames
-    }
-
-    /// Converts this source into Realtime wire audio: down-mixed, resampled to the format's rate,
-    /// clipped to 16 bits and encoded.
-    pub fn to_wire(self, format: WireFormat) -> Result<WireStream> {
-        WireStream::new(self, format)
     }
 
     /// Decodes the next block of audio, down-mixed to mono, with samples in `[-1.0, 1.0]` at
@@ -547,15 +540,6 @@ fn next_raw_block(
             .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0),
     );
     Ok(true)
-}
-
-/// `frames` at `rate` Hz as a `Duration`, exact to the nanosecond (rounded down).
-pub(crate) fn frames_to_duration(frames: u64, rate: u32) -> Duration {
-    let rate = u64::from(rate.max(1));
-    let secs = frames / rate;
-    let rem = frames % rate;
-    let nanos = u32::try_from(u128::from(rem) * 1_000_000_000 / u128::from(rate)).unwrap_or(0);
-    Duration::new(secs, nanos)
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! The wire audio formats of the Realtime API.
 
+use std::time::Duration;
+
 use crate::error::{Error, Result};
 use crate::g711;
 
@@ -102,6 +104,15 @@ impl std::fmt::Display for WireFormat {
             WireFormat::G711Alaw => f.write_str("G.711 A-law 8 kHz"),
         }
     }
+}
+
+/// `frames` at `rate` Hz as a `Duration`, exact to the nanosecond (rounded down).
+pub(crate) fn frames_to_duration(frames: u64, rate: u32) -> Duration {
+    let rate = u64::from(rate.max(1));
+    let secs = frames / rate;
+    let rem = frames % rate;
+    let nanos = u32::try_from(u128::from(rem) * 1_000_000_000 / u128::from(rate)).unwrap_or(0);
+    Duration::new(secs, nanos)
 }
 
 #[cfg(test)]

@@ -8,9 +8,9 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::decode::frames_to_duration;
 use crate::error::{Error, Result};
 use crate::format::WireFormat;
+use crate::format::frames_to_duration;
 
 /// How often (in seconds of audio) the WAV header is rewritten while streaming.
 const HEADER_REFRESH_SECONDS: u64 = 1;

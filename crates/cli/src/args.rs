@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::printer::ColorChoice;
+
 /// Environment variable holding the key `rtclient serve` requires from clients.
 pub(crate) const RTCLIENT_SERVER_API_KEY: &str = "RTCLIENT_SERVER_API_KEY";
 
@@ -46,17 +48,6 @@ pub(crate) struct GlobalArgs {
     /// Never draw progress bars.
     #[arg(long, global = true)]
     pub(crate) no_progress: bool,
-}
-
-/// When to use colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ColorChoice {
-    /// When writing to a terminal and `NO_COLOR` is unset.
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
 }
 
 /// The subcommands.

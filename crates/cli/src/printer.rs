@@ -12,8 +12,20 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::args::ColorChoice;
+use clap::ValueEnum;
+
 use crate::exit::CliError;
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// When writing to a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
 
 /// What happened to a line written to stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,6 +14,7 @@ use crate::beta;
 use crate::error::Error;
 use crate::event::client::ClientEvent;
 use crate::event::server::ServerEvent;
+use crate::event::{AudioDeltaRef, probe_type};
 
 impl Dialect {
     /// Parses a server frame of this dialect into the GA model (beta is translated; renamed
@@ -64,6 +65,22 @@ impl Dialect {
             Dialect::Ga => event.to_json(),
             Dialect::Beta => beta::write_server(event),
         }
+    }
+
+    /// Parses `json` as an output audio delta without copying, if it is one: `None` when the
+    /// frame's `type` is not an audio delta of this dialect (then use
+    /// [`Dialect::parse_server_event`]). GA takes `response.output_audio.delta`; beta takes
+    /// `response.audio.delta` and, as [`Dialect::parse_server_event`] does, the GA name.
+    pub fn parse_audio_delta(self, json: &str) -> Option<Result<AudioDeltaRef<'_>, Error>> {
+        const GA: &str = "response.output_audio.delta";
+        const BETA: &str = "response.audio.delta";
+        let wire = match (self, probe_type(json).ok()?.as_ref()) {
+            (_, GA) => GA,
+            // like `parse_server_event`, a beta connection also takes the GA name
+            (Dialect::Beta, BETA) => BETA,
+            _ => return None,
+        };
+        Some(AudioDeltaRef::parse(wire, json))
     }
 }
 

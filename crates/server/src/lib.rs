@@ -5,7 +5,10 @@
 //!
 //! # Overview
 //!
-//! The source tree has three layers; every public type is re-exported here, at the root.
+//! The source tree has three layers, each depending only on the ones below it: the network
+//! layer, the engines, and the sessions, which run behind the network layer's
+//! [`SessionHandler`] on the engines. `serve.rs` puts them together: [`router`] and [`serve`]
+//! serve [`RealtimeSession`]s by default. Every public type is re-exported here, at the root.
 //!
 //! ## Network layer (`net/`)
 //!
@@ -55,7 +58,7 @@
 //!
 //! ## Sessions (`session/`)
 //!
-//! The [`SessionHandler`] trait is the boundary between the network layer and a session;
+//! The network layer's [`SessionHandler`] trait is the boundary between it and a session;
 //! [`IdleSession`] is a transport-only stand-in for testing connection handling.
 //! [`RealtimeSession`] (the default handler of [`serve`] and [`ServerState::new`]) is the
 //! Realtime state machine for the GA and beta dialects: `session.created`
@@ -118,6 +121,7 @@
 
 mod engine;
 mod net;
+mod serve;
 mod session;
 
 pub use engine::chat_completions::{API_KEY_ENV, ChatCompletions};
@@ -171,9 +175,8 @@ pub use net::connection::{
     CLOSE_PROTOCOL_ERROR, SHUTDOWN_REASON,
 };
 pub use net::endpoint::{BETA_SUBPROTOCOL, LiveLink, Route, SessionRequest};
+pub use net::handler::{IdleSession, SessionHandler};
 pub use net::refusal::{CLOSE_AUTH, CLOSE_REQUEST_SHAPE, Refusal};
-pub use net::serve::{
-    REALTIME_SUBPROTOCOL, Serve, ServerState, WithGracefulShutdown, router, serve,
-};
 pub use net::tls::{HANDSHAKE_TIMEOUT, Tls, TlsError};
-pub use session::{IdleSession, MAX_APPEND_BASE64, RealtimeSession, SessionHandler};
+pub use serve::{REALTIME_SUBPROTOCOL, Serve, ServerState, WithGracefulShutdown, router, serve};
+pub use session::{MAX_APPEND_BASE64, RealtimeSession};

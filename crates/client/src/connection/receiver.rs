@@ -12,7 +12,7 @@ use tracing::Span;
 use super::driver::Incoming;
 use crate::error::Error;
 
-/// The receiving half of a [`Connection`].
+/// The receiving half of a [`Connection`](crate::Connection).
 ///
 /// Call [`recv_text`](Receiver::recv_text) steadily: up to 256 received messages wait here, and
 /// while that buffer is full the connection stops reading (and so stops answering pings). Dropping

@@ -7,7 +7,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, frame::coding::CloseC
 use super::driver::Command;
 use crate::error::Error;
 
-/// The sending half of a [`Connection`]. Cheap to clone.
+/// The sending half of a [`Connection`](crate::Connection). Cheap to clone.
 #[derive(Clone)]
 pub struct Sender {
     pub(super) commands: mpsc::Sender<Command>,
@@ -17,7 +17,7 @@ impl Sender {
     /// Sends one text frame and waits until it was written to the socket.
     ///
     /// Fails with [`Error::Disconnected`] once the connection is closed or closing; the
-    /// [`Receiver`] reports why it ended.
+    /// [`Receiver`](crate::Receiver) reports why it ended.
     pub async fn send_text(&self, text: impl Into<String>) -> Result<(), Error> {
         let (ack, done) = oneshot::channel();
         self.commands
@@ -27,7 +27,7 @@ impl Sender {
         done.await.map_err(|_| Error::Disconnected)?
     }
 
-    /// Starts the close handshake with `code` and `reason` (cut to 123 bytes). The [`Receiver`]
+    /// Starts the close handshake with `code` and `reason` (cut to 123 bytes). The [`Receiver`](crate::Receiver)
     /// then yields what is still in flight and `Ok(None)` once the server has answered, or
     /// [`Error::CloseTimeout`] if it does not answer within the configured close timeout. Closing
     /// a connection that already ended does nothing.

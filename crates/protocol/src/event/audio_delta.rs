@@ -7,16 +7,15 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::event::server::ResponseOutputAudioDelta;
-use crate::event::{invalid, probe_type, scan};
+use crate::event::{invalid, scan};
 use crate::wire::{Key, MissingField};
 
 /// `response.output_audio.delta` (beta `response.audio.delta`) borrowed from the frame text.
 ///
 /// Strings are borrowed unless the JSON escapes them (base64 never is). Get one with
-/// [`Dialect::parse_audio_delta`]; [`AudioDeltaRef::into_owned`] gives the owned event.
+/// [`Dialect::parse_audio_delta`](crate::Dialect::parse_audio_delta); [`AudioDeltaRef::into_owned`] gives the owned event.
 ///
 /// ```
 /// use rtclient_protocol::Dialect;
@@ -58,29 +57,17 @@ impl AudioDeltaRef<'_> {
     }
 }
 
-impl Dialect {
-    /// Parses `json` as an output audio delta without copying, if it is one: `None` when the
-    /// frame's `type` is not an audio delta of this dialect (then use
-    /// [`Dialect::parse_server_event`]). GA takes `response.output_audio.delta`; beta takes
-    /// `response.audio.delta` and, as [`Dialect::parse_server_event`] does, the GA name.
-    pub fn parse_audio_delta(self, json: &str) -> Option<Result<AudioDeltaRef<'_>, Error>> {
-        const GA: &str = "response.output_audio.delta";
-        const BETA: &str = "response.audio.delta";
-        let wire = match (self, probe_type(json).ok()?.as_ref()) {
-            (_, GA) => GA,
-            // like `parse_server_event`, a beta connection also takes the GA name
-            (Dialect::Beta, BETA) => BETA,
-            _ => return None,
-        };
+impl<'a> AudioDeltaRef<'a> {
+    /// Parses `json`, an audio delta whose `type` is `wire`, borrowing what has no escapes.
+    pub(crate) fn parse(wire: &str, json: &'a str) -> Result<Self, Error> {
         if let Some(fast) = scan::audio_delta_ref(wire, json) {
-            return Some(Ok(fast));
+            return Ok(fast);
         }
         let missing = Cell::new(None);
         let mut de = serde_json::Deserializer::from_str(json);
-        let parsed = de
-            .deserialize_map(DeltaVisitor { missing: &missing })
-            .and_then(|d| de.end().map(|()| d));
-        Some(parsed.map_err(|e| invalid(wire, e, missing.get())))
+        de.deserialize_map(DeltaVisitor { missing: &missing })
+            .and_then(|d| de.end().map(|()| d))
+            .map_err(|e| invalid(wire, e, missing.get()))
     }
 }
 

@@ -238,6 +238,12 @@ impl InputAudioBufferAppend {
     /// Writes this event as JSON. The base64 is copied as is when it holds no character JSON
     /// must escape (always true for base64), otherwise serde escapes it.
     pub fn to_json(&self) -> Result<String, Error> {
-        crate::event::write::append("input_audio_buffer.append", self)
+        crate::event::write::audio_only(
+            "input_audio_buffer.append",
+            self,
+            self.event_id.as_deref(),
+            &self.audio,
+            &self.extra,
+        )
     }
 }

@@ -38,10 +38,21 @@ impl Codec for ResponseOutputAudioDelta {
 
 impl Codec for InputAudioBufferAppend {
     fn parse_fast(kind: &str, json: &str) -> Option<Self> {
-        scan::append(kind, json)
+        let (event_id, audio) = scan::audio_only(kind, json)?;
+        Some(Self {
+            event_id: event_id.map(str::to_owned),
+            audio: audio.to_owned(),
+            extra: serde_json::Map::new(),
+        })
     }
 
     fn write(&self, tag: &str) -> Result<String, Error> {
-        write::append(tag, self)
+        write::audio_only(
+            tag,
+            self,
+            self.event_id.as_deref(),
+            &self.audio,
+            &self.extra,
+        )
     }
 }

@@ -11,7 +11,6 @@
 use std::borrow::Cow;
 
 use crate::event::AudioDeltaRef;
-use crate::event::client::InputAudioBufferAppend;
 use crate::event::server::ResponseOutputAudioDelta;
 
 /// An audio delta whose fields are all plain, borrowed from the frame.
@@ -49,16 +48,6 @@ pub(crate) fn audio_delta_ref<'a>(kind: &str, json: &'a str) -> Option<AudioDelt
 /// An audio delta whose fields are all plain.
 pub(crate) fn audio_delta(kind: &str, json: &str) -> Option<ResponseOutputAudioDelta> {
     audio_delta_ref(kind, json).map(AudioDeltaRef::into_owned)
-}
-
-/// An `input_audio_buffer.append` whose fields are all plain.
-pub(crate) fn append(kind: &str, json: &str) -> Option<InputAudioBufferAppend> {
-    let (event_id, audio) = audio_only(kind, json)?;
-    Some(InputAudioBufferAppend {
-        event_id: event_id.map(str::to_owned),
-        audio: audio.to_owned(),
-        extra: serde_json::Map::new(),
-    })
 }
 
 /// The `event_id` and `audio` of a plain event of type `kind` with only those fields (GA's
@@ -225,6 +214,7 @@ fn has_control(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::client::InputAudioBufferAppend;
 
     const DELTA: &str = r#"{"type":"response.output_audio.delta","event_id":"e1","response_id":"r","item_id":"i","output_index":0,"content_index":12,"delta":"AAAA//8="}"#;
 
@@ -273,9 +263,12 @@ mod tests {
         let general: ResponseOutputAudioDelta = serde_json::from_str(DELTA).unwrap();
         assert_eq!(fast, general);
         let append_json = r#"{"type":"input_audio_buffer.append","audio":"AAAA"}"#;
-        let fast = append("input_audio_buffer.append", append_json).unwrap();
+        let fast = audio_only("input_audio_buffer.append", append_json);
         let general: InputAudioBufferAppend = serde_json::from_str(append_json).unwrap();
-        assert_eq!(fast, general);
+        assert_eq!(
+            fast,
+            Some((general.event_id.as_deref(), general.audio.as_str()))
+        );
     }
 
     #[test]

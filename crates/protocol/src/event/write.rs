@@ -5,7 +5,6 @@
 
 use serde::Serialize;
 
-use super::client::InputAudioBufferAppend;
 use super::server::ResponseOutputAudioDelta;
 use super::{WireFields, tagged_json};
 use crate::error::Error;
@@ -71,11 +70,6 @@ pub(crate) fn audio_delta(tag: &str, e: &ResponseOutputAudioDelta) -> Result<Str
     push_extra(&mut out, &e.extra)?;
     out.push('}');
     Ok(out)
-}
-
-/// An `input_audio_buffer.append` with type `tag`.
-pub(crate) fn append(tag: &str, e: &InputAudioBufferAppend) -> Result<String, Error> {
-    audio_only(tag, e, e.event_id.as_deref(), &e.audio, &e.extra)
 }
 
 /// `event`, an event of type `tag` whose fields are `event_id`, `audio` and `extra` (GA's

@@ -49,7 +49,7 @@ use crate::engine::faults::{Disruption, Failure, Faults, RateLimits};
 /// an `after_tool` rule matches a response that follows that tool's output; a rule with neither
 /// matches any turn. A `call` or `calls` rule only fires when its tools are offered to the
 /// model. Each rule does one of `say`, `call`, `calls` or `error`; `delay_ms`, `drop` and `close` add faults to it (see
-/// [`crate::engine::faults`]).
+/// [`Faults`](crate::Faults)).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Script {

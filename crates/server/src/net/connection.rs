@@ -31,8 +31,8 @@ use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::net::endpoint::SessionRequest;
+use crate::net::handler::SessionHandler;
 use crate::net::refusal::{Refusal, refusal_event};
-use crate::session::SessionHandler;
 
 /// Close code for a normal end of session.
 pub const CLOSE_NORMAL: u16 = 1000;

@@ -15,6 +15,7 @@ use super::conversation::{MAX_CONVERSATION_AUDIO, Stored};
 use super::errors::ClientError;
 use super::ids::new_id;
 use super::input_buffer::InputSettings;
+use super::prompt::prepare_reply;
 use super::read_ahead::{ReadAhead, Turn};
 use super::response;
 use super::state::{HEARD_TURNS, MAX_APPEND_BASE64, Running};
@@ -307,9 +308,13 @@ impl Running {
             sample_rate: settings.format.sample_rate(),
             samples,
             live: self.input.live.clone(),
-            respond: settings.create_response,
+            prepare: settings
+                .create_response
+                .then(|| prepare_reply(&self.state, &self.engines, item_id.clone()))
+                .flatten(),
         };
-        self.input.read_ahead = Some(ReadAhead::start(turn, &self.engines, &self.state));
+        let transcriber = Arc::clone(&self.engines.transcriber);
+        self.input.read_ahead = Some(ReadAhead::start(turn, transcriber));
     }
 
     pub(super) fn speech_started(&mut self, audio_start_ms: u64) {

@@ -7,20 +7,15 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 
-use rtclient_protocol::{ContentKind, ContentPart, Item, ItemKind, ItemStatus, Nullable, Role};
-
-use super::plan;
-use super::reply_stream::responder_items;
-use super::response::with_prompt;
-use super::state::{Engines, SharedState};
-use crate::engine::transcription::{LiveTranscript, Transcript, TranscriptionError, TurnAudio};
+use crate::engine::transcription::{
+    LiveTranscript, Transcriber, Transcript, TranscriptionError, TurnAudio,
+};
 
 /// A transcription's outcome.
 type Heard = Result<Transcript, TranscriptionError>;
 
 /// The turn a [`ReadAhead`] reads: the audio so far of the turn announced as `item_id`, whose
 /// speech ended at `speech_end_ms` (it is the turn that ends there).
-#[derive(Debug)]
 pub(super) struct Turn {
     pub(super) item_id: String,
     pub(super) speech_end_ms: u64,
@@ -31,9 +26,13 @@ pub(super) struct Turn {
     pub(super) samples: Vec<i16>,
     /// The turn's live transcript so far, for the transcript its item will hold.
     pub(super) live: LiveTranscript,
-    /// Whether a response follows the turn (the reply model then reads its prompt ahead).
-    pub(super) respond: bool,
+    /// What reads the prompt of the response that follows the turn, given the turn's
+    /// transcript; `None` when no response follows.
+    pub(super) prepare: Option<Prepare>,
 }
+
+/// Reads the prompt a response would start from, given the transcript of the turn before it.
+pub(super) type Prepare = Box<dyn FnOnce(String) + Send>;
 
 /// A turn being read ahead. Dropping it abandons the work.
 #[derive(Debug)]
@@ -50,35 +49,29 @@ pub(super) struct ReadAhead {
 
 impl ReadAhead {
     /// Starts reading `turn` ahead on the blocking pool.
-    pub(super) fn start(turn: Turn, engines: &Arc<Engines>, state: &SharedState) -> Self {
-        let prompt = turn.respond.then(|| state.lock().ok()).flatten().map(|st| {
-            let plan = plan::plan(&st, None);
-            let items = responder_items(&st, &plan);
-            (plan, items)
-        });
+    pub(super) fn start(turn: Turn, transcriber: Arc<dyn Transcriber>) -> Self {
         let (tx, heard) = mpsc::channel();
         let wanted = Arc::new(AtomicBool::new(true));
         let read_ahead = Self {
-            item_id: turn.item_id.clone(),
+            item_id: turn.item_id,
             speech_end_ms: turn.speech_end_ms,
             model: turn.model.clone(),
             heard,
             wanted: Arc::clone(&wanted),
             used: false,
         };
-        let engines = Arc::clone(engines);
         tokio::task::spawn_blocking(move || {
             let audio = TurnAudio {
                 sample_rate: turn.sample_rate,
                 samples: &turn.samples,
             };
             let model = turn.model.as_deref().unwrap_or("");
-            let result = engines.transcriber.transcribe(audio, model);
+            let result = transcriber.transcribe(audio, model);
             let text = result.as_ref().ok().map(|t| t.text.clone());
             if tx.send(result).is_err() || !wanted.load(Ordering::Acquire) {
                 return;
             }
-            let (Some((plan, mut items)), Some(text)) = (prompt, text) else {
+            let (Some(prepare), Some(text)) = (turn.prepare, text) else {
                 return;
             };
             // The transcript the user item will hold: the live deltas' words, then the rest.
@@ -86,13 +79,9 @@ impl ReadAhead {
                 Some(_) => turn.live.clone().finish(&text).1,
                 None => text,
             };
-            if text.trim().is_empty() {
-                return;
+            if !text.trim().is_empty() {
+                prepare(text);
             }
-            items.push(user_item(turn.item_id, text));
-            with_prompt(&items, None, &plan, |prompt| {
-                engines.responder.prepare(prompt);
-            });
         });
         read_ahead
     }
@@ -119,21 +108,5 @@ impl Drop for ReadAhead {
         if !self.used {
             self.wanted.store(false, Ordering::Release);
         }
-    }
-}
-
-/// The user's audio message `item_id` as the conversation will hold it once transcribed.
-fn user_item(item_id: String, transcript: String) -> Item {
-    Item {
-        id: Some(item_id),
-        kind: Some(ItemKind::Message),
-        status: Some(ItemStatus::Completed),
-        role: Some(Role::User),
-        content: Some(vec![ContentPart {
-            kind: Some(ContentKind::InputAudio),
-            transcript: Some(Nullable::Value(transcript)),
-            ..Default::default()
-        }]),
-        ..Default::default()
     }
 }

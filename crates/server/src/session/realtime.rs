@@ -12,7 +12,6 @@ use rtclient_protocol::event::client as cl;
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{ClientEvent, Dialect, ErrorCode, SessionKind, StatusReason};
 
-use super::SessionHandler;
 use super::config;
 use super::conversation::{Conversation, prepare_client_item};
 use super::emit::{Emitter, Outbound};
@@ -35,6 +34,7 @@ use crate::engine::transcription::{NoTranscriber, Transcriber};
 use crate::engine::vad::{Earshot, EndOfTurn, VadEngine};
 use crate::net::connection::{CLOSE_ABNORMAL, CLOSE_GOING_AWAY, max_duration_reason};
 use crate::net::endpoint::{self, SessionRequest};
+use crate::net::handler::SessionHandler;
 
 /// The Realtime session handler: `session.created`, updates, the input audio buffer with
 /// server VAD, conversation items, and responses (text, speech, function calls), in the GA or
@@ -96,12 +96,12 @@ impl RealtimeSession {
         }
     }
 
-    /// Uses `responder` to choose replies (e.g. a [`crate::engine::responder::Script`]).
+    /// Uses `responder` to choose replies (e.g. a [`Script`](crate::Script)).
     pub fn responder(self, responder: impl Responder + 'static) -> Self {
         self.edit(|e| e.responder = Arc::new(responder))
     }
 
-    /// Injects session-wide `faults` into every session (see [`crate::engine::faults`]).
+    /// Injects session-wide `faults` into every session (see [`Faults`]).
     pub fn faults(self, faults: Faults) -> Self {
         self.edit(|e| e.faults = faults)
     }

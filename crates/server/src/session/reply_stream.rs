@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use rtclient_protocol::{Item, Role};
+use rtclient_protocol::Role;
 use tokio::sync::mpsc;
 
 use super::output::is_active;
 use super::plan::Plan;
-use super::response::with_prompt;
-use super::state::{Engines, SharedState, State};
+use super::prompt::{responder_items, with_prompt};
+use super::state::{Engines, SharedState};
 use crate::engine::responder::Answer;
 
 /// What the responder produced.
@@ -70,33 +70,5 @@ impl ReplyStream {
     /// The next output; `None` once the responder is done (or died).
     pub(super) async fn next(&mut self) -> Option<Produced> {
         self.rx.recv().await
-    }
-}
-
-/// The items the responder reads for a response under `plan`: the conversation (or the
-/// response's own `input`), with what was heard privately in user turns that have no
-/// transcript.
-pub(super) fn responder_items(st: &State, plan: &Plan) -> Vec<Item> {
-    let mut items: Vec<Item> = match &plan.input {
-        Some(items) => items.clone(),
-        None => st.conversation.items().map(|s| s.item.clone()).collect(),
-    };
-    for (heard_id, text) in &st.heard {
-        fill_transcript(&mut items, heard_id, text);
-    }
-    items
-}
-
-/// Gives the input audio of item `id` (in the responder's copy of the conversation) the
-/// transcript `text` when it has none.
-fn fill_transcript(items: &mut [Item], id: &str, text: &str) {
-    let Some(item) = items.iter_mut().find(|i| i.id.as_deref() == Some(id)) else {
-        return;
-    };
-    for part in item.content.iter_mut().flatten() {
-        let untranscribed = part.transcript.as_ref().is_none_or(|t| t.value().is_none());
-        if part.kind == Some(rtclient_protocol::ContentKind::InputAudio) && untranscribed {
-            part.transcript = Some(rtclient_protocol::Nullable::Value(text.to_owned()));
-        }
     }
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use rtclient_protocol::event::server as ev;
 use rtclient_protocol::{
-    ApiError, ContentKind, Item, ItemKind, ItemStatus, Nullable, ResponseStatus, Role, ServerEvent,
-    StatusDetails, StatusReason,
+    ApiError, Item, ItemKind, ItemStatus, Nullable, ResponseStatus, ServerEvent, StatusDetails,
+    StatusReason,
 };
 
 use super::emit::Emitter;
@@ -19,7 +19,7 @@ use super::state::{Active, Engines, SharedState, State};
 use super::streamed_reply;
 use super::usage::Tokens;
 use crate::engine::faults::Failure;
-use crate::engine::responder::{FunctionCall, FunctionOutput, Prompt, Reply};
+use crate::engine::responder::{FunctionCall, Reply};
 
 impl Active {
     /// The response of `plan` starting in this state.
@@ -170,67 +170,6 @@ async fn say(ctx: &Ctx<'_>, engines: &Arc<Engines>, plan: &Plan, text: String) -
     };
     stream_text(ctx, engines, &item_id, &text).await?;
     complete_message(ctx, item, plan.audio, text, cut, Vec::new(), 0)
-}
-
-/// Calls `f` with the responder's view of `items` (the conversation, or the response's own
-/// `input`), the user's latest audio length and the response's plan.
-pub(super) fn with_prompt<R>(
-    items: &[Item],
-    audio_ms: Option<u64>,
-    plan: &Plan,
-    f: impl FnOnce(&Prompt<'_>) -> R,
-) -> R {
-    let tool_names: Vec<&str> = plan
-        .tools
-        .iter()
-        .filter_map(|t| t.name.as_deref())
-        .collect();
-    let last = items.last();
-    let function_output = last
-        .filter(|i| i.kind == Some(ItemKind::FunctionCallOutput))
-        .map(|out| {
-            let call = items.iter().rev().find(|i| {
-                i.kind == Some(ItemKind::FunctionCall)
-                    && i.call_id.is_some()
-                    && i.call_id == out.call_id
-            });
-            FunctionOutput {
-                name: call.and_then(|c| c.name.as_deref()).unwrap_or("function"),
-                output: out
-                    .output
-                    .as_ref()
-                    .and_then(Nullable::value)
-                    .map(String::as_str)
-                    .unwrap_or(""),
-            }
-        });
-    let user_text = items
-        .iter()
-        .rev()
-        .find(|i| i.role == Some(Role::User))
-        .and_then(|i| i.content.as_ref())
-        .and_then(|parts| {
-            parts.iter().find_map(|p| match p.kind {
-                Some(ContentKind::InputText) => p.text.as_deref(),
-                Some(ContentKind::InputAudio) => p
-                    .transcript
-                    .as_ref()
-                    .and_then(Nullable::value)
-                    .map(String::as_str),
-                _ => None,
-            })
-        });
-    let prompt = Prompt {
-        user_text,
-        user_audio_ms: audio_ms,
-        function_output,
-        tools: &tool_names,
-        tool_specs: &plan.tools,
-        tool_choice: plan.tool_choice.as_ref(),
-        instructions: plan.instructions.as_deref(),
-        history: items,
-    };
-    f(&prompt)
 }
 
 fn split_text(text: &str, pieces: usize) -> Vec<String> {

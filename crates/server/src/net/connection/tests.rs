@@ -177,7 +177,7 @@ async fn default_session_pings_every_20_s_and_ends_at_60_minutes() {
     let driver = tokio::spawn(drive(
         socket,
         request(),
-        Arc::new(crate::session::IdleSession),
+        Arc::new(crate::net::handler::IdleSession),
         default_timers(),
         never_shutting_down(),
     ));

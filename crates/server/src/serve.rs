@@ -40,9 +40,10 @@ use crate::net::auth::authorize;
 use crate::net::config::ServerConfig;
 use crate::net::connection::{self, ConnectionTimers};
 use crate::net::endpoint::{BETA_SUBPROTOCOL, LiveLink, Route, SessionRequest};
+use crate::net::handler::SessionHandler;
 use crate::net::limits::{ConnectionGate, GatedListener, Peer};
 use crate::net::refusal::Refusal;
-use crate::session::{RealtimeSession, SessionHandler};
+use crate::session::RealtimeSession;
 
 /// The subprotocol the server answers to browser clients (who also offer their key as one).
 pub const REALTIME_SUBPROTOCOL: &str = "realtime";
