@@ -104,6 +104,18 @@ pub struct Transcript {
     pub end_ms: u64,
 }
 
+impl Transcript {
+    /// The fragment `text` of a transcript delta, also appended to the whole transcript so far.
+    fn delta(whole: &mut String, text: String, start_ms: u64, end_ms: u64) -> Self {
+        whole.push_str(&text);
+        Self {
+            text,
+            start_ms,
+            end_ms,
+        }
+    }
+}
+
 /// A task the model delegated. In client mode the service sends no task text:
 /// [`request`](Self::request) holds what the user said since the previous delegation, the usual basis for
 /// the task. Answer with [`speak`](Self::speak) (the model says it, paraphrasing) or
@@ -382,22 +394,15 @@ impl LiveSession {
             ServerEvent::OutputAudioDelta(delta) => {
                 LiveEvent::OutputAudio(self.output_audio(&delta)?)
             }
-            ServerEvent::InputTranscriptDelta(d) => {
-                self.input_transcript.push_str(&d.delta);
-                LiveEvent::InputTranscript(Transcript {
-                    text: d.delta,
-                    start_ms: d.start_ms,
-                    end_ms: d.end_ms,
-                })
-            }
-            ServerEvent::OutputTranscriptDelta(d) => {
-                self.output_transcript.push_str(&d.delta);
-                LiveEvent::OutputTranscript(Transcript {
-                    text: d.delta,
-                    start_ms: d.start_ms,
-                    end_ms: d.end_ms,
-                })
-            }
+            ServerEvent::InputTranscriptDelta(d) => LiveEvent::InputTranscript(Transcript::delta(
+                &mut self.input_transcript,
+                d.delta,
+                d.start_ms,
+                d.end_ms,
+            )),
+            ServerEvent::OutputTranscriptDelta(d) => LiveEvent::OutputTranscript(
+                Transcript::delta(&mut self.output_transcript, d.delta, d.start_ms, d.end_ms),
+            ),
             ServerEvent::DelegationCreated(created) => {
                 LiveEvent::Delegation(self.delegation(created))
             }

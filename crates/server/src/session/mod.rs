@@ -5,6 +5,7 @@ mod config;
 mod conversation;
 mod emit;
 mod errors;
+mod hearing;
 mod ids;
 mod input;
 mod input_buffer;
