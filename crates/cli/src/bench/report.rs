@@ -16,7 +16,7 @@ pub(super) struct Stats {
     pub(super) created: u64,
     pub(super) done: u64,
     pub(super) cancelled: u64,
-    pub(super) lost: u64,
+    pub(super) lost: Lost,
     pub(super) errors: u64,
     pub(super) conn_errors: u64,
 }
@@ -34,17 +34,81 @@ impl Stats {
         self.created += o.created;
         self.done += o.done;
         self.cancelled += o.cancelled;
-        self.lost += o.lost;
+        self.lost.merge(o.lost);
         self.errors += o.errors;
         self.conn_errors += o.conn_errors;
     }
 
     /// Turns and responses must pair up one to one; every mismatch is a lost event.
     pub(super) fn count_unpaired(&mut self) {
-        self.lost += self.started.abs_diff(self.stopped)
+        self.lost.unpaired += self.started.abs_diff(self.stopped)
             + self.stopped.abs_diff(self.committed)
             + self.committed.abs_diff(self.created)
             + self.created.abs_diff(self.done);
+    }
+}
+
+/// Events that break the flow a session must follow, by what went wrong.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Lost {
+    /// Frames that are not JSON events.
+    pub(super) unparsable: u64,
+    /// A VAD event other than the one the replay predicts next.
+    pub(super) vad_order: u64,
+    /// Predicted VAD events that never came.
+    pub(super) vad_missing: u64,
+    /// Audio or a `response.done` for a response that was never created or is already done.
+    pub(super) unknown_response: u64,
+    /// Audio after the response's `response.output_audio.done`.
+    pub(super) audio_after_done: u64,
+    /// A completed response with no audio, or without `response.output_audio.done`.
+    pub(super) silent: u64,
+    /// A response that ended neither completed nor cancelled (failed or incomplete).
+    pub(super) not_completed: u64,
+    /// Turns and responses that do not pair up (started, stopped, committed, created, done).
+    pub(super) unpaired: u64,
+}
+
+impl Lost {
+    /// Each kind's name in the report, and its count.
+    fn counts(&self) -> [(&'static str, u64); 8] {
+        [
+            ("unparsable", self.unparsable),
+            ("vad order", self.vad_order),
+            ("vad missing", self.vad_missing),
+            ("unknown response", self.unknown_response),
+            ("audio after done", self.audio_after_done),
+            ("silent", self.silent),
+            ("not completed", self.not_completed),
+            ("unpaired", self.unpaired),
+        ]
+    }
+
+    fn merge(&mut self, o: Lost) {
+        self.unparsable += o.unparsable;
+        self.vad_order += o.vad_order;
+        self.vad_missing += o.vad_missing;
+        self.unknown_response += o.unknown_response;
+        self.audio_after_done += o.audio_after_done;
+        self.silent += o.silent;
+        self.not_completed += o.not_completed;
+        self.unpaired += o.unpaired;
+    }
+
+    /// The total, then the kinds that occurred: `3 (2 vad order, 1 not completed)`.
+    fn summary(&self) -> String {
+        let counts = self.counts();
+        let total: u64 = counts.iter().map(|(_, n)| n).sum();
+        let kinds: Vec<String> = counts
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(name, n)| format!("{n} {name}"))
+            .collect();
+        if kinds.is_empty() {
+            total.to_string()
+        } else {
+            format!("{total} ({})", kinds.join(", "))
+        }
     }
 }
 
@@ -93,7 +157,9 @@ pub(super) fn print(run: &Run, mut stats: Stats, machine: &Machine) {
     );
     println!(
         "lost {}, server errors {}, connection errors {}",
-        stats.lost, stats.errors, stats.conn_errors
+        stats.lost.summary(),
+        stats.errors,
+        stats.conn_errors
     );
     println!(
         "{:<14}{:>8}{:>10}{:>10}{:>10}",

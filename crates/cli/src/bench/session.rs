@@ -195,7 +195,8 @@ impl Tracker {
                 }
             }
         }
-        self.stats.lost += self.plan.schedule.len().saturating_sub(self.next_vad) as u64;
+        self.stats.lost.vad_missing +=
+            self.plan.schedule.len().saturating_sub(self.next_vad) as u64;
         self.stats.count_unpaired();
         self.stats
     }
@@ -203,7 +204,7 @@ impl Tracker {
     fn on_frame(&mut self, text: &str, now: Instant) {
         self.stats.events += 1;
         let Ok(event) = serde_json::from_str::<Event>(text) else {
-            self.stats.lost += 1;
+            self.stats.lost.unparsable += 1;
             return;
         };
         match event.kind {
@@ -261,7 +262,7 @@ impl Tracker {
                         .push(micros(now.saturating_duration_since(t)));
                 }
             }
-            _ => self.stats.lost += 1,
+            _ => self.stats.lost.vad_order += 1,
         }
     }
 
@@ -288,11 +289,11 @@ impl Tracker {
     fn on_delta(&mut self, event: &Event<'_>, now: Instant) {
         let pace = self.plan.pace;
         let Some(track) = event.response_id.and_then(|id| self.responses.get_mut(id)) else {
-            self.stats.lost += 1;
+            self.stats.lost.unknown_response += 1;
             return;
         };
         if track.audio_done {
-            self.stats.lost += 1;
+            self.stats.lost.audio_after_done += 1;
         }
         let bytes = event.delta.map_or(0, |d| d.len() as u64 * 3 / 4);
         match track.last_delta {
@@ -324,14 +325,19 @@ impl Tracker {
             let track = self.responses.remove(&r.id)?;
             Some((track, r.status))
         }) else {
-            self.stats.lost += 1;
+            self.stats.lost.unknown_response += 1;
             return;
         };
         match track.1.as_deref() {
-            Some("completed") if track.0.deltas == 0 || !track.0.audio_done => self.stats.lost += 1,
+            Some("completed") if track.0.deltas == 0 || !track.0.audio_done => {
+                self.stats.lost.silent += 1;
+            }
             Some("completed") => {}
             Some("cancelled") => self.stats.cancelled += 1,
-            _ => self.stats.lost += 1,
+            status => {
+                eprintln!("a response ended {}", status.unwrap_or("with no status"));
+                self.stats.lost.not_completed += 1;
+            }
         }
     }
 }
