@@ -1,6 +1,7 @@
 //! One bench session: connect, configure server VAD, stream the audio on a real-time schedule,
 //! and time and check every event that comes back.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -109,15 +110,16 @@ async fn stream(sender: &Sender, plan: &Plan, times: &SendTimes) -> bool {
     true
 }
 
-/// The few fields of a server event the bench reads.
+/// The few fields of a server event the bench reads, borrowed from the frame unless JSON
+/// escapes them (a transcript delta with a quote or a newline).
 #[derive(Deserialize)]
 struct Event<'a> {
     #[serde(rename = "type", borrow)]
-    kind: &'a str,
+    kind: Cow<'a, str>,
     #[serde(default, borrow)]
-    response_id: Option<&'a str>,
+    response_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    delta: Option<&'a str>,
+    delta: Option<Cow<'a, str>>,
     #[serde(default)]
     response: Option<ResponseRef>,
 }
@@ -207,7 +209,7 @@ impl Tracker {
             self.stats.lost.unparsable += 1;
             return;
         };
-        match event.kind {
+        match event.kind.as_ref() {
             "session.updated" => {
                 if let Some(updated) = self.updated.take() {
                     let _ = updated.send(());
@@ -228,7 +230,11 @@ impl Tracker {
             "response.created" => self.on_created(event.response, now),
             "response.output_audio.delta" => self.on_delta(&event, now),
             "response.output_audio.done" => {
-                if let Some(track) = event.response_id.and_then(|id| self.responses.get_mut(id)) {
+                if let Some(track) = event
+                    .response_id
+                    .as_deref()
+                    .and_then(|id| self.responses.get_mut(id))
+                {
                     track.audio_done = true;
                 }
             }
@@ -288,14 +294,18 @@ impl Tracker {
     /// the server's pacing.
     fn on_delta(&mut self, event: &Event<'_>, now: Instant) {
         let pace = self.plan.pace;
-        let Some(track) = event.response_id.and_then(|id| self.responses.get_mut(id)) else {
+        let Some(track) = event
+            .response_id
+            .as_deref()
+            .and_then(|id| self.responses.get_mut(id))
+        else {
             self.stats.lost.unknown_response += 1;
             return;
         };
         if track.audio_done {
             self.stats.lost.audio_after_done += 1;
         }
-        let bytes = event.delta.map_or(0, |d| d.len() as u64 * 3 / 4);
+        let bytes = event.delta.as_ref().map_or(0, |d| d.len() as u64 * 3 / 4);
         match track.last_delta {
             None => {
                 if let Some(t) = track.stopped_at {
@@ -339,5 +349,19 @@ impl Tracker {
                 self.stats.lost.not_completed += 1;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_whose_strings_have_escapes_is_read_not_lost() {
+        let frame = r#"{"type":"response.output_audio_transcript.delta","response_id":"resp_\u0031","delta":"She said \"hi\".\n"}"#;
+        let event: Event<'_> = serde_json::from_str(frame).unwrap();
+        assert_eq!(event.kind, "response.output_audio_transcript.delta");
+        assert_eq!(event.response_id.as_deref(), Some("resp_1"));
+        assert_eq!(event.delta.as_deref(), Some("She said \"hi\".\n"));
     }
 }
