@@ -33,8 +33,8 @@ fn fill_transcript(items: &mut [Item], id: &str, text: &str) {
     };
     for part in item.content.iter_mut().flatten() {
         let untranscribed = part.transcript.as_ref().is_none_or(|t| t.value().is_none());
-        if part.kind == Some(rtclient_protocol::ContentKind::InputAudio) && untranscribed {
-            part.transcript = Some(rtclient_protocol::Nullable::Value(text.to_owned()));
+        if part.kind == Some(ContentKind::InputAudio) && untranscribed {
+            part.transcript = Some(Nullable::Value(text.to_owned()));
         }
     }
 }
