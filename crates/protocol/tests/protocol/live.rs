@@ -10,7 +10,7 @@ use rtclient_protocol::Nullable;
 use rtclient_protocol::live::{ClientEvent, ContextKind, ServerEvent};
 use serde_json::Value;
 
-use crate::testutil::testdata;
+use crate::testutil::{fnv, testdata};
 
 fn jsonl(path: PathBuf) -> Vec<Value> {
     std::fs::read_to_string(&path)
@@ -50,6 +50,31 @@ fn round_trip_client(text: &str) -> ClientEvent {
     let back: Value = serde_json::from_str(&event.to_json().unwrap()).unwrap();
     assert_eq!(back, serde_json::from_str::<Value>(text).unwrap(), "{text}");
     event
+}
+
+/// The exact bytes written back for every recorded and reference frame, pinned by a hash per
+/// frame, so a change to how Live events are declared or written (the audio fast paths
+/// included) cannot change a byte on the wire unnoticed.
+#[test]
+fn recorded_and_reference_frames_write_the_same_bytes() {
+    let mut listing = String::new();
+    for (index, frame) in recording().iter().enumerate() {
+        let event = ServerEvent::from_json(frame).unwrap();
+        let hash = fnv(&event.to_json().unwrap());
+        listing.push_str(&format!("recording #{index} {}: {hash}\n", event.kind()));
+    }
+    for (index, (sent, value)) in reference_events().iter().enumerate() {
+        let text = serde_json::to_string(value).unwrap();
+        let (kind, written) = if *sent {
+            let event = ClientEvent::from_json(&text).unwrap();
+            (event.kind().to_owned(), event.to_json().unwrap())
+        } else {
+            let event = ServerEvent::from_json(&text).unwrap();
+            (event.kind().to_owned(), event.to_json().unwrap())
+        };
+        listing.push_str(&format!("reference #{index} {kind}: {}\n", fnv(&written)));
+    }
+    insta::assert_snapshot!(listing);
 }
 
 #[test]

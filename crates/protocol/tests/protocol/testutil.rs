@@ -97,3 +97,11 @@ pub(crate) fn spec() -> Value {
     )
     .unwrap()
 }
+
+/// FNV-1a, 64 bits: a stable hash with no dependency, enough to pin bytes in a snapshot.
+pub(crate) fn fnv(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}

@@ -8,15 +8,7 @@
 use rtclient_protocol::beta::translate;
 use rtclient_protocol::{ClientEvent, Dialect, ServerEvent, beta};
 
-use crate::testutil::{FileDialect, Frame, cassette_frames, client_events, corpus_frames};
-
-/// FNV-1a, 64 bits: a stable hash with no dependency, enough to pin bytes in a snapshot.
-fn fnv(text: &str) -> String {
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    format!("{hash:016x}")
-}
+use crate::testutil::{FileDialect, Frame, cassette_frames, client_events, corpus_frames, fnv};
 
 fn dialect(f: &Frame) -> Dialect {
     match f.dialect {
