@@ -77,7 +77,7 @@ pub enum ConversationEvent {
     },
     /// `response.output_text.delta`: a piece of a text reply.
     TextDelta {
-        /// The response.
+        /// The response it belongs to.
         response_id: String,
         /// The assistant item.
         item_id: String,
@@ -86,7 +86,7 @@ pub enum ConversationEvent {
     },
     /// `response.output_audio.delta`: a piece of a spoken reply, decoded from base64.
     AudioDelta {
-        /// The response.
+        /// The response it belongs to.
         response_id: String,
         /// The assistant item (what [`Conversation::interrupt`](super::Conversation::interrupt)
         /// truncates).
@@ -99,7 +99,7 @@ pub enum ConversationEvent {
     },
     /// `response.output_audio_transcript.delta`: a piece of the transcript of a spoken reply.
     AudioTranscriptDelta {
-        /// The response.
+        /// The response it belongs to.
         response_id: String,
         /// The assistant item.
         item_id: String,

@@ -32,7 +32,7 @@ pub enum TurnStart {
 /// `rtclient::metrics`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TurnMetrics {
-    /// The response.
+    /// The response these latencies are of.
     pub response_id: String,
     /// What the latencies count from.
     pub start: TurnStart,

@@ -135,37 +135,21 @@ event_struct! {
 event_enum! {
     /// A GPT-Live client event.
     pub enum ClientEvent {
-        /// See [`SessionStart`].
         SessionStart(SessionStart) = "session.start",
-        /// See [`SessionUpdate`].
         SessionUpdate(SessionUpdate) = "session.update",
-        /// See [`InputAudioAppend`].
         InputAudioAppend(InputAudioAppend) = "session.input_audio.append",
-        /// See [`InputAudioMute`].
         InputAudioMute(InputAudioMute) = "session.input_audio.mute",
-        /// See [`InputAudioUnmute`].
         InputAudioUnmute(InputAudioUnmute) = "session.input_audio.unmute",
-        /// See [`OutputAudioFixturePlay`].
         OutputAudioFixturePlay(OutputAudioFixturePlay) = "session.output_audio.fixture.play",
-        /// See [`InstructionsAppend`].
         InstructionsAppend(InstructionsAppend) = "session.instructions.append",
-        /// See [`ThinkingAppend`].
         ThinkingAppend(ThinkingAppend) = "session.thinking.append",
-        /// See [`CommentaryAppend`].
         CommentaryAppend(CommentaryAppend) = "session.commentary.append",
-        /// See [`DecisionCreate`].
         DecisionCreate(DecisionCreate) = "decision.create",
-        /// See [`DecisionItemCreate`].
         DecisionItemCreate(DecisionItemCreate) = "decision.item.create",
-        /// See [`DecisionItemDelete`].
         DecisionItemDelete(DecisionItemDelete) = "decision.item.delete",
-        /// See [`ResponseItemCreate`].
         ResponseItemCreate(ResponseItemCreate) = "response.item.create",
-        /// See [`ResponseCreate`].
         ResponseCreate(ResponseCreate) = "response.create",
-        /// See [`SessionClose`].
         SessionClose(SessionClose) = "session.close",
-        /// See [`TransportDtmfSend`].
         TransportDtmfSend(TransportDtmfSend) = "transport.dtmf.send",
     }
 }

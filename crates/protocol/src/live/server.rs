@@ -320,65 +320,35 @@ event_struct! {
 event_enum! {
     /// A GPT-Live server event.
     pub enum ServerEvent {
-        /// See [`SessionStarted`].
         SessionStarted(SessionStarted) = "session.started",
-        /// See [`SessionUpdated`].
         SessionUpdated(SessionUpdated) = "session.updated",
-        /// See [`SessionResumed`].
         SessionResumed(SessionResumed) = "session.resumed",
-        /// See [`SessionPaused`].
         SessionPaused(SessionPaused) = "session.paused",
-        /// See [`InputAudioMuted`].
         InputAudioMuted(InputAudioMuted) = "session.input_audio.muted",
-        /// See [`InputAudioUnmuted`].
         InputAudioUnmuted(InputAudioUnmuted) = "session.input_audio.unmuted",
-        /// See [`OutputAudioFixturePlaying`].
         OutputAudioFixturePlaying(OutputAudioFixturePlaying) = "session.output_audio.fixture.playing",
-        /// See [`OutputAudioFixturePlayed`].
         OutputAudioFixturePlayed(OutputAudioFixturePlayed) = "session.output_audio.fixture.played",
-        /// See [`InstructionsAppended`].
         InstructionsAppended(InstructionsAppended) = "session.instructions.appended",
-        /// See [`ThinkingAppended`].
         ThinkingAppended(ThinkingAppended) = "session.thinking.appended",
-        /// See [`CommentaryAppended`].
         CommentaryAppended(CommentaryAppended) = "session.commentary.appended",
-        /// See [`InputAudioReflection`].
         InputAudioReflection(InputAudioReflection) = "session.input_audio.append",
-        /// See [`OutputAudioDelta`].
         OutputAudioDelta(OutputAudioDelta) = "session.output_audio.delta",
-        /// See [`InputTranscriptDelta`].
         InputTranscriptDelta(InputTranscriptDelta) = "session.input_transcript.delta",
-        /// See [`OutputTranscriptDelta`].
         OutputTranscriptDelta(OutputTranscriptDelta) = "session.output_transcript.delta",
-        /// See [`DelegationCreated`].
         DelegationCreated(DelegationCreated) = "session.delegation.created",
-        /// See [`DecisionEvent`].
         DecisionEvent(DecisionEvent) = "decision.event",
-        /// See [`DecisionItemCreated`].
         DecisionItemCreated(DecisionItemCreated) = "decision.item.created",
-        /// See [`DecisionItemDeleted`].
         DecisionItemDeleted(DecisionItemDeleted) = "decision.item.deleted",
-        /// See [`ResponseEvent`].
         ResponseEvent(ResponseEvent) = "response.event",
-        /// See [`SessionUsageUpdated`].
         SessionUsageUpdated(SessionUsageUpdated) = "session.usage.updated",
-        /// See [`SessionClosed`].
         SessionClosed(SessionClosed) = "session.closed",
-        /// See [`ErrorEvent`].
         Error(ErrorEvent) = "error",
-        /// See [`InfoEvent`].
         Info(InfoEvent) = "info",
-        /// See [`TransportDtmfReceived`].
         TransportDtmfReceived(TransportDtmfReceived) = "transport.dtmf.received",
-        /// See [`TransportDtmfSendNotice`].
         TransportDtmfSend(TransportDtmfSendNotice) = "transport.dtmf.send",
-        /// See [`TransportDtmfSent`].
         TransportDtmfSent(TransportDtmfSent) = "transport.dtmf.sent",
-        /// See [`TransportRinging`].
         TransportRinging(TransportRinging) = "transport.ringing",
-        /// See [`TransportAnswered`].
         TransportAnswered(TransportAnswered) = "transport.answered",
-        /// See [`TransportFailed`].
         TransportFailed(TransportFailed) = "transport.failed",
     }
 }
