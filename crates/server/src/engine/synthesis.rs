@@ -239,7 +239,20 @@ mod tests {
         let a = synth.synthesize("Testing one two three.", "alloy").unwrap();
         let again = synth.synthesize("Testing one two three.", "alloy").unwrap();
         let b = synth.synthesize("Testing one two three.", "echo").unwrap();
-        assert_eq!(a, again);
+        let first_difference = a
+            .samples
+            .iter()
+            .zip(&again.samples)
+            .position(|(x, y)| x != y);
+        assert!(
+            a == again,
+            "two runs of the same text differ: {} and {} samples at {} and {} Hz, first \
+             different sample {first_difference:?}",
+            a.samples.len(),
+            again.samples.len(),
+            a.sample_rate,
+            again.sample_rate,
+        );
         assert_ne!(a.samples, b.samples);
     }
 
