@@ -314,6 +314,15 @@ pub(crate) struct ServeArgs {
     /// not installed; see scripts/install-engines).
     #[arg(long, value_enum, default_value_t, help_heading = "Engines")]
     pub(crate) vad: crate::engines::VadEngineArg,
+    /// How fast a reply's audio streams: realtime (as fast as it plays, like a phone line),
+    /// Nx (N times faster) or max. Faster than real time, as the service does, by default.
+    #[arg(
+        long,
+        default_value = "4x",
+        value_name = "realtime|Nx|max",
+        help_heading = "Engines"
+    )]
+    pub(crate) pace: String,
     /// Serve `wss://` with this PEM certificate chain (needs --tls-key); for clients that only
     /// dial TLS, such as the openai Node SDK.
     #[arg(long, value_name = "FILE", requires = "tls_key")]

@@ -20,7 +20,9 @@ pub(crate) async fn run(settings: ServeSettings, printer: &Printer) -> Result<()
             .hint("is another server using that port? choose another with --listen HOST:PORT")
     })?;
     let auth = settings.config.api_key().is_some();
-    let session = RealtimeSession::new().max_duration(settings.config.max_session_duration());
+    let session = RealtimeSession::new()
+        .max_duration(settings.config.max_session_duration())
+        .pace(settings.pace);
     let mut session = settings.engines.apply(session, printer);
     if let Some(script) = settings.script {
         session = session.script(script);

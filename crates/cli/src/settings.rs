@@ -44,6 +44,8 @@ pub(crate) struct ServeSettings {
     pub(crate) hearing: EngineChoice,
     /// The reply and speech engines.
     pub(crate) engines: crate::engines::EngineArgs,
+    /// How fast replies stream.
+    pub(crate) pace: Pace,
 }
 
 impl ServeSettings {
@@ -91,11 +93,13 @@ impl ServeSettings {
             })?),
             _ => None,
         };
+        let pace = parse_pace(&args.pace)?;
         Ok(Self {
             config,
             model: args.model,
             script,
             tls,
+            pace,
             hearing: EngineChoice {
                 vad: args.vad,
                 stt: args.engines.stt,

@@ -310,3 +310,64 @@ async fn trace_logs_hold_no_payloads_unless_asked() {
     let loud = trace_log_of_a_message(secret, &["--log-payloads"]).await;
     assert!(loud.contains(secret) || loud.contains(&hex), "{loud}");
 }
+
+#[tokio::test]
+async fn pace_realtime_streams_a_reply_no_faster_than_it_plays() {
+    let (child, url) = spawn(&["--responder", "echo", "--pace", "realtime"]);
+    let config = ClientConfig::builder(Target::custom(&url).unwrap()).build();
+    let (sender, mut receiver) = Connection::connect(&config).await.unwrap().split();
+    sender
+        .send_text(
+            r#"{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_text","text":"hello there, how are you today"}]}}"#,
+        )
+        .await
+        .unwrap();
+    sender
+        .send_text(r#"{"type":"response.create"}"#)
+        .await
+        .unwrap();
+    let (audio_bytes, streamed) = tokio::time::timeout(Duration::from_secs(30), async {
+        let mut first_delta = None;
+        let mut audio_bytes = 0;
+        while let Ok(Some(text)) = receiver.recv_text().await {
+            let event: serde_json::Value = serde_json::from_str(&text).unwrap();
+            match event["type"].as_str() {
+                Some("response.output_audio.delta") => {
+                    first_delta.get_or_insert_with(Instant::now);
+                    audio_bytes += event["delta"].as_str().unwrap().len() * 3 / 4;
+                }
+                Some("response.done") => {
+                    let first = first_delta.expect("the reply had audio");
+                    return (audio_bytes, first.elapsed());
+                }
+                _ => {}
+            }
+        }
+        panic!("no response.done");
+    })
+    .await
+    .unwrap();
+    // 24 kHz PCM16 mono. The first delta goes out at once and each later one once the one
+    // before it has played, so streaming takes the audio's length less one delta at most.
+    let audio = Duration::from_secs_f64(audio_bytes as f64 / 48_000.0);
+    assert!(audio > Duration::from_secs(1), "{audio:?} of audio");
+    assert!(
+        streamed >= audio.mul_f64(0.6),
+        "{audio:?} of audio streamed in {streamed:?}"
+    );
+    signal(&child, "INT");
+    let (status, stderr) = tokio::task::spawn_blocking(move || wait(child))
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn a_bad_pace_exits_2() {
+    assert_cmd::Command::cargo_bin("rtclient")
+        .unwrap()
+        .args(["serve", "--listen", "127.0.0.1:0", "--pace", "fast"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("invalid --pace `fast`"));
+}
