@@ -77,6 +77,7 @@ impl<'a> Flat<'a> {
 
     /// An optional string field: `Some(None)` when it is absent, `None` when it is not a
     /// string.
+    #[inline]
     pub(crate) fn optional_str(value: Option<Self>) -> Option<Option<&'a str>> {
         match value {
             Some(value) => value.str().map(Some),
@@ -86,6 +87,7 @@ impl<'a> Flat<'a> {
 
     /// An optional unsigned integer field: `Some(None)` when it is absent, `None` when it is
     /// not an unsigned integer.
+    #[inline]
     pub(crate) fn optional_uint(value: Option<Self>) -> Option<Option<u64>> {
         match value {
             Some(Flat::Uint(n)) => Some(Some(n)),
