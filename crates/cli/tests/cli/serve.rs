@@ -61,6 +61,16 @@ fn wait(mut guard: Guard) -> (std::process::ExitStatus, String) {
     }
 }
 
+/// Stops the server with Ctrl-C (SIGINT), checks that it exits 0, and returns its stderr.
+async fn stop(child: Guard) -> String {
+    signal(&child, "INT");
+    let (status, stderr) = tokio::task::spawn_blocking(move || wait(child))
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    stderr
+}
+
 #[tokio::test]
 async fn serves_and_stops_on_sigint_with_a_connection_open() {
     let (child, url) = spawn(&[]);
@@ -170,11 +180,7 @@ async fn script_chooses_the_replies() {
     .await
     .unwrap();
     assert!(done.contains("Scripted hi!"), "{done}");
-    signal(&child, "INT");
-    let (status, stderr) = tokio::task::spawn_blocking(move || wait(child))
-        .await
-        .unwrap();
-    assert_eq!(status.code(), Some(0), "{stderr}");
+    stop(child).await;
 }
 
 #[test]
@@ -292,12 +298,7 @@ async fn trace_log_of_a_message(secret: &str, extra: &[&str]) -> String {
     })
     .await
     .expect("the item to be added");
-    signal(&child, "INT");
-    let (status, stderr) = tokio::task::spawn_blocking(move || wait(child))
-        .await
-        .unwrap();
-    assert_eq!(status.code(), Some(0), "{stderr}");
-    stderr
+    stop(child).await
 }
 
 #[tokio::test]
@@ -355,11 +356,7 @@ async fn pace_realtime_streams_a_reply_no_faster_than_it_plays() {
         streamed >= audio.mul_f64(0.6),
         "{audio:?} of audio streamed in {streamed:?}"
     );
-    signal(&child, "INT");
-    let (status, stderr) = tokio::task::spawn_blocking(move || wait(child))
-        .await
-        .unwrap();
-    assert_eq!(status.code(), Some(0), "{stderr}");
+    stop(child).await;
 }
 
 #[test]
