@@ -70,29 +70,51 @@ pub(super) struct Lost {
 }
 
 impl Lost {
-    /// Each kind's name in the report, and its count.
+    /// Each kind's name in the report, and its count. Destructured, so a new kind cannot be
+    /// left out of the report.
     fn counts(&self) -> [(&'static str, u64); 8] {
+        let Lost {
+            unparsable,
+            vad_order,
+            vad_missing,
+            unknown_response,
+            audio_after_done,
+            silent,
+            not_completed,
+            unpaired,
+        } = *self;
         [
-            ("unparsable", self.unparsable),
-            ("vad order", self.vad_order),
-            ("vad missing", self.vad_missing),
-            ("unknown response", self.unknown_response),
-            ("audio after done", self.audio_after_done),
-            ("silent", self.silent),
-            ("not completed", self.not_completed),
-            ("unpaired", self.unpaired),
+            ("unparsable", unparsable),
+            ("vad order", vad_order),
+            ("vad missing", vad_missing),
+            ("unknown response", unknown_response),
+            ("audio after done", audio_after_done),
+            ("silent", silent),
+            ("not completed", not_completed),
+            ("unpaired", unpaired),
         ]
     }
 
-    fn merge(&mut self, o: Lost) {
-        self.unparsable += o.unparsable;
-        self.vad_order += o.vad_order;
-        self.vad_missing += o.vad_missing;
-        self.unknown_response += o.unknown_response;
-        self.audio_after_done += o.audio_after_done;
-        self.silent += o.silent;
-        self.not_completed += o.not_completed;
-        self.unpaired += o.unpaired;
+    /// Adds `other`'s counts to these. Destructured, so a new kind cannot be left out.
+    fn merge(&mut self, other: Lost) {
+        let Lost {
+            unparsable,
+            vad_order,
+            vad_missing,
+            unknown_response,
+            audio_after_done,
+            silent,
+            not_completed,
+            unpaired,
+        } = other;
+        self.unparsable += unparsable;
+        self.vad_order += vad_order;
+        self.vad_missing += vad_missing;
+        self.unknown_response += unknown_response;
+        self.audio_after_done += audio_after_done;
+        self.silent += silent;
+        self.not_completed += not_completed;
+        self.unpaired += unpaired;
     }
 
     /// The total, then the kinds that occurred: `3 (2 vad order, 1 not completed)`.
@@ -261,4 +283,24 @@ fn utime_stime(stat: &str, fields: [usize; 2]) -> u64 {
         .iter()
         .filter_map(|i| values.get(*i).and_then(|f| f.parse::<u64>().ok()))
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lost_events_are_summed_and_named_by_kind() {
+        assert_eq!(Lost::default().summary(), "0");
+        let mut lost = Lost {
+            vad_order: 2,
+            ..Lost::default()
+        };
+        lost.merge(Lost {
+            vad_order: 1,
+            not_completed: 1,
+            ..Lost::default()
+        });
+        assert_eq!(lost.summary(), "4 (3 vad order, 1 not completed)");
+    }
 }

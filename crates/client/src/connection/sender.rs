@@ -27,10 +27,10 @@ impl Sender {
         done.await.map_err(|_| Error::Disconnected)?
     }
 
-    /// Starts the close handshake with `code` and `reason` (cut to 123 bytes). The [`Receiver`](crate::Receiver)
-    /// then yields what is still in flight and `Ok(None)` once the server has answered, or
-    /// [`Error::CloseTimeout`] if it does not answer within the configured close timeout. Closing
-    /// a connection that already ended does nothing.
+    /// Starts the close handshake with `code` and `reason` (cut to 123 bytes). The
+    /// [`Receiver`](crate::Receiver) then yields what is still in flight and `Ok(None)` once the
+    /// server has answered, or [`Error::CloseTimeout`] if it does not answer within the
+    /// configured close timeout. Closing a connection that already ended does nothing.
     pub async fn close(&self, code: u16, reason: &str) -> Result<(), Error> {
         let frame = CloseFrame {
             code: CloseCode::from(code),

@@ -238,8 +238,14 @@ impl InputAudioBufferAppend {
     /// Writes this event as JSON. The base64 is copied as is when it holds no character JSON
     /// must escape (always true for base64), otherwise serde escapes it.
     pub fn to_json(&self) -> Result<String, Error> {
+        self.to_json_as("input_audio_buffer.append")
+    }
+
+    /// Writes this event as JSON under the wire type `tag`: [`to_json`](Self::to_json), and the
+    /// event enums through their codec.
+    pub(crate) fn to_json_as(&self, tag: &str) -> Result<String, Error> {
         crate::event::write::audio_only(
-            "input_audio_buffer.append",
+            tag,
             self,
             self.event_id.as_deref(),
             &self.audio,

@@ -47,12 +47,6 @@ impl Codec for InputAudioBufferAppend {
     }
 
     fn write(&self, tag: &str) -> Result<String, Error> {
-        write::audio_only(
-            tag,
-            self,
-            self.event_id.as_deref(),
-            &self.audio,
-            &self.extra,
-        )
+        self.to_json_as(tag)
     }
 }
