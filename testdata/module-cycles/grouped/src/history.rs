@@ -1,0 +1,5 @@
+use crate::{
+    state::{Phase, State as Current},
+};
+
+pub(crate) struct History(Current, Phase);
