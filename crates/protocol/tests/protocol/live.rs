@@ -182,10 +182,15 @@ fn typed_kinds_cover_the_reference_list() {
     }
 }
 
-/// The pinned openai SDK's Python, when the conformance venv exists.
-fn sdk_python() -> Option<PathBuf> {
+/// The pinned openai SDK's Python in the conformance venv, which `scripts/test` creates.
+fn sdk_python() -> PathBuf {
     let python = testdata().join("../target/conformance-venv/bin/python");
-    python.exists().then_some(python)
+    assert!(
+        python.exists(),
+        "no conformance venv at target/conformance-venv: run scripts/conformance-venv once \
+         (scripts/test does), so this test can read the pinned openai SDK's Live unions"
+    );
+    python
 }
 
 /// Prints the `type` literals of every `openai.types.live` event union, by direction.
@@ -204,13 +209,7 @@ print(json.dumps({"client": sorted(set(client)), "server": sorted(set(server))})
 
 #[test]
 fn typed_kinds_match_the_pinned_sdk_unions() {
-    let Some(python) = sdk_python() else {
-        eprintln!(
-            "SKIPPED: no conformance venv at target/conformance-venv \
-             (scripts/test creates it; or run `scripts/conformance -k nothing` once)"
-        );
-        return;
-    };
+    let python = sdk_python();
     let out = Command::new(python)
         .args(["-c", SDK_UNIONS])
         .output()
