@@ -62,6 +62,9 @@
 //!   order, the response in progress, audio received per item); a cloneable
 //!   [`ConversationHandle`] sends the commands, and [`Conversation::interrupt`] does barge-in
 //!   (cancel, and truncate to the audio really played). See [`conversation`](mod@conversation).
+//! - [`Tools`] is a registry of function tools (each a [`Tool`]: name, description, argument
+//!   schema, async handler) that a [`Conversation`] or a [`LiveSession`] offers the model and
+//!   runs itself, answering every call: see [`tools`](mod@tools).
 //! - [`LiveSession`] and [`LiveClient`] speak GPT-Live, the full-duplex voice API
 //!   (`/v1/live/sessions`, its own events in [`protocol::live`]): see [`live`](mod@live).
 //! - [`Connection`] is the raw layer below it: the open socket carrying JSON text frames, with
@@ -142,6 +145,7 @@ mod error;
 pub mod live;
 mod secret;
 mod target;
+pub mod tools;
 
 pub use auth::{
     AZURE_CLI_TOKEN_COMMAND, CommandToken, Credential, StaticToken, TokenFuture, TokenProvider,
@@ -157,10 +161,9 @@ pub use config::{
 pub use connection::{Connection, Receiver, Sender, USER_AGENT};
 pub use conversation::{
     AudioProgress, Conversation, ConversationEvent, ConversationHandle, ConversationState,
-    DEFAULT_TOOL_TIMEOUT, FunctionCall, Interruption, PacedPlayback, PlaybackTracker,
-    RecyclePolicy, RecycleReason, Recycled, ReportedPlayback, RequestState, ResponseHandle,
-    ResponseOutcome, Resumption, TokenUsage, Tool, ToolCallDone, ToolOutcome, ToolOutputSent,
-    Tools, Truncation, TurnMetrics, TurnStart,
+    Interruption, PacedPlayback, PlaybackTracker, RecyclePolicy, RecycleReason, Recycled,
+    ReportedPlayback, RequestState, ResponseHandle, ResponseOutcome, Resumption, TokenUsage,
+    ToolOutputSent, Truncation, TurnMetrics, TurnStart,
 };
 pub use error::{BoxError, Error};
 pub use live::{LiveClient, LiveEvent, LiveHandle, LiveReceiver, LiveSender, LiveSession};
@@ -168,6 +171,7 @@ pub use live::{LiveClient, LiveEvent, LiveHandle, LiveReceiver, LiveSender, Live
 pub use rustls::pki_types::CertificateDer;
 pub use secret::{RedactedUrl, Secret};
 pub use target::{LiveEndpoint, OPENAI_ENDPOINT, OpenAiSession, Target, TargetKind};
+pub use tools::{DEFAULT_TOOL_TIMEOUT, FunctionCall, Tool, ToolCallDone, ToolOutcome, Tools};
 
 /// The `rtclient-protocol` crate: every event, session and item type.
 pub use rtclient_protocol as protocol;

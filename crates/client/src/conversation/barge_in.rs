@@ -9,33 +9,13 @@
 use rtclient_protocol::ClientEvent;
 
 use crate::{
-    conversation::{Conversation, ConversationEvent, ConversationState},
+    conversation::{
+        Conversation,
+        event::{ConversationEvent, Interruption, Truncation},
+        state::ConversationState,
+    },
     error::Error,
 };
-
-/// What [`Conversation::interrupt`] did, or what the conversation did on its own when the user
-/// spoke over the assistant ([`ConversationEvent::BargeIn`]).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Interruption {
-    /// The event id of the `response.cancel` sent, when a response was in progress.
-    pub cancel_event_id: Option<String>,
-    /// The truncation sent, when there was assistant audio left to cut.
-    pub truncation: Option<Truncation>,
-}
-
-/// A `conversation.item.truncate` sent by [`Conversation::interrupt`] or
-/// [`Conversation::truncate`]. The server confirms with `conversation.item.truncated`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Truncation {
-    /// The assistant item.
-    pub item_id: String,
-    /// Its audio content part.
-    pub content_index: u32,
-    /// The audio kept, in ms: what was played, at most what was received.
-    pub audio_end_ms: u64,
-    /// The event id of the `conversation.item.truncate`.
-    pub event_id: String,
-}
 
 /// A truncation to send: content part and `audio_end_ms`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,13 +1,13 @@
 //! What a [`Conversation`](super::Conversation) reports: [`ConversationEvent`] and the values
 //! inside it.
 
+use std::time::Duration;
+
 use rtclient_protocol::{
     ApiError, Response, ResponseStatus, ServerEvent, Session, StatusReason, Usage,
 };
 
-use crate::conversation::{
-    barge_in::Interruption, metrics::TurnMetrics, recycle::Recycled, tools::ToolCallDone,
-};
+use crate::tools::{FunctionCall, ToolCallDone};
 
 /// One step of a conversation, from [`Conversation::next_event`](super::Conversation::next_event).
 ///
@@ -112,7 +112,7 @@ pub enum ConversationEvent {
     /// [`ResponseDone`](ConversationEvent::ResponseDone) for a completed call found only in
     /// `response.done`'s output.
     FunctionCall(FunctionCall),
-    /// A registered tool's call (see [`Tools`](super::Tools)) was run and its output sent.
+    /// A registered tool's call (see [`Tools`](crate::Tools)) was run and its output sent.
     /// The call itself was reported as [`FunctionCall`](ConversationEvent::FunctionCall)
     /// before; the follow-up response starts once every call of its response is done.
     ToolCallDone(ToolCallDone),
@@ -148,21 +148,6 @@ pub enum ConversationEvent {
     /// Any other server event, unchanged (item lifecycle, content parts, `*.done` events, rate
     /// limits, events this crate does not know, ...).
     Other(ServerEvent),
-}
-
-/// A function call the model made, complete with its arguments.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FunctionCall {
-    /// The call id to answer (`call_...`).
-    pub call_id: String,
-    /// The function's name (empty only if the server never sent it).
-    pub name: String,
-    /// The arguments, a JSON text (may contain whitespace and newlines).
-    pub arguments: String,
-    /// The `function_call` item.
-    pub item_id: String,
-    /// The response that made the call.
-    pub response_id: String,
 }
 
 /// How a response ended: its `status` with the matching `status_details`.
@@ -216,6 +201,110 @@ impl ResponseOutcome {
     pub fn is_completed(&self) -> bool {
         matches!(self, ResponseOutcome::Completed)
     }
+}
+
+/// What [`Conversation::interrupt`](super::Conversation::interrupt) did, or what the conversation did on its own when the user
+/// spoke over the assistant ([`ConversationEvent::BargeIn`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Interruption {
+    /// The event id of the `response.cancel` sent, when a response was in progress.
+    pub cancel_event_id: Option<String>,
+    /// The truncation sent, when there was assistant audio left to cut.
+    pub truncation: Option<Truncation>,
+}
+
+/// A `conversation.item.truncate` sent by
+/// [`Conversation::interrupt`](super::Conversation::interrupt) or
+/// [`Conversation::truncate`](super::Conversation::truncate). The server confirms with `conversation.item.truncated`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Truncation {
+    /// The assistant item.
+    pub item_id: String,
+    /// Its audio content part.
+    pub content_index: u32,
+    /// The audio kept, in ms: what was played, at most what was received.
+    pub audio_end_ms: u64,
+    /// The event id of the `conversation.item.truncate`.
+    pub event_id: String,
+}
+
+/// What a turn's latencies count from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TurnStart {
+    /// `input_audio_buffer.speech_stopped`: server VAD heard the user stop.
+    SpeechStopped,
+    /// `input_audio_buffer.committed` without a `speech_stopped` before it (manual commit).
+    Committed,
+    /// `response.created`: no user audio ended this turn (text input, tool follow-ups).
+    ResponseCreated,
+}
+
+/// The metrics of one response, reported as [`ConversationEvent::TurnMetrics`] right after
+/// its [`ResponseDone`](ConversationEvent::ResponseDone) and logged at `info` level (target
+/// `rtclient::metrics`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnMetrics {
+    /// The response these latencies are of.
+    pub response_id: String,
+    /// What the latencies count from.
+    pub start: TurnStart,
+    /// From `start` to the first output audio delta; `None` without audio.
+    pub first_audio: Option<Duration>,
+    /// From `start` to the first text or audio transcript delta; `None` without text.
+    pub first_text: Option<Duration>,
+    /// From `response.created` to `response.done`.
+    pub response_duration: Duration,
+    /// The response's token usage (zeros when the server reported none).
+    pub usage: TokenUsage,
+    /// Whether the response was cancelled (by the client or by the user speaking).
+    pub cancelled: bool,
+}
+
+/// Token counts of one response, or summed over a conversation
+/// ([`Conversation::usage`](super::Conversation::usage)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenUsage {
+    /// Responses counted.
+    pub responses: u64,
+    /// Input tokens.
+    pub input_tokens: u64,
+    /// Of the input tokens, those served from the cache.
+    pub cached_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+}
+
+/// Why a conversation moved to a new session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecycleReason {
+    /// The session reached
+    /// [`RecyclePolicy::max_session_duration`](super::RecyclePolicy::max_session_duration); it
+    /// was replaced between turns.
+    MaxSessionDuration,
+    /// The server closed the session with this code (1001 at its maximum duration).
+    Closed {
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
+    },
+    /// The connection was lost, or could not be kept; the error's message.
+    Lost(String),
+}
+
+/// What [`ConversationEvent::SessionRecycled`] reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recycled {
+    /// Why.
+    pub reason: RecycleReason,
+    /// Connection attempts it took.
+    pub attempts: u32,
+    /// Items replayed into the new session.
+    pub replayed: usize,
+    /// Items left out (audio without a transcript, kinds a client cannot create).
+    pub skipped: usize,
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use crate::{
     client::EventSender,
     conversation::requests::{CancelAction, RequestState, Requests},
     error::Error,
+    tools::OutputSender,
 };
 
 /// The commands of a [`Conversation`](super::Conversation): cheap to clone, usable from any task
@@ -176,9 +177,7 @@ impl ConversationHandle {
         call_id: impl Into<String>,
         output: impl Into<String>,
     ) -> Result<ToolOutputSent, Error> {
-        let item_event_id = self
-            .add_item(Item::function_call_output(call_id, output))
-            .await?;
+        let item_event_id = self.send_output(call_id.into(), output.into()).await?;
         let response = self.create_response(None).await?;
         Ok(ToolOutputSent {
             item_event_id,
@@ -199,6 +198,14 @@ impl ConversationHandle {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+}
+
+/// A registered tool's output goes to the current session as a `conversation.item.create`.
+impl OutputSender for ConversationHandle {
+    async fn send_output(&self, call_id: String, output: String) -> Result<String, Error> {
+        self.add_item(Item::function_call_output(call_id, output))
+            .await
     }
 }
 

@@ -13,76 +13,9 @@ use std::{
 
 use rtclient_protocol::Usage;
 
-use crate::conversation::{ConversationEvent, ResponseOutcome};
-
-/// What a turn's latencies count from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TurnStart {
-    /// `input_audio_buffer.speech_stopped`: server VAD heard the user stop.
-    SpeechStopped,
-    /// `input_audio_buffer.committed` without a `speech_stopped` before it (manual commit).
-    Committed,
-    /// `response.created`: no user audio ended this turn (text input, tool follow-ups).
-    ResponseCreated,
-}
-
-/// The metrics of one response, reported as [`ConversationEvent::TurnMetrics`] right after
-/// its [`ResponseDone`](ConversationEvent::ResponseDone) and logged at `info` level (target
-/// `rtclient::metrics`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TurnMetrics {
-    /// The response these latencies are of.
-    pub response_id: String,
-    /// What the latencies count from.
-    pub start: TurnStart,
-    /// From `start` to the first output audio delta; `None` without audio.
-    pub first_audio: Option<Duration>,
-    /// From `start` to the first text or audio transcript delta; `None` without text.
-    pub first_text: Option<Duration>,
-    /// From `response.created` to `response.done`.
-    pub response_duration: Duration,
-    /// The response's token usage (zeros when the server reported none).
-    pub usage: TokenUsage,
-    /// Whether the response was cancelled (by the client or by the user speaking).
-    pub cancelled: bool,
-}
-
-/// Token counts of one response, or summed over a conversation
-/// ([`Conversation::usage`](super::Conversation::usage)).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TokenUsage {
-    /// Responses counted.
-    pub responses: u64,
-    /// Input tokens.
-    pub input_tokens: u64,
-    /// Of the input tokens, those served from the cache.
-    pub cached_tokens: u64,
-    /// Output tokens.
-    pub output_tokens: u64,
-}
-
-impl TokenUsage {
-    fn of(usage: Option<&Usage>) -> Self {
-        let usage = usage.cloned().unwrap_or_default();
-        TokenUsage {
-            responses: 1,
-            input_tokens: usage.input_tokens.unwrap_or(0),
-            cached_tokens: usage
-                .input_token_details
-                .and_then(|details| details.cached_tokens)
-                .unwrap_or(0),
-            output_tokens: usage.output_tokens.unwrap_or(0),
-        }
-    }
-
-    fn add(&mut self, other: &TokenUsage) {
-        self.responses += other.responses;
-        self.input_tokens += other.input_tokens;
-        self.cached_tokens += other.cached_tokens;
-        self.output_tokens += other.output_tokens;
-    }
-}
+use crate::conversation::event::{
+    ConversationEvent, ResponseOutcome, TokenUsage, TurnMetrics, TurnStart,
+};
 
 /// A response's times so far.
 #[derive(Debug)]
@@ -162,8 +95,8 @@ impl Metrics {
         usage: Option<&Usage>,
         now: Instant,
     ) -> Option<TurnMetrics> {
-        let usage = TokenUsage::of(usage);
-        self.total.add(&usage);
+        let usage = response_usage(usage);
+        add_usage(&mut self.total, &usage);
         let timing = self.responses.remove(response_id)?;
         let after = |at: Option<Instant>| at.map(|at| at.saturating_duration_since(timing.since));
         let metrics = TurnMetrics {
@@ -202,6 +135,28 @@ impl Metrics {
         self.responses.clear();
         self.turn_end = None;
     }
+}
+
+/// The token counts of one response, from its `usage` (zeros when the server reported none).
+fn response_usage(usage: Option<&Usage>) -> TokenUsage {
+    let usage = usage.cloned().unwrap_or_default();
+    TokenUsage {
+        responses: 1,
+        input_tokens: usage.input_tokens.unwrap_or(0),
+        cached_tokens: usage
+            .input_token_details
+            .and_then(|details| details.cached_tokens)
+            .unwrap_or(0),
+        output_tokens: usage.output_tokens.unwrap_or(0),
+    }
+}
+
+/// Adds the counts of `usage` to `total`.
+fn add_usage(total: &mut TokenUsage, usage: &TokenUsage) {
+    total.responses += usage.responses;
+    total.input_tokens += usage.input_tokens;
+    total.cached_tokens += usage.cached_tokens;
+    total.output_tokens += usage.output_tokens;
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@
 //!   [`next_event`](Conversation::next_event) (or uses it as a `Stream`); each server event
 //!   updates the [`ConversationState`] and comes back as a [`ConversationEvent`]: text and
 //!   decoded audio deltas, input transcripts matched to their item by id, complete
-//!   [`FunctionCall`]s, a typed [`ResponseOutcome`] with usage, API errors, and
-//!   [`Other`](ConversationEvent::Other) for every other event, unchanged, so nothing is lost.
+//!   [`FunctionCall`](crate::FunctionCall)s, a typed [`ResponseOutcome`] with usage, API
+//!   errors, and [`Other`](ConversationEvent::Other) for every other event, unchanged, so
+//!   nothing is lost.
 //! - [`ConversationHandle`] sends the commands (update the session, send and commit audio, add
 //!   text, create or cancel a response, submit a tool's output). It is cheap to clone and works
 //!   from any task while another one reads events.
@@ -22,7 +23,7 @@
 //!   is in its docs); a queued or not yet created request can be cancelled.
 //! - [`Conversation::set_tools`] offers a [`Tools`] registry to the model and runs its calls
 //!   (concurrently, each under a timeout, optionally approved), answering each and asking for
-//!   one follow-up response per round.
+//!   one follow-up response per round (see [`tools`](mod@crate::tools)).
 //! - [`Conversation::set_playback`] installs a [`PlaybackTracker`]; then speech over the
 //!   assistant truncates its audio where playback was ([`ConversationEvent::BargeIn`]).
 //! - [`Conversation::set_recycling`] moves to a new session on its own under a
@@ -134,7 +135,6 @@ mod playback;
 mod recycle;
 mod requests;
 mod state;
-mod tools;
 
 use std::{
     collections::VecDeque,
@@ -146,23 +146,23 @@ use std::{
 use futures_util::Stream;
 use rtclient_protocol::{ServerEvent, Session, ToolChoice, ToolChoiceMode};
 
-pub use barge_in::{Interruption, Truncation};
-pub use event::{ConversationEvent, FunctionCall, ResponseOutcome};
+pub use event::{
+    ConversationEvent, Interruption, RecycleReason, Recycled, ResponseOutcome, TokenUsage,
+    Truncation, TurnMetrics, TurnStart,
+};
 pub use handle::{ConversationHandle, ResponseHandle, ToolOutputSent};
-pub use metrics::{TokenUsage, TurnMetrics, TurnStart};
 pub use playback::{PacedPlayback, PlaybackTracker, ReportedPlayback};
-pub use recycle::{DEFAULT_RECYCLE_NOTE, RecyclePolicy, RecycleReason, Recycled};
+pub use recycle::{DEFAULT_RECYCLE_NOTE, RecyclePolicy};
 pub use requests::{REQUEST_METADATA_KEY, RequestState};
 pub use state::{AudioProgress, ConversationState};
-pub(crate) use tools::Rounds;
-pub use tools::{DEFAULT_TOOL_TIMEOUT, Tool, ToolCallDone, ToolOutcome, Tools};
 
-use self::{metrics::Metrics, outbox::Outbox, recycle::Recycler, tools::ToolRunner};
+use self::{metrics::Metrics, outbox::Outbox, recycle::Recycler};
 
 use crate::{
     client::{EventReceiver, EventSender, FrameDirection, FrameObserver, RealtimeClient},
     config::ClientConfig,
     error::Error,
+    tools::{ToolRunner, Tools},
 };
 
 /// A Realtime conversation: reads the server's events into [`ConversationEvent`]s and a

@@ -28,7 +28,11 @@ use tokio::time::Sleep;
 use crate::{
     client::{EventReceiver, EventSender, FrameObserver, RealtimeClient},
     config::ClientConfig,
-    conversation::{Conversation, ConversationEvent, history},
+    conversation::{
+        Conversation,
+        event::{ConversationEvent, RecycleReason, Recycled},
+        history,
+    },
     error::Error,
 };
 
@@ -135,37 +139,6 @@ impl RecyclePolicy {
             .saturating_mul(1 << doublings)
             .min(self.max_backoff)
     }
-}
-
-/// Why a conversation moved to a new session.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RecycleReason {
-    /// The session reached [`RecyclePolicy::max_session_duration`]; it was replaced between
-    /// turns.
-    MaxSessionDuration,
-    /// The server closed the session with this code (1001 at its maximum duration).
-    Closed {
-        /// The close code.
-        code: u16,
-        /// The close reason.
-        reason: String,
-    },
-    /// The connection was lost, or could not be kept; the error's message.
-    Lost(String),
-}
-
-/// What [`ConversationEvent::SessionRecycled`] reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recycled {
-    /// Why.
-    pub reason: RecycleReason,
-    /// Connection attempts it took.
-    pub attempts: u32,
-    /// Items replayed into the new session.
-    pub replayed: usize,
-    /// Items left out (audio without a transcript, kinds a client cannot create).
-    pub skipped: usize,
 }
 
 type Reconnecting = Pin<Box<dyn Future<Output = Result<Reconnected, Error>> + Send>>;

@@ -12,8 +12,9 @@ use rtclient_protocol::{
 };
 
 use crate::{
-    conversation::event::{ConversationEvent, FunctionCall, ResponseOutcome},
+    conversation::event::{ConversationEvent, ResponseOutcome},
     error::Error,
+    tools::FunctionCall,
 };
 
 /// Output audio rate when the session does not say: PCM16 at 24 kHz.

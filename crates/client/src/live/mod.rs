@@ -18,6 +18,7 @@
 //! [`Target::azure_live`](crate::Target::azure_live) or
 //! [`Target::openai_live_at`](crate::Target::openai_live_at) (the local server).
 
+mod handle;
 mod responses;
 mod session;
 
@@ -33,10 +34,9 @@ use crate::connection::{Connection, Receiver, Sender};
 use crate::error::Error;
 use crate::target::TargetKind;
 
+pub use handle::LiveHandle;
 pub use responses::ToolCall;
-pub use session::{
-    DelegationTask, LiveEvent, LiveHandle, LiveSession, OutputAudio, SessionEnd, Transcript,
-};
+pub use session::{DelegationTask, LiveEvent, LiveSession, OutputAudio, SessionEnd, Transcript};
 
 /// A typed GPT-Live client on one WebSocket; [`split`](LiveClient::split) it to send and
 /// receive from different tasks.

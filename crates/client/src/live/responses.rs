@@ -2,21 +2,19 @@
 //! `response.event`s, answered with `response.item.create` (`function_call_output`) and
 //! `response.create`.
 //!
-//! Calls to tools of the session's [`Tools`] registry (the same registry the Realtime
-//! [`Conversation`](crate::Conversation) runs) are run by the session: every call gets its
-//! output, and once the backend response completed and all its calls were answered, exactly one
-//! `response.create` goes out. Other calls are left to the application as [`ToolCall`]s.
+//! Calls to tools of the session's [`Tools`] registry are run by the session, with the runner
+//! the Realtime [`Conversation`](crate::Conversation) uses (see [`tools`](mod@crate::tools)):
+//! every call gets its output, and once the backend response completed and all its calls were
+//! answered, exactly one `response.create` goes out. Other calls are left to the application as
+//! [`ToolCall`]s.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use rtclient_protocol::live::{ClientEvent, ResponseCreate, ResponseItemCreate};
-use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use serde_json::Value;
 
-use super::LiveHandle;
-use crate::conversation::{FunctionCall, Rounds, ToolCallDone, Tools};
+use super::handle::LiveHandle;
 use crate::error::Error;
+use crate::tools::{FunctionCall, OutputSender, ToolCallDone, ToolRunner, Tools};
 
 /// A function call of the Responses backend that no registered tool answers: answer it with
 /// [`answer`](Self::answer) (or [`submit`](Self::submit) each call of a response and then
@@ -43,31 +41,7 @@ impl ToolCall {
     /// calls; send `response.create` after the last). Returns the `event_id` of the item.
     pub async fn submit(&self, output: impl Into<String>) -> Result<String, Error> {
         self.handle
-            .add_item(function_call_output(&self.call.call_id, &output.into()))
-            .await
-    }
-}
-
-/// A `function_call_output` Responses input item.
-fn function_call_output(call_id: &str, output: &str) -> Value {
-    json!({"type": "function_call_output", "call_id": call_id, "output": output})
-}
-
-impl LiveHandle {
-    /// Adds an item to the backend conversation (`response.item.create`, Responses delegation
-    /// only), e.g. a user message; returns its `event_id` (errors carry it; nothing acks it).
-    pub async fn add_item(&self, item: Value) -> Result<String, Error> {
-        self.command(ResponseItemCreate {
-            item,
-            ..Default::default()
-        })
-        .await
-    }
-
-    /// Lets the backend go on with the items added (`response.create`); returns its
-    /// `event_id`.
-    pub async fn create_response(&self) -> Result<String, Error> {
-        self.command(ClientEvent::from(ResponseCreate::default()))
+            .send_output(self.call.call_id.clone(), output.into())
             .await
     }
 }
@@ -81,32 +55,26 @@ pub(super) enum Nested {
     Call(FunctionCall),
 }
 
-/// Runs the registered tools' calls and tracks the backend responses' rounds.
+/// The session's tool runner, and the backend response each delegation works on (the
+/// round its calls belong to).
 #[derive(Debug)]
 pub(super) struct ResponsesTools {
-    tools: Arc<Tools>,
-    rounds: Rounds,
+    runner: ToolRunner,
     /// The latest backend response id of each delegation.
     responses: HashMap<Option<String>, String>,
-    done_tx: mpsc::UnboundedSender<ToolCallDone>,
-    done_rx: mpsc::UnboundedReceiver<ToolCallDone>,
 }
 
 impl ResponsesTools {
     pub(super) fn new(tools: Tools) -> Self {
-        let (done_tx, done_rx) = mpsc::unbounded_channel();
         Self {
-            tools: Arc::new(tools),
-            rounds: Rounds::default(),
+            runner: ToolRunner::new(tools),
             responses: HashMap::new(),
-            done_tx,
-            done_rx,
         }
     }
 
     /// The registry.
     pub(super) fn tools(&self) -> &Tools {
-        &self.tools
+        self.runner.tools()
     }
 
     /// Acts on one nested event of `delegation_id`: starts registered calls, and sends the
@@ -133,16 +101,15 @@ impl ResponsesTools {
                 let id = response_id
                     .or_else(|| self.responses.get(&delegation).cloned())
                     .unwrap_or_default();
-                if self.rounds.response_done(&id, kind == "response.completed") {
+                if self.runner.response_done(&id, kind == "response.completed") {
                     handle.create_response().await?;
                 }
             }
             "response.output_item.done" => {
-                if let Some(call) = self.function_call(&delegation, event.get("item")) {
-                    if !self.tools.contains(&call.name) {
-                        return Ok(Nested::Call(call));
-                    }
-                    self.start(call, handle);
+                if let Some(call) = self.function_call(&delegation, event.get("item"))
+                    && !self.runner.start(&call, handle)
+                {
+                    return Ok(Nested::Call(call));
                 }
             }
             _ => {}
@@ -150,22 +117,11 @@ impl ResponsesTools {
         Ok(Nested::Pass)
     }
 
-    /// The next finished registered call, its output sent (cancel-safe; the runner holds a
-    /// sender itself, so this never ends).
-    pub(super) async fn next_done(&mut self) -> Option<ToolCallDone> {
-        self.done_rx.recv().await
-    }
-
-    /// Counts a finished call; sends the follow-up `response.create` when its round is over.
-    pub(super) async fn finished(
-        &mut self,
-        done: &ToolCallDone,
-        handle: &LiveHandle,
-    ) -> Result<(), Error> {
-        if self.rounds.call_finished(&done.call.response_id) {
-            handle.create_response().await?;
-        }
-        Ok(())
+    /// The next finished registered call, its output sent, and whether its round is over and
+    /// wants the follow-up `response.create` (cancel-safe; the runner holds a sender itself, so
+    /// this never ends).
+    pub(super) async fn next_done(&mut self) -> (ToolCallDone, bool) {
+        std::future::poll_fn(|cx| self.runner.poll_done(cx)).await
     }
 
     /// The function call of an output item, if it is one.
@@ -191,26 +147,6 @@ impl ResponsesTools {
             item_id: text("id"),
             response_id: self.responses.get(delegation).cloned().unwrap_or_default(),
         })
-    }
-
-    fn start(&mut self, call: FunctionCall, handle: &LiveHandle) {
-        self.rounds.call_started(&call.response_id);
-        let (tools, handle, done) = (
-            Arc::clone(&self.tools),
-            handle.clone(),
-            self.done_tx.clone(),
-        );
-        tokio::spawn(async move {
-            let outcome = tools.run(&call).await;
-            let item = function_call_output(&call.call_id, &outcome.output());
-            let output_event_id = handle.add_item(item).await.ok();
-            // The session may be gone; then nobody waits for the result.
-            let _ = done.send(ToolCallDone {
-                call,
-                outcome,
-                output_event_id,
-            });
-        });
     }
 }
 

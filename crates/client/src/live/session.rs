@@ -3,16 +3,16 @@
 use base64::Engine as _;
 use rtclient_protocol::AudioFormatKind;
 use rtclient_protocol::live::{
-    ClientEvent, CloseReason, ContextKind, DelegationCreated, DelegationKind, InputAudioMute,
-    InputAudioUnmute, LiveError, OutputAudioDelta, ServerEvent, SessionClose, SessionConfig,
-    SessionResource, SessionUsage,
+    ClientEvent, CloseReason, ContextKind, DelegationCreated, DelegationKind, LiveError,
+    OutputAudioDelta, ServerEvent, SessionConfig, SessionResource, SessionUsage,
 };
 
+use super::handle::LiveHandle;
 use super::responses::{Nested, ResponsesTools, ToolCall};
-use super::{LiveClient, LiveReceiver, LiveSender};
+use super::{LiveClient, LiveReceiver};
 use crate::config::ClientConfig;
-use crate::conversation::{ToolCallDone, Tools};
 use crate::error::Error;
+use crate::tools::{ToolCallDone, Tools};
 
 /// A running GPT-Live session: read its [`LiveEvent`]s with [`next_event`](Self::next_event) in
 /// one task, and send audio and commands through a [`LiveHandle`] from any task.
@@ -164,56 +164,6 @@ pub struct SessionEnd {
     pub session: Box<SessionResource>,
 }
 
-/// Sends to a [`LiveSession`] from any task. Cheap to clone.
-#[derive(Debug, Clone)]
-pub struct LiveHandle {
-    sender: LiveSender,
-}
-
-impl LiveHandle {
-    /// Streams input audio: raw bytes in the session format, paced like a microphone.
-    pub async fn send_audio(&self, bytes: &[u8]) -> Result<(), Error> {
-        self.sender.send_audio(bytes).await
-    }
-
-    /// Stops feeding input to the model (`session.input_audio.mute`); returns its `event_id`.
-    pub async fn mute(&self) -> Result<String, Error> {
-        self.command(InputAudioMute::default()).await
-    }
-
-    /// Feeds input to the model again (`session.input_audio.unmute`); returns its `event_id`.
-    pub async fn unmute(&self) -> Result<String, Error> {
-        self.command(InputAudioUnmute::default()).await
-    }
-
-    /// Appends context of `kind`; `delegation_id` `None` makes it session-wide. Returns the
-    /// `event_id` its ack or error will carry.
-    pub async fn append(
-        &self,
-        kind: ContextKind,
-        text: impl Into<String>,
-        delegation_id: Option<String>,
-    ) -> Result<String, Error> {
-        self.command(ClientEvent::context_append(kind, text, delegation_id))
-            .await
-    }
-
-    /// Asks the service to end the session (`session.close`); `session.closed` follows.
-    pub async fn close(&self) -> Result<String, Error> {
-        self.command(SessionClose::default()).await
-    }
-
-    /// Sends any event; see [`LiveSender::send`].
-    pub async fn send(&self, event: impl Into<ClientEvent>) -> Result<Option<String>, Error> {
-        self.sender.send(event).await
-    }
-
-    pub(super) async fn command(&self, event: impl Into<ClientEvent>) -> Result<String, Error> {
-        // Commands always get an `event_id` from the sender.
-        Ok(self.sender.send(event).await?.unwrap_or_default())
-    }
-}
-
 impl LiveSession {
     /// Connects to the Live target of `config`, sends `session.start` with `session` and waits
     /// for `session.started`. An `error` instead is [`Error::LiveStartRefused`].
@@ -255,7 +205,7 @@ impl LiveSession {
     pub fn new(client: LiveClient) -> Self {
         let (sender, receiver) = client.split();
         Self {
-            handle: LiveHandle { sender },
+            handle: LiveHandle::new(sender),
             receiver,
             session: None,
             output_bytes_per_second: 48_000,
@@ -335,8 +285,10 @@ impl LiveSession {
     pub async fn next_event(&mut self) -> Result<Option<LiveEvent>, Error> {
         let received = tokio::select! {
             biased;
-            Some(done) = self.tools.next_done() => {
-                self.tools.finished(&done, &self.handle).await?;
+            (done, follow_up) = self.tools.next_done() => {
+                if follow_up {
+                    self.handle.create_response().await?;
+                }
                 return Ok(Some(LiveEvent::ToolCallDone(done)));
             }
             received = self.receiver.recv() => received?,

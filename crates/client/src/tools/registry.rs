@@ -1,34 +1,13 @@
-//! The tool registry: function tools the conversation offers the model and runs itself.
-//!
-//! A [`Tool`] is a name, a description, a JSON schema of its arguments (derived from a Rust type
-//! with [`Tool::derived`], or given by hand) and an async handler.
-//! [`Tools`] holds them with a timeout and an optional approval hook;
-//! [`Conversation::set_tools`](super::Conversation::set_tools) puts them in the session. From
-//! then on every call the model makes to a registered tool is run by the conversation: calls of
-//! one response run concurrently, each under the timeout; every call gets its
-//! `function_call_output` (a handler error, a timeout or a refusal becomes an output the model
-//! reads, `{"error": "..."}`); once the response ended and all its outputs were sent, exactly one
-//! follow-up `response.create` goes out. Calls to names not registered are left to the
-//! application, which answers them with
-//! [`ConversationHandle::submit_tool_output`](super::ConversationHandle::submit_tool_output).
+//! [`Tool`]: a function the model may call, and [`Tools`]: the registry a session runs.
 
-use std::{
-    collections::HashMap,
-    fmt,
-    future::Future,
-    pin::Pin,
-    sync::Arc,
-    task::{Context, Poll},
-    time::Duration,
-};
+use std::{collections::HashMap, fmt, future::Future, pin::Pin, sync::Arc, time::Duration};
 
-use rtclient_protocol::{Item, Tool as ToolDefinition};
+use rtclient_protocol::Tool as ToolDefinition;
 use serde::{Serialize, de::DeserializeOwned};
-use tokio::sync::mpsc;
 
 use crate::{
-    conversation::{event::FunctionCall, handle::ConversationHandle},
     error::BoxError,
+    tools::call::{FunctionCall, ToolOutcome},
 };
 
 /// How long a handler may run before its call is answered with a timeout error.
@@ -151,7 +130,7 @@ impl Tool {
     }
 }
 
-/// The tools a conversation runs, with the timeout of each call and an optional approval hook.
+/// The tools a session runs, with the timeout of each call and an optional approval hook.
 #[derive(Clone)]
 pub struct Tools {
     tools: HashMap<String, Tool>,
@@ -222,7 +201,7 @@ impl Tools {
         self.tools.contains_key(name)
     }
 
-    /// Runs one call as the conversation does: approval, then the handler under the timeout.
+    /// Runs one call as a session does: approval, then the handler under the timeout.
     /// Never fails: every way it can go wrong is an outcome with an output for the model.
     pub async fn run(&self, call: &FunctionCall) -> ToolOutcome {
         let Some(tool) = self.tools.get(&call.name) else {
@@ -239,196 +218,6 @@ impl Tools {
             Ok(Err(error)) => ToolOutcome::Failed(error.to_string()),
             Err(_) => ToolOutcome::TimedOut(self.timeout),
         }
-    }
-}
-
-/// How one tool call ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ToolOutcome {
-    /// The handler's output.
-    Output(String),
-    /// The handler failed (or the tool or its arguments were wrong), with this message.
-    Failed(String),
-    /// The handler ran longer than the timeout.
-    TimedOut(Duration),
-    /// The approval hook refused the call, with this reason.
-    Refused(String),
-}
-
-impl ToolOutcome {
-    /// The `function_call_output` the model reads: the output itself, or `{"error": "..."}`.
-    pub fn output(&self) -> String {
-        let error = match self {
-            ToolOutcome::Output(output) => return output.clone(),
-            ToolOutcome::Failed(message) => format!("the tool failed: {message}"),
-            ToolOutcome::TimedOut(timeout) => {
-                format!("the tool did not answer within {} ms", timeout.as_millis())
-            }
-            ToolOutcome::Refused(reason) => format!("the call was not approved: {reason}"),
-        };
-        serde_json::json!({ "error": error }).to_string()
-    }
-}
-
-/// A registered tool's call that the conversation ran and answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ToolCallDone {
-    /// The call.
-    pub call: FunctionCall,
-    /// How it ended.
-    pub outcome: ToolOutcome,
-    /// The `event_id` of the `conversation.item.create` of its output; `None` when it could not
-    /// be sent (the connection had ended).
-    pub output_event_id: Option<String>,
-}
-
-/// The tool calls of one response, while they run.
-#[derive(Debug, Default)]
-struct Round {
-    running: usize,
-    ran: usize,
-    /// `Some(completed)` once the response ended.
-    ended: Option<bool>,
-}
-
-/// The tool rounds of the responses whose calls run: a round is over when its response ended
-/// and its last call finished, and wants exactly one follow-up response when it ran calls and
-/// its response completed. Shared by the Realtime conversation and the GPT-Live session.
-#[derive(Debug, Default)]
-pub(crate) struct Rounds {
-    rounds: HashMap<String, Round>,
-}
-
-impl Rounds {
-    /// A call of `response_id` started.
-    pub(crate) fn call_started(&mut self, response_id: &str) {
-        self.rounds
-            .entry(response_id.to_owned())
-            .or_default()
-            .running += 1;
-    }
-
-    /// A call of `response_id` finished; returns whether its round is now over and wants a
-    /// follow-up response.
-    pub(crate) fn call_finished(&mut self, response_id: &str) -> bool {
-        if let Some(round) = self.rounds.get_mut(response_id) {
-            round.running = round.running.saturating_sub(1);
-            round.ran += 1;
-        }
-        self.take_finished(response_id)
-    }
-
-    /// `response_id` ended (`completed` or not); returns whether its round is over and wants a
-    /// follow-up response.
-    pub(crate) fn response_done(&mut self, response_id: &str, completed: bool) -> bool {
-        match self.rounds.get_mut(response_id) {
-            Some(round) => {
-                round.ended = Some(completed);
-                self.take_finished(response_id)
-            }
-            None => false,
-        }
-    }
-
-    /// Forgets every round.
-    pub(crate) fn clear(&mut self) {
-        self.rounds.clear();
-    }
-
-    /// Whether calls are running or a round waits for its response to end.
-    pub(crate) fn busy(&self) -> bool {
-        !self.rounds.is_empty()
-    }
-
-    /// Removes the round of `response_id` when it is over: `true` when it ran calls and its
-    /// response completed (a cancelled or failed response gets no follow-up).
-    fn take_finished(&mut self, response_id: &str) -> bool {
-        let over = self
-            .rounds
-            .get(response_id)
-            .is_some_and(|round| round.running == 0 && round.ended.is_some());
-        if !over {
-            return false;
-        }
-        self.rounds
-            .remove(response_id)
-            .is_some_and(|round| round.ran > 0 && round.ended == Some(true))
-    }
-}
-
-/// Runs the registered tools' calls as tasks and tracks each response's round.
-#[derive(Debug)]
-pub(super) struct ToolRunner {
-    tools: Arc<Tools>,
-    rounds: Rounds,
-    done_tx: mpsc::UnboundedSender<ToolCallDone>,
-    done_rx: mpsc::UnboundedReceiver<ToolCallDone>,
-}
-
-impl ToolRunner {
-    pub(super) fn new(tools: Tools) -> Self {
-        let (done_tx, done_rx) = mpsc::unbounded_channel();
-        Self {
-            tools: Arc::new(tools),
-            rounds: Rounds::default(),
-            done_tx,
-            done_rx,
-        }
-    }
-
-    /// Starts `call` if its tool is registered; returns whether it did.
-    pub(super) fn start(&mut self, call: &FunctionCall, handle: &ConversationHandle) -> bool {
-        if !self.tools.contains(&call.name) {
-            return false;
-        }
-        self.rounds.call_started(&call.response_id);
-        let (tools, handle, done) = (
-            Arc::clone(&self.tools),
-            handle.clone(),
-            self.done_tx.clone(),
-        );
-        let call = call.clone();
-        tokio::spawn(async move {
-            let outcome = tools.run(&call).await;
-            let output = Item::function_call_output(call.call_id.clone(), outcome.output());
-            let output_event_id = handle.add_item(output).await.ok();
-            // The conversation may be gone; then nobody waits for the result.
-            let _ = done.send(ToolCallDone {
-                call,
-                outcome,
-                output_event_id,
-            });
-        });
-        true
-    }
-
-    /// `response.done` of `response_id`; returns whether its round is over and wants a
-    /// follow-up response.
-    pub(super) fn response_done(&mut self, response_id: &str, completed: bool) -> bool {
-        self.rounds.response_done(response_id, completed)
-    }
-
-    /// The next finished call, and whether its response's round is now over and wants a
-    /// follow-up response.
-    pub(super) fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<(ToolCallDone, bool)> {
-        let Poll::Ready(Some(done)) = self.done_rx.poll_recv(cx) else {
-            // The runner holds a sender itself, so the channel never closes.
-            return Poll::Pending;
-        };
-        let follow_up = self.rounds.call_finished(&done.call.response_id);
-        Poll::Ready((done, follow_up))
-    }
-
-    /// The session ended: its responses' rounds are forgotten (calls still running send
-    /// their outputs to the new session, which has their calls when they were replayed).
-    pub(super) fn session_ended(&mut self) {
-        self.rounds.clear();
-    }
-
-    /// Whether calls are running or a round waits for its response to end.
-    pub(super) fn busy(&self) -> bool {
-        self.rounds.busy()
     }
 }
 
@@ -548,21 +337,5 @@ mod tests {
             .map(|tool| tool.name.unwrap())
             .collect();
         assert_eq!(names, ["alarm", "get_weather"]);
-    }
-
-    #[test]
-    fn a_round_wants_one_follow_up_after_its_last_call_and_its_response() {
-        let mut rounds = Rounds::default();
-        rounds.call_started("resp_1");
-        rounds.call_started("resp_1");
-        assert!(!rounds.call_finished("resp_1"));
-        assert!(!rounds.response_done("resp_1", true));
-        assert!(rounds.call_finished("resp_1"));
-        assert!(!rounds.busy());
-        // A cancelled response gets no follow-up.
-        rounds.call_started("resp_2");
-        assert!(!rounds.response_done("resp_2", false));
-        assert!(!rounds.call_finished("resp_2"));
-        assert!(!rounds.busy());
     }
 }
