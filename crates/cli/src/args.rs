@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use rtclient_protocol::Dialect;
 
 use crate::printer::ColorChoice;
 
@@ -120,6 +121,15 @@ pub(crate) enum DialectArg {
     Ga,
     /// The beta protocol (`OpenAI-Beta: realtime=v1`, Azure preview api-versions).
     Beta,
+}
+
+impl From<DialectArg> for Dialect {
+    fn from(dialect: DialectArg) -> Self {
+        match dialect {
+            DialectArg::Ga => Dialect::Ga,
+            DialectArg::Beta => Dialect::Beta,
+        }
+    }
 }
 
 /// Turn detection.

@@ -20,12 +20,13 @@ use rtclient_audio::{WavSink, WireFormat};
 use tokio::time::Instant;
 
 use crate::exit::CliError;
+use crate::frames::{Frames, frame_hook, take_frames};
 use crate::input_files::{InputFile, Timeline};
+use crate::local_server::LocalServer;
 use crate::printer::Printer;
-use crate::send::LocalServer;
+use crate::provider::Provider;
 use crate::session_log::Log;
-use crate::settings::{Provider, SendSettings};
-use crate::stream::{Frames, frame_hook, take_frames};
+use crate::settings::SendSettings;
 
 /// The model when `--model` is not given.
 const DEFAULT_MODEL: &str = "gpt-live-1";
@@ -39,7 +40,7 @@ pub(crate) async fn run(
     model: Option<String>,
     printer: &Printer,
 ) -> Result<(), CliError> {
-    let (config, local) = match &settings.provider {
+    let (config, local) = match &settings.connection.provider {
         Provider::Remote { name, config } => {
             let target = live_target(config.target())?;
             printer.note(&format!(

@@ -4,9 +4,12 @@
 //! The binary is glue: [`args`] parses, [`settings`] resolves flags, environment and `.env` once,
 //! [`printer`] decides where output goes, [`exit`] maps failures to exit codes, and one module per
 //! subcommand ([`send`], `talk`, [`serve`], [`inspect`], [`bench`]) does the work with the `rtclient`,
-//! `rtclient-server`, `rtclient-protocol` and `rtclient-audio` crates. [`stream`] is `send`'s
-//! streaming loop, [`render`] turns events into readable lines and [`session_log`] defines the
-//! JSONL session log format. Usage and exit codes: `crates/cli/README.md`.
+//! `rtclient-server`, `rtclient-protocol` and `rtclient-audio` crates. The verbs that open a
+//! session share [`provider`] (where to connect, starting the [`local_server`] when that is the
+//! choice) and [`session_options`] (what the session is asked to be). [`stream`] is `send`'s
+//! streaming loop and [`live`] its GPT-Live run, both recording through [`frames`]; [`render`]
+//! turns events into readable lines and [`session_log`] defines the JSONL session log format.
+//! Usage and exit codes: `crates/cli/README.md`.
 
 use std::process::ExitCode;
 
@@ -18,15 +21,19 @@ mod audio_io;
 mod bench;
 mod engines;
 mod exit;
+mod frames;
 mod input_files;
 mod inspect;
 mod live;
+mod local_server;
 mod outcome;
 mod printer;
+mod provider;
 mod render;
 mod send;
 mod serve;
 mod session_log;
+mod session_options;
 mod settings;
 mod stream;
 #[cfg(feature = "audio-io")]

@@ -6,16 +6,11 @@
 //! [streaming loop](crate::stream) on the typed client and prints a summary (exit 1 when the
 //! service reported an error or a response failed).
 
-use std::future::IntoFuture;
+use rtclient::RealtimeClient;
 
-use rtclient::{ClientConfig, RealtimeClient, Target};
-use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
-
-use crate::engines::EngineArgs;
-use crate::engines::EngineChoice;
 use crate::exit::CliError;
 use crate::printer::Printer;
-use crate::settings::{LocalReason, Provider, SendSettings};
+use crate::settings::SendSettings;
 
 /// Runs `send` with resolved settings.
 pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(), CliError> {
@@ -27,7 +22,10 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
                 .hint("send WAV, FLAC, OGG Vorbis or MP3 files")
         })?;
     }
-    let (config, local) = resolve_target(&settings, printer).await?;
+    let (config, local) = settings
+        .connection
+        .resolve_target(&settings.engines, printer)
+        .await?;
     // Connection and authentication failures end here with exit 3 (the key is never printed).
     let connected = RealtimeClient::connect(&config).await;
     let result = match connected {
@@ -43,103 +41,4 @@ pub(crate) async fn run(settings: SendSettings, printer: &Printer) -> Result<(),
         local.stop().await;
     }
     result
-}
-
-/// The client configuration for the settings' provider, and the built-in local server when
-/// that is the provider (started here; stop it when done). Says which provider it uses.
-pub(crate) async fn resolve_target(
-    settings: &SendSettings,
-    printer: &Printer,
-) -> Result<(ClientConfig, Option<LocalServer>), CliError> {
-    let dialect = match settings.dialect {
-        rtclient_protocol::Dialect::Ga => "GA",
-        rtclient_protocol::Dialect::Beta => "beta",
-    };
-    let target = match &settings.provider {
-        Provider::Remote { name, config } => {
-            printer.note(&format!(
-                "provider {name}: {} ({dialect} dialect)",
-                config.target().redacted_url()
-            ));
-            (ClientConfig::clone(config), None)
-        }
-        Provider::Local { model, reason } => {
-            let local = LocalServer::start(model, &settings.engines, printer).await?;
-            let why = match reason {
-                LocalReason::Asked => "--provider local",
-                LocalReason::NoCredentials => "no OpenAI/Azure credentials found",
-            };
-            printer.note(&format!(
-                "{why}: using the built-in local server at {} ({dialect} dialect)",
-                local.url
-            ));
-            let target = Target::custom(&local.url)?.with_dialect(settings.dialect);
-            (ClientConfig::builder(target).build(), Some(local))
-        }
-    };
-    Ok(target)
-}
-
-/// The built-in local server, run in-process on a free loopback port.
-#[derive(Debug)]
-pub(crate) struct LocalServer {
-    /// The URL to connect to.
-    url: String,
-    /// The address it listens on.
-    pub(crate) addr: std::net::SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl LocalServer {
-    /// Binds `127.0.0.1:0` and starts serving with the default VAD and `engines` (the
-    /// speech-to-text engine among them), noting on stderr which engines run and why.
-    pub(crate) async fn start(
-        model: &str,
-        engines: &EngineArgs,
-        printer: &Printer,
-    ) -> Result<Self, CliError> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| {
-                CliError::connection("could not start the built-in local server").caused_by(&e)
-            })?;
-        let config = ServerConfig::builder().build().map_err(|e| {
-            CliError::failure("the built-in local server settings are invalid").caused_by(&e)
-        })?;
-        let hearing = EngineChoice {
-            stt: engines.stt,
-            ..EngineChoice::default()
-        };
-        let (session, hearing) = hearing.apply(RealtimeSession::new());
-        for line in &hearing {
-            printer.note(line);
-        }
-        let session = engines.apply(session, printer);
-        let server = Serve::new(listener, ServerState::with_handler(config, session));
-        let addr = server.local_addr().map_err(|e| {
-            CliError::connection("could not start the built-in local server").caused_by(&e)
-        })?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(
-            server
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .into_future(),
-        );
-        let local = Self {
-            url: format!("ws://{addr}/v1/realtime?model={model}"),
-            addr,
-            stop,
-            task,
-        };
-        Ok(local)
-    }
-
-    /// Closes open sessions and waits for the server to finish.
-    pub(crate) async fn stop(self) {
-        let _ = self.stop.send(());
-        let _ = self.task.await;
-    }
 }

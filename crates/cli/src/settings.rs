@@ -1,33 +1,24 @@
 //! Arguments, environment and `.env` resolved once into plain values, before any work.
 //!
-//! Precedence for `send`: flags, then the process environment, then `.env` (current directory or
-//! a parent), then the built-in local server. Each command receives one settings struct and
-//! never looks at flags or the environment itself. `Debug` of every struct is safe to print:
+//! Each command receives one settings struct and never looks at flags or the environment itself;
+//! the connection ([`provider`]) and session options ([`crate::session_options`]) that `send` and
+//! `talk` share resolve in their own modules. `Debug` of every struct is safe to print:
 //! keys are held in [`rtclient::Secret`] / [`rtclient_server::ApiKey`], which leave them out.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use rtclient::{ClientConfig, Credential, EnvConfig, OpenAiSession, Secret, Target, env};
 use rtclient_audio::Pace;
 use rtclient_protocol::Dialect;
 use rtclient_server::Script;
 use rtclient_server::Tls;
 use rtclient_server::{ApiKey, ServerConfig};
 
-use crate::args::{ConnectionArgs, DialectArg, InspectArgs, SendArgs, ServeArgs, VadArg};
+use crate::args::{InspectArgs, SendArgs, ServeArgs};
 use crate::engines::EngineChoice;
 use crate::exit::CliError;
-
-impl From<DialectArg> for Dialect {
-    fn from(dialect: DialectArg) -> Self {
-        match dialect {
-            DialectArg::Ga => Dialect::Ga,
-            DialectArg::Beta => Dialect::Beta,
-        }
-    }
-}
+use crate::provider::{self, ConnectionSettings};
+use crate::session_options::{SessionFlags, SessionOptions};
 
 /// Settings of `rtclient serve`.
 #[derive(Debug)]
@@ -134,68 +125,15 @@ impl InspectSettings {
     }
 }
 
-/// Where `send` connects.
-#[derive(Debug)]
-pub(crate) enum Provider {
-    /// A remote service (OpenAI, Azure or a URL) with its credential.
-    Remote {
-        /// `openai`, `azure` or `url`, for messages.
-        name: &'static str,
-        /// Target, credential and limits (boxed: far larger than the other variant).
-        config: Box<ClientConfig>,
-    },
-    /// The built-in local server, started in-process.
-    Local {
-        /// The model name to ask for.
-        model: String,
-        /// Why the local server was chosen (said plainly on stderr).
-        reason: LocalReason,
-    },
-}
-
-/// Why `send` uses the built-in local server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LocalReason {
-    /// `--provider local`.
-    Asked,
-    /// No OpenAI or Azure credentials in the environment or `.env`.
-    NoCredentials,
-}
-
-/// Session options of `send`.
-#[derive(Debug)]
-pub(crate) struct SessionSettings {
-    /// Instructions text (read from the file for `@FILE`).
-    pub(crate) instructions: Option<String>,
-    /// Output voice.
-    pub(crate) voice: Option<String>,
-    /// Turn detection mode.
-    pub(crate) vad: VadArg,
-    /// Server VAD threshold.
-    pub(crate) threshold: Option<f64>,
-    /// Server VAD prefix padding.
-    pub(crate) prefix_padding_ms: Option<u32>,
-    /// Server VAD silence duration.
-    pub(crate) silence_ms: Option<u32>,
-    /// Input transcription model.
-    pub(crate) transcribe: Option<String>,
-    /// Function definitions.
-    pub(crate) tools: Vec<serde_json::Value>,
-    /// Answers to function calls by name.
-    pub(crate) tool_outputs: serde_json::Map<String, serde_json::Value>,
-}
-
 /// Settings of `rtclient send`.
 #[derive(Debug)]
 pub(crate) struct SendSettings {
     /// Input files, checked to exist.
     pub(crate) files: Vec<PathBuf>,
-    /// Where to connect.
-    pub(crate) provider: Provider,
-    /// The wire dialect.
-    pub(crate) dialect: Dialect,
+    /// Where and how to connect.
+    pub(crate) connection: ConnectionSettings,
     /// Session options.
-    pub(crate) session: SessionSettings,
+    pub(crate) session: SessionOptions,
     /// Streaming pace.
     pub(crate) pace: Pace,
     /// How long to wait for the server once all audio is sent.
@@ -213,12 +151,7 @@ pub(crate) struct SendSettings {
 impl SendSettings {
     /// Resolves flags, the process environment and `.env`.
     pub(crate) fn resolve(args: SendArgs) -> Result<Self, CliError> {
-        let dotenv = rtclient_dotenv().unwrap_or_default();
-        Self::resolve_with(args, |name| {
-            std::env::var(name)
-                .ok()
-                .or_else(|| dotenv.get(name).cloned())
-        })
+        Self::resolve_with(args, provider::environment())
     }
 
     /// Resolves with variables looked up by `lookup` (the environment, in tests a map).
@@ -230,31 +163,24 @@ impl SendSettings {
             check_input_file(file)?;
         }
         let pace = parse_pace(&args.pace)?;
-        validate_vad(&args)?;
-        let provider = resolve_provider(&args.connection, &lookup)?;
-        let dialect = resolve_dialect(args.connection.dialect, &provider);
-        let provider = apply_connection_flags(provider, &args.connection, dialect)?;
-        let instructions = match args.instructions {
-            Some(text) => Some(read_instructions(&text)?),
-            None => None,
+        let flags = SessionFlags {
+            instructions: args.instructions,
+            voice: args.voice,
+            vad: args.vad,
+            threshold: args.threshold,
+            prefix_padding_ms: args.prefix_padding_ms,
+            silence_ms: args.silence_ms,
+            transcribe: args.transcribe,
+            tool: args.tool,
+            tool_outputs: args.tool_outputs,
         };
-        let tools = read_tools(&args.tool)?;
-        let tool_outputs = read_tool_outputs(args.tool_outputs.as_deref())?;
+        flags.check_vad()?;
+        let connection = ConnectionSettings::resolve(&args.connection, &lookup)?;
+        let session = flags.read()?;
         Ok(Self {
             files: args.files,
-            provider,
-            dialect,
-            session: SessionSettings {
-                instructions,
-                voice: args.voice,
-                vad: args.vad,
-                threshold: args.threshold,
-                prefix_padding_ms: args.prefix_padding_ms,
-                silence_ms: args.silence_ms,
-                transcribe: args.transcribe,
-                tools,
-                tool_outputs,
-            },
+            connection,
+            session,
             pace,
             reply_timeout: Duration::from_secs(args.reply_timeout.max(1)),
             out: args.out,
@@ -263,227 +189,6 @@ impl SendSettings {
             record: args.record,
         })
     }
-}
-
-/// The wire dialect: `--dialect`, else the one a remote target implies (beta for an Azure
-/// preview endpoint), else GA.
-fn resolve_dialect(flag: Option<DialectArg>, provider: &Provider) -> Dialect {
-    match (flag, provider) {
-        (Some(dialect), _) => Dialect::from(dialect),
-        (None, Provider::Remote { config, .. }) if config.target().dialect() == Dialect::Beta => {
-            Dialect::Beta
-        }
-        (None, _) => Dialect::Ga,
-    }
-}
-
-/// A remote `provider` with `--dialect` (when given) and the certificates of `--ca-cert`
-/// applied; any other provider as it is.
-fn apply_connection_flags(
-    provider: Provider,
-    args: &ConnectionArgs,
-    dialect: Dialect,
-) -> Result<Provider, CliError> {
-    let provider = match provider {
-        Provider::Remote { name, config } if args.dialect.is_some() => Provider::Remote {
-            name,
-            config: Box::new(rebuild_with_dialect(*config, dialect)),
-        },
-        other => other,
-    };
-    match (provider, &args.ca_cert) {
-        (Provider::Remote { name, config }, Some(ca_cert)) => Ok(Provider::Remote {
-            name,
-            config: Box::new(trust(*config, ca_cert)?),
-        }),
-        (other, _) => Ok(other),
-    }
-}
-
-/// The function definitions of the `--tool` files, each an object or an array of them.
-fn read_tools(paths: &[PathBuf]) -> Result<Vec<serde_json::Value>, CliError> {
-    let mut tools = Vec::new();
-    for path in paths {
-        match read_json(path, "--tool")? {
-            serde_json::Value::Array(list) => tools.extend(list),
-            value @ serde_json::Value::Object(_) => tools.push(value),
-            _ => {
-                return Err(CliError::usage(format!(
-                    "{}: expected a JSON object or an array of function definitions",
-                    path.display()
-                ))
-                .hint(r#"e.g. {"type":"function","name":"get_weather","parameters":{...}}"#));
-            }
-        }
-    }
-    Ok(tools)
-}
-
-/// The answers to function calls by name of the `--tool-outputs` file, if any.
-fn read_tool_outputs(
-    path: Option<&Path>,
-) -> Result<serde_json::Map<String, serde_json::Value>, CliError> {
-    let Some(path) = path else {
-        return Ok(serde_json::Map::new());
-    };
-    match read_json(path, "--tool-outputs")? {
-        serde_json::Value::Object(map) => Ok(map),
-        _ => Err(CliError::usage(format!(
-            "{}: expected a JSON object mapping function names to outputs",
-            path.display()
-        ))),
-    }
-}
-
-/// The variables of a `.env` file in the current directory or a parent, read the way
-/// [`ClientConfig::from_env`] reads them (the process environment is not modified).
-fn rtclient_dotenv() -> Option<HashMap<String, String>> {
-    let iter = dotenvy::dotenv_iter().ok()?;
-    Some(iter.filter_map(Result::ok).collect())
-}
-
-/// Where `send` connects: `--provider` (`local`, `openai`, `azure` or a URL), else OpenAI or
-/// Azure when the environment has their credentials, else the built-in local server.
-fn resolve_provider(
-    args: &ConnectionArgs,
-    lookup: &impl Fn(&str) -> Option<String>,
-) -> Result<Provider, CliError> {
-    let overlay = |name: &str| flag_or_lookup(args, lookup, name);
-    match args.provider.as_deref().map(str::trim) {
-        Some("local") => Ok(Provider::Local {
-            model: local_model(args),
-            reason: LocalReason::Asked,
-        }),
-        Some("openai") => openai_provider(args, &overlay),
-        Some("azure") => azure_provider(&overlay),
-        Some(url) if url.contains("://") => custom_provider(url, lookup),
-        Some(other) => Err(CliError::usage(format!("unknown provider `{other}`"))
-            .hint("use --provider openai, azure, local, or a ws:// / wss:// URL")),
-        None => match ClientConfig::from_vars(overlay)? {
-            EnvConfig::OpenAi(config) => Ok(Provider::Remote {
-                name: "openai",
-                config: Box::new(config),
-            }),
-            EnvConfig::Azure(config) => Ok(Provider::Remote {
-                name: "azure",
-                config: Box::new(config),
-            }),
-            _ => Ok(Provider::Local {
-                model: local_model(args),
-                reason: LocalReason::NoCredentials,
-            }),
-        },
-    }
-}
-
-/// The model the built-in local server announces: `--model`, else the default OpenAI model.
-fn local_model(args: &ConnectionArgs) -> String {
-    args.model
-        .clone()
-        .unwrap_or_else(|| env::DEFAULT_OPENAI_MODEL.to_owned())
-}
-
-/// The variable `name`, from its flag when one was given (flags override their environment
-/// variables), else from `lookup`.
-fn flag_or_lookup(
-    args: &ConnectionArgs,
-    lookup: &impl Fn(&str) -> Option<String>,
-    name: &str,
-) -> Option<String> {
-    let flag = match name {
-        env::OPENAI_MODEL => args.model.clone(),
-        env::AZURE_OPENAI_DEPLOYMENT => args.deployment.clone(),
-        env::AZURE_OPENAI_API_VERSION => args.api_version.clone(),
-        env::AZURE_OPENAI_ENDPOINT => args
-            .endpoint
-            .clone()
-            .filter(|_| args.provider.as_deref() == Some("azure")),
-        _ => None,
-    };
-    flag.or_else(|| lookup(name))
-}
-
-/// `--provider openai`: its key and model from `overlay`, at `--endpoint` if given.
-fn openai_provider(
-    args: &ConnectionArgs,
-    overlay: &impl Fn(&str) -> Option<String>,
-) -> Result<Provider, CliError> {
-    let key = overlay(env::OPENAI_API_KEY)
-        .filter(|key| !key.trim().is_empty())
-        .ok_or_else(|| {
-            CliError::usage("--provider openai needs an API key, and OPENAI_API_KEY is not set")
-                .hint("export OPENAI_API_KEY=... or put it in a .env file")
-        })?;
-    let model = overlay(env::OPENAI_MODEL).unwrap_or_else(|| env::DEFAULT_OPENAI_MODEL.to_owned());
-    let session = OpenAiSession::model(model.trim());
-    let target = match &args.endpoint {
-        Some(endpoint) => Target::openai_at(endpoint, session)?,
-        None => Target::openai(session),
-    };
-    let config = ClientConfig::builder(target)
-        .credential(Credential::BearerKey(Secret::new(key.trim())))
-        .build();
-    Ok(Provider::Remote {
-        name: "openai",
-        config: Box::new(config),
-    })
-}
-
-/// `--provider azure`: the Azure settings from `overlay`, which must be complete.
-fn azure_provider(overlay: &impl Fn(&str) -> Option<String>) -> Result<Provider, CliError> {
-    if overlay(env::AZURE_OPENAI_ENDPOINT).is_none() {
-        return Err(CliError::usage(
-            "--provider azure needs an endpoint, and AZURE_OPENAI_ENDPOINT is not set",
-        )
-        .hint("set AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and AZURE_OPENAI_DEPLOYMENT, or pass --endpoint and --deployment"));
-    }
-    match ClientConfig::from_vars(overlay)? {
-        EnvConfig::Azure(config) => Ok(Provider::Remote {
-            name: "azure",
-            config: Box::new(config),
-        }),
-        _ => Err(CliError::usage("the Azure settings are incomplete")
-            .hint("set AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and AZURE_OPENAI_DEPLOYMENT")),
-    }
-}
-
-/// `--provider URL`: a custom server, with the key of [`RTCLIENT_API_KEY`] if set.
-fn custom_provider(
-    url: &str,
-    lookup: &impl Fn(&str) -> Option<String>,
-) -> Result<Provider, CliError> {
-    let target = Target::custom(url)?;
-    // A key for a custom URL is never taken from the provider variables: it could leak
-    // an OpenAI or Azure key to a third party. Use RTCLIENT_API_KEY.
-    let credential = match lookup(RTCLIENT_API_KEY).filter(|k| !k.trim().is_empty()) {
-        Some(key) => Credential::BearerKey(Secret::new(key.trim())),
-        None => Credential::None,
-    };
-    Ok(Provider::Remote {
-        name: "url",
-        config: Box::new(ClientConfig::builder(target).credential(credential).build()),
-    })
-}
-
-/// Bearer key sent to a `--provider URL` server.
-pub(crate) const RTCLIENT_API_KEY: &str = "RTCLIENT_API_KEY";
-
-fn rebuild_with_dialect(config: ClientConfig, dialect: Dialect) -> ClientConfig {
-    let target = config.target().clone().with_dialect(dialect);
-    config.into_builder().target(target).build()
-}
-
-/// `config`, also trusting the certificates of `--ca-cert`.
-fn trust(config: ClientConfig, ca_cert: &Path) -> Result<ClientConfig, CliError> {
-    let builder = config
-        .into_builder()
-        .add_root_certificates_pem_file(ca_cert)
-        .map_err(|e| {
-            CliError::usage("invalid --ca-cert")
-                .caused_by(&e)
-                .hint("give a PEM file of the certificates to trust")
-        })?;
-    Ok(builder.build())
 }
 
 /// Parses `realtime`, `Nx` (e.g. `4x`, `1.5x`) or `max`.
@@ -510,23 +215,6 @@ pub(crate) fn parse_pace(text: &str) -> Result<Pace, CliError> {
     }
 }
 
-fn validate_vad(args: &SendArgs) -> Result<(), CliError> {
-    if let Some(t) = args.threshold
-        && !(0.0..=1.0).contains(&t)
-    {
-        return Err(CliError::usage(format!("--threshold {t} is out of range"))
-            .hint("use a value from 0.0 to 1.0"));
-    }
-    let server_only =
-        args.threshold.is_some() || args.prefix_padding_ms.is_some() || args.silence_ms.is_some();
-    if server_only && args.vad != VadArg::Server {
-        return Err(CliError::usage(
-            "--threshold, --prefix-padding-ms and --silence-ms apply to --vad server only",
-        ));
-    }
-    Ok(())
-}
-
 /// Checks that an input file exists, is a file and is readable; the audio format is checked
 /// when it is opened for streaming.
 fn check_input_file(path: &std::path::Path) -> Result<(), CliError> {
@@ -541,36 +229,15 @@ fn check_input_file(path: &std::path::Path) -> Result<(), CliError> {
     }
 }
 
-fn read_instructions(text: &str) -> Result<String, CliError> {
-    match text.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).map_err(|e| {
-            CliError::usage(format!("{path}: cannot read the --instructions file"))
-                .caused_by(&e)
-                .hint("use --instructions TEXT, or @FILE with an existing file")
-        }),
-        None => Ok(text.to_owned()),
-    }
-}
-
-fn read_json(path: &std::path::Path, option: &str) -> Result<serde_json::Value, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError::usage(format!("{}: cannot read the {option} file", path.display())).caused_by(&e)
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        CliError::usage(format!(
-            "{}: the {option} file is not valid JSON",
-            path.display()
-        ))
-        .caused_by(&e)
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use clap::Parser;
 
     use super::*;
     use crate::args::{Cli, Command};
+    use crate::provider::{LocalReason, Provider};
 
     fn send_args(argv: &[&str]) -> SendArgs {
         let mut full = vec!["rtclient", "send"];
@@ -595,13 +262,13 @@ mod tests {
     fn no_credentials_means_local() {
         let s = SendSettings::resolve_with(send_args(&[FILE]), vars(&[])).unwrap();
         assert!(matches!(
-            s.provider,
+            s.connection.provider,
             Provider::Local {
                 reason: LocalReason::NoCredentials,
                 ..
             }
         ));
-        assert_eq!(s.dialect, Dialect::Ga);
+        assert_eq!(s.connection.dialect, Dialect::Ga);
     }
 
     #[test]
@@ -611,7 +278,7 @@ mod tests {
             vars(&[("OPENAI_API_KEY", "sk-secret-123")]),
         )
         .unwrap();
-        let Provider::Remote { name, config } = &s.provider else {
+        let Provider::Remote { name, config } = &s.connection.provider else {
             panic!("{s:?}")
         };
         assert_eq!(*name, "openai");
@@ -634,7 +301,7 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert_eq!(s.dialect, Dialect::Beta);
+        assert_eq!(s.connection.dialect, Dialect::Beta);
         assert!(!format!("{s:?}").contains("az-secret"));
     }
 

@@ -13,15 +13,15 @@
 //! each file is appended, committed and answered, one response at a time: the sending task
 //! waits until the previous file's response (and its tool round) ended.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::ProgressBar;
 use rtclient::{
-    Conversation, ConversationEvent, ConversationHandle, Dialect, FrameDirection, RealtimeClient,
-    ResponseOutcome, TurnStart,
+    Conversation, ConversationEvent, ConversationHandle, Dialect, RealtimeClient, ResponseOutcome,
+    TurnStart,
 };
 use rtclient_audio::{WavSink, WireFormat};
 use rtclient_protocol::{AudioFormatKind, Item, ServerEvent, Session};
@@ -31,6 +31,7 @@ use tokio::time::Instant;
 
 use crate::args::VadArg;
 use crate::exit::CliError;
+use crate::frames::{Frames, frame_hook, take_frames};
 use crate::outcome::Outcome;
 use crate::printer::{Printed, Printer};
 use crate::render::{Event, Renderer};
@@ -72,9 +73,6 @@ fn connection_ended(error: Option<rtclient::Error>, response: Option<&str>) -> C
     out
 }
 
-/// Received frames waiting to be printed, filled by the frame hook.
-pub(crate) type Frames = Arc<Mutex<VecDeque<String>>>;
-
 /// Runs the session on an open connection.
 pub(crate) async fn run(
     client: RealtimeClient,
@@ -89,7 +87,7 @@ pub(crate) async fn run(
     // none, so it cannot slip in before the previous turn's tool round.
     let open_responses = Arc::new(tokio::sync::watch::Sender::new(0usize));
     let plan = Plan {
-        update: upload::session_update(settings)?,
+        update: settings.session.session_update()?,
         files: settings.files.clone(),
         pace: settings.pace,
         vad: settings.session.vad,
@@ -160,38 +158,6 @@ fn observed(client: RealtimeClient, log: Log) -> (Conversation, Frames) {
     let (hook, frames) = frame_hook(log);
     conversation.observe_frames(hook);
     (conversation, frames)
-}
-
-/// The frame hook of `send` (Realtime and Live): writes every frame to the session log and
-/// queues the received ones, as they were on the wire, for printing.
-pub(crate) fn frame_hook(
-    log: Log,
-) -> (
-    impl Fn(FrameDirection, &str) + Send + Sync + 'static,
-    Frames,
-) {
-    let frames = Frames::default();
-    let queue = Arc::clone(&frames);
-    let hook = move |direction: FrameDirection, text: &str| match direction {
-        FrameDirection::Sent => log.write(Direction::Sent, text),
-        FrameDirection::Received => {
-            log.write(Direction::Received, text);
-            queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push_back(text.to_owned());
-        }
-    };
-    (hook, frames)
-}
-
-/// Takes the queued frames.
-pub(crate) fn take_frames(frames: &Frames) -> Vec<String> {
-    frames
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .drain(..)
-        .collect()
 }
 
 /// How the loop ended.

@@ -9,7 +9,6 @@
 //! `--duration` or `--max-turns` end the session.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use rtclient::{
@@ -18,11 +17,13 @@ use rtclient::{
 use rtclient_audio::{Resampler, clip_to_i16};
 use serde_json::Value;
 
-use crate::args::{ApiArg, SendArgs, TalkArgs, VadArg};
+use crate::args::{TalkArgs, VadArg};
 use crate::audio_io::{Microphone, Speaker};
+use crate::engines::EngineArgs;
 use crate::exit::CliError;
 use crate::printer::Printer;
-use crate::settings::SendSettings;
+use crate::provider::{self, ConnectionSettings};
+use crate::session_options::{SessionFlags, SessionOptions};
 
 /// The session's audio rate (PCM16 mono, both directions).
 const SESSION_RATE: u32 = 24_000;
@@ -33,8 +34,12 @@ const DRAIN_POLL: Duration = Duration::from_millis(50);
 /// Settings of `rtclient talk`.
 #[derive(Debug)]
 pub(crate) struct TalkSettings {
-    /// Provider, dialect and session, resolved as for `send`.
-    connection: SendSettings,
+    /// Where and how to connect.
+    connection: ConnectionSettings,
+    /// Session options (server VAD, untuned).
+    session: SessionOptions,
+    /// The built-in local server's engines.
+    engines: EngineArgs,
     /// End after this many answered turns.
     max_turns: Option<u32>,
     /// End after this long.
@@ -44,10 +49,8 @@ pub(crate) struct TalkSettings {
 impl TalkSettings {
     /// Resolves flags, the process environment and `.env` as `send` does.
     pub(crate) fn resolve(args: TalkArgs) -> Result<Self, CliError> {
-        let send = SendArgs {
-            files: Vec::new(),
-            api: ApiArg::Realtime,
-            connection: args.connection,
+        let connection = ConnectionSettings::resolve(&args.connection, &provider::environment())?;
+        let session = SessionFlags {
             instructions: args.instructions,
             voice: args.voice,
             vad: VadArg::Server,
@@ -57,15 +60,12 @@ impl TalkSettings {
             transcribe: args.transcribe,
             tool: args.tool,
             tool_outputs: args.tool_outputs,
-            pace: "realtime".to_owned(),
-            reply_timeout: 30,
-            out: PathBuf::new(),
-            json: false,
-            record: None,
-            engines: args.engines,
-        };
+        }
+        .read()?;
         Ok(Self {
-            connection: SendSettings::resolve(send)?,
+            connection,
+            session,
+            engines: args.engines,
             max_turns: args.max_turns,
             duration: args.duration.map(Duration::from_secs),
         })
@@ -74,8 +74,11 @@ impl TalkSettings {
 
 /// Runs `talk` with resolved settings.
 pub(crate) async fn run(mut settings: TalkSettings, printer: &Printer) -> Result<(), CliError> {
-    let tools = tools(&mut settings.connection)?;
-    let (config, local) = crate::send::resolve_target(&settings.connection, printer).await?;
+    let tools = tools(&mut settings.session)?;
+    let (config, local) = settings
+        .connection
+        .resolve_target(&settings.engines, printer)
+        .await?;
     let result = async {
         let tracker = ReportedPlayback::new();
         let speaker = Speaker::open(tracker.clone())?;
@@ -83,9 +86,7 @@ pub(crate) async fn run(mut settings: TalkSettings, printer: &Printer) -> Result
         let mut conversation = Conversation::connect(&config).await?;
         conversation.set_playback(tracker);
         let handle = conversation.handle().clone();
-        handle
-            .send(crate::upload::session_update(&settings.connection)?)
-            .await?;
+        handle.send(settings.session.session_update()?).await?;
         if let Some(tools) = tools {
             conversation.set_tools(tools).await?;
         }
@@ -116,9 +117,9 @@ pub(crate) async fn run(mut settings: TalkSettings, printer: &Printer) -> Result
 
 /// The `--tool` definitions as tools the conversation runs, each answered with its
 /// `--tool-outputs` entry (an error output when there is none). Takes them out of the
-/// settings so the session update does not offer them twice.
-fn tools(settings: &mut SendSettings) -> Result<Option<Tools>, CliError> {
-    let definitions = std::mem::take(&mut settings.session.tools);
+/// options so the session update does not offer them twice.
+fn tools(session: &mut SessionOptions) -> Result<Option<Tools>, CliError> {
+    let definitions = std::mem::take(&mut session.tools);
     if definitions.is_empty() {
         return Ok(None);
     }
@@ -133,7 +134,7 @@ fn tools(settings: &mut SendSettings) -> Result<Option<Tools>, CliError> {
             Value::Null => serde_json::json!({"type": "object", "properties": {}}),
             other => other.clone(),
         };
-        let answer = match settings.session.tool_outputs.get(&name) {
+        let answer = match session.tool_outputs.get(&name) {
             Some(Value::String(text)) => Ok(text.clone()),
             Some(other) => Ok(other.to_string()),
             None => Err(format!(

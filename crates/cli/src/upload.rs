@@ -7,13 +7,12 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rtclient::ConversationHandle;
-use rtclient_protocol::{ClientEvent, ServerVad, Session, Tool, TurnDetection};
+use rtclient_protocol::ClientEvent;
 
 use crate::args::VadArg;
 use crate::exit::CliError;
 use crate::input_files::{InputFile, Timeline};
 use crate::printer::Printer;
-use crate::settings::SendSettings;
 
 /// A progress bar over the audio sent, in ms, on stderr; hidden unless the printer allows it.
 pub(crate) fn progress_bar(printer: &Printer) -> ProgressBar {
@@ -27,46 +26,6 @@ pub(crate) fn progress_bar(printer: &Printer) -> ProgressBar {
         bar.set_style(style);
     }
     bar
-}
-
-/// The `session.update` built from the settings.
-pub(crate) fn session_update(settings: &SendSettings) -> Result<ClientEvent, CliError> {
-    let s = &settings.session;
-    let mut session = Session::realtime();
-    if let Some(text) = &s.instructions {
-        session = session.instructions(text.clone());
-    }
-    if let Some(voice) = &s.voice {
-        session = session.voice(voice.as_str());
-    }
-    session = match s.vad {
-        VadArg::Server => {
-            let d = ServerVad::default();
-            session.server_vad(ServerVad {
-                threshold: s.threshold.unwrap_or(d.threshold),
-                prefix_padding_ms: s.prefix_padding_ms.map_or(d.prefix_padding_ms, u64::from),
-                silence_duration_ms: s.silence_ms.map_or(d.silence_duration_ms, u64::from),
-                ..d
-            })
-        }
-        VadArg::Semantic => session.semantic_vad(rtclient_protocol::Eagerness::Auto),
-        VadArg::None => session.turn_detection(None::<TurnDetection>),
-    };
-    if let Some(model) = &s.transcribe {
-        session = session.input_transcription(Some(model));
-    }
-    if !s.tools.is_empty() {
-        let tools = s
-            .tools
-            .iter()
-            .map(|t| serde_json::from_value::<Tool>(t.clone()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| {
-                CliError::usage("a --tool definition is not a valid tool").caused_by(&e)
-            })?;
-        session = session.tools(tools);
-    }
-    Ok(ClientEvent::session_update(session))
 }
 
 /// What the sending half sends.

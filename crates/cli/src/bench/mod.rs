@@ -32,7 +32,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rtclient::{ClientConfig, Credential, Secret, Target};
+use rtclient::{ClientConfig, Target};
 use rtclient_audio::Pace;
 use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
 use tokio::runtime::Runtime;
@@ -40,7 +40,7 @@ use tokio::time::Instant;
 
 use crate::args::{ApiArg, BenchArgs};
 use crate::exit::CliError;
-use crate::settings::RTCLIENT_API_KEY;
+use crate::provider::custom_url_credential;
 
 mod audio;
 mod live;
@@ -209,10 +209,7 @@ async fn run_sessions(
 /// hundreds of sessions connect at once.
 fn client_config(url: &str) -> Result<ClientConfig, CliError> {
     let target = Target::custom(url)?;
-    let credential = match std::env::var(RTCLIENT_API_KEY) {
-        Ok(key) if !key.trim().is_empty() => Credential::BearerKey(Secret::new(key.trim())),
-        _ => Credential::None,
-    };
+    let credential = custom_url_credential(&|name| std::env::var(name).ok());
     Ok(ClientConfig::builder(target)
         .credential(credential)
         .connect_timeout(Duration::from_secs(30))
