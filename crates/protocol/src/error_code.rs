@@ -1,11 +1,12 @@
-//! [`ErrorCode`]: the `error.code` vocabulary of the Realtime API.
+//! [`ErrorCode`]: the `error.code` vocabulary of the Realtime and GPT-Live APIs.
 
 use crate::wire::string_enum;
 
 string_enum! {
-    /// The `error.code` of an [`ApiError`](crate::ApiError): the codes the service (and the
-    /// local server, which mirrors it) sends, so that a client matches a variant instead of a
-    /// string literal. A code this crate does not know is kept verbatim in `Other`.
+    /// The `error.code` of an [`ApiError`](crate::ApiError) or a GPT-Live
+    /// [`LiveError`](crate::live::LiveError): the codes the service (and the local server,
+    /// which mirrors it) sends, so that a client matches a variant instead of a string literal.
+    /// A code this crate does not know is kept verbatim in `Other`.
     ///
     /// ```
     /// use rtclient_protocol::ErrorCode;
@@ -63,6 +64,26 @@ string_enum! {
         TooManyConnections = "too_many_connections",
         /// Input audio transcription is not available on this server.
         TranscriptionEngineMissing = "transcription_engine_missing",
+        /// GPT-Live: odd-length PCM16 input audio.
+        InvalidAudio = "invalid_audio",
+        /// GPT-Live: a startup-only field (such as the delegation type) in an update.
+        ImmutableFieldUpdate = "immutable_field_update",
+        /// GPT-Live: the session closed before an appended context was placed.
+        ContextInjectionIncomplete = "context_injection_incomplete",
+        /// GPT-Live: a command before `session.start` was answered.
+        SessionNotStarted = "session_not_started",
+        /// GPT-Live: a second `session.start`.
+        SessionAlreadyStarted = "session_already_started",
+        /// GPT-Live: no running session has the id a sideband or fork names.
+        SessionNotFound = "session_not_found",
+        /// GPT-Live: a fork of a session started without `store: true`.
+        SessionNotStored = "session_not_stored",
+        /// GPT-Live: a command the session's delegation mode or state does not allow.
+        InvalidRequest = "invalid_request",
+        /// GPT-Live: a client event the local server does not serve.
+        UnsupportedEvent = "unsupported_event",
+        /// The server failed while handling the request (a failed Responses response).
+        ServerError = "server_error",
     }
 }
 

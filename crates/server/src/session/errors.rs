@@ -1,5 +1,8 @@
-//! The `error` events a session sends for bad client input.
+//! The `error` events a session sends for bad client input: one [`ClientError`] (a typed
+//! [`ErrorCode`], a message, a param) for both protocol families, written as a Realtime
+//! `error` event or a GPT-Live error.
 
+use rtclient_protocol::live::LiveError;
 use rtclient_protocol::{ApiError, Error, ErrorCode, InvalidFields, Nullable, ServerEvent};
 
 /// `error.type` of every client error.
@@ -44,6 +47,17 @@ impl ClientError {
             event_id: Some(event_id.into()),
             ..Default::default()
         })
+    }
+
+    /// The GPT-Live error, naming the offending command by its `client_event_id` (left out
+    /// for `None`, as is a missing param).
+    pub(crate) fn into_live(self, client_event_id: Option<String>) -> LiveError {
+        let error = LiveError::invalid_request(self.code, self.message);
+        let error = match self.param {
+            Some(param) => error.param(param),
+            None => error,
+        };
+        error.caused_by(client_event_id)
     }
 }
 

@@ -2,53 +2,44 @@
 
 use axum::extract::ws::Message;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use rtclient_protocol::Nullable;
 use rtclient_protocol::live::{
     ClientEvent, CloseReason, ContextKind, DelegationKind, InputAudioMuted, InputAudioUnmuted,
-    LiveError, ServerEvent, SessionClosed, SessionResource, SessionUpdate, SessionUpdated,
-    SessionUsage,
+    ServerEvent, SessionClosed, SessionResource, SessionUpdate, SessionUpdated, SessionUsage,
 };
+use rtclient_protocol::{ErrorCode, Nullable};
 
 use super::input::GRID_MS;
 use super::{Live, PendingAck, allowed_on_sideband, fork, hub, start};
+use crate::session::errors::ClientError;
 use crate::session::ids::new_id;
 use crate::session::state::Engines;
 
 /// Longest context append, in tokens (estimated at four characters a token).
 const MAX_APPEND_TOKENS: usize = 500;
 
-/// An error about the client event with `event_id`.
-fn about(error: LiveError, event_id: Option<&str>) -> LiveError {
-    error.caused_by(event_id.map(str::to_owned))
-}
-
 /// Parses a client frame, or the `error` the service sends for it.
-fn parse(text: &str) -> Result<ClientEvent, Box<LiveError>> {
+fn parse(text: &str) -> Result<ClientEvent, ClientError> {
     match ClientEvent::from_json(text) {
         Ok(ClientEvent::Unknown(value)) => {
             let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or("");
-            Err(Box::new(
-                LiveError::invalid_request(
-                    "invalid_event",
-                    format!(
-                        "Invalid event type '{kind}'. Supported client events: {}.",
-                        ClientEvent::KINDS.join(", ")
-                    ),
-                )
-                .param("type"),
-            ))
+            Err(ClientError::new(
+                ErrorCode::InvalidEvent,
+                format!(
+                    "Invalid event type '{kind}'. Supported client events: {}.",
+                    ClientEvent::KINDS.join(", ")
+                ),
+            )
+            .param("type"))
         }
         Ok(event) => Ok(event),
-        Err(rtclient_protocol::Error::InvalidEvent { kind, source }) => {
-            Err(Box::new(LiveError::invalid_request(
-                "invalid_value",
-                format!("Invalid '{kind}' event: {source}"),
-            )))
-        }
-        Err(_) => Err(Box::new(LiveError::invalid_request(
-            "invalid_json",
+        Err(rtclient_protocol::Error::InvalidEvent { kind, source }) => Err(ClientError::new(
+            ErrorCode::InvalidValue,
+            format!("Invalid '{kind}' event: {source}"),
+        )),
+        Err(_) => Err(ClientError::new(
+            ErrorCode::InvalidJson,
             "The message is not a valid JSON event object.",
-        ))),
+        )),
     }
 }
 
@@ -70,27 +61,26 @@ where
             continue;
         };
         let mut fatal = false;
-        let error = match parse(text.as_str()) {
+        let (error, id) = match parse(text.as_str()) {
             Ok(ClientEvent::SessionStart(start)) => {
-                let id = start.event_id.as_deref();
                 match resolve_start(engines, fork_of, &start.session) {
                     Ok(session) => return Some((session, start.event_id)),
                     Err((error, ends)) => {
                         fatal = ends;
-                        about(*error, id)
+                        (error, start.event_id)
                     }
                 }
             }
-            Ok(other) => about(
-                LiveError::invalid_request(
-                    "session_not_started",
+            Ok(other) => (
+                ClientError::new(
+                    ErrorCode::SessionNotStarted,
                     "Send session.start first and wait for session.started.",
                 ),
-                other.event_id(),
+                other.event_id().map(str::to_owned),
             ),
-            Err(error) => *error,
+            Err(error) => (error, None),
         };
-        let mut event = ServerEvent::error(error);
+        let mut event = ServerEvent::error(error.into_live(id));
         event.set_event_id(new_id("event_"));
         let Ok(text) = event.to_json() else {
             continue;
@@ -108,13 +98,13 @@ fn resolve_start(
     engines: &Engines,
     fork_of: Option<&str>,
     config: &rtclient_protocol::live::SessionConfig,
-) -> Result<SessionResource, (Box<LiveError>, bool)> {
+) -> Result<SessionResource, (ClientError, bool)> {
     let Some(source_id) = fork_of else {
         start::validate(config).map_err(|e| (e, false))?;
         return Ok(start::resolve(config, engines.max_duration));
     };
     let Some(source) = hub::find(source_id).and_then(|hub| hub.state()) else {
-        return Err((Box::new(fork::not_found(source_id)), true));
+        return Err((hub::not_found(source_id), true));
     };
     fork::validate(config, &source.session).map_err(|e| (e, false))?;
     Ok(fork::resolve(config, source, engines.max_duration))
@@ -125,17 +115,17 @@ impl Live {
     pub(super) fn on_command(&mut self, text: &str, from_sideband: bool) {
         let event = match parse(text) {
             Ok(event) => event,
-            Err(error) => return self.error(*error),
+            Err(error) => return self.error(error, None),
         };
         let id = event.event_id().map(str::to_owned);
         if from_sideband && !allowed_on_sideband(&event) {
-            return self.error(about(
-                LiveError::invalid_request(
-                    "invalid_event",
+            return self.error(
+                ClientError::new(
+                    ErrorCode::InvalidEvent,
                     format!("{} is not allowed on a sideband connection.", event.kind()),
                 ),
-                id.as_deref(),
-            ));
+                id,
+            );
         }
         match event {
             ClientEvent::InputAudioAppend(append) => self.on_append(&append.audio, id),
@@ -155,21 +145,18 @@ impl Live {
             }
             ClientEvent::SessionUpdate(update) => self.on_update(&update, id),
             ClientEvent::SessionClose(_) => self.close(CloseReason::CloseRequested, id),
-            ClientEvent::SessionStart(_) => self.error(about(
-                LiveError::invalid_request(
-                    "session_already_started",
+            ClientEvent::SessionStart(_) => self.error(
+                ClientError::new(
+                    ErrorCode::SessionAlreadyStarted,
                     "The session has already started.",
                 ),
-                id.as_deref(),
-            )),
+                id,
+            ),
             ClientEvent::ResponseItemCreate(_) | ClientEvent::ResponseCreate(_)
                 if self.backend.is_none() =>
             {
                 let message = format!("{} requires Responses delegation.", event_kind(text));
-                self.error(about(
-                    LiveError::invalid_request("invalid_request", message),
-                    id.as_deref(),
-                ));
+                self.error(ClientError::new(ErrorCode::InvalidRequest, message), id);
             }
             ClientEvent::ResponseItemCreate(create) => self.on_item(&create.item, id),
             ClientEvent::ResponseCreate(_) => self.on_response_create(id),
@@ -179,31 +166,30 @@ impl Live {
                     return self.on_context(kind, &content, delegation_id, id);
                 }
                 let message = format!("{} is not supported by this local server.", other.kind());
-                self.error(about(
-                    LiveError::invalid_request("unsupported_event", message),
-                    id.as_deref(),
-                ));
+                self.error(ClientError::new(ErrorCode::UnsupportedEvent, message), id);
             }
         }
     }
 
     /// A binary frame: the service takes JSON text only.
     pub(super) fn on_binary(&mut self) {
-        self.error(LiveError::invalid_request(
-            "invalid_event",
-            "Binary frames are not supported; send JSON text events.",
-        ));
+        self.error(
+            ClientError::new(
+                ErrorCode::InvalidEvent,
+                "Binary frames are not supported; send JSON text events.",
+            ),
+            None,
+        );
     }
 
     fn on_append(&mut self, audio: &str, id: Option<String>) {
         use base64::Engine as _;
         match base64::engine::general_purpose::STANDARD.decode(audio) {
             Ok(bytes) if !bytes.is_empty() => self.on_audio(audio, &bytes),
-            _ => self.error(about(
-                LiveError::invalid_request("invalid_value", "audio must be non-empty base64.")
-                    .param("audio"),
-                id.as_deref(),
-            )),
+            _ => self.error(
+                ClientError::invalid_value("audio", "audio must be non-empty base64."),
+                id,
+            ),
         }
     }
 
@@ -216,32 +202,29 @@ impl Live {
         id: Option<String>,
     ) {
         let check = match &delegation_id {
-            None => Err(LiveError::invalid_request(
-                "missing_required_parameter",
+            None => Err(ClientError::new(
+                ErrorCode::MissingRequiredParameter,
                 "Missing required parameter: 'delegation_id' (null for session-wide context).",
             )
             .param("delegation_id")),
-            Some(Nullable::Value(_)) if self.backend.is_some() => Err(LiveError::invalid_request(
-                "invalid_value",
+            Some(Nullable::Value(_)) if self.backend.is_some() => Err(ClientError::invalid_value(
+                "delegation_id",
                 "Non-null delegation_id values are not accepted with Responses delegation.",
-            )
-            .param("delegation_id")),
+            )),
             Some(Nullable::Value(d)) if !self.delegations.contains(d) => {
-                Err(LiveError::invalid_request(
-                    "invalid_value",
+                Err(ClientError::invalid_value(
+                    "delegation_id",
                     format!("Unknown delegation_id '{d}'."),
-                )
-                .param("delegation_id"))
+                ))
             }
-            _ if content.len().div_ceil(4) > MAX_APPEND_TOKENS => Err(LiveError::invalid_request(
-                "invalid_value",
+            _ if content.len().div_ceil(4) > MAX_APPEND_TOKENS => Err(ClientError::invalid_value(
+                "content",
                 format!("content is longer than {MAX_APPEND_TOKENS} tokens."),
-            )
-            .param("content")),
+            )),
             _ => Ok(()),
         };
         if let Err(error) = check {
-            return self.error(about(error, id.as_deref()));
+            return self.error(error, id);
         }
         let due_ms = (self.input.now_ms() / GRID_MS + 1) * GRID_MS;
         self.pending.push(PendingAck {
@@ -271,23 +254,21 @@ impl Live {
                     ..Default::default()
                 });
             }
-            Err(error) => self.error(about(*error, id.as_deref())),
+            Err(error) => self.error(error, id),
         }
     }
 
     /// Checks an update and applies its Responses settings.
-    fn check_update(&mut self, update: &SessionUpdate) -> Result<(), Box<LiveError>> {
+    fn check_update(&mut self, update: &SessionUpdate) -> Result<(), ClientError> {
         if let Some(error) = start::unknown("session", &update.session.extra) {
-            return Err(Box::new(error));
+            return Err(error);
         }
         let immutable = || {
-            Box::new(
-                LiveError::invalid_request(
-                    "immutable_field_update",
-                    "The delegation type cannot change after session startup.",
-                )
-                .param("session.delegation.type"),
+            ClientError::new(
+                ErrorCode::ImmutableFieldUpdate,
+                "The delegation type cannot change after session startup.",
             )
+            .param("session.delegation.type")
         };
         let delegation = match &update.session.delegation {
             None => return Ok(()),
@@ -296,7 +277,7 @@ impl Live {
             Some(Nullable::Value(delegation)) => delegation,
         };
         if let Some(error) = start::unknown("session.delegation", &delegation.extra) {
-            return Err(Box::new(error));
+            return Err(error);
         }
         let responses = delegation.kind == DelegationKind::Responses;
         match &mut self.backend {
@@ -318,7 +299,7 @@ impl Live {
             return;
         };
         if let Err(error) = backend.add_item(item) {
-            self.error(about(*error, id.as_deref()));
+            self.error(error, id);
         }
     }
 
@@ -330,7 +311,7 @@ impl Live {
         let response_id = new_id("resp_");
         match backend.resume(self.engines.responder.as_ref(), &response_id) {
             Ok(run) => self.forward(run, id),
-            Err(error) => self.error(about(*error, id.as_deref())),
+            Err(error) => self.error(error, id),
         }
     }
 
@@ -338,11 +319,11 @@ impl Live {
     pub(super) fn close(&mut self, reason: CloseReason, id: Option<String>) {
         for ack in std::mem::take(&mut self.pending) {
             self.error(
-                LiveError::invalid_request(
-                    "context_injection_incomplete",
+                ClientError::new(
+                    ErrorCode::ContextInjectionIncomplete,
                     "The session closed before the appended context was placed.",
-                )
-                .caused_by(ack.client_event_id),
+                ),
+                ack.client_event_id,
             );
         }
         self.emit(SessionClosed {

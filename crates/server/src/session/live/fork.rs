@@ -15,43 +15,33 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rtclient_protocol::AudioFormat;
-use rtclient_protocol::Nullable;
-use rtclient_protocol::live::{
-    DelegationKind, LiveError, SessionAudio, SessionConfig, SessionResource,
-};
+use rtclient_protocol::live::{DelegationKind, SessionAudio, SessionConfig, SessionResource};
+use rtclient_protocol::{AudioFormat, ErrorCode, Nullable};
 
 use super::hub::SessionState;
 use super::{responses, start};
+use crate::session::errors::ClientError;
 use crate::session::ids::new_id;
 
 /// Most startup history messages a session takes.
 const MAX_INPUT_ITEMS: usize = 128;
 
-/// The error for a fork of `id` when no such session is running.
-pub(super) fn not_found(id: &str) -> LiveError {
-    LiveError::invalid_request(
-        "session_not_found",
-        format!("No running Live session with id '{id}'."),
-    )
-}
-
 /// Checks fork overrides against the source session.
 pub(super) fn validate(
     config: &SessionConfig,
     source: &SessionResource,
-) -> Result<(), Box<LiveError>> {
+) -> Result<(), ClientError> {
     if source.store != Some(true) {
-        return Err(Box::new(LiveError::invalid_request(
-            "session_not_stored",
+        return Err(ClientError::new(
+            ErrorCode::SessionNotStored,
             format!(
                 "Session '{}' is not stored: start it with store: true to fork it.",
                 source.id
             ),
-        )));
+        ));
     }
     if let Some(error) = start::unknown("session", &config.extra) {
-        return Err(Box::new(error));
+        return Err(error);
     }
     let inherited = [
         ("model", config.model.is_some()),
@@ -62,21 +52,16 @@ pub(super) fn validate(
     ];
     if let Some((name, _)) = inherited.iter().find(|(_, given)| *given) {
         let param = format!("session.{name}");
-        return Err(Box::new(
-            LiveError::invalid_request(
-                "unknown_parameter",
-                format!("Unknown parameter: '{param}'. A fork inherits it from its source."),
-            )
-            .param(param),
-        ));
+        return Err(ClientError::new(
+            ErrorCode::UnknownParameter,
+            format!("Unknown parameter: '{param}'. A fork inherits it from its source."),
+        )
+        .param(param));
     }
     if config.client.is_some() {
-        return Err(Box::new(
-            LiveError::invalid_request(
-                "invalid_value",
-                "client overrides are only supported for WebRTC forks.",
-            )
-            .param("session.client"),
+        return Err(ClientError::invalid_value(
+            "session.client",
+            "client overrides are only supported for WebRTC forks.",
         ));
     }
     if let Some(audio) = &config.audio {
@@ -88,15 +73,13 @@ pub(super) fn validate(
     Ok(())
 }
 
-fn validate_audio(audio: &SessionAudio) -> Result<(), Box<LiveError>> {
+fn validate_audio(audio: &SessionAudio) -> Result<(), ClientError> {
     if audio.output.is_some() {
-        return Err(Box::new(
-            LiveError::invalid_request(
-                "unknown_parameter",
-                "Unknown parameter: 'session.audio.output'. A fork inherits its voice.",
-            )
-            .param("session.audio.output"),
-        ));
+        return Err(ClientError::new(
+            ErrorCode::UnknownParameter,
+            "Unknown parameter: 'session.audio.output'. A fork inherits its voice.",
+        )
+        .param("session.audio.output"));
     }
     start::validate_audio(audio)
 }
@@ -104,26 +87,24 @@ fn validate_audio(audio: &SessionAudio) -> Result<(), Box<LiveError>> {
 fn validate_delegation(
     delegation: &Nullable<rtclient_protocol::live::Delegation>,
     source: &SessionResource,
-) -> Result<(), Box<LiveError>> {
+) -> Result<(), ClientError> {
     let source_kind = match &source.delegation {
         Some(Nullable::Value(d)) => d.kind.clone(),
         _ => DelegationKind::Client,
     };
     let immutable = || {
-        Box::new(
-            LiveError::invalid_request(
-                "immutable_field_update",
-                "A fork can override Responses settings only, for a source in Responses \
-                 delegation; the delegation type cannot change.",
-            )
-            .param("session.delegation.type"),
+        ClientError::new(
+            ErrorCode::ImmutableFieldUpdate,
+            "A fork can override Responses settings only, for a source in Responses \
+             delegation; the delegation type cannot change.",
         )
+        .param("session.delegation.type")
     };
     let Nullable::Value(delegation) = delegation else {
         return Err(immutable());
     };
     if let Some(error) = start::unknown("session.delegation", &delegation.extra) {
-        return Err(Box::new(error));
+        return Err(error);
     }
     if delegation.kind != DelegationKind::Responses || source_kind != DelegationKind::Responses {
         return Err(immutable());
@@ -194,7 +175,7 @@ mod tests {
     }
 
     fn param(config: &SessionConfig, source: &SessionResource) -> Option<String> {
-        let error = *validate(config, source).err()?;
+        let error = validate(config, source).err()?.into_live(None);
         let code = error.code.into_option().unwrap_or_default();
         Some(error.param.and_then(Nullable::into_option).unwrap_or(code))
     }

@@ -10,8 +10,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use rtclient_protocol::ErrorCode;
 use rtclient_protocol::live::{InitialContent, InitialItem, InitialRole, SessionResource};
 use tokio::sync::{broadcast, mpsc};
+
+use crate::session::errors::ClientError;
 
 /// How many sideband events may wait for a slow sideband before it misses some (the service
 /// drops reflected frames too: gaps are dropped frames).
@@ -127,4 +130,12 @@ impl Drop for Registration {
 /// The running session `id`, if any.
 pub(super) fn find(id: &str) -> Option<Hub> {
     registry().lock().ok()?.get(id).cloned()
+}
+
+/// The error for a sideband or fork of `id` when no such session is running.
+pub(super) fn not_found(id: &str) -> ClientError {
+    ClientError::new(
+        ErrorCode::SessionNotFound,
+        format!("No running Live session with id '{id}'."),
+    )
 }

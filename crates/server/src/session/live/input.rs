@@ -3,9 +3,10 @@
 //! grid the service uses.
 
 use rtclient_audio::WireFormat;
-use rtclient_protocol::live::LiveError;
+use rtclient_protocol::ErrorCode;
 
 use crate::engine::vad::{ResamplingDetector, VadEvent, VadParams};
+use crate::session::errors::ClientError;
 
 /// Input transcript bucket, ms.
 pub(super) const GRID_MS: u64 = 200;
@@ -72,15 +73,13 @@ impl InputTimeline {
     }
 
     /// Takes appended audio bytes; returns a turn when the user stopped speaking.
-    pub(super) fn push(&mut self, bytes: &[u8]) -> Result<Option<Turn>, Box<LiveError>> {
+    pub(super) fn push(&mut self, bytes: &[u8]) -> Result<Option<Turn>, ClientError> {
         if self.format.bytes_per_sample() == 2 && !bytes.len().is_multiple_of(2) {
-            return Err(Box::new(
-                LiveError::invalid_request(
-                    "invalid_audio",
-                    "PCM16 audio must contain an even number of bytes",
-                )
-                .param("audio"),
-            ));
+            return Err(ClientError::new(
+                ErrorCode::InvalidAudio,
+                "PCM16 audio must contain an even number of bytes",
+            )
+            .param("audio"));
         }
         self.decoded.clear();
         self.format.decode(bytes, &mut self.decoded);
@@ -191,7 +190,7 @@ mod tests {
     #[test]
     fn odd_pcm_is_refused_and_the_timeline_follows_the_audio() {
         let mut input = InputTimeline::new(WireFormat::PCM16_24K).unwrap();
-        let error = input.push(&[0; 3]).unwrap_err();
+        let error = input.push(&[0; 3]).unwrap_err().into_live(None);
         assert_eq!(
             error.code.value().map(String::as_str),
             Some("invalid_audio")

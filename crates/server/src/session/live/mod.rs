@@ -51,6 +51,7 @@ use tokio::sync::mpsc;
 use self::hub::Registration;
 use self::input::{InputTimeline, Turn, grid_fragments};
 use self::output::{OutputTrack, TICK_MS};
+use super::errors::ClientError;
 use super::ids::new_id;
 use super::state::Engines;
 use crate::engine::responder::{Prompt, Reply};
@@ -233,9 +234,9 @@ impl Live {
         self.out.push(event);
     }
 
-    /// Queues an `error` event.
-    fn error(&mut self, error: LiveError) {
-        self.emit(ServerEvent::error(error));
+    /// Queues the `error` event for a client error, naming the command that caused it.
+    fn error(&mut self, error: ClientError, client_event_id: Option<String>) {
+        self.emit(ServerEvent::error(error.into_live(client_event_id)));
     }
 
     /// 100 ms of output, its transcript, and usage on its cadence.
@@ -271,7 +272,7 @@ impl Live {
                     self.on_turn(turn);
                 }
             }
-            Err(error) => self.error(*error),
+            Err(error) => self.error(error, None),
         }
         let now = self.input.now_ms();
         let (due, waiting): (Vec<_>, Vec<_>) =
@@ -347,12 +348,12 @@ impl Live {
         let delegate = self.engines.responder.delegates(&prompt);
         match self.engines.responder.reply(&prompt) {
             Reply::Say(text) => self.speak(text),
-            Reply::Fail(failure) => self.error(LiveError {
+            Reply::Fail(failure) => self.emit(ServerEvent::error(LiveError {
                 kind: failure.kind,
                 code: failure.code.into(),
                 message: failure.message,
                 ..Default::default()
-            }),
+            })),
             // The voice model has no tools; a tool call says nothing.
             Reply::Calls(_) => {}
         }

@@ -12,10 +12,12 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rtclient_protocol::live::{LiveError, ResponsesDelegation};
+use rtclient_protocol::ErrorCode;
+use rtclient_protocol::live::ResponsesDelegation;
 use serde_json::{Value, json};
 
 use crate::engine::responder::{FunctionOutput, Prompt, Reply, Responder};
+use crate::session::errors::ClientError;
 use crate::session::ids::new_id;
 
 /// A function call of the backend, waiting for its output.
@@ -99,17 +101,14 @@ impl Backend {
     }
 
     /// `response.item.create`: a `function_call_output` for a pending call, or a user message.
-    pub(super) fn add_item(&mut self, item: &Value) -> Result<(), Box<LiveError>> {
-        let invalid = |message: String, param: &str| {
-            Box::new(LiveError::invalid_request("invalid_value", message).param(param))
-        };
+    pub(super) fn add_item(&mut self, item: &Value) -> Result<(), ClientError> {
         match item.get("type").and_then(Value::as_str) {
             Some("function_call_output") => {
                 let call_id = item.get("call_id").and_then(Value::as_str).unwrap_or("");
                 let Some(call) = self.calls.iter_mut().find(|c| c.call_id == call_id) else {
-                    return Err(invalid(
-                        format!("No function call with call_id '{call_id}' is waiting."),
+                    return Err(ClientError::invalid_value(
                         "item.call_id",
+                        format!("No function call with call_id '{call_id}' is waiting."),
                     ));
                 };
                 call.output = Some(match item.get("output") {
@@ -127,13 +126,13 @@ impl Backend {
                 self.messages.push(text.to_owned());
                 Ok(())
             }
-            other => Err(invalid(
+            other => Err(ClientError::invalid_value(
+                "item.type",
                 format!(
                     "Unsupported item type '{}': this local server takes function_call_output \
                      and user messages.",
                     other.unwrap_or("")
                 ),
-                "item.type",
             )),
         }
     }
@@ -144,21 +143,21 @@ impl Backend {
         &mut self,
         responder: &dyn Responder,
         response_id: &str,
-    ) -> Result<Run, Box<LiveError>> {
+    ) -> Result<Run, ClientError> {
         if let Some(call) = self.calls.iter().find(|c| c.output.is_none()) {
-            return Err(Box::new(LiveError::invalid_request(
-                "invalid_request",
+            return Err(ClientError::new(
+                ErrorCode::InvalidRequest,
                 format!(
                     "Function call '{}' is waiting for its function_call_output.",
                     call.call_id
                 ),
-            )));
+            ));
         }
         if self.calls.is_empty() && self.messages.is_empty() {
-            return Err(Box::new(LiveError::invalid_request(
-                "invalid_request",
+            return Err(ClientError::new(
+                ErrorCode::InvalidRequest,
                 "Nothing to continue: add an item with response.item.create first.",
-            )));
+            ));
         }
         if let Some(message) = self.messages.pop() {
             self.request = Some(message);
@@ -218,10 +217,11 @@ impl Backend {
                 stream.lifecycle("response.completed", "completed");
             }
             Reply::Fail(failure) => {
-                stream.failed(
-                    failure.code.as_deref().unwrap_or("server_error"),
-                    &failure.message,
-                );
+                let code = failure
+                    .code
+                    .as_deref()
+                    .map_or(ErrorCode::ServerError, ErrorCode::from);
+                stream.failed(&code, &failure.message);
             }
         }
         run.events = stream.events;
@@ -293,7 +293,7 @@ impl Stream {
         self.push(kind, json!({ "response": response }));
     }
 
-    fn failed(&mut self, code: &str, message: &str) {
+    fn failed(&mut self, code: &ErrorCode, message: &str) {
         let mut response = self.snapshot("failed");
         response["error"] = json!({ "code": code, "message": message });
         self.push("response.failed", json!({ "response": response }));

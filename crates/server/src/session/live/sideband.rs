@@ -3,7 +3,7 @@
 
 use axum::extract::ws::Message;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use rtclient_protocol::live::{LiveError, ServerEvent, SessionStarted};
+use rtclient_protocol::live::{ServerEvent, SessionStarted};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::hub;
@@ -16,12 +16,7 @@ where
     Rx: Stream<Item = Message> + Send + Unpin + 'static,
 {
     let Some(hub) = hub::find(id) else {
-        let error = LiveError {
-            kind: "invalid_request_error".to_owned(),
-            code: Some("session_not_found".to_owned()).into(),
-            message: format!("No running Live session with id '{id}'."),
-            ..Default::default()
-        };
+        let error = hub::not_found(id).into_live(None);
         let _ = send(&mut outgoing, ServerEvent::error(error)).await;
         return;
     };

@@ -5,11 +5,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rtclient_audio::WireFormat;
 use rtclient_protocol::live::{
-    AudioOutput, Delegation, DelegationKind, LiveError, ResponsesDelegation, SessionAudio,
-    SessionConfig, SessionResource,
+    AudioOutput, Delegation, DelegationKind, ResponsesDelegation, SessionAudio, SessionConfig,
+    SessionResource,
 };
-use rtclient_protocol::{AudioFormat, AudioFormatKind, Nullable, Voice};
+use rtclient_protocol::{AudioFormat, AudioFormatKind, ErrorCode, Nullable, Voice};
 
+use crate::session::errors::ClientError;
 use crate::session::ids::new_id;
 
 /// The voice when the configuration names none.
@@ -19,12 +20,12 @@ const DEFAULT_VOICE: &str = "marin";
 pub(super) fn unknown(
     path: &str,
     extra: &serde_json::Map<String, serde_json::Value>,
-) -> Option<LiveError> {
+) -> Option<ClientError> {
     let key = extra.keys().next()?;
     let param = format!("{path}.{key}");
     Some(
-        LiveError::invalid_request(
-            "unknown_parameter",
+        ClientError::new(
+            ErrorCode::UnknownParameter,
             format!("Unknown parameter: '{param}'."),
         )
         .param(param),
@@ -35,9 +36,9 @@ pub(super) fn unknown(
 pub(super) fn validate_responses(
     settings: &ResponsesDelegation,
     path: &str,
-) -> Result<(), Box<LiveError>> {
+) -> Result<(), ClientError> {
     match unknown(path, &settings.extra) {
-        Some(error) => Err(Box::new(error)),
+        Some(error) => Err(error),
         None => Ok(()),
     }
 }
@@ -45,18 +46,16 @@ pub(super) fn validate_responses(
 /// Checks a `session.start` configuration the way the service does: unknown fields are
 /// rejected (first one named), the model is required, the format must be one the API offers,
 /// and delegation must be client or Responses delegation (with its backend model).
-pub(super) fn validate(config: &SessionConfig) -> Result<(), Box<LiveError>> {
+pub(super) fn validate(config: &SessionConfig) -> Result<(), ClientError> {
     if let Some(error) = unknown("session", &config.extra) {
-        return Err(Box::new(error));
+        return Err(error);
     }
     if config.model.as_deref().is_none_or(str::is_empty) {
-        return Err(Box::new(
-            LiveError::invalid_request(
-                "missing_required_parameter",
-                "Missing required parameter: 'session.model'.",
-            )
-            .param("session.model"),
-        ));
+        return Err(ClientError::new(
+            ErrorCode::MissingRequiredParameter,
+            "Missing required parameter: 'session.model'.",
+        )
+        .param("session.model"));
     }
     if let Some(audio) = &config.audio {
         validate_audio(audio)?;
@@ -68,59 +67,51 @@ pub(super) fn validate(config: &SessionConfig) -> Result<(), Box<LiveError>> {
 }
 
 /// Checks `session.audio`: no unknown fields, a format the API offers.
-pub(super) fn validate_audio(audio: &SessionAudio) -> Result<(), Box<LiveError>> {
+pub(super) fn validate_audio(audio: &SessionAudio) -> Result<(), ClientError> {
     if let Some(error) = unknown("session.audio", &audio.extra) {
-        return Err(Box::new(error));
+        return Err(error);
     }
     if let Some(output) = &audio.output
         && let Some(error) = unknown("session.audio.output", &output.extra)
     {
-        return Err(Box::new(error));
+        return Err(error);
     }
     let Some(format) = &audio.format else {
         return Ok(());
     };
     if let Some(error) = unknown("session.audio.format", &format.extra) {
-        return Err(Box::new(error));
+        return Err(error);
     }
-    let rate_ok =
-        match (&format.kind, format.rate) {
-            (Some(AudioFormatKind::Pcm), Some(16_000 | 24_000)) => true,
-            (Some(AudioFormatKind::Pcmu | AudioFormatKind::Pcma), Some(8_000)) => true,
-            (Some(AudioFormatKind::Other(kind)), _) => {
-                return Err(Box::new(LiveError::invalid_request(
-                "invalid_value",
+    let rate_ok = match (&format.kind, format.rate) {
+        (Some(AudioFormatKind::Pcm), Some(16_000 | 24_000)) => true,
+        (Some(AudioFormatKind::Pcmu | AudioFormatKind::Pcma), Some(8_000)) => true,
+        (Some(AudioFormatKind::Other(kind)), _) => {
+            return Err(ClientError::invalid_value(
+                "session.audio.format.type",
                 format!(
-                    "Invalid value: '{kind}'. Supported values are: 'audio/pcm', 'audio/pcmu' \
-                     and 'audio/pcma'."
+                    "Invalid value: '{kind}'. Supported values are: 'audio/pcm', \
+                         'audio/pcmu' and 'audio/pcma'."
                 ),
-            )
-            .param("session.audio.format.type")));
-            }
-            _ => false,
-        };
+            ));
+        }
+        _ => false,
+    };
     if rate_ok {
         Ok(())
     } else {
-        Err(Box::new(
-            LiveError::invalid_request(
-                "invalid_value",
-                "Invalid value for 'session.audio.format.rate': audio/pcm takes 16000 or 24000, \
+        Err(ClientError::invalid_value(
+            "session.audio.format.rate",
+            "Invalid value for 'session.audio.format.rate': audio/pcm takes 16000 or 24000, \
              audio/pcmu and audio/pcma take 8000.",
-            )
-            .param("session.audio.format.rate"),
         ))
     }
 }
 
 /// Checks a startup delegation object at `path`: client delegation, or Responses delegation
 /// with its backend `model` (Decisions are not served here).
-pub(super) fn validate_delegation(
-    delegation: &Delegation,
-    path: &str,
-) -> Result<(), Box<LiveError>> {
+pub(super) fn validate_delegation(delegation: &Delegation, path: &str) -> Result<(), ClientError> {
     if let Some(error) = unknown(path, &delegation.extra) {
-        return Err(Box::new(error));
+        return Err(error);
     }
     match delegation.kind {
         DelegationKind::Client => Ok(()),
@@ -129,26 +120,21 @@ pub(super) fn validate_delegation(
             validate_responses(&responses, &format!("{path}.responses"))?;
             if responses.model.as_deref().is_none_or(str::is_empty) {
                 let param = format!("{path}.responses.model");
-                return Err(Box::new(
-                    LiveError::invalid_request(
-                        "missing_required_parameter",
-                        format!("Missing required parameter: '{param}'."),
-                    )
-                    .param(param),
-                ));
+                return Err(ClientError::new(
+                    ErrorCode::MissingRequiredParameter,
+                    format!("Missing required parameter: '{param}'."),
+                )
+                .param(param));
             }
             Ok(())
         }
-        _ => Err(Box::new(
-            LiveError::invalid_request(
-                "invalid_value",
-                format!(
-                    "Invalid value: '{}'. This local server supports client and Responses \
-                     delegation.",
-                    delegation.kind
-                ),
-            )
-            .param(format!("{path}.type")),
+        _ => Err(ClientError::invalid_value(
+            format!("{path}.type"),
+            format!(
+                "Invalid value: '{}'. This local server supports client and Responses \
+                 delegation.",
+                delegation.kind
+            ),
         )),
     }
 }
@@ -230,7 +216,7 @@ mod tests {
     fn param(config: &SessionConfig) -> Option<String> {
         validate(config)
             .err()
-            .and_then(|e| e.param.and_then(|p| p.into_option()))
+            .and_then(|e| e.into_live(None).param.and_then(|p| p.into_option()))
     }
 
     #[test]
