@@ -16,7 +16,8 @@
 //!   the beta refusal switch and the limits (message size, connections, session duration, ping
 //!   interval).
 //! - [`SessionRequest`]: each connection's path, query, headers and subprotocols resolved into a
-//!   [`Route`], dialect, kind, model, Azure `api-version` and call id. Served paths:
+//!   [`Route`] (whose [`Family`] chooses the session), dialect, kind, model, Azure `api-version`
+//!   and call id. Served paths:
 //!   `/v1/realtime` (OpenAI), `/openai/v1/realtime` (Azure GA), `/openai/realtime` (Azure
 //!   preview), `/voice-live/realtime` (Azure Voice Live), and GPT-Live: `/v1/live/sessions`,
 //!   `/openai/v1/live/sessions`, `/openai/v1/live` and the sideband
@@ -60,19 +61,24 @@
 //!
 //! The network layer's [`SessionHandler`] trait is the boundary between it and a session;
 //! [`IdleSession`] is a transport-only stand-in for testing connection handling.
-//! [`RealtimeSession`] (the default handler of [`serve`] and [`ServerState::new`]) is the
-//! Realtime state machine for the GA and beta dialects: `session.created`
-//! with a complete default config, `session.update` validation (`unknown_parameter`,
-//! `cannot_update_voice`, ...), conversation items (create with `previous_item_id`, retrieve,
-//! delete, truncate), responses (text, espeak-ng speech resampled and encoded to the session's
-//! output format, function calls; one active at a time, cancellable, out-of-band with
-//! `conversation: "none"`), the input audio buffer with server VAD and barge-in, and the error
-//! event the service sends for every bad input. Responses stream at a [`Pace`](rtclient_audio::Pace)
-//! (default 4x real time; `Pace::Max` for tests). Engines are swapped with [`RealtimeSession::responder`] and
-//! [`RealtimeSession::synthesizer`]; [`RealtimeSession::script`] sets a script's replies and
-//! faults.
+//! [`RealtimeSession`] (the default handler of [`serve`] and [`ServerState::new`]) holds the
+//! engines and serves each route with the session of its protocol [`Family`], one folder each
+//! beside their shared ground (the engines, ids, the speech cache, the lock policy).
 //!
-//! [`RealtimeSession`] also serves the GPT-Live routes, on the same engines, full duplex:
+//! `session/realtime/` is the Realtime state machine for the GA and beta dialects:
+//! `session.created` with a complete default config, `session.update` validation
+//! (`unknown_parameter`, `cannot_update_voice`, ...), conversation items (create with
+//! `previous_item_id`, retrieve, delete, truncate), responses (text, espeak-ng speech resampled
+//! and encoded to the session's output format, function calls; one active at a time,
+//! cancellable, out-of-band with `conversation: "none"`), the input audio buffer with server
+//! VAD and barge-in, and the error event the service sends for every bad input. Its read loop
+//! alone starts responses, when input says a turn wants one; the response writer (`response/`)
+//! runs one way, from the responder's answer down to the events. Responses stream at a
+//! [`Pace`](rtclient_audio::Pace) (default 4x real time; `Pace::Max` for tests). Engines are
+//! swapped with [`RealtimeSession::responder`] and [`RealtimeSession::synthesizer`];
+//! [`RealtimeSession::script`] sets a script's replies and faults.
+//!
+//! `session/live/` serves the GPT-Live routes, on the same engines, full duplex:
 //! a continuous output track at real time (silence when nothing is said), input transcripts on
 //! the 200 ms grid, replies spoken into the track, client delegation when the responder says
 //! so (a script rule with `delegate: true`), acks on the session timeline, strict validation
@@ -174,7 +180,7 @@ pub use net::connection::{
     CLOSE_ABNORMAL, CLOSE_GOING_AWAY, CLOSE_INVALID_PAYLOAD, CLOSE_MESSAGE_TOO_BIG, CLOSE_NORMAL,
     CLOSE_PROTOCOL_ERROR, SHUTDOWN_REASON,
 };
-pub use net::endpoint::{BETA_SUBPROTOCOL, LiveLink, Route, SessionRequest};
+pub use net::endpoint::{BETA_SUBPROTOCOL, Family, LiveLink, Route, SessionRequest};
 pub use net::handler::{IdleSession, SessionHandler};
 pub use net::refusal::{CLOSE_AUTH, CLOSE_REQUEST_SHAPE, Refusal};
 pub use net::tls::{HANDSHAKE_TIMEOUT, Tls, TlsError};

@@ -94,9 +94,17 @@ impl Route {
         }
     }
 
+    /// The protocol family spoken on this route, which chooses the session that serves it.
+    pub fn family(self) -> Family {
+        match self {
+            Self::OpenAi | Self::AzureGa | Self::AzurePreview | Self::VoiceLive => Family::Realtime,
+            Self::Live | Self::AzureLive | Self::AzureLiveShort => Family::Live,
+        }
+    }
+
     /// Whether this is a GPT-Live route (Live events, not Realtime).
     pub fn is_live(self) -> bool {
-        matches!(self, Self::Live | Self::AzureLive | Self::AzureLiveShort)
+        self.family() == Family::Live
     }
 
     /// The route served on `path`, if any.
@@ -108,6 +116,15 @@ impl Route {
     pub fn is_azure(self) -> bool {
         !matches!(self, Self::OpenAi | Self::Live)
     }
+}
+
+/// A protocol family: the events its routes speak. Each family has its own session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// The Realtime API, GA and beta dialects (Azure Voice Live included).
+    Realtime,
+    /// GPT-Live: full duplex, with sidebands and forks.
+    Live,
 }
 
 /// How a GPT-Live connection relates to a running session named in its path.

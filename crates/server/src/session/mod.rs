@@ -1,32 +1,22 @@
-//! The sessions: one state machine per protocol family (Realtime GA and beta, Azure Voice
-//! Live, GPT-Live) behind the network layer's [`SessionHandler`](crate::SessionHandler).
+//! The sessions: one folder per protocol family, each with its own state machine, behind the
+//! network layer's [`SessionHandler`](crate::SessionHandler).
+//!
+//! - [`realtime`] serves the Realtime API (GA and beta dialects, Azure Voice Live), with
+//!   [`errors`], the `error` events it sends for bad client input.
+//! - [`live`] serves GPT-Live.
+//!
+//! Their shared ground sits beside them: the [`Engines`](engines::Engines) they run on, object
+//! [`ids`], the speech cache ([`speech`]) and the lock policy ([`lock`]). [`RealtimeSession`]
+//! builds the engines and serves each route with its family's session ([`handler`]).
 
-mod config;
-mod conversation;
-mod emit;
+mod engines;
 mod errors;
-mod hearing;
+mod handler;
 mod ids;
-mod input;
-mod input_buffer;
-mod items;
 mod live;
-mod message;
-mod open_item;
-mod output;
-mod plan;
-mod prompt;
-mod rates;
-mod read_ahead;
+mod lock;
 mod realtime;
-mod reply_stream;
-mod response;
 mod speech;
-mod state;
-mod streamed_reply;
-mod usage;
-mod validation;
-mod voice_live;
 
-pub use realtime::RealtimeSession;
-pub use state::MAX_APPEND_BASE64;
+pub use handler::RealtimeSession;
+pub use realtime::MAX_APPEND_BASE64;

@@ -8,6 +8,7 @@ use base64::Engine as _;
 use rtclient_audio::{Resampler, WireFormat, clip_to_i16};
 use tokio::sync::OnceCell;
 
+use super::lock::lock;
 use crate::engine::synthesis::{Speech, Synthesizer};
 
 /// Audio per output delta, in ms.
@@ -59,9 +60,7 @@ impl SpeechCache {
 
     /// The cell holding (or about to hold) the speech for this key.
     fn slot(&self, text: &str, voice: &str, format: WireFormat) -> Arc<OnceCell<Arc<Spoken>>> {
-        let Ok(mut map) = self.map.lock() else {
-            return Arc::default();
-        };
+        let mut map = lock(&self.map);
         let key = (text.to_owned(), voice.to_owned(), format);
         if map.len() >= Self::CAPACITY && !map.contains_key(&key) {
             map.clear();
@@ -134,10 +133,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::engine::responder::EchoResponder;
     use crate::engine::synthesis::SynthesisError;
-    use crate::engine::transcription::NoTranscriber;
-    use crate::session::state::Engines;
+    use crate::session::engines::Engines;
     use rtclient_audio::Pace;
 
     /// Counts its runs; each takes a while, so concurrent requests overlap. Fails on "fail";
@@ -166,15 +163,10 @@ mod tests {
 
     fn engines(runs: &Arc<AtomicUsize>) -> Arc<Engines> {
         Arc::new(Engines {
-            responder: Arc::new(EchoResponder),
             synthesizer: Arc::new(Counting(Arc::clone(runs))),
-            vad: Arc::new(crate::engine::vad::Earshot),
-            end_of_turn: None,
-            transcriber: Arc::new(NoTranscriber),
-            cache: SpeechCache::default(),
             pace: Pace::Max,
             max_duration: Duration::from_secs(60),
-            faults: crate::engine::faults::Faults::default(),
+            ..Engines::default()
         })
     }
 

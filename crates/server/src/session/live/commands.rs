@@ -10,9 +10,9 @@ use rtclient_protocol::{ErrorCode, Nullable};
 
 use super::input::GRID_MS;
 use super::{Live, PendingAck, allowed_on_sideband, fork, hub, start};
+use crate::session::engines::Engines;
 use crate::session::errors::ClientError;
 use crate::session::ids::new_id;
-use crate::session::state::Engines;
 
 /// Longest context append, in tokens (estimated at four characters a token).
 const MAX_APPEND_TOKENS: usize = 500;

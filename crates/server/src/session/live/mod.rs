@@ -51,9 +51,9 @@ use tokio::sync::mpsc;
 use self::hub::Registration;
 use self::input::{InputTimeline, Turn, grid_fragments};
 use self::output::{OutputTrack, TICK_MS};
+use super::engines::Engines;
 use super::errors::ClientError;
 use super::ids::new_id;
-use super::state::Engines;
 use crate::engine::responder::{Prompt, Reply};
 use crate::net::endpoint::{LiveLink, SessionRequest};
 

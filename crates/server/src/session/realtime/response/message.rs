@@ -6,11 +6,12 @@ use std::time::Duration;
 use rtclient_audio::{Pace, WireFormat};
 use rtclient_protocol::{Item, ItemKind, ItemStatus, MaxTokens, Role};
 
-use super::open_item::{Part, part_done, part_event};
 use super::output::{Ctx, Step, sent, with_open};
-use super::speech::{DELTA_MS, Spoken};
-use super::state::Engines;
-use super::usage;
+use super::part::{part_done, part_event};
+use crate::session::engines::Engines;
+use crate::session::realtime::active::Part;
+use crate::session::realtime::usage;
+use crate::session::speech::{DELTA_MS, Spoken};
 
 /// Starts an assistant message: `output_item.added` (+ `conversation.item.added`) and an empty
 /// audio or text `content_part.added`. `None` once the response is no longer active.

@@ -7,7 +7,7 @@ use rtclient_protocol::{
     TurnDetectionKind, Voice, VoiceName,
 };
 
-use super::errors::ClientError;
+use crate::session::errors::ClientError;
 
 /// The built-in voices (`VoiceIdsShared` and its GA additions).
 const VOICES: &[&str] = &[

@@ -1,53 +1,52 @@
-//! Response generation: asks the responder, synthesizes speech, and streams the response's
-//! events as a task that can be cancelled at any point.
+//! The response writer: runs one response, from the responder's answer to `response.done`, as
+//! a task that can be cancelled at any point.
+//!
+//! Its modules call one way, each only the ones below it:
+//!
+//! - here, [`generate`]: starts the responder, then waits out the answer's faults and writes
+//!   it: a failure, function calls, or a message;
+//! - [`reply`]: a message's reply as it comes, text deltas or speech sentence by sentence;
+//! - [`responder`] (beside them, called by both): the responder run off the async runtime,
+//!   its output handed over as it comes;
+//! - [`message`]: an assistant message's events, its item and content part opened, deltas
+//!   streamed at the engines' pace, the part and the item closed;
+//! - [`output`]: [`Ctx`], which emits each event while the response is still the active one
+//!   and records it in the session state, and how a response ends (completed, failed, refused
+//!   or cancelled); [`part`] holds the content part events it and `message` send.
+
+mod message;
+mod output;
+mod part;
+mod reply;
+mod responder;
 
 use std::sync::Arc;
 
 use rtclient_protocol::event::server as ev;
-use rtclient_protocol::{
-    ApiError, Item, ItemKind, ItemStatus, Nullable, ResponseStatus, ServerEvent, StatusDetails,
-    StatusReason,
-};
+use rtclient_protocol::{ApiError, Item, ItemKind, ItemStatus, Nullable, ServerEvent};
 
+use self::message::{complete_message, limit_tokens, open_message, pause, stream_text};
+use self::output::{Ctx, Step, sent, with_open};
+pub(super) use self::output::{cancel, refuse};
+use self::responder::{Produced, ReplyStream};
 use super::emit::Emitter;
-use super::ids::new_id;
-use super::message::{complete_message, limit_tokens, open_message, pause, stream_text};
-use super::output::{Ctx, Step, send_done, sent, with_open};
-use super::plan::{Plan, input_tokens};
-use super::reply_stream::{Produced, ReplyStream};
-use super::state::{Active, Engines, SharedState, State};
-use super::streamed_reply;
-use super::usage::Tokens;
+use super::plan::Plan;
+use super::state::SharedState;
 use crate::engine::faults::Failure;
 use crate::engine::responder::{FunctionCall, Reply};
-
-impl Active {
-    /// The response of `plan` starting in this state.
-    pub(crate) fn start(st: &State, plan: &Plan) -> Self {
-        Self {
-            id: plan.id.clone(),
-            response: plan.response.clone(),
-            input: input_tokens(st, plan),
-            open: None,
-            produced: Tokens::default(),
-            audio_ms: 0,
-            in_conversation: plan.in_conversation,
-        }
-    }
-}
+use crate::session::engines::Engines;
+use crate::session::ids::new_id;
 
 /// Runs one response to its end (or until it is cancelled elsewhere), with the faults its
 /// answer carries: a stall after `response.created`, a broken connection during or after it.
-pub(crate) async fn generate(
+pub(super) async fn generate(
     state: SharedState,
     emitter: Emitter,
     engines: Arc<Engines>,
     plan: Plan,
 ) {
     let id = plan.id.clone();
-    let Some(mut replies) = ReplyStream::start(&state, &engines, &plan, &id) else {
-        return;
-    };
+    let mut replies = ReplyStream::start(&state, &engines, &plan, &id);
     let answer = match replies.next().await {
         Some(Produced::Done(answer)) => answer,
         // A model speaking as it generates: the reply streams as it comes.
@@ -58,7 +57,7 @@ pub(crate) async fn generate(
                 id: &id,
                 in_conversation: plan.in_conversation,
             };
-            let _ = streamed_reply::respond(&ctx, &engines, &plan, first, Some(replies)).await;
+            let _ = reply::respond(&ctx, &engines, &plan, first, Some(replies)).await;
             emitter.end_of_response();
             return;
         }
@@ -161,7 +160,7 @@ async fn call(ctx: &Ctx<'_>, engines: &Engines, function: FunctionCall) -> Step 
 /// synthesized), or text; cut to `max_output_tokens`.
 async fn say(ctx: &Ctx<'_>, engines: &Arc<Engines>, plan: &Plan, text: String) -> Step {
     if plan.audio {
-        return streamed_reply::respond(ctx, engines, plan, text, None).await;
+        return reply::respond(ctx, engines, plan, text, None).await;
     }
     let (text, cut) = limit_tokens(text, plan.response.max_output_tokens);
     let item_id = new_id("item_");
@@ -176,43 +175,4 @@ fn split_text(text: &str, pieces: usize) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let size = chars.len().div_ceil(pieces).max(1);
     chars.chunks(size).map(|c| c.iter().collect()).collect()
-}
-
-/// Cancels the active response (if any) with `reason`: closes its open item (the done events
-/// of its part, the item `incomplete` with what was sent), then `response.done` status
-/// `cancelled` with the usage so far. Returns false when nothing was active. Call with the state
-/// locked.
-pub(crate) fn cancel(st: &mut State, emitter: &Emitter, reason: StatusReason) -> bool {
-    let Some(mut active) = st.active.take() else {
-        return false;
-    };
-    let mut output = active.produced;
-    let mut audio_ms = active.audio_ms;
-    if let Some(open) = active.open.take() {
-        output = output + open.tokens();
-        audio_ms += open.audio_ms;
-        let index = usize::try_from(open.output_index).unwrap_or(usize::MAX);
-        let item = open.close(
-            &mut st.conversation,
-            emitter,
-            &active.id,
-            active.in_conversation,
-        );
-        if let Some(slot) = active
-            .response
-            .output
-            .as_mut()
-            .and_then(|o| o.get_mut(index))
-        {
-            *slot = item;
-        }
-    }
-    active.response.status = Some(ResponseStatus::Cancelled);
-    active.response.status_details = Some(Nullable::Value(StatusDetails {
-        kind: Some(ResponseStatus::Cancelled),
-        reason: Some(reason),
-        ..Default::default()
-    }));
-    send_done(st, emitter, active, output, audio_ms);
-    true
 }

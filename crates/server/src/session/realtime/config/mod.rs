@@ -8,9 +8,9 @@ use rtclient_protocol::{
     TurnDetection, TurnDetectionKind, Voice, VoiceName,
 };
 
-use super::errors::ClientError;
 use super::validation::{self, TurnDetectionChoice};
 use crate::engine::vad::SemanticParams;
+use crate::session::errors::ClientError;
 
 /// The default instructions (the service's wording, shortened).
 pub(crate) const DEFAULT_INSTRUCTIONS: &str = "You are a helpful, witty, and friendly AI. \

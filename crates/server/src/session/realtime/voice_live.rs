@@ -3,7 +3,7 @@
 
 use rtclient_protocol::{Nullable, Session, Voice};
 
-use super::errors::ClientError;
+use crate::session::errors::ClientError;
 
 /// An extension field and its default value.
 type Extension = (&'static str, fn() -> serde_json::Value);

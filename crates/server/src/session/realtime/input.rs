@@ -1,5 +1,9 @@
-//! The input audio of a session: [`InputBuffer`] (the buffer on the session's audio clock),
-//! server VAD turns, commits, the idle timeout and input transcription.
+//! The input audio of a session: [`InputBuffer`](super::input_buffer::InputBuffer) (the
+//! buffer on the session's audio clock), server VAD turns, commits, the idle timeout and input
+//! transcription.
+//!
+//! Input never starts a response: a step that may end a turn returns [`Next`], and the read
+//! loop ([`super`]) follows it.
 
 use std::sync::Arc;
 
@@ -12,15 +16,16 @@ use rtclient_protocol::{
 
 use super::config;
 use super::conversation::{MAX_CONVERSATION_AUDIO, Stored};
-use super::errors::ClientError;
 use super::hearing::wants_logprobs;
-use super::ids::new_id;
-use super::input_buffer::InputSettings;
+use super::input_buffer::{InputSettings, MAX_APPEND_BASE64};
 use super::read_ahead::ReadAhead;
 use super::response;
-use super::state::{MAX_APPEND_BASE64, Running};
+use super::state::Running;
 use crate::engine::transcription::{LiveTranscript, TurnAudio};
 use crate::engine::vad::{ResamplingDetector, SemanticTurn, VadEvent, VadParams};
+use crate::session::errors::ClientError;
+use crate::session::ids::new_id;
+use crate::session::lock::lock;
 
 /// The shortest and the longest pause before a turn is read ahead: half the silence that
 /// would end it, so the transcript is ready when it does, within these bounds (the shortest
@@ -28,11 +33,22 @@ use crate::engine::vad::{ResamplingDetector, SemanticTurn, VadEvent, VadParams};
 const READ_AHEAD_MIN_MS: u64 = 60;
 const READ_AHEAD_MAX_MS: u64 = 250;
 
+/// What the read loop does after an input step.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Next {
+    /// Nothing: the step is complete.
+    Continue,
+    /// A user turn was just committed and a response to it is due: server VAD ended the turn
+    /// and `create_response` is on, or the idle timeout committed its silence.
+    Respond,
+}
+
 impl Running {
     /// Takes in the session's input settings and sets up (or drops) turn detection; call at
     /// the start and after every `session.update`.
     pub(super) fn configure_input(&mut self) {
-        let Ok(st) = self.state.lock() else { return };
+        let st = lock(&self.state);
         let td = config::turn_detection(&st.session).cloned();
         let format = config::input_format(&st.session);
         drop(st);
@@ -111,7 +127,13 @@ impl Running {
         }
     }
 
-    pub(super) fn append(&mut self, e: &cl::InputAudioBufferAppend) -> Result<(), ClientError> {
+    /// Takes in the audio of an `input_audio_buffer.append` and runs server VAD on it: the turn
+    /// events it found, in order, for [`Running::turn_event`], then [`Running::after_append`].
+    /// `None` when nothing follows: no server VAD, or the detector failed on this audio.
+    pub(super) fn take_audio(
+        &mut self,
+        e: &cl::InputAudioBufferAppend,
+    ) -> Result<Option<Vec<VadEvent>>, ClientError> {
         if e.audio.len() > MAX_APPEND_BASE64 {
             return Err(ClientError::invalid_value(
                 "audio",
@@ -121,39 +143,50 @@ impl Running {
                 ),
             ));
         }
-        let clock_before = self.input.buffer.end();
         let sample_bytes = self.input.settings.format.bytes_per_sample();
         let appended = self.input.buffer.push_base64(&e.audio, sample_bytes)?;
         let Some(vad) = self.input.vad.as_mut() else {
-            return Ok(());
+            return Ok(None);
         };
         self.input.samples.clear();
         self.input
             .settings
             .format
             .decode(self.input.buffer.last(appended), &mut self.input.samples);
-        let mut events = std::mem::take(&mut self.input.events);
-        events.clear();
+        let mut events = Vec::new();
         if vad.push(&self.input.samples, &mut events).is_err() {
-            return Ok(());
+            return Ok(None);
         }
-        for event in &events {
-            match *event {
-                VadEvent::SpeechStarted { audio_start_ms } => self.speech_started(audio_start_ms),
-                VadEvent::SpeechStopped {
-                    audio_end_ms,
-                    speech_end_ms,
-                } => {
-                    self.speech_stopped(audio_end_ms, speech_end_ms);
-                    self.input.idle_since_ms = audio_end_ms;
-                }
+        Ok(Some(events))
+    }
+
+    /// Acts on a turn event of server VAD: a turn starts (and interrupts the response in
+    /// progress when the settings say so), or ends and is committed.
+    pub(super) fn turn_event(&mut self, event: VadEvent) -> Next {
+        match event {
+            VadEvent::SpeechStarted { audio_start_ms } => {
+                self.speech_started(audio_start_ms);
+                Next::Continue
+            }
+            VadEvent::SpeechStopped {
+                audio_end_ms,
+                speech_end_ms,
+            } => {
+                let next = self.speech_stopped(audio_end_ms, speech_end_ms);
+                self.input.idle_since_ms = audio_end_ms;
+                next
             }
         }
-        self.input.events = events;
+    }
+
+    /// What follows an append once its turn events are done: live transcription and reading
+    /// ahead of the turn being spoken, the idle timeout, and dropping audio no turn will need.
+    /// `appended_at`: the buffer's end (its audio clock, in bytes) before the append.
+    pub(super) fn after_append(&mut self, appended_at: u64) -> Next {
         self.transcribe_live();
         self.read_ahead();
         let settings = self.input.settings;
-        self.check_idle(settings.bytes_to_ms(clock_before));
+        let next = self.check_idle(settings.bytes_to_ms(appended_at));
         if self.input.speech_item.is_none() {
             // Between turns only the audio a turn could start with is kept (the prefix padding
             // and the detector's onset delay, with room to spare), and the silence an idle
@@ -171,7 +204,7 @@ impl Running {
                 self.input.buffer.discard_before(keep_from);
             }
         }
-        Ok(())
+        next
     }
 
     /// `idle_timeout_ms`: silence (on the audio clock) since the last turn, or since the last
@@ -179,16 +212,16 @@ impl Running {
     /// `input_audio_buffer.timeout_triggered`, a commit of that silence and a response, as the
     /// service does.
     /// `appended_at_ms`: the audio clock before the latest append.
-    pub(super) fn check_idle(&mut self, appended_at_ms: u64) {
+    fn check_idle(&mut self, appended_at_ms: u64) -> Next {
         let settings = self.input.settings;
         let now_ms = settings.bytes_to_ms(self.input.buffer.end());
-        let (responding, finished, played_ms) = match self.state.lock() {
-            Ok(st) => (
+        let (responding, finished, played_ms) = {
+            let st = lock(&self.state);
+            (
                 st.active.is_some(),
                 st.finished_responses,
                 st.last_response_audio_ms,
-            ),
-            Err(_) => return,
+            )
         };
         if finished != self.input.responses_seen {
             // A response ended since the last check: silence counts once its audio has played.
@@ -198,13 +231,13 @@ impl Running {
         let in_speech = self.input.speech_item.is_some();
         if responding || in_speech {
             self.input.idle_since_ms = now_ms;
-            return;
+            return Next::Continue;
         }
         let Some(timeout) = settings.idle_timeout_ms else {
-            return;
+            return Next::Continue;
         };
         if now_ms.saturating_sub(self.input.idle_since_ms) < timeout {
-            return;
+            return Next::Continue;
         }
         let item_id = new_id("item_");
         self.emitter.send(ev::InputAudioBufferTimeoutTriggered {
@@ -221,10 +254,10 @@ impl Running {
         // The committed item is the silence that timed out.
         self.input.buffer.discard_before(silence_start);
         self.commit_as(item_id);
-        let _ = self.response_create(cl::ResponseCreate::default());
+        Next::Respond
     }
 
-    pub(super) fn speech_started(&mut self, audio_start_ms: u64) {
+    fn speech_started(&mut self, audio_start_ms: u64) {
         let item_id = new_id("item_");
         self.input.speech_item = Some(item_id.clone());
         self.input.read_ahead = None;
@@ -233,9 +266,7 @@ impl Running {
         // The turn's audio starts here (prefix padding included).
         let start = self.input.settings.ms_to_bytes(audio_start_ms);
         self.input.buffer.discard_before(start);
-        let Ok(mut st) = self.state.lock() else {
-            return;
-        };
+        let mut st = lock(&self.state);
         self.emitter.send(ev::InputAudioBufferSpeechStarted {
             audio_start_ms,
             item_id,
@@ -246,7 +277,7 @@ impl Running {
         }
     }
 
-    pub(super) fn speech_stopped(&mut self, audio_end_ms: u64, speech_end_ms: u64) {
+    fn speech_stopped(&mut self, audio_end_ms: u64, speech_end_ms: u64) -> Next {
         let item_id = self
             .input
             .speech_item
@@ -267,7 +298,9 @@ impl Running {
         let audio = self.input.buffer.take_until(end);
         self.commit_audio(item_id, audio, read_ahead);
         if self.input.settings.create_response {
-            let _ = self.response_create(cl::ResponseCreate::default());
+            Next::Respond
+        } else {
+            Next::Continue
         }
     }
 
@@ -299,19 +332,14 @@ impl Running {
     }
 
     /// Commits the whole buffer as `item_id`.
-    pub(super) fn commit_as(&mut self, item_id: String) {
+    fn commit_as(&mut self, item_id: String) {
         let audio = self.input.buffer.take_all();
         self.commit_audio(item_id, audio, None);
     }
 
     /// `committed` + user item added/done (+ transcription when configured, taken from
     /// `read_ahead` when it read this turn with the session's model).
-    pub(super) fn commit_audio(
-        &mut self,
-        item_id: String,
-        audio: Vec<u8>,
-        read_ahead: Option<ReadAhead>,
-    ) {
+    fn commit_audio(&mut self, item_id: String, audio: Vec<u8>, read_ahead: Option<ReadAhead>) {
         let format = self.input.settings.format;
         let audio_ms = self.input.settings.bytes_to_ms(audio.len() as u64);
         let item = Item {
@@ -326,9 +354,7 @@ impl Running {
             }]),
             ..Default::default()
         };
-        let Ok(mut st) = self.state.lock() else {
-            return;
-        };
+        let mut st = lock(&self.state);
         let previous = st.conversation.push(Stored {
             item: item.clone(),
             audio,

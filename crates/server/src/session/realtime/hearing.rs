@@ -12,6 +12,7 @@ use super::prompt::prepare_reply;
 use super::read_ahead::{ReadAhead, Turn};
 use super::state::{HEARD_TURNS, Running};
 use crate::engine::transcription::{LiveTranscript, Transcript, TranscriptionError, TurnAudio};
+use crate::session::lock::lock;
 
 /// How much more of a turn a live transcriber hears before it is run on the turn again.
 const LIVE_STEP_MS: u64 = 1_000;
@@ -32,7 +33,7 @@ impl Running {
             return;
         }
         self.input.live_heard_ms = turn_ms;
-        let Some((Some(model), samples)) = self.turn_so_far() else {
+        let (Some(model), samples) = self.turn_so_far() else {
             return;
         };
         let turn = TurnAudio {
@@ -55,16 +56,16 @@ impl Running {
     }
 
     /// The session's transcription model (`None` when it asked for none) and the samples of the
-    /// turn so far; `None` when the session's state is gone.
-    fn turn_so_far(&self) -> Option<(Option<String>, Vec<i16>)> {
-        let model = config::transcription_model(&self.state.lock().ok()?.session);
+    /// turn so far.
+    fn turn_so_far(&self) -> (Option<String>, Vec<i16>) {
+        let model = config::transcription_model(&lock(&self.state).session);
         let mut samples = Vec::new();
         let buffer = &self.input.buffer;
         self.input
             .settings
             .format
             .decode(buffer.last(buffer.len()), &mut samples);
-        Some((model, samples))
+        (model, samples)
     }
 
     /// Once a pause in the turn being spoken has lasted `read_ahead_after_ms`, starts reading
@@ -88,9 +89,7 @@ impl Running {
         {
             return;
         }
-        let Some((model, samples)) = self.turn_so_far() else {
-            return;
-        };
+        let (model, samples) = self.turn_so_far();
         let turn = Turn {
             item_id: item_id.clone(),
             speech_end_ms: pause.speech_end_ms,
@@ -100,8 +99,7 @@ impl Running {
             live: self.input.live.clone(),
             prepare: settings
                 .create_response
-                .then(|| prepare_reply(&self.state, &self.engines, item_id.clone()))
-                .flatten(),
+                .then(|| prepare_reply(&self.state, &self.engines, item_id.clone())),
         };
         let transcriber = Arc::clone(&self.engines.transcriber);
         self.input.read_ahead = Some(ReadAhead::start(turn, transcriber));
@@ -167,12 +165,11 @@ impl Running {
         if heard.text.trim().is_empty() {
             return;
         }
-        if let Ok(mut st) = self.state.lock() {
-            if st.heard.len() == HEARD_TURNS {
-                st.heard.pop_front();
-            }
-            st.heard.push_back((item_id, heard.text));
+        let mut st = lock(&self.state);
+        if st.heard.len() == HEARD_TURNS {
+            st.heard.pop_front();
         }
+        st.heard.push_back((item_id, heard.text));
     }
 
     /// Stores the transcript of the user item `item_id` and sends its last delta and the
@@ -185,9 +182,7 @@ impl Running {
         logprobs: bool,
     ) {
         let (delta, text) = self.input.live.finish(&transcript.text);
-        if let Ok(mut st) = self.state.lock()
-            && let Some(stored) = st.conversation.get_mut(&item_id)
-        {
+        if let Some(stored) = lock(&self.state).conversation.get_mut(&item_id) {
             for part in stored.item.content.iter_mut().flatten() {
                 part.transcript = Some(Nullable::Value(text.clone()));
             }

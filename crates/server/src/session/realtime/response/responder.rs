@@ -8,11 +8,13 @@ use std::sync::Arc;
 use rtclient_protocol::Role;
 use tokio::sync::mpsc;
 
-use super::output::is_active;
-use super::plan::Plan;
-use super::prompt::{responder_items, with_prompt};
-use super::state::{Engines, SharedState};
 use crate::engine::responder::Answer;
+use crate::session::engines::Engines;
+use crate::session::lock::lock;
+use crate::session::realtime::active::is_active;
+use crate::session::realtime::plan::Plan;
+use crate::session::realtime::prompt::{responder_items, with_prompt};
+use crate::session::realtime::state::SharedState;
 
 /// What the responder produced.
 #[derive(Debug)]
@@ -31,15 +33,15 @@ pub(super) struct ReplyStream {
 
 impl ReplyStream {
     /// Starts the responder on the conversation (or the response's own `input`) for the
-    /// response `id`; `None` when the session state is gone.
+    /// response `id`.
     pub(super) fn start(
         state: &SharedState,
         engines: &Arc<Engines>,
         plan: &Plan,
         id: &str,
-    ) -> Option<Self> {
+    ) -> Self {
         let (items, audio_ms) = {
-            let st = state.lock().ok()?;
+            let st = lock(state);
             let items = responder_items(&st, plan);
             let audio_ms = st
                 .conversation
@@ -57,14 +59,14 @@ impl ReplyStream {
         tokio::task::spawn_blocking(move || {
             let answer = with_prompt(&items, audio_ms, &plan, |prompt| {
                 responder.stream(prompt, &mut |piece| {
-                    let wanted = state.lock().is_ok_and(|st| is_active(&st.active, &id));
+                    let wanted = is_active(&lock(&state).active, &id);
                     wanted && tx.send(Produced::Text(piece.to_owned())).is_ok()
                 })
             });
             // The receiver is gone when the response ended meanwhile; nothing to tell then.
             let _ = tx.send(Produced::Done(answer));
         });
-        Some(Self { rx })
+        Self { rx }
     }
 
     /// The next output; `None` once the responder is done (or died).

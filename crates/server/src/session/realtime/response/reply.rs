@@ -16,16 +16,16 @@ use rtclient_protocol::MaxTokens;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::ids::new_id;
 use super::message::{
     complete_message, limit_tokens, open_message, send_text_delta, split_words, stream_spoken,
 };
 use super::output::{Ctx, Step};
-use super::plan::Plan;
-use super::reply_stream::{Produced, ReplyStream};
-use super::speech::Spoken;
-use super::state::Engines;
+use super::responder::{Produced, ReplyStream};
 use crate::engine::faults::Failure;
+use crate::session::engines::Engines;
+use crate::session::ids::new_id;
+use crate::session::realtime::plan::Plan;
+use crate::session::speech::Spoken;
 
 /// Text longer than this without a sentence end is spoken up to its last comma or space.
 const MAX_PENDING_CHARS: usize = 200;

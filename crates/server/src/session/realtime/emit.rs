@@ -1,16 +1,20 @@
 //! [`Emitter`]: stamps each server event with a fresh `event_id`, writes it in the session's
-//! dialect and queues it for the connection's writer task, which can also end the connection
-//! (a close frame, or a scripted drop).
+//! dialect and queues it for the connection's writer task ([`write()`]), which can also end the
+//! connection (a close frame, or a scripted drop).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
+use axum::extract::ws::{CloseFrame, Message};
+use futures_util::{Sink, SinkExt};
 use rtclient_protocol::{Dialect, Item, ServerEvent};
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
 
-use super::ids::new_id;
 use crate::engine::faults::Disruption;
+use crate::net::connection::CLOSE_ABNORMAL;
+use crate::session::ids::new_id;
 
 /// What the session hands its writer task.
 #[derive(Debug)]
@@ -151,6 +155,40 @@ impl Emitter {
         };
         let _ = self.tx.send(outbound);
     }
+}
+
+/// The writer task: sends the session's events (each `latency` after it was produced) until a
+/// close or drop, or until every [`Emitter`] is gone.
+pub(super) async fn write<Tx>(
+    mut rx: UnboundedReceiver<Outbound>,
+    mut outgoing: Tx,
+    latency: Duration,
+) where
+    Tx: Sink<Message> + Unpin,
+{
+    while let Some(outbound) = rx.recv().await {
+        let message = match outbound {
+            Outbound::Event { text, produced } => {
+                if !latency.is_zero() {
+                    tokio::time::sleep_until(produced + latency).await;
+                }
+                Message::text(text)
+            }
+            Outbound::Close { code, reason } => close_frame(code, reason),
+            Outbound::Drop => close_frame(CLOSE_ABNORMAL, String::new()),
+        };
+        let ends = matches!(message, Message::Close(_));
+        if outgoing.send(message).await.is_err() || ends {
+            break;
+        }
+    }
+}
+
+fn close_frame(code: u16, reason: String) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
 }
 
 /// Beta items carry `object: "realtime.item"` (as the beta recordings show).

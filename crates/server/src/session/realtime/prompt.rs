@@ -8,8 +8,10 @@ use rtclient_protocol::{ContentKind, ContentPart, Item, ItemKind, ItemStatus, Nu
 
 use super::plan::{self, Plan};
 use super::read_ahead::Prepare;
-use super::state::{Engines, SharedState, State};
+use super::state::{SharedState, State};
 use crate::engine::responder::{FunctionOutput, Prompt};
+use crate::session::engines::Engines;
+use crate::session::lock::lock;
 
 /// The items the responder reads for a response under `plan`: the conversation (or the
 /// response's own `input`), with what was heard privately in user turns that have no
@@ -102,26 +104,26 @@ pub(super) fn with_prompt<R>(
 
 /// What reads ahead the prompt of the response to the user turn `item_id`, once its
 /// transcript is known: the conversation as it stands, with that turn added as its
-/// transcript. `None` when the session's state is unavailable.
+/// transcript.
 pub(super) fn prepare_reply(
     state: &SharedState,
     engines: &Arc<Engines>,
     item_id: String,
-) -> Option<Prepare> {
+) -> Prepare {
     let (plan, items) = {
-        let st = state.lock().ok()?;
+        let st = lock(state);
         let plan = plan::plan(&st, None);
         let items = responder_items(&st, &plan);
         (plan, items)
     };
     let engines = Arc::clone(engines);
-    Some(Box::new(move |transcript| {
+    Box::new(move |transcript| {
         let mut items = items;
         items.push(user_item(item_id, transcript));
         with_prompt(&items, None, &plan, |prompt| {
             engines.responder.prepare(prompt);
         });
-    }))
+    })
 }
 
 /// The user's audio message `item_id` as the conversation will hold it once transcribed.

@@ -1,5 +1,13 @@
-//! [`Ctx`], a running response's way to emit and record what it sent, and how a response ends:
-//! `response.done` with its usage, then `rate_limits.updated`.
+//! The bottom of the response writer: [`Ctx`], a running response's way to emit and record
+//! what it sent, and how a response ends (`response.done` with its usage, then
+//! `rate_limits.updated`): completed, failed, or cancelled with its open item closed.
+//!
+//! The service closes what is open before a cancelled `response.done`: the spec says of
+//! `response.output_audio.done`, `..._audio_transcript.done`, `response.output_text.done`,
+//! `response.content_part.done`, `response.function_call_arguments.done` and
+//! `response.output_item.done` that each is "also emitted when a Response is interrupted,
+//! incomplete, or cancelled". The item ends `incomplete`, holding exactly the text, transcript or
+//! arguments already sent.
 
 use std::ops::ControlFlow;
 
@@ -9,12 +17,16 @@ use rtclient_protocol::{
     Item, ItemStatus, Nullable, ResponseStatus, ServerEvent, StatusDetails, StatusReason,
 };
 
-use super::conversation::{MAX_CONVERSATION_AUDIO, Stored, without_audio};
-use super::emit::Emitter;
-use super::open_item::{OpenItem, Part, stream_done};
-use super::state::{Active, SharedState, State};
-use super::usage::{self, Tokens};
+use super::part::{part_done, stream_done};
 use crate::engine::faults::Failure;
+use crate::session::lock::lock;
+use crate::session::realtime::active::{Active, OpenItem, Part, is_active};
+use crate::session::realtime::conversation::{
+    Conversation, MAX_CONVERSATION_AUDIO, Stored, without_audio,
+};
+use crate::session::realtime::emit::Emitter;
+use crate::session::realtime::state::{SharedState, State};
+use crate::session::realtime::usage::{self, Tokens};
 
 /// Whether a response goes on: `Break` once it is no longer the active one (cancelled, failed,
 /// or its connection gone), so that each step of it can end it with `?`.
@@ -50,9 +62,7 @@ impl Ctx<'_> {
         event: impl Into<ServerEvent>,
         update: impl FnOnce(&mut State),
     ) -> bool {
-        let Ok(mut st) = self.state.lock() else {
-            return false;
-        };
+        let mut st = lock(self.state);
         if !is_active(&st.active, self.id) {
             return false;
         }
@@ -65,9 +75,7 @@ impl Ctx<'_> {
     /// id is `item_id`, and records it as the open one. Its `output_index`; `None` once the
     /// response was cancelled.
     pub(crate) fn add_item(&self, item_id: &str, item: &Item) -> Option<u32> {
-        let Ok(mut st) = self.state.lock() else {
-            return None;
-        };
+        let mut st = lock(self.state);
         let active = st.active.as_mut().filter(|a| a.id == self.id)?;
         let output = active.response.output.get_or_insert_with(Vec::new);
         let output_index = u32::try_from(output.len()).unwrap_or(u32::MAX);
@@ -100,9 +108,7 @@ impl Ctx<'_> {
 
     /// The events that end the part's stream, together.
     pub(crate) fn end_stream(&self, part: Part, item_id: &str, text: &str) -> bool {
-        let Ok(mut st) = self.state.lock() else {
-            return false;
-        };
+        let mut st = lock(self.state);
         if !is_active(&st.active, self.id) {
             return false;
         }
@@ -148,9 +154,7 @@ impl Ctx<'_> {
     /// Ends the open item as `item` (with its `audio_ms` of output `audio`):
     /// `conversation.item.done` -> `output_item.done`. False once the response was cancelled.
     pub(crate) fn finish_item(&self, item: Item, audio: Vec<u8>, audio_ms: u64) -> bool {
-        let Ok(mut st) = self.state.lock() else {
-            return false;
-        };
+        let mut st = lock(self.state);
         let Some(open) = st
             .active
             .as_mut()
@@ -201,9 +205,7 @@ impl Ctx<'_> {
     /// Ends the response whose items all ended: `response.done` (`incomplete` when an item was
     /// cut by the token limit, else `completed`) -> `rate_limits.updated`.
     pub(crate) fn finish_response(&self) {
-        let Ok(mut st) = self.state.lock() else {
-            return;
-        };
+        let mut st = lock(self.state);
         if !is_active(&st.active, self.id) {
             return;
         }
@@ -232,9 +234,7 @@ impl Ctx<'_> {
 
     /// Ends the response as `failed` with `failure`.
     pub(crate) fn fail(&self, failure: &Failure) {
-        let Ok(mut st) = self.state.lock() else {
-            return;
-        };
+        let mut st = lock(self.state);
         if !is_active(&st.active, self.id) {
             return;
         }
@@ -249,11 +249,6 @@ pub(crate) fn with_open(st: &mut State, f: impl FnOnce(&mut OpenItem)) {
     if let Some(open) = st.active.as_mut().and_then(|a| a.open.as_mut()) {
         f(open);
     }
-}
-
-/// Whether `active` is the response `id`.
-pub(crate) fn is_active(active: &Option<Active>, id: &str) -> bool {
-    active.as_ref().is_some_and(|a| a.id == id)
 }
 
 /// Ends `active` at once as `failed` with `failure`: `response.done` (with the usage of its
@@ -296,4 +291,103 @@ pub(crate) fn send_done(
         rate_limits: st.rates.report(tokio::time::Instant::now()),
         ..Default::default()
     });
+}
+
+/// Cancels the active response (if any) with `reason`: closes its open item (the done events
+/// of its part, the item `incomplete` with what was sent), then `response.done` status
+/// `cancelled` with the usage so far. Returns false when nothing was active. Call with the state
+/// locked.
+pub(crate) fn cancel(st: &mut State, emitter: &Emitter, reason: StatusReason) -> bool {
+    let Some(mut active) = st.active.take() else {
+        return false;
+    };
+    let mut output = active.produced;
+    let mut audio_ms = active.audio_ms;
+    if let Some(open) = active.open.take() {
+        output = output + open.tokens();
+        audio_ms += open.audio_ms;
+        let index = usize::try_from(open.output_index).unwrap_or(usize::MAX);
+        let item = close(
+            open,
+            &mut st.conversation,
+            emitter,
+            &active.id,
+            active.in_conversation,
+        );
+        if let Some(slot) = active
+            .response
+            .output
+            .as_mut()
+            .and_then(|o| o.get_mut(index))
+        {
+            *slot = item;
+        }
+    }
+    active.response.status = Some(ResponseStatus::Cancelled);
+    active.response.status_details = Some(Nullable::Value(StatusDetails {
+        kind: Some(ResponseStatus::Cancelled),
+        reason: Some(reason),
+        ..Default::default()
+    }));
+    send_done(st, emitter, active, output, audio_ms);
+    true
+}
+
+/// Sends the done events still owed for the `open` item, in the service's order, and returns
+/// the item as it ends (`incomplete`, holding what was sent). `in_conversation`: the item is in
+/// the `conversation`, whose copy is updated and announced with `conversation.item.done`.
+fn close(
+    open: OpenItem,
+    conversation: &mut Conversation,
+    emitter: &Emitter,
+    response_id: &str,
+    in_conversation: bool,
+) -> Item {
+    let mut item = open.item.clone();
+    item.status = Some(ItemStatus::Incomplete);
+    if let Some(call_id) = item.call_id.clone() {
+        item.arguments = Some(open.sent.clone());
+        emitter.send(ev::ResponseFunctionCallArgumentsDone {
+            response_id: response_id.to_owned(),
+            item_id: open.id.clone(),
+            output_index: open.output_index,
+            call_id,
+            name: item.name.clone(),
+            arguments: open.sent.clone(),
+            ..Default::default()
+        });
+    }
+    if let Some(part) = open.part {
+        for event in owed_events(&open, part, response_id) {
+            emitter.send(event);
+        }
+        item.content = Some(vec![part.stored(&open.sent)]);
+    }
+    if in_conversation && let Some(stored) = conversation.get_mut(&open.id) {
+        stored.item = item.clone();
+        emitter.send(ev::ConversationItemDone {
+            previous_item_id: Some(Nullable::Null),
+            item: without_audio(&item),
+            ..Default::default()
+        });
+    }
+    emitter.send(ev::ResponseOutputItemDone {
+        response_id: response_id.to_owned(),
+        output_index: open.output_index,
+        item: item.clone(),
+        ..Default::default()
+    });
+    item
+}
+
+/// The done events of the `open` item's `part` not sent yet.
+fn owed_events(open: &OpenItem, part: Part, response_id: &str) -> Vec<ServerEvent> {
+    let mut events: Vec<ServerEvent> = Vec::new();
+    if !open.stream_done {
+        events.extend(stream_done(part, response_id, &open.id, &open.sent));
+    }
+    if !open.part_done {
+        events.push(part_done(part, response_id, &open.id, &open.sent));
+    }
+    events
 }

@@ -6,10 +6,11 @@ use rtclient_protocol::{
     AudioFormat, Item, Modality, Nullable, Response, ResponseStatus, Session, SessionAudio, Voice,
 };
 
+use super::active::Active;
 use super::config;
-use super::ids::new_id;
 use super::state::State;
 use super::usage::{self, Tokens};
+use crate::session::ids::new_id;
 
 /// What a response is asked to do, resolved from the session and `response.create`.
 #[derive(Debug, Clone)]
@@ -56,9 +57,24 @@ pub(crate) fn new_response(
     }
 }
 
+impl Plan {
+    /// The response of this plan as it starts in `st`, nothing produced yet.
+    pub(crate) fn start(&self, st: &State) -> Active {
+        Active {
+            id: self.id.clone(),
+            response: self.response.clone(),
+            input: input_tokens(st, self),
+            open: None,
+            produced: Tokens::default(),
+            audio_ms: 0,
+            in_conversation: self.in_conversation,
+        }
+    }
+}
+
 /// The input tokens of a response with `plan` in this state: its instructions and the items it
 /// reads (its own `input`, else the conversation).
-pub(crate) fn input_tokens(st: &State, plan: &Plan) -> Tokens {
+fn input_tokens(st: &State, plan: &Plan) -> Tokens {
     let instructions = plan.instructions.as_deref();
     match &plan.input {
         Some(items) => usage::count(instructions, items.iter().map(|item| (item, 0))),

@@ -8,9 +8,10 @@ use rtclient_protocol::{ContentKind, Dialect, ErrorCode, Nullable, Role};
 
 use super::config;
 use super::conversation::{MAX_CONVERSATION_AUDIO, Stored, prepare_client_item, without_audio};
-use super::errors::ClientError;
-use super::ids::new_id;
 use super::state::Running;
+use crate::session::errors::ClientError;
+use crate::session::ids::new_id;
+use crate::session::lock::lock;
 
 impl Running {
     pub(super) fn item_create(&mut self, e: cl::ConversationItemCreate) -> Result<(), ClientError> {
@@ -18,9 +19,7 @@ impl Running {
             config::unknown_field("item", &e.item.extra)?;
         }
         let item = prepare_client_item(e.item, new_id("item_"))?;
-        let Ok(mut st) = self.state.lock() else {
-            return Ok(());
-        };
+        let mut st = lock(&self.state);
         let previous = e
             .previous_item_id
             .as_ref()
@@ -65,9 +64,7 @@ impl Running {
         &mut self,
         e: &cl::ConversationItemRetrieve,
     ) -> Result<(), ClientError> {
-        let Ok(st) = self.state.lock() else {
-            return Ok(());
-        };
+        let st = lock(&self.state);
         let stored = st
             .conversation
             .get(&e.item_id)
@@ -95,9 +92,7 @@ impl Running {
         &mut self,
         e: &cl::ConversationItemDelete,
     ) -> Result<(), ClientError> {
-        let Ok(mut st) = self.state.lock() else {
-            return Ok(());
-        };
+        let mut st = lock(&self.state);
         if !st.conversation.remove(&e.item_id) {
             return Err(item_not_found(&e.item_id));
         }
@@ -112,9 +107,7 @@ impl Running {
         &mut self,
         e: &cl::ConversationItemTruncate,
     ) -> Result<(), ClientError> {
-        let Ok(mut st) = self.state.lock() else {
-            return Ok(());
-        };
+        let mut st = lock(&self.state);
         let format = config::output_format(&st.session);
         let stored = st
             .conversation

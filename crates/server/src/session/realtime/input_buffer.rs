@@ -6,10 +6,13 @@ use rtclient_audio::WireFormat;
 
 use rtclient_protocol::ErrorCode;
 
-use super::errors::ClientError;
 use super::read_ahead::ReadAhead;
 use crate::engine::transcription::LiveTranscript;
-use crate::engine::vad::{ResamplingDetector, VadEvent};
+use crate::engine::vad::ResamplingDetector;
+use crate::session::errors::ClientError;
+
+/// Largest `input_audio_buffer.append` payload, in base64 characters (15 MiB).
+pub const MAX_APPEND_BASE64: usize = 15 * 1024 * 1024;
 
 /// Largest input audio buffer, in wire bytes (about 11 minutes of 24 kHz PCM16), so one
 /// session cannot take the server's memory.
@@ -125,8 +128,6 @@ pub(super) struct Input {
     pub(super) vad: Option<ResamplingDetector>,
     /// Decoded samples of the current append (kept to reuse its allocation).
     pub(super) samples: Vec<i16>,
-    /// VAD events of the current append (kept to reuse its allocation).
-    pub(super) events: Vec<VadEvent>,
     /// Item id announced by `speech_started`.
     pub(super) speech_item: Option<String>,
     /// Audio clock (ms) from which silence counts towards `idle_timeout_ms`.

@@ -3,8 +3,8 @@
 
 use rtclient_protocol::{ContentKind, ErrorCode, Item, ItemKind, Nullable, Role};
 
-use super::errors::ClientError;
 use super::validation;
+use crate::session::errors::ClientError;
 
 /// One stored item and its audio (wire bytes in the format it was produced or appended in).
 #[derive(Debug, Clone)]
