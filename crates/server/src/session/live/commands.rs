@@ -103,7 +103,7 @@ fn resolve_start(
         start::validate(config).map_err(|e| (e, false))?;
         return Ok(start::resolve(config, engines.max_duration));
     };
-    let Some(source) = hub::find(source_id).and_then(|hub| hub.state()) else {
+    let Some(source) = hub::find(source_id).map(|hub| hub.state()) else {
         return Err((hub::not_found(source_id), true));
     };
     fork::validate(config, &source.session).map_err(|e| (e, false))?;

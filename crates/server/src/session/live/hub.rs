@@ -15,6 +15,7 @@ use rtclient_protocol::live::{InitialContent, InitialItem, InitialRole, SessionR
 use tokio::sync::{broadcast, mpsc};
 
 use crate::session::errors::ClientError;
+use crate::session::lock::lock;
 
 /// How many sideband events may wait for a slow sideband before it misses some (the service
 /// drops reflected frames too: gaps are dropped frames).
@@ -42,8 +43,8 @@ pub(super) struct SessionState {
 
 impl Hub {
     /// A copy of the session's state.
-    pub(super) fn state(&self) -> Option<SessionState> {
-        self.state.lock().ok().map(|state| state.clone())
+    pub(super) fn state(&self) -> SessionState {
+        lock(&self.state).clone()
     }
 }
 
@@ -79,17 +80,13 @@ impl Registration {
             commands,
             state: Arc::clone(&state),
         };
-        if let Ok(mut map) = registry().lock() {
-            map.insert(id.clone(), hub);
-        }
+        lock(registry()).insert(id.clone(), hub);
         (Self { id, events, state }, command_rx)
     }
 
     /// Keeps `session` as the current snapshot.
     pub(super) fn update(&self, session: &SessionResource) {
-        if let Ok(mut state) = self.state.lock() {
-            state.session = session.clone();
-        }
+        lock(&self.state).session = session.clone();
     }
 
     /// Adds a message to the conversation.
@@ -108,9 +105,7 @@ impl Registration {
             kind: Some("message".to_owned()),
             ..Default::default()
         };
-        if let Ok(mut state) = self.state.lock() {
-            state.conversation.push(item);
-        }
+        lock(&self.state).conversation.push(item);
     }
 
     /// Whether any sideband is attached.
@@ -121,15 +116,13 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        if let Ok(mut map) = registry().lock() {
-            map.remove(&self.id);
-        }
+        lock(registry()).remove(&self.id);
     }
 }
 
 /// The running session `id`, if any.
 pub(super) fn find(id: &str) -> Option<Hub> {
-    registry().lock().ok()?.get(id).cloned()
+    lock(registry()).get(id).cloned()
 }
 
 /// The error for a sideband or fork of `id` when no such session is running.

@@ -20,9 +20,7 @@ where
         let _ = send(&mut outgoing, ServerEvent::error(error)).await;
         return;
     };
-    let Some(state) = hub.state() else {
-        return;
-    };
+    let state = hub.state();
     let hub::Hub {
         events, commands, ..
     } = hub;
