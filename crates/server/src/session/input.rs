@@ -19,7 +19,7 @@ use super::input_buffer::InputSettings;
 use super::read_ahead::ReadAhead;
 use super::response;
 use super::state::{MAX_APPEND_BASE64, Running};
-use crate::engine::transcription::{LiveTranscript, TurnAudio};
+use crate::engine::stt::{LiveTranscript, TurnAudio};
 use crate::engine::vad::{ResamplingDetector, SemanticTurn, VadEvent, VadParams};
 
 /// The shortest and the longest pause before a turn is read ahead: half the silence that

@@ -8,7 +8,7 @@ use rtclient_protocol::ErrorCode;
 
 use super::errors::ClientError;
 use super::read_ahead::ReadAhead;
-use crate::engine::transcription::LiveTranscript;
+use crate::engine::stt::LiveTranscript;
 use crate::engine::vad::{ResamplingDetector, VadEvent};
 
 /// Largest input audio buffer, in wire bytes (about 11 minutes of 24 kHz PCM16), so one

@@ -9,7 +9,7 @@ use rtclient_protocol::{ContentKind, ContentPart, Item, ItemKind, ItemStatus, Nu
 use super::plan::{self, Plan};
 use super::read_ahead::Prepare;
 use super::state::{Engines, SharedState, State};
-use crate::engine::responder::{FunctionOutput, Prompt};
+use crate::engine::reply::{FunctionOutput, Prompt};
 
 /// The items the responder reads for a response under `plan`: the conversation (or the
 /// response's own `input`), with what was heard privately in user turns that have no

@@ -12,7 +12,7 @@ use super::output::is_active;
 use super::plan::Plan;
 use super::prompt::{responder_items, with_prompt};
 use super::state::{Engines, SharedState};
-use crate::engine::responder::Answer;
+use crate::engine::reply::Answer;
 
 /// What the responder produced.
 #[derive(Debug)]

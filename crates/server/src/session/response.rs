@@ -19,7 +19,7 @@ use super::state::{Active, Engines, SharedState, State};
 use super::streamed_reply;
 use super::usage::Tokens;
 use crate::engine::faults::Failure;
-use crate::engine::responder::{FunctionCall, Reply};
+use crate::engine::reply::{FunctionCall, Reply};
 
 impl Active {
     /// The response of `plan` starting in this state.

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use rtclient_audio::{Resampler, WireFormat, clip_to_i16};
 use tokio::sync::OnceCell;
 
-use crate::engine::synthesis::{Speech, Synthesizer};
+use crate::engine::tts::{Speech, Synthesizer};
 
 /// Audio per output delta, in ms.
 pub(super) const DELTA_MS: u64 = 200;
@@ -134,9 +134,9 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::engine::responder::EchoResponder;
-    use crate::engine::synthesis::SynthesisError;
-    use crate::engine::transcription::NoTranscriber;
+    use crate::engine::reply::EchoResponder;
+    use crate::engine::stt::NoTranscriber;
+    use crate::engine::tts::SynthesisError;
     use crate::session::state::Engines;
     use rtclient_audio::Pace;
 

@@ -16,10 +16,11 @@ use super::rates::RateBook;
 use super::speech::SpeechCache;
 use super::usage::Tokens;
 use crate::engine::faults::Faults;
-use crate::engine::responder::Responder;
-use crate::engine::synthesis::Synthesizer;
-use crate::engine::transcription::Transcriber;
-use crate::engine::vad::{EndOfTurn, VadEngine};
+use crate::engine::reply::Responder;
+use crate::engine::stt::Transcriber;
+use crate::engine::tts::Synthesizer;
+use crate::engine::turn::EndOfTurn;
+use crate::engine::vad::VadEngine;
 
 /// Largest `input_audio_buffer.append` payload, in base64 characters (15 MiB).
 pub const MAX_APPEND_BASE64: usize = 15 * 1024 * 1024;

@@ -53,7 +53,7 @@ use self::input::{InputTimeline, Turn, grid_fragments};
 use self::output::{OutputTrack, TICK_MS};
 use super::ids::new_id;
 use super::state::Engines;
-use crate::engine::responder::{Prompt, Reply};
+use crate::engine::reply::{Prompt, Reply};
 use crate::net::endpoint::{LiveLink, SessionRequest};
 
 /// How often `session.usage.updated` is sent, in timeline ms (observed: about every 15 s).
@@ -307,7 +307,7 @@ impl Live {
     /// The user stopped speaking: transcript, then the responder's reply and delegation.
     fn on_turn(&mut self, turn: Turn) {
         let model = self.session.model.clone();
-        let audio = crate::engine::transcription::TurnAudio {
+        let audio = crate::engine::stt::TurnAudio {
             sample_rate: turn.rate,
             samples: &turn.samples,
         };

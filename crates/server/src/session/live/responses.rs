@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rtclient_protocol::live::{LiveError, ResponsesDelegation};
 use serde_json::{Value, json};
 
-use crate::engine::responder::{FunctionOutput, Prompt, Reply, Responder};
+use crate::engine::reply::{FunctionOutput, Prompt, Reply, Responder};
 use crate::session::ids::new_id;
 
 /// A function call of the backend, waiting for its output.
