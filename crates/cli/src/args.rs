@@ -323,7 +323,7 @@ pub(crate) struct ServeArgs {
     /// Voice activity detector for server VAD (falls back to earshot when Silero's files are
     /// not installed; see scripts/install-engines).
     #[arg(long, value_enum, default_value_t, help_heading = "Engines")]
-    pub(crate) vad: crate::engines::VadEngineArg,
+    pub(crate) vad: rtclient_server::VadChoice,
     /// How fast a reply's audio streams: realtime (as fast as it plays, like a phone line),
     /// Nx (N times faster) or max. Faster than real time, as the service does, by default.
     #[arg(

@@ -3,10 +3,9 @@
 
 use std::future::IntoFuture;
 
-use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState};
+use rtclient_server::{RealtimeSession, Serve, ServerConfig, ServerState, VadChoice};
 
 use crate::engines::EngineArgs;
-use crate::engines::EngineChoice;
 use crate::exit::CliError;
 use crate::printer::Printer;
 
@@ -37,15 +36,7 @@ impl LocalServer {
         let config = ServerConfig::builder().build().map_err(|e| {
             CliError::failure("the built-in local server settings are invalid").caused_by(&e)
         })?;
-        let hearing = EngineChoice {
-            stt: engines.stt,
-            ..EngineChoice::default()
-        };
-        let (session, hearing) = hearing.apply(RealtimeSession::new());
-        for line in &hearing {
-            printer.note(line);
-        }
-        let session = engines.apply(session, printer);
+        let session = engines.apply(VadChoice::default(), RealtimeSession::new(), printer);
         let server = Serve::new(listener, ServerState::with_handler(config, session));
         let addr = server.local_addr().map_err(|e| {
             CliError::connection("could not start the built-in local server").caused_by(&e)

@@ -23,13 +23,9 @@ pub(crate) async fn run(settings: ServeSettings, printer: &Printer) -> Result<()
     let session = RealtimeSession::new()
         .max_duration(settings.config.max_session_duration())
         .pace(settings.pace);
-    let mut session = settings.engines.apply(session, printer);
+    let mut session = settings.engines.apply(settings.vad, session, printer);
     if let Some(script) = settings.script {
         session = session.script(script);
-    }
-    let (session, hearing) = settings.hearing.apply(session);
-    for line in &hearing {
-        printer.note(line);
     }
     let shutdown = shutdown_signal()?;
     let scheme = if settings.tls.is_some() { "wss" } else { "ws" };

@@ -15,7 +15,6 @@ use rtclient_server::Tls;
 use rtclient_server::{ApiKey, ServerConfig};
 
 use crate::args::{InspectArgs, SendArgs, ServeArgs};
-use crate::engines::EngineChoice;
 use crate::exit::CliError;
 use crate::provider::{self, ConnectionSettings};
 use crate::session_options::{SessionFlags, SessionOptions};
@@ -31,8 +30,8 @@ pub(crate) struct ServeSettings {
     pub(crate) script: Option<Script>,
     /// TLS, when `--tls-cert` and `--tls-key` were given.
     pub(crate) tls: Option<Tls>,
-    /// The speech engines asked for.
-    pub(crate) hearing: EngineChoice,
+    /// The voice activity detector asked for.
+    pub(crate) vad: rtclient_server::VadChoice,
     /// The reply and speech engines.
     pub(crate) engines: crate::engines::EngineArgs,
     /// How fast replies stream.
@@ -91,10 +90,7 @@ impl ServeSettings {
             script,
             tls,
             pace,
-            hearing: EngineChoice {
-                vad: args.vad,
-                stt: args.engines.stt,
-            },
+            vad: args.vad,
             engines: args.engines,
         })
     }

@@ -34,15 +34,23 @@
 //!
 //! ## Engines (`engine/`)
 //!
-//! - [`ModelsDir`]: the models folder (`$RTCLIENT_MODELS`, filled by `scripts/install-engines`)
-//!   and, with the `onnx` feature (on by default), the ONNX Runtime the real engines run on
-//!   ([`onnx`]); [`select`] picks the engines at start-up and says which it picked and why.
+//! One folder per family; each holds the family's trait, its built-in engine (no model files),
+//! its real engines and its choice enum, the list of engines its start-up flag names
+//! ([`VadChoice`], [`SttChoice`], [`TtsChoice`], [`ResponderChoice`]; `select` loads the one
+//! named, falls back when it cannot start, and says which runs and why in a [`Chosen`]).
+//!
+//! - [`ModelsDir`]: the models folder (`$RTCLIENT_MODELS`, filled by `scripts/install-engines`);
+//!   each engine declares its [`ModelFile`]s. With the `onnx` feature, the ONNX Runtime the real
+//!   engines run on ([`onnx`]).
 //! - Server voice activity detection, the engine behind `turn_detection: server_vad`. A
-//!   [`SpeechScorer`] rates 16 kHz frames (default: the earshot neural detector) and a
-//!   [`TurnDetector`] applies `threshold`, `prefix_padding_ms` and `silence_duration_ms`.
+//!   [`SpeechScorer`] rates 16 kHz frames (default: the earshot neural detector; Silero VAD
+//!   with `onnx`) and a [`TurnDetector`] applies `threshold`, `prefix_padding_ms` and
+//!   `silence_duration_ms`.
+//! - Semantic turn detection (`semantic_vad`): an [`EndOfTurn`] judge (Smart Turn, feature
+//!   `onnx`; [`end_of_turn`] picks it) says whether a pause ends the turn.
 //! - Speech output: a [`Synthesizer`] speaks a response's text; the default
 //!   [`EspeakSynthesizer`] runs the `espeak-ng` command, with one distinct voice per Realtime
-//!   voice name.
+//!   voice name, and `PiperSynthesizer` (feature `onnx`) speaks with a Piper voice.
 //! - Input transcription behind a [`Transcriber`]; the default [`NoTranscriber`] fails each
 //!   request with an error naming the missing engine. The real ones are `Moonshine` (feature
 //!   `onnx`, fast enough for live deltas) and `Whisper` (Whisper base on CTranslate2, feature
@@ -56,6 +64,10 @@
 //! - [`Faults`]: fault injection for client authors' failure paths, set by a script: stalls,
 //!   failed responses with an `error`, dropped or closed connections mid-response, extra latency,
 //!   a forced 1001 close after N seconds, and rate limits that run out.
+//!
+//! A new engine of a family is a folder in the family's folder (its model files, its loader and
+//! the stub for builds without its cargo feature, its code) and one line in the family's choice
+//! enum; the `rtclient` command line picks it up from the enum.
 //!
 //! ## Sessions (`session/`)
 //!
@@ -83,6 +95,29 @@
 //! the 200 ms grid, replies spoken into the track, client delegation when the responder says
 //! so (a script rule with `delegate: true`), acks on the session timeline, strict validation
 //! with the service's errors, and sidebands attached to a running session.
+//!
+//! # Features
+//!
+//! - `onnx` (default): the ONNX Runtime engines (Silero VAD, Smart Turn, Moonshine, the Piper
+//!   voice). The runtime library is loaded at run time from the models folder, so the build
+//!   compiles only the `ort` bindings (no C++). Without it: earshot, a silence timer, no
+//!   transcription and espeak-ng.
+//! - `llm` (default): the local reply model (SmolLM2 on llama.cpp). llama.cpp is compiled from
+//!   its bundled source with cmake, bindgen (libclang) and a C++ compiler: about ten minutes of a
+//!   cold build on 2 cores. Without it: the echo responder.
+//! - `whisper`: Whisper base speech-to-text on CTranslate2 (`ct2rs`), compiled from bundled
+//!   sources with cmake and a C++ compiler: about nine more minutes of a cold build; its model
+//!   is installed by `scripts/install-engines --whisper`. Without it: Moonshine.
+//! - `clap`: `clap::ValueEnum` for the choice enums, so a command line parses them with their
+//!   help text (the `rtclient` command turns it on).
+//!
+//! # What this crate does not do
+//!
+//! It is not the service: no model behind the replies beyond a small local one or a
+//! chat-completions server you run, and no WebRTC, SIP or client-secret HTTP endpoints: only
+//! the WebSocket routes. It downloads nothing at run time: the model files come from
+//! `scripts/install-engines`, and an engine whose files are missing falls back and says so.
+//! It has no client: see the `rtclient` crate.
 //!
 //! # Example
 //!
@@ -130,46 +165,55 @@ mod net;
 mod serve;
 mod session;
 
-pub use engine::chat_completions::{API_KEY_ENV, ChatCompletions};
+pub use engine::choice::{Chosen, LoadError};
 pub use engine::faults::{Disruption, Failure, Faults, RateLimits};
-#[cfg(feature = "llm")]
-pub use engine::llm::{LlmError, LocalLlm, render_chatml};
 pub use engine::models::{
-    INSTALL_COMMAND, MODELS_ENV, ModelFile, ModelsDir, ModelsError, WHISPER_INSTALL_COMMAND,
-};
-#[cfg(feature = "onnx")]
-pub use engine::moonshine::{
-    MOONSHINE_SAMPLE_RATE, Moonshine, MoonshineError, Recognition, RecognizedToken,
+    INSTALL_COMMAND, MODELS_ENV, ModelFile, ModelsDir, ModelsError, ONNX_RUNTIME,
 };
 #[cfg(feature = "onnx")]
 pub use engine::onnx;
-#[cfg(feature = "onnx")]
-pub use engine::piper::PiperSynthesizer;
-pub use engine::responder::{
-    Answer, EchoResponder, FunctionCall, FunctionOutput, Prompt, Reply, Responder,
+pub use engine::reply::chat_completions::API_KEY_ENV;
+pub use engine::reply::llm::SMOLLM2_MODEL;
+#[cfg(feature = "llm")]
+pub use engine::reply::llm::{LlmError, LocalLlm, render_chatml};
+pub use engine::reply::{
+    Answer, ChatCompletions, EchoResponder, FunctionCall, FunctionOutput, Prompt, Reply, Responder,
+    ResponderChoice, chat, tool_call,
 };
 pub use engine::script::{
     CloseRule, DropRule, FaultsRule, RateLimitsRule, Rule, Script, ScriptCall, ScriptError,
     ScriptProblem,
 };
+pub use engine::stt::moonshine::{MOONSHINE_DECODER, MOONSHINE_ENCODER, MOONSHINE_TOKENIZER};
 #[cfg(feature = "onnx")]
-pub use engine::silero::{SileroScorer, SileroVad};
-#[cfg(feature = "onnx")]
-pub use engine::smart_turn::SmartTurn;
-pub use engine::synthesis::{EspeakSynthesizer, Speech, SynthesisError, Synthesizer};
-pub use engine::transcription::{
-    LiveTranscript, NoTranscriber, STT_SAMPLE_RATE, TokenLogprob, Transcriber, Transcript,
-    TranscriptionError, TurnAudio,
+pub use engine::stt::moonshine::{
+    MOONSHINE_SAMPLE_RATE, Moonshine, MoonshineError, Recognition, RecognizedToken, VocabularyError,
 };
-pub use engine::vad::{
-    Earshot, EarshotScorer, EndOfTurn, Pause, ResamplingDetector, SemanticParams, SemanticTurn,
-    SpeechScorer, TurnDetector, VAD_SAMPLE_RATE, VadEngine, VadEvent, VadParams,
+pub use engine::stt::whisper::{
+    WHISPER_CONFIG, WHISPER_INSTALL_COMMAND, WHISPER_MODEL, WHISPER_PREPROCESSOR,
+    WHISPER_TOKENIZER, WHISPER_VOCABULARY,
 };
-#[cfg(feature = "onnx")]
-pub use engine::vocabulary::VocabularyError;
 #[cfg(feature = "whisper")]
-pub use engine::whisper::{WHISPER_SAMPLE_RATE, Whisper, WhisperError};
-pub use engine::{chat, select, tool_call};
+pub use engine::stt::whisper::{WHISPER_SAMPLE_RATE, Whisper, WhisperError};
+pub use engine::stt::{
+    LiveTranscript, NoTranscriber, STT_SAMPLE_RATE, SttChoice, TokenLogprob, Transcriber,
+    Transcript, TranscriptionError, TurnAudio,
+};
+#[cfg(feature = "onnx")]
+pub use engine::tts::piper::PiperSynthesizer;
+pub use engine::tts::piper::{PIPER_VOICE, PIPER_VOICE_CONFIG};
+pub use engine::tts::{EspeakSynthesizer, Speech, SynthesisError, Synthesizer, TtsChoice};
+pub use engine::turn::smart_turn::SMART_TURN_MODEL;
+#[cfg(feature = "onnx")]
+pub use engine::turn::smart_turn::SmartTurn;
+pub use engine::turn::{EndOfTurn, end_of_turn};
+pub use engine::vad::silero::SILERO_VAD_MODEL;
+#[cfg(feature = "onnx")]
+pub use engine::vad::silero::{SileroScorer, SileroVad};
+pub use engine::vad::{
+    Earshot, EarshotScorer, Pause, ResamplingDetector, SemanticParams, SemanticTurn, SpeechScorer,
+    TurnDetector, VAD_SAMPLE_RATE, VadChoice, VadEngine, VadEvent, VadParams,
+};
 pub use net::auth::{ApiKey, KEY_SUBPROTOCOL_PREFIX};
 pub use net::config::{
     ConfigError, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN_ADDR,

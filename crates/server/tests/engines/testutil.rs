@@ -4,8 +4,11 @@ use std::path::Path;
 use std::process::Command;
 
 use base64::Engine as _;
+#[cfg(feature = "onnx")]
 use rtclient_audio::Resampler;
-use rtclient_server::{ModelsDir, PiperSynthesizer, Synthesizer};
+use rtclient_server::ModelsDir;
+#[cfg(feature = "onnx")]
+use rtclient_server::{PiperSynthesizer, Synthesizer};
 use serde_json::json;
 
 use crate::client::Client;
@@ -16,7 +19,7 @@ pub(crate) fn models() -> ModelsDir {
 }
 
 /// Runs `program` with `args`, panicking with a setup hint when it is missing or fails.
-fn run(program: &str, args: &[&str]) {
+pub(crate) fn run(program: &str, args: &[&str]) {
     let status = Command::new(program)
         .args(args)
         .status()
@@ -80,6 +83,7 @@ pub(crate) fn speak(dir: &Path, text: &str, rate: u32) -> Vec<i16> {
 }
 
 /// `text` spoken by Piper, resampled to `rate`.
+#[cfg(feature = "onnx")]
 pub(crate) fn piper_speech(piper: &PiperSynthesizer, text: &str, rate: u32) -> Vec<i16> {
     let speech = piper.synthesize(text, "alloy").unwrap();
     let input: Vec<f32> = speech

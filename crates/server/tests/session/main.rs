@@ -5,11 +5,13 @@
 
 mod cancel;
 mod client;
+#[cfg(all(feature = "onnx", feature = "llm"))]
 mod engines;
 mod errors;
 mod faults;
 mod flows;
 mod recorded;
+#[cfg(all(feature = "onnx", feature = "llm"))]
 mod tools;
 mod vad;
 mod validation;

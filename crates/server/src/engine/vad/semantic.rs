@@ -7,24 +7,12 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::VAD_SAMPLE_RATE;
+use crate::engine::turn::EndOfTurn;
 
 /// The audio an [`EndOfTurn`] judge is given at most: the turn's last 8 s.
 const MAX_TURN_SAMPLES: usize = 8 * VAD_SAMPLE_RATE as usize;
 /// How much longer a pause judged incomplete must grow before it is judged again.
 const RECHECK_MS: u64 = 400;
-
-/// Judges whether a turn is complete from its audio.
-pub trait EndOfTurn: Send + Sync {
-    /// The probability (0 to 1) that the turn whose 16 kHz audio is `turn` (most recent last,
-    /// at most its last 8 s, ending in the pause being judged) is complete.
-    fn completion(&self, turn: &[i16]) -> f32;
-}
-
-impl<T: EndOfTurn + ?Sized> EndOfTurn for Arc<T> {
-    fn completion(&self, turn: &[i16]) -> f32 {
-        (**self).completion(turn)
-    }
-}
 
 /// How a [`SemanticTurn`] ends turns.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -54,7 +54,7 @@ use self::output::{OutputTrack, TICK_MS};
 use super::engines::Engines;
 use super::errors::ClientError;
 use super::ids::new_id;
-use crate::engine::responder::{Prompt, Reply};
+use crate::engine::reply::{Prompt, Reply};
 use crate::net::endpoint::{LiveLink, SessionRequest};
 
 /// How often `session.usage.updated` is sent, in timeline ms (observed: about every 15 s).
@@ -308,7 +308,7 @@ impl Live {
     /// The user stopped speaking: transcript, then the responder's reply and delegation.
     fn on_turn(&mut self, turn: Turn) {
         let model = self.session.model.clone();
-        let audio = crate::engine::transcription::TurnAudio {
+        let audio = crate::engine::stt::TurnAudio {
             sample_rate: turn.rate,
             samples: &turn.samples,
         };

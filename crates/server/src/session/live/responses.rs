@@ -16,7 +16,7 @@ use rtclient_protocol::ErrorCode;
 use rtclient_protocol::live::ResponsesDelegation;
 use serde_json::{Value, json};
 
-use crate::engine::responder::{FunctionOutput, Prompt, Reply, Responder};
+use crate::engine::reply::{FunctionOutput, Prompt, Reply, Responder};
 use crate::session::errors::ClientError;
 use crate::session::ids::new_id;
 

@@ -11,7 +11,7 @@ use super::config;
 use super::prompt::prepare_reply;
 use super::read_ahead::{ReadAhead, Turn};
 use super::state::{HEARD_TURNS, Running};
-use crate::engine::transcription::{LiveTranscript, Transcript, TranscriptionError, TurnAudio};
+use crate::engine::stt::{LiveTranscript, Transcript, TranscriptionError, TurnAudio};
 use crate::session::lock::lock;
 
 /// How much more of a turn a live transcriber hears before it is run on the turn again.

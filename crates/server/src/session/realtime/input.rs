@@ -21,7 +21,7 @@ use super::input_buffer::{InputSettings, MAX_APPEND_BASE64};
 use super::read_ahead::ReadAhead;
 use super::response;
 use super::state::Running;
-use crate::engine::transcription::{LiveTranscript, TurnAudio};
+use crate::engine::stt::{LiveTranscript, TurnAudio};
 use crate::engine::vad::{ResamplingDetector, SemanticTurn, VadEvent, VadParams};
 use crate::session::errors::ClientError;
 use crate::session::ids::new_id;

@@ -7,7 +7,7 @@ use rtclient_audio::WireFormat;
 use rtclient_protocol::ErrorCode;
 
 use super::read_ahead::ReadAhead;
-use crate::engine::transcription::LiveTranscript;
+use crate::engine::stt::LiveTranscript;
 use crate::engine::vad::ResamplingDetector;
 use crate::session::errors::ClientError;
 

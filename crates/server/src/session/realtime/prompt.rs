@@ -9,7 +9,7 @@ use rtclient_protocol::{ContentKind, ContentPart, Item, ItemKind, ItemStatus, Nu
 use super::plan::{self, Plan};
 use super::read_ahead::Prepare;
 use super::state::{SharedState, State};
-use crate::engine::responder::{FunctionOutput, Prompt};
+use crate::engine::reply::{FunctionOutput, Prompt};
 use crate::session::engines::Engines;
 use crate::session::lock::lock;
 

@@ -7,9 +7,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 
-use crate::engine::transcription::{
-    LiveTranscript, Transcriber, Transcript, TranscriptionError, TurnAudio,
-};
+use crate::engine::stt::{LiveTranscript, Transcriber, Transcript, TranscriptionError, TurnAudio};
 
 /// A transcription's outcome.
 type Heard = Result<Transcript, TranscriptionError>;

@@ -33,7 +33,7 @@ use super::emit::Emitter;
 use super::plan::Plan;
 use super::state::SharedState;
 use crate::engine::faults::Failure;
-use crate::engine::responder::{FunctionCall, Reply};
+use crate::engine::reply::{FunctionCall, Reply};
 use crate::session::engines::Engines;
 use crate::session::ids::new_id;
 

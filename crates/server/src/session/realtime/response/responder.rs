@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rtclient_protocol::Role;
 use tokio::sync::mpsc;
 
-use crate::engine::responder::Answer;
+use crate::engine::reply::Answer;
 use crate::session::engines::Engines;
 use crate::session::lock::lock;
 use crate::session::realtime::active::is_active;

@@ -6,7 +6,7 @@
 use rtclient_protocol::{Tool, ToolChoice, ToolChoiceMode};
 use serde_json::Value;
 
-use crate::engine::responder::Reply;
+use super::Reply;
 
 const OPEN: &str = "<tool_call>";
 /// The end of a call.

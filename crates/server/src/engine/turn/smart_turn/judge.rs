@@ -10,10 +10,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use ort::session::Session;
 use ort::value::TensorRef;
 
+use super::SMART_TURN_MODEL;
 use super::log_mel::{LogMel, N_MELS, SAMPLE_RATE};
-use super::models::{ModelFile, ModelsDir};
-use super::onnx::{self, OnnxError};
-use super::vad::EndOfTurn;
+use crate::engine::models::ModelsDir;
+use crate::engine::onnx::{self, OnnxError};
+use crate::engine::turn::EndOfTurn;
 
 /// The audio the model reads: the last 8 s.
 const WINDOW_SAMPLES: usize = 8 * SAMPLE_RATE as usize;
@@ -36,7 +37,7 @@ impl std::fmt::Debug for SmartTurn {
 impl SmartTurn {
     /// Loads the model from `models` and checks that it judges a window of silence.
     pub fn load(models: &ModelsDir) -> Result<Self, OnnxError> {
-        let session = onnx::session(models, ModelFile::SmartTurn)?;
+        let session = onnx::session(models, SMART_TURN_MODEL)?;
         let model = Self {
             session: Arc::new(Mutex::new(session)),
             features: Arc::new(LogMel::new()),
@@ -52,7 +53,7 @@ impl SmartTurn {
         let mut window = vec![0.0f32; WINDOW_SAMPLES - kept.len()];
         window.extend(kept.iter().map(|&s| f32::from(s) / 32768.0));
         let features = self.features.features(&window);
-        let failed = OnnxError::inference(ModelFile::SmartTurn);
+        let failed = OnnxError::inference(SMART_TURN_MODEL);
         let input = TensorRef::from_array_view(([1usize, N_MELS, FRAMES], &features[..]))
             .map_err(failed)?;
         // A poisoned lock only means another session panicked mid-run; the session is intact.
@@ -63,7 +64,7 @@ impl SmartTurn {
         let (_, probability) = outputs[0].try_extract_tensor::<f32>().map_err(failed)?;
         let Some(&probability) = probability.first() else {
             return Err(OnnxError::Inference {
-                model: ModelFile::SmartTurn,
+                model: SMART_TURN_MODEL,
                 reason: "no probability in the output (is it Smart Turn v3?)".to_owned(),
             });
         };

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use rtclient_protocol::{Tool, ToolChoice, ToolChoiceMode};
 use serde_json::Value;
 
-use super::tool_call::CLOSE;
+use crate::engine::reply::tool_call::CLOSE;
 
 /// Any JSON value, for arguments whose schema says nothing narrower.
 const JSON_RULES: &str = r#"value ::= object | array | string | number | "true" | "false" | "null"
@@ -18,7 +18,7 @@ string ::= "\"" [^"\\\n<]{1,64} "\""
 number ::= "-"? [0-9]{1,12} ( "." [0-9]{1,6} )?
 "#;
 
-/// The grammar of what the model writes after [`super::tool_call::forced_start`] for `choice`:
+/// The grammar of what the model writes after [`crate::engine::reply::tool_call::forced_start`] for `choice`:
 /// the rest of a call of one of `tools` (the named one, when `choice` names it), then the call's
 /// end. `None` when the model may answer in words.
 pub(crate) fn for_choice(choice: Option<&ToolChoice>, tools: &[Tool]) -> Option<String> {

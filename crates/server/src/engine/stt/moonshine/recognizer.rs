@@ -11,10 +11,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use ort::session::{Session, SessionInputValue};
 use ort::value::{DynValue, Tensor, TensorRef};
 
-use super::models::{ModelFile, ModelsDir};
-use super::onnx::{self, OnnxError};
 use super::vocabulary::{Vocabulary, VocabularyError};
-use crate::engine::transcription::{
+use super::{MOONSHINE_DECODER, MOONSHINE_ENCODER, MOONSHINE_TOKENIZER};
+use crate::engine::models::ModelsDir;
+use crate::engine::onnx::{self, OnnxError};
+use crate::engine::stt::{
     STT_SAMPLE_RATE, TokenLogprob, Transcriber, Transcript, TranscriptionError, TurnAudio,
     holds_no_speech, rms,
 };
@@ -113,7 +114,7 @@ impl KvCache {
         outputs: &ort::session::SessionOutputs<'_>,
         rows: &[usize],
     ) -> Result<Self, OnnxError> {
-        let failed = OnnxError::inference(ModelFile::MoonshineDecoder);
+        let failed = OnnxError::inference(MOONSHINE_DECODER);
         let mut len = 0;
         let mut entries = Vec::with_capacity(self.entries.len());
         for (name, _) in &self.entries {
@@ -127,7 +128,7 @@ impl KvCache {
             for &index in rows {
                 let Some(values) = values.get(index * row..(index + 1) * row) else {
                     return Err(OnnxError::Inference {
-                        model: ModelFile::MoonshineDecoder,
+                        model: MOONSHINE_DECODER,
                         reason: format!("{present} has no batch row {index}"),
                     });
                 };
@@ -170,8 +171,8 @@ fn cache_input(
     len: usize,
 ) -> Result<(String, DynValue), OnnxError> {
     let shape = [batch, HEADS, len, HEAD_DIM];
-    let tensor = Tensor::from_array((shape, values))
-        .map_err(OnnxError::inference(ModelFile::MoonshineDecoder))?;
+    let tensor =
+        Tensor::from_array((shape, values)).map_err(OnnxError::inference(MOONSHINE_DECODER))?;
     Ok((name.to_owned(), tensor.into_dyn()))
 }
 
@@ -208,10 +209,10 @@ fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
 impl Moonshine {
     /// Loads the encoder, decoder and tokenizer from `models`.
     pub fn load(models: &ModelsDir) -> Result<Self, MoonshineError> {
-        let encoder = onnx::session(models, ModelFile::MoonshineEncoder)?;
-        let decoder = onnx::session(models, ModelFile::MoonshineDecoder)?;
+        let encoder = onnx::session(models, MOONSHINE_ENCODER)?;
+        let decoder = onnx::session(models, MOONSHINE_DECODER)?;
         let tokenizer = models
-            .require(ModelFile::MoonshineTokenizer)
+            .require(MOONSHINE_TOKENIZER)
             .map_err(OnnxError::from)?;
         let vocabulary = Vocabulary::load(&tokenizer)?;
         let layers = decoder
@@ -254,7 +255,7 @@ impl Moonshine {
     /// hypothesis of a step is decoded in one batched run.
     fn decode_piece(&self, samples: &[f32]) -> Result<Vec<(u32, f32)>, OnnxError> {
         let hidden = self.encode(samples)?;
-        let failed = OnnxError::inference(ModelFile::MoonshineDecoder);
+        let failed = OnnxError::inference(MOONSHINE_DECODER);
         let (shape, hidden) = hidden.try_extract_tensor::<f32>().map_err(failed)?;
         let frames = shape.get(1).copied().unwrap_or(0).max(0) as usize;
         let width = shape.get(2).copied().unwrap_or(0).max(0) as usize;
@@ -323,7 +324,7 @@ impl Moonshine {
 
     /// The encoder's hidden states for `samples`, padded with silence.
     fn encode(&self, samples: &[f32]) -> Result<DynValue, OnnxError> {
-        let failed = OnnxError::inference(ModelFile::MoonshineEncoder);
+        let failed = OnnxError::inference(MOONSHINE_ENCODER);
         let mut padded = vec![0.0; samples.len() + 2 * PADDING];
         padded[PADDING..PADDING + samples.len()].copy_from_slice(samples);
         let samples = &padded[..];
@@ -339,7 +340,7 @@ impl Moonshine {
         outputs
             .remove("last_hidden_state")
             .ok_or_else(|| OnnxError::Inference {
-                model: ModelFile::MoonshineEncoder,
+                model: MOONSHINE_ENCODER,
                 reason: "no last_hidden_state output".to_owned(),
             })
     }

@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use ort::session::Session;
 use ort::value::TensorRef;
 
-use super::models::{ModelFile, ModelsDir};
-use super::onnx::{self, OnnxError};
+use super::SILERO_VAD_MODEL;
+use crate::engine::models::ModelsDir;
+use crate::engine::onnx::{self, OnnxError};
 use crate::engine::vad::{SpeechScorer, VAD_SAMPLE_RATE, VadEngine};
 
 /// New samples per window.
@@ -36,7 +37,7 @@ impl std::fmt::Debug for SileroVad {
 impl SileroVad {
     /// Loads the model from `models` and checks that it scores a window of silence.
     pub fn load(models: &ModelsDir) -> Result<Self, OnnxError> {
-        let mut session = onnx::session(models, ModelFile::SileroVad)?;
+        let mut session = onnx::session(models, SILERO_VAD_MODEL)?;
         let mut state = [0.0; STATE_LEN];
         run(&mut session, &[0.0; CONTEXT_LEN + FRAME_LEN], &mut state)?;
         Ok(Self {
@@ -110,7 +111,7 @@ fn run(
     window: &[f32],
     state: &mut [f32; STATE_LEN],
 ) -> Result<f32, OnnxError> {
-    let failed = OnnxError::inference(ModelFile::SileroVad);
+    let failed = OnnxError::inference(SILERO_VAD_MODEL);
     let rate = [i64::from(VAD_SAMPLE_RATE)];
     let inputs = ort::inputs![
         "input" => TensorRef::from_array_view(([1usize, window.len()], window)).map_err(failed)?,
@@ -126,7 +127,7 @@ fn run(
         .map_err(failed)?;
     let (Some(&probability), true) = (probability.first(), next.len() == STATE_LEN) else {
         return Err(OnnxError::Inference {
-            model: ModelFile::SileroVad,
+            model: SILERO_VAD_MODEL,
             reason: "unexpected output shapes (is it Silero VAD v5 or v6?)".to_owned(),
         });
     };

@@ -11,8 +11,9 @@ use std::path::PathBuf;
 
 use ct2rs::{ComputeType, Config, WhisperOptions};
 
-use super::models::{ModelFile, ModelsDir, ModelsError, WHISPER_INSTALL_COMMAND};
-use crate::engine::transcription::{
+use super::{FILES, WHISPER_INSTALL_COMMAND};
+use crate::engine::models::{ModelsDir, ModelsError};
+use crate::engine::stt::{
     STT_SAMPLE_RATE, Transcriber, Transcript, TranscriptionError, TurnAudio, holds_no_speech,
 };
 
@@ -23,15 +24,6 @@ pub const WHISPER_SAMPLE_RATE: u32 = STT_SAMPLE_RATE;
 const LANGUAGE: &str = "en";
 /// Hypotheses the beam search keeps.
 const BEAM_SIZE: usize = 5;
-
-/// The files the model needs, all in one folder.
-const FILES: [ModelFile; 5] = [
-    ModelFile::WhisperModel,
-    ModelFile::WhisperConfig,
-    ModelFile::WhisperTokenizer,
-    ModelFile::WhisperVocabulary,
-    ModelFile::WhisperPreprocessor,
-];
 
 /// Why Whisper cannot start or transcribe.
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +70,7 @@ impl Whisper {
     /// Loads the model from `models` (int8, one thread).
     pub fn load(models: &ModelsDir) -> Result<Self, WhisperError> {
         let mut dir = None;
-        for file in FILES {
+        for &file in FILES {
             let path = models.require(file)?;
             dir = dir.or_else(|| path.parent().map(PathBuf::from));
         }
@@ -156,7 +148,7 @@ mod tests {
     fn a_broken_model_is_a_load_error() {
         let dir = tempfile::tempdir().unwrap();
         let models = ModelsDir::new(dir.path());
-        for file in FILES {
+        for &file in FILES {
             let path = models.path(file);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, b"{}").unwrap();

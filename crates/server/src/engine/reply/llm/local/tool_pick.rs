@@ -5,9 +5,9 @@ use llama_cpp_2::token::LlamaToken;
 use rtclient_protocol::{ToolChoice, ToolChoiceObject, ToolKind};
 
 use super::{LocalLlm, SEQUENCE, chat_messages, render};
-use crate::engine::chat::Role;
-use crate::engine::responder::Prompt;
-use crate::engine::tool_call;
+use crate::engine::reply::Prompt;
+use crate::engine::reply::chat::Role;
+use crate::engine::reply::tool_call;
 
 impl LocalLlm {
     /// Which of the prompt's tools the model calls, when the reply must call one.

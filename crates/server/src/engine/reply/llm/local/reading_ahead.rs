@@ -2,7 +2,7 @@
 //! them waits for that read (the state it leaves is where the reply starts) instead of reading
 //! the prompt again, while replies to other prompts (other sessions) go on at once.
 //!
-//! [`Responder::prepare`]: crate::engine::responder::Responder::prepare
+//! [`Responder::prepare`]: crate::engine::reply::Responder::prepare
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 

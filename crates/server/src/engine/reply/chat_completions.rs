@@ -10,8 +10,8 @@ use rtclient_protocol::ToolChoice;
 use serde_json::{Value, json};
 
 use super::chat::{self, Message};
+use super::{Answer, FunctionCall, Prompt, Reply, Responder};
 use crate::engine::faults::Failure;
-use crate::engine::responder::{Answer, FunctionCall, Prompt, Reply, Responder};
 
 /// Parallel tool calls kept from one answer at most (a stream's call index beyond is merged).
 const MAX_CALLS: usize = 16;

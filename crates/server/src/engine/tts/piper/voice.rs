@@ -19,9 +19,10 @@ use std::sync::{Mutex, PoisonError};
 use ort::session::Session;
 use ort::value::TensorRef;
 
-use super::models::{ModelFile, ModelsDir};
-use super::onnx::{self, OnnxError};
-use crate::engine::synthesis::{Speech, SynthesisError, Synthesizer};
+use super::{PIPER_VOICE, PIPER_VOICE_CONFIG};
+use crate::engine::models::ModelsDir;
+use crate::engine::onnx::{self, OnnxError};
+use crate::engine::tts::{Speech, SynthesisError, Synthesizer};
 
 /// How one Realtime voice name sounds on the Piper voice.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -80,9 +81,9 @@ impl PiperSynthesizer {
     /// Loads the voice and its config from the models folder, and checks that `espeak-ng`
     /// phonemizes.
     pub fn load(models: &ModelsDir) -> Result<Self, OnnxError> {
-        let config_path = models.require(ModelFile::PiperVoiceConfig)?;
+        let config_path = models.require(PIPER_VOICE_CONFIG)?;
         let (phoneme_ids, sample_rate) = read_config(&config_path)?;
-        let session = onnx::session(models, ModelFile::PiperVoice)?;
+        let session = onnx::session(models, PIPER_VOICE)?;
         let synth = Self {
             session: Mutex::new(session),
             phoneme_ids,
@@ -92,7 +93,7 @@ impl PiperSynthesizer {
         synth
             .phonemize("ok")
             .map_err(|error| OnnxError::Inference {
-                model: ModelFile::PiperVoice,
+                model: PIPER_VOICE,
                 reason: error.to_string(),
             })?;
         Ok(synth)
@@ -219,7 +220,7 @@ impl Synthesizer for PiperSynthesizer {
 /// The phoneme id map and sample rate of a Piper voice config (`*.onnx.json`).
 fn read_config(path: &Path) -> Result<(HashMap<char, Vec<i64>>, u32), OnnxError> {
     let invalid = |reason: String| OnnxError::Session {
-        model: ModelFile::PiperVoiceConfig,
+        model: PIPER_VOICE_CONFIG,
         path: path.to_owned(),
         reason,
     };

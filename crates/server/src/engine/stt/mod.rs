@@ -3,14 +3,53 @@
 //! The default, [`NoTranscriber`], has no engine: every transcription request ends in a
 //! `conversation.item.input_audio_transcription.failed` event whose error names the missing
 //! engine. A real engine implements [`Transcriber`] and is plugged in with
-//! [`crate::RealtimeSession::transcriber`]; Moonshine
-//! ([`crate::engine::moonshine::Moonshine`], feature `onnx`) is the built-in one.
+//! [`crate::RealtimeSession::transcriber`]; Moonshine (feature `onnx`) is the built-in one,
+//! Whisper (feature `whisper`) the accurate one. [`SttChoice`] lists the engines `--stt` names.
 //!
 //! A [`live`](Transcriber::live) engine is also run on a turn while it is still spoken, and
 //! [`LiveTranscript`] turns those partial transcripts into the `delta` events the service
 //! streams before the turn ends.
 
+use std::sync::Arc;
+
 use rtclient_protocol::ErrorCode;
+
+use crate::engine::choice::{BuiltIn, Chosen, choices, choose};
+use crate::engine::models::ModelsDir;
+
+pub(crate) mod moonshine;
+pub(crate) mod whisper;
+
+choices! {
+    /// The speech-to-text engine asked for (`--stt`).
+    pub enum SttChoice: Arc<dyn Transcriber> {
+        /// Moonshine tiny (English) through ONNX Runtime (needs scripts/install-engines).
+        #[default]
+        Moonshine => Some(&moonshine::LOADER),
+        /// Whisper base (English) on CTranslate2: more accurate, about 2 s per turn, no live deltas
+        /// (needs the `whisper` build feature and scripts/install-engines --whisper; Moonshine when
+        /// it cannot start).
+        Whisper => Some(&whisper::LOADER),
+        /// No transcription: requests fail with `transcription_engine_missing`.
+        None => None,
+    }
+}
+
+/// No engine, [`NoTranscriber`].
+const NONE: BuiltIn<Arc<dyn Transcriber>> = BuiltIn {
+    runs: "none",
+    asked: " (--stt none): input transcription requests will fail",
+    fallen_back: "; input transcription requests will fail",
+    make: || Arc::new(NoTranscriber),
+};
+
+impl SttChoice {
+    /// The speech-to-text engine this names, loaded from `models` (Whisper falls back to
+    /// Moonshine, and Moonshine to none), and the line that says which runs and why.
+    pub fn select(self, models: &ModelsDir) -> Chosen<Arc<dyn Transcriber>> {
+        choose("STT", self.loader(), &NONE, models)
+    }
+}
 
 /// Sample rate the speech-to-text models hear.
 pub const STT_SAMPLE_RATE: u32 = 16_000;
@@ -54,6 +93,7 @@ impl TurnAudio<'_> {
 
 /// Whether 16 kHz `samples` are too short (under 0.25 s) or too quiet to hold a word; the
 /// engines skip such audio rather than guess words in it.
+#[cfg(any(feature = "onnx", feature = "whisper"))]
 pub(crate) fn holds_no_speech(samples: &[f32]) -> bool {
     const MIN_SAMPLES: usize = STT_SAMPLE_RATE as usize / 4;
     const SILENCE_RMS: f32 = 1e-3;
@@ -61,6 +101,7 @@ pub(crate) fn holds_no_speech(samples: &[f32]) -> bool {
 }
 
 /// Root mean square of `samples`.
+#[cfg(any(feature = "onnx", feature = "whisper"))]
 pub(crate) fn rms(samples: &[f32]) -> f32 {
     if samples.is_empty() {
         return 0.0;

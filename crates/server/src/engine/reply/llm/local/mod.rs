@@ -33,17 +33,19 @@ use llama_cpp_2::token::LlamaToken;
 use llama_cpp_2::{LogOptions, send_logs_to_tracing};
 use rtclient_protocol::{ToolChoice, ToolChoiceMode};
 
-use super::call_grammar;
-use super::chat::{self, Message, Role};
-use super::models::{ModelFile, ModelsDir, ModelsError};
-use super::prompt_cache::PromptCache;
-use super::tool_call::{self, Parsed};
+use super::SMOLLM2_MODEL;
+use crate::engine::models::{ModelsDir, ModelsError};
+use crate::engine::reply::chat::{self, Message, Role};
+use crate::engine::reply::tool_call::{self, Parsed};
 
 use crate::engine::faults::Failure;
-use crate::engine::responder::{Answer, Prompt, Reply, Responder};
+use crate::engine::reply::{Answer, Prompt, Reply, Responder};
+use prompt_cache::PromptCache;
 use reading_ahead::ReadingAhead;
 use tool_pick::named_tool;
 
+mod call_grammar;
+mod prompt_cache;
 mod reading_ahead;
 mod tool_pick;
 
@@ -143,7 +145,7 @@ static NEW_CONTEXT: Mutex<()> = Mutex::new(());
 impl LocalLlm {
     /// Loads SmolLM2-135M-Instruct from the models folder.
     pub fn from_models(models: &ModelsDir) -> Result<Self, LlmError> {
-        Self::load(&models.require(ModelFile::SmolLm2)?)
+        Self::load(&models.require(SMOLLM2_MODEL)?)
     }
 
     /// Loads a GGUF chat model that uses ChatML (`<|im_end|>` ends a turn), or shares the one

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 /// Tokens two prompts must share before a cached state is worth restoring.
 const MIN_SHARED_TOKENS: usize = 8;
 
-/// Model states by the tokens they hold: the [`LocalLlm`](super::llm::LocalLlm)'s memory of
+/// Model states by the tokens they hold: the [`LocalLlm`](super::LocalLlm)'s memory of
 /// recent prompts. `S` is the saved state; `T` a token.
 #[derive(Debug)]
 pub(super) struct PromptCache<T, S> {

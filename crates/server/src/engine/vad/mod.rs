@@ -13,13 +13,48 @@
 //! Times count milliseconds from the first sample pushed, like the service's `audio_*_ms`, which
 //! count from the first audio appended in the session.
 
+use std::sync::Arc;
+
 use rtclient_audio::{Resampler, clip_to_i16};
 
+use crate::engine::choice::{BuiltIn, Chosen, choices, choose};
+use crate::engine::models::ModelsDir;
+
+mod earshot;
 mod semantic;
+pub(crate) mod silero;
 mod three_to_two;
 
-pub use semantic::{EndOfTurn, SemanticParams, SemanticTurn};
+pub use self::earshot::{Earshot, EarshotScorer};
+pub use semantic::{SemanticParams, SemanticTurn};
 use three_to_two::ThreeToTwo;
+
+choices! {
+    /// The voice activity detector asked for (`--vad`).
+    pub enum VadChoice: Arc<dyn VadEngine> {
+        /// Silero VAD v6 through ONNX Runtime (needs scripts/install-engines).
+        #[default]
+        Silero => Some(&silero::LOADER),
+        /// The earshot detector: pure Rust, no model files.
+        Earshot => None,
+    }
+}
+
+/// The built-in detector, [`Earshot`].
+const EARSHOT: BuiltIn<Arc<dyn VadEngine>> = BuiltIn {
+    runs: "earshot",
+    asked: " (--vad earshot)",
+    fallen_back: "",
+    make: || Arc::new(Earshot),
+};
+
+impl VadChoice {
+    /// The detector this names, loaded from `models` (Silero falls back to earshot), and the
+    /// line that says which runs and why.
+    pub fn select(self, models: &ModelsDir) -> Chosen<Arc<dyn VadEngine>> {
+        choose("VAD", self.loader(), &EARSHOT, models)
+    }
+}
 
 /// Sample rate every [`SpeechScorer`] works at.
 pub const VAD_SAMPLE_RATE: u32 = 16_000;
@@ -73,60 +108,6 @@ pub trait VadEngine: Send + Sync {
 impl<F: Fn() -> Box<dyn SpeechScorer> + Send + Sync> VadEngine for F {
     fn scorer(&self) -> Box<dyn SpeechScorer> {
         self()
-    }
-}
-
-/// The zero-asset engine: an [`EarshotScorer`] per stream.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Earshot;
-
-impl VadEngine for Earshot {
-    fn scorer(&self) -> Box<dyn SpeechScorer> {
-        Box::new(EarshotScorer::new())
-    }
-}
-
-/// The default scorer: the earshot neural voice activity detector (16 ms frames, pure Rust).
-pub struct EarshotScorer {
-    detector: Box<earshot::Detector>,
-}
-
-impl EarshotScorer {
-    /// Frame length earshot works on: 256 samples, 16 ms at 16 kHz.
-    pub const FRAME_LEN: usize = 256;
-
-    /// Creates a scorer with fresh state.
-    pub fn new() -> Self {
-        Self {
-            detector: earshot::Detector::default_boxed(),
-        }
-    }
-}
-
-impl Default for EarshotScorer {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::fmt::Debug for EarshotScorer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EarshotScorer").finish_non_exhaustive()
-    }
-}
-
-impl SpeechScorer for EarshotScorer {
-    fn frame_len(&self) -> usize {
-        Self::FRAME_LEN
-    }
-
-    fn score(&mut self, frame: &[i16]) -> f32 {
-        // earshot answers -1 for a frame of the wrong length; callers always pass FRAME_LEN.
-        self.detector.predict_i16(frame).clamp(0.0, 1.0)
-    }
-
-    fn reset(&mut self) {
-        self.detector.reset();
     }
 }
 

@@ -1,46 +1,19 @@
-//! The default voice activity detector on real speech made by espeak-ng and sox.
-
-#![allow(clippy::expect_used)] // a test: failing loudly is the point
+//! The default voice activity detector, earshot, on real speech made by espeak-ng and sox.
 
 use std::path::Path;
-use std::process::Command;
 
 use rtclient_server::{ResamplingDetector, TurnDetector, VadEvent, VadParams};
 
-/// Speaks `text` into a 16 kHz mono WAV and returns its samples.
-fn speak_16k(dir: &Path, text: &str) -> Vec<i16> {
-    speak(dir, text, 16_000)
-}
-
-/// Speaks `text` into a mono WAV at `rate` Hz and returns its samples.
-fn speak(dir: &Path, text: &str, rate: u32) -> Vec<i16> {
-    let raw = dir.join("raw.wav");
-    let wav = dir.join("speech.wav");
-    let status = Command::new("espeak-ng")
-        .args(["-v", "en-us", "-w"])
-        .arg(&raw)
-        .arg(text)
-        .status()
-        .expect("espeak-ng is missing: run scripts/setup");
-    assert!(status.success(), "espeak-ng failed");
-    let status = Command::new("sox")
-        .arg(&raw)
-        .args(["-r", &rate.to_string(), "-c", "1", "-b", "16"])
-        .arg(&wav)
-        .status()
-        .expect("sox is missing: run scripts/setup");
-    assert!(status.success(), "sox failed");
-    let mut reader = hound::WavReader::open(&wav).expect("sox wrote a readable WAV");
-    reader
-        .samples::<i16>()
-        .map(|s| s.expect("valid sample"))
-        .collect()
-}
+use crate::testutil::{read_wav, run, speak};
 
 #[test]
 fn finds_one_turn_around_real_speech() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let speech = speak_16k(dir.path(), "The quick brown fox jumps over the lazy dog.");
+    let speech = speak(
+        dir.path(),
+        "The quick brown fox jumps over the lazy dog.",
+        16_000,
+    );
     let speech_ms = speech.len() as u64 * 1000 / 16_000;
     assert!(speech_ms > 1500, "espeak-ng produced {speech_ms} ms");
 
@@ -152,26 +125,14 @@ fn the_24_khz_append_path_finds_the_turn_the_16_khz_detector_finds() {
 fn speak_to_true_end(dir: &Path, text: &str, rate: u32) -> Vec<i16> {
     let raw = dir.join("raw.wav");
     let trimmed = dir.join("trimmed.wav");
-    let status = Command::new("espeak-ng")
-        .args(["-v", "en-us", "-w"])
-        .arg(&raw)
-        .arg(text)
-        .status()
-        .expect("espeak-ng is missing: run scripts/setup");
-    assert!(status.success(), "espeak-ng failed");
-    let status = Command::new("sox")
-        .arg(&raw)
-        .args(["-r", &rate.to_string(), "-c", "1", "-b", "16"])
-        .arg(&trimmed)
-        .args(["reverse", "silence", "1", "0.005", "-45d", "reverse"])
-        .status()
-        .expect("sox is missing: run scripts/setup");
-    assert!(status.success(), "sox failed");
-    let mut reader = hound::WavReader::open(&trimmed).expect("sox wrote a readable WAV");
-    reader
-        .samples::<i16>()
-        .map(|s| s.expect("valid sample"))
-        .collect()
+    let (raw_arg, trimmed_arg) = (raw.to_str().unwrap(), trimmed.to_str().unwrap());
+    run("espeak-ng", &["-v", "en-us", "-w", raw_arg, text]);
+    let rate = rate.to_string();
+    let trim = ["reverse", "silence", "1", "0.005", "-45d", "reverse"];
+    let mut args = vec![raw_arg, "-r", &rate, "-c", "1", "-b", "16", trimmed_arg];
+    args.extend(trim);
+    run("sox", &args);
+    read_wav(&trimmed)
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use rtclient_protocol::{ContentKind, ContentPart, Item, ItemKind, Nullable, Role as ItemRole};
 
-use crate::engine::responder::Prompt;
+use super::Prompt;
 
 /// What the model is told when the session gives no instructions.
 pub const DEFAULT_INSTRUCTIONS: &str =
