@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::testutil::{PATIENCE, dial, expect_close, next_json, start_with};
+use crate::testutil::{PATIENCE, dial, expect_close, next_json, next_pong, start_with};
 
 /// Opcode of a close frame.
 const OP_CLOSE: u8 = 0x8;
@@ -165,15 +165,16 @@ async fn a_peer_that_answers_pings_stays_open() {
     server.stop().await;
 }
 
+/// A server taking messages and frames of at most 64 KiB.
+fn small_frames() -> rtclient_server::ServerConfigBuilder {
+    ServerConfig::builder()
+        .max_message_size(64 << 10)
+        .max_frame_size(64 << 10)
+}
+
 #[tokio::test]
 async fn an_over_size_frame_gets_a_visible_1009() {
-    let server = start_with(
-        ServerConfig::builder()
-            .max_message_size(64 << 10)
-            .max_frame_size(64 << 10),
-        IdleSession,
-    )
-    .await;
+    let server = start_with(small_frames(), IdleSession).await;
     let stream = raw_upgrade(server.addr, "/v1/realtime?model=m").await;
     let (mut read, mut write) = stream.into_split();
     // An 8 MiB binary frame, written while the close is read.
@@ -200,13 +201,7 @@ async fn an_over_size_frame_gets_a_visible_1009() {
 
 #[tokio::test]
 async fn an_over_size_frame_written_whole_before_reading_gets_a_visible_1009() {
-    let server = start_with(
-        ServerConfig::builder()
-            .max_message_size(64 << 10)
-            .max_frame_size(64 << 10),
-        IdleSession,
-    )
-    .await;
+    let server = start_with(small_frames(), IdleSession).await;
     let mut stream = raw_upgrade(server.addr, "/v1/realtime?model=m").await;
     let frame = client_frame(0x2, &vec![0u8; 8 << 20]);
     // The write itself may end in a reset once the server closed; the close is still read.
@@ -252,18 +247,8 @@ async fn a_session_whose_input_is_stalled_still_answers_pings() {
         .send(Message::Ping(b"alive".to_vec().into()))
         .await
         .unwrap();
-    let pong = tokio::time::timeout(PATIENCE, async {
-        loop {
-            match client.next().await {
-                Some(Ok(Message::Pong(payload))) => break payload,
-                Some(Ok(_)) => continue,
-                other => panic!("connection ended before the pong: {other:?}"),
-            }
-        }
-    })
-    .await
-    .expect("the pong arrives while the session's input waits");
-    assert_eq!(&pong[..], b"alive");
+    // The pong arrives while the session's input waits.
+    assert_eq!(next_pong(&mut client).await, b"alive");
     // A close is noticed too.
     client.close(None).await.unwrap();
     assert!(tokio::time::timeout(PATIENCE, client.next()).await.is_ok());
