@@ -343,6 +343,10 @@ pub(crate) struct ServeArgs {
     /// Largest message accepted from a client, in bytes.
     #[arg(long, value_name = "BYTES", help_heading = "Limits")]
     pub(crate) max_message_size: Option<usize>,
+    /// Most unsent output one connection may hold, in bytes (default 32 MiB); a client that
+    /// stops reading, or floods pings without reading the pongs, is dropped once it is full.
+    #[arg(long, value_name = "BYTES", help_heading = "Limits")]
+    pub(crate) max_write_buffer: Option<usize>,
     /// Connections served at once, counted from accept; more are answered HTTP 503.
     #[arg(long, value_name = "N", help_heading = "Limits")]
     pub(crate) max_connections: Option<usize>,
@@ -353,7 +357,8 @@ pub(crate) struct ServeArgs {
     /// Session length before the server closes with 1001, in seconds.
     #[arg(long, value_name = "SECONDS", help_heading = "Limits")]
     pub(crate) max_session_secs: Option<u64>,
-    /// Interval between server pings, in seconds.
+    /// Interval between server pings, in seconds (default 20); a client that answers none of
+    /// two pings in a row is closed with 1011 "keepalive ping timeout" when the next falls due.
     #[arg(long, value_name = "SECONDS", help_heading = "Limits")]
     pub(crate) ping_interval_secs: Option<u64>,
     #[command(flatten)]

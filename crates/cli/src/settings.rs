@@ -50,6 +50,9 @@ impl ServeSettings {
         if let Some(bytes) = args.max_message_size {
             builder = builder.max_message_size(bytes).max_frame_size(bytes);
         }
+        if let Some(bytes) = args.max_write_buffer {
+            builder = builder.max_write_buffer_size(bytes);
+        }
         if let Some(n) = args.max_connections {
             builder = builder.max_connections(n);
         }

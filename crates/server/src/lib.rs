@@ -218,15 +218,17 @@ pub use net::auth::{ApiKey, KEY_SUBPROTOCOL_PREFIX};
 pub use net::config::{
     ConfigError, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN_ADDR,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_SESSION_DURATION,
-    DEFAULT_PING_INTERVAL, ServerConfig, ServerConfigBuilder,
+    DEFAULT_MAX_WRITE_BUFFER_SIZE, DEFAULT_PING_INTERVAL, ServerConfig, ServerConfigBuilder,
+    WRITE_BUFFER_SIZE,
 };
 pub use net::connection::{
-    CLOSE_ABNORMAL, CLOSE_GOING_AWAY, CLOSE_INVALID_PAYLOAD, CLOSE_MESSAGE_TOO_BIG, CLOSE_NORMAL,
-    CLOSE_PROTOCOL_ERROR, SHUTDOWN_REASON,
+    CLOSE_ABNORMAL, CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_INVALID_PAYLOAD,
+    CLOSE_MESSAGE_TOO_BIG, CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, INPUT_BACKLOG_BYTES,
+    KEEPALIVE_REASON, SHUTDOWN_REASON,
 };
 pub use net::endpoint::{BETA_SUBPROTOCOL, Family, LiveLink, Route, SessionRequest};
 pub use net::handler::{IdleSession, SessionHandler};
-pub use net::refusal::{CLOSE_AUTH, CLOSE_REQUEST_SHAPE, Refusal};
+pub use net::refusal::{CLOSE_AUTH, CLOSE_REQUEST_SHAPE, CLOSE_TRY_AGAIN_LATER, Refusal};
 pub use net::tls::{HANDSHAKE_TIMEOUT, Tls, TlsError};
 pub use serve::{REALTIME_SUBPROTOCOL, Serve, ServerState, WithGracefulShutdown, router, serve};
 pub use session::{MAX_APPEND_BASE64, RealtimeSession};

@@ -37,7 +37,7 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use crate::net::auth::authorize;
-use crate::net::config::ServerConfig;
+use crate::net::config::{ServerConfig, WRITE_BUFFER_SIZE};
 use crate::net::connection::{self, ConnectionTimers};
 use crate::net::endpoint::{BETA_SUBPROTOCOL, LiveLink, Route, SessionRequest};
 use crate::net::handler::SessionHandler;
@@ -375,6 +375,8 @@ async fn connect<H: SessionHandler>(
         .protocols([REALTIME_SUBPROTOCOL, BETA_SUBPROTOCOL])
         .max_frame_size(config.max_frame_size())
         .max_message_size(config.max_message_size())
+        .write_buffer_size(WRITE_BUFFER_SIZE)
+        .max_write_buffer_size(config.max_write_buffer_size())
         .read_buffer_size(READ_BUFFER_SIZE)
         .on_failed_upgrade(move |error| {
             failed_span.in_scope(|| tracing::warn!(%error, "websocket upgrade failed"));

@@ -15,6 +15,16 @@ pub const DEFAULT_LISTEN_ADDR: SocketAddr =
 /// Default largest WebSocket message (and frame) accepted from a client: 16 MiB.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
 
+/// Bytes of output a connection writes to its socket at a time: smaller writes are gathered
+/// up to this size first (tungstenite's default, 128 KiB).
+pub const WRITE_BUFFER_SIZE: usize = 128 << 10;
+
+/// Default most unsent output one connection may hold: 32 MiB, twice the largest message.
+///
+/// Output only piles up when the client stops reading; a client that floods pings and never
+/// reads the pongs fills it too. Once it is full the server drops the connection.
+pub const DEFAULT_MAX_WRITE_BUFFER_SIZE: usize = 32 << 20;
+
 /// Default number of connections served at once.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
@@ -39,6 +49,12 @@ pub enum ConfigError {
     /// A limit that must be positive is zero.
     #[error("`{0}` must be greater than zero")]
     Zero(&'static str),
+    /// `max_write_buffer_size` does not exceed the size of one socket write.
+    #[error("`max_write_buffer_size` must be at least {min}")]
+    WriteBufferTooSmall {
+        /// The smallest accepted value.
+        min: usize,
+    },
     /// `max_connections` exceeds what the server can count.
     #[error("`max_connections` must be at most {max}")]
     TooManyConnections {
@@ -55,6 +71,7 @@ pub struct ServerConfig {
     refuse_beta: bool,
     max_message_size: usize,
     max_frame_size: usize,
+    max_write_buffer_size: usize,
     max_connections: usize,
     max_session_duration: Duration,
     ping_interval: Duration,
@@ -70,6 +87,7 @@ impl Default for ServerConfig {
             refuse_beta: false,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_frame_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_write_buffer_size: DEFAULT_MAX_WRITE_BUFFER_SIZE,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_session_duration: DEFAULT_MAX_SESSION_DURATION,
             ping_interval: DEFAULT_PING_INTERVAL,
@@ -110,6 +128,11 @@ impl ServerConfig {
     /// The largest single frame accepted from a client, in bytes.
     pub fn max_frame_size(&self) -> usize {
         self.max_frame_size
+    }
+
+    /// The most unsent output one connection may hold, in bytes.
+    pub fn max_write_buffer_size(&self) -> usize {
+        self.max_write_buffer_size
     }
 
     /// How many connections are served at once.
@@ -178,6 +201,16 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// The most unsent output one connection may hold, in bytes: output only piles up while a
+    /// client does not read (a ping flood whose pongs are never read fills it too), and a
+    /// connection whose output is full is dropped. It must be larger than [`WRITE_BUFFER_SIZE`]
+    /// and than the largest event the server sends.
+    /// Default: [`DEFAULT_MAX_WRITE_BUFFER_SIZE`] (32 MiB).
+    pub fn max_write_buffer_size(mut self, bytes: usize) -> Self {
+        self.config.max_write_buffer_size = bytes;
+        self
+    }
+
     /// How many connections are served at once, counted from accept (so half-open and
     /// still-handshaking connections count too); more are answered HTTP 503.
     /// Default: [`DEFAULT_MAX_CONNECTIONS`] (1024).
@@ -239,6 +272,11 @@ impl ServerConfigBuilder {
         if let Some((name, _)) = durations.iter().find(|(_, value)| value.is_zero()) {
             return Err(ConfigError::Zero(name));
         }
+        if config.max_write_buffer_size <= WRITE_BUFFER_SIZE {
+            return Err(ConfigError::WriteBufferTooSmall {
+                min: WRITE_BUFFER_SIZE + 1,
+            });
+        }
         let max = MAX_CONNECTIONS_LIMIT;
         if config.max_connections > max {
             return Err(ConfigError::TooManyConnections { max });
@@ -262,6 +300,7 @@ mod tests {
         assert!(!config.refuse_beta());
         assert_eq!(config.max_message_size(), 16 * 1024 * 1024);
         assert_eq!(config.max_frame_size(), 16 * 1024 * 1024);
+        assert_eq!(config.max_write_buffer_size(), 32 * 1024 * 1024);
         assert_eq!(config.max_connections(), 1024);
         assert_eq!(config.max_session_duration(), Duration::from_secs(3600));
         assert_eq!(config.ping_interval(), Duration::from_secs(20));
@@ -277,6 +316,13 @@ mod tests {
             .ping_interval(Duration::ZERO)
             .build();
         assert_eq!(zero.unwrap_err(), ConfigError::Zero("ping_interval"));
+        let small = ServerConfig::builder().max_write_buffer_size(4096).build();
+        assert_eq!(
+            small.unwrap_err(),
+            ConfigError::WriteBufferTooSmall {
+                min: 128 * 1024 + 1
+            }
+        );
         let many = ServerConfig::builder().max_connections(usize::MAX).build();
         assert!(matches!(many, Err(ConfigError::TooManyConnections { .. })));
     }

@@ -1,4 +1,5 @@
-//! Why a connection is refused after the upgrade, and the `error` event that says so.
+//! Why a connection is refused after the upgrade (or a session shed later), and the `error`
+//! event that says so.
 //!
 //! OpenAI answers every WebSocket upgrade with 101, even for a bad key or a missing model; the
 //! failure then arrives as one `error` event followed by a server close: **3000** for
@@ -14,10 +15,15 @@ pub const CLOSE_AUTH: u16 = 3000;
 /// Close code OpenAI sends after a request-shape failure (model, beta shape).
 pub const CLOSE_REQUEST_SHAPE: u16 = 4000;
 
+/// Close code for a session shed because the server cannot keep up with it (RFC 6455 "Try
+/// Again Later").
+pub const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
+
 /// The `error.type` of every refusal.
 const INVALID_REQUEST_ERROR: &str = "invalid_request_error";
 
-/// A reason to refuse a connection right after the upgrade: an `error` event, then a close.
+/// A reason to refuse a connection right after the upgrade, or to shed a running session: an
+/// `error` event, then a close.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     kind: &'static str,
@@ -71,6 +77,16 @@ impl Refusal {
         close_code: CLOSE_REQUEST_SHAPE,
     };
 
+    /// A running session whose client sent far more than the session could take in (close
+    /// 1013): the server sheds it rather than buffer without bound.
+    pub const SESSION_OVERLOADED: Self = Self {
+        kind: "server_error",
+        code: Some("session_overloaded"),
+        message: "The server could not keep up with the input of this session. Reconnect and \
+                  send audio no faster than real time.",
+        close_code: CLOSE_TRY_AGAIN_LATER,
+    };
+
     /// The `error.type` of the event, e.g. `invalid_request_error`.
     pub fn kind(&self) -> &'static str {
         self.kind
@@ -86,7 +102,7 @@ impl Refusal {
         self.message
     }
 
-    /// The WebSocket close code that follows the event (3000 or 4000).
+    /// The WebSocket close code that follows the event (3000, 4000, or 1013 for a shed session).
     pub fn close_code(&self) -> u16 {
         self.close_code
     }

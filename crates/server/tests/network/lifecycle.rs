@@ -9,7 +9,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::testutil::{PATIENCE, dial, expect_close, next_data, next_json, start, start_with};
+use crate::testutil::{
+    PATIENCE, dial, expect_close, next_data, next_json, next_pong, start, start_with,
+};
 
 #[tokio::test]
 async fn server_sends_pings() {
@@ -45,18 +47,7 @@ async fn client_pings_are_answered_and_binary_frames_tolerated() {
         .send(Message::Ping(b"hello".to_vec().into()))
         .await
         .unwrap();
-    let pong = tokio::time::timeout(PATIENCE, async {
-        loop {
-            match client.next().await {
-                Some(Ok(Message::Pong(payload))) => break payload,
-                Some(Ok(_)) => continue,
-                other => panic!("connection ended before the pong: {other:?}"),
-            }
-        }
-    })
-    .await
-    .expect("a pong arrives");
-    assert_eq!(&pong[..], b"hello");
+    assert_eq!(next_pong(&mut client).await, b"hello");
     drop(client);
     server.stop().await;
 }

@@ -2,6 +2,7 @@
 //! limits, pings, the close handshake, the session timer and graceful shutdown.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod abuse;
 mod auth;
 mod lifecycle;
 mod limits;

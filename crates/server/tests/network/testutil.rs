@@ -173,6 +173,22 @@ pub(crate) async fn next_data(client: &mut Client) -> Option<Message> {
     }
 }
 
+/// Reads (bounded) until a pong arrives and returns its payload.
+pub(crate) async fn next_pong(client: &mut Client) -> Vec<u8> {
+    let pong = tokio::time::timeout(PATIENCE, async {
+        loop {
+            match client.next().await {
+                Some(Ok(Message::Pong(payload))) => break payload,
+                Some(Ok(_)) => continue,
+                other => panic!("connection ended before the pong: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("a pong arrives");
+    pong.to_vec()
+}
+
 /// The next message, parsed as JSON text.
 pub(crate) async fn next_json(client: &mut Client) -> Value {
     match next_data(client).await {

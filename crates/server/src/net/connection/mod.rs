@@ -4,8 +4,13 @@
 //!
 //! - forwards the client's text and binary messages to the session and the session's messages
 //!   to the client, with backpressure both ways;
+//! - keeps reading the socket while the session's input waits, so pings and closes are answered
+//!   even then; a client that gets more than [`INPUT_BACKLOG_BYTES`] ahead of its session is shed
+//!   with an `error` event and close 1013;
 //! - answers client pings (the WebSocket library queues the pong) and sends its own ping every
-//!   `ping_interval`, as OpenAI does every 20 s;
+//!   `ping_interval`, as OpenAI does every 20 s; a peer that answers none of two pings in a row
+//!   is closed with 1011 "keepalive ping timeout" when the next ping falls due, and one that
+//!   accepts no data for two ping intervals is dropped;
 //! - completes the close handshake whoever starts it, waiting at most `close_timeout` for the
 //!   client's close frame;
 //! - closes with 1009 on an oversized message, 1002 on a protocol violation, 1007 on invalid
@@ -16,6 +21,7 @@
 //! It is generic over the socket (any `Sink<Message>` + `Stream<Item = Result<Message, E>>`),
 //! so it can be driven by channels as well as by axum's `WebSocket`.
 
+use std::collections::VecDeque;
 use std::ops::ControlFlow;
 use std::pin::pin;
 use std::sync::Arc;
@@ -47,6 +53,15 @@ pub const CLOSE_ABNORMAL: u16 = 1006;
 pub const CLOSE_INVALID_PAYLOAD: u16 = 1007;
 /// Close code for a message over the size limit.
 pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
+/// Close code for a peer that stopped answering pings (as the `websockets` library uses it).
+pub const CLOSE_INTERNAL_ERROR: u16 = 1011;
+
+/// The close reason sent with 1011 to a peer that stopped answering pings.
+pub const KEEPALIVE_REASON: &str = "keepalive ping timeout";
+
+/// Client data read ahead while the session's channel is full, in bytes (about a minute of
+/// 24 kHz audio as base64); a client further ahead is shed. One message is always accepted.
+pub const INPUT_BACKLOG_BYTES: usize = 4 << 20;
 
 /// The close reason sent to open sessions when the server shuts down (with code 1001).
 pub const SHUTDOWN_REASON: &str = "The server is shutting down.";
@@ -54,12 +69,23 @@ pub const SHUTDOWN_REASON: &str = "The server is shutting down.";
 /// Messages buffered between the socket and the session in each direction.
 const CHANNEL_CAPACITY: usize = 32;
 
+/// Pings in a row a peer may leave unanswered; when the next one falls due, it is closed.
+const UNANSWERED_PINGS: u32 = 2;
+
 /// The timing settings of one connection.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ConnectionTimers {
     pub(crate) max_session_duration: Duration,
     pub(crate) ping_interval: Duration,
     pub(crate) close_timeout: Duration,
+}
+
+impl ConnectionTimers {
+    /// How long one write may wait for a peer that accepts no data before it is dropped: two
+    /// ping intervals, as long as an unanswered ping is tolerated.
+    fn write_stall_limit(&self) -> Duration {
+        self.ping_interval.saturating_mul(UNANSWERED_PINGS)
+    }
 }
 
 /// How a connection ended, as seen by the server.
@@ -122,37 +148,42 @@ where
 
     let mut deadline = pin!(tokio::time::sleep(timers.max_session_duration));
     let mut pings = Pings::every(timers.ping_interval);
+    let stall = timers.write_stall_limit();
+    let timeout = timers.close_timeout;
 
     let ending = loop {
         tokio::select! {
             _ = &mut session.0, if !session_done => session_done = true,
             () = &mut deadline => {
-                break server_close(
-                    &mut socket,
-                    CLOSE_GOING_AWAY,
-                    &max_duration_reason(timers.max_session_duration),
-                    timers.close_timeout,
-                ).await;
+                let reason = max_duration_reason(timers.max_session_duration);
+                break server_close(&mut socket, CLOSE_GOING_AWAY, &reason, timeout).await;
             }
             () = shutdown_requested(&mut shutdown) => {
-                let timeout = timers.close_timeout;
                 break server_close(&mut socket, CLOSE_GOING_AWAY, SHUTDOWN_REASON, timeout).await;
             }
-            ping = pings.next() => {
-                if socket.send(ping).await.is_err() {
+            tick = pings.next() => {
+                let Some(ping) = tick else {
+                    break server_close(&mut socket, CLOSE_INTERNAL_ERROR, KEEPALIVE_REASON, timeout)
+                        .await;
+                };
+                if !matches!(tokio::time::timeout(stall, socket.send(ping)).await, Ok(Ok(()))) {
                     break Ending::Lost;
                 }
             }
             () = inbox.hand_over(), if inbox.is_holding() => {}
-            read = socket.next(), if !inbox.is_holding() => {
-                match from_client(&mut socket, read, timers.close_timeout).await {
-                    ControlFlow::Break(ending) => break ending,
-                    ControlFlow::Continue(message) => inbox.hold(message),
+            read = socket.next() => match from_client(&mut socket, read, timeout).await {
+                ControlFlow::Break(ending) => break ending,
+                ControlFlow::Continue(Read::Pong) => pings.answered(),
+                ControlFlow::Continue(Read::Other) => {}
+                ControlFlow::Continue(Read::Data(message)) => {
+                    if inbox.hold(message).is_err() {
+                        break shed(&mut socket, timeout).await;
+                    }
                 }
-            }
+            },
             sent = from_session.next() => {
                 if let ControlFlow::Break(ending) =
-                    to_client(&mut socket, sent, timers.close_timeout).await
+                    to_client(&mut socket, sent, stall, timeout).await
                 {
                     break ending;
                 }
@@ -160,60 +191,93 @@ where
         }
     };
 
-    // End the session's input, then give it a moment to finish.
+    // End the session's input and output, then give it a moment to finish.
     drop(inbox);
+    drop(from_session);
     if !session_done {
         let_finish(&mut session.0, timers.close_timeout).await;
     }
     ending
 }
 
-/// The session's input. A client message is read from the socket only once the one before is
-/// in the session's channel, so a slow session slows the client down instead of growing a
-/// queue; once the session stops reading, what the client sends is discarded.
+/// The session's input. The socket is read on while the session's channel is full, so pings
+/// and closes are still answered; the data messages read meanwhile wait here, up to
+/// [`INPUT_BACKLOG_BYTES`]. Once the session stops reading, what the client sends is discarded.
 struct Inbox {
     to_session: futures_channel::mpsc::Sender<Message>,
-    /// A client message read from the socket but not yet accepted by the session.
-    held: Option<Message>,
+    /// Client messages read from the socket but not yet accepted by the session, in order.
+    held: VecDeque<Message>,
+    /// The payload bytes of `held`.
+    held_bytes: usize,
     open: bool,
 }
+
+/// The client got more than [`INPUT_BACKLOG_BYTES`] ahead of its session.
+#[derive(Debug)]
+struct Overloaded;
 
 impl Inbox {
     fn new(to_session: futures_channel::mpsc::Sender<Message>) -> Self {
         Self {
             to_session,
-            held: None,
+            held: VecDeque::new(),
+            held_bytes: 0,
             open: true,
         }
     }
 
-    /// Whether a message waits for room in the session's channel.
+    /// Whether messages wait for room in the session's channel.
     fn is_holding(&self) -> bool {
-        self.held.is_some()
+        !self.held.is_empty()
     }
 
-    /// Keeps a message read from the client until the session has room for it.
-    fn hold(&mut self, message: Option<Message>) {
-        if self.open {
-            self.held = message;
+    /// Keeps a message read from the client until the session has room for it; refuses it
+    /// when the messages already waiting and this one exceed [`INPUT_BACKLOG_BYTES`].
+    fn hold(&mut self, message: Message) -> Result<(), Overloaded> {
+        if !self.open {
+            return Ok(());
         }
+        let bytes = payload_len(&message);
+        if self.is_holding() && self.held_bytes + bytes > INPUT_BACKLOG_BYTES {
+            return Err(Overloaded);
+        }
+        self.held_bytes += bytes;
+        self.held.push_back(message);
+        Ok(())
     }
 
-    /// Waits for room in the session's channel and puts the held message there.
+    /// Waits for room in the session's channel and puts the oldest held message there.
     async fn hand_over(&mut self) {
         let ready = poll_fn(|cx| self.to_session.poll_ready(cx)).await;
-        let message = self.held.take();
-        let handed = ready.is_ok()
-            && message.is_some_and(|message| self.to_session.start_send(message).is_ok());
-        // The session stopped listening: discard what it would not read.
-        self.open &= handed;
+        let Some(message) = self.held.pop_front() else {
+            return;
+        };
+        self.held_bytes -= payload_len(&message);
+        let handed = ready.is_ok() && self.to_session.start_send(message).is_ok();
+        if !handed {
+            // The session stopped listening: discard what it would not read.
+            self.open = false;
+            self.held.clear();
+            self.held_bytes = 0;
+        }
     }
 }
 
-/// The server's pings, one every interval, each with a new counter as its payload.
+/// The payload size of a data message, in bytes.
+fn payload_len(message: &Message) -> usize {
+    match message {
+        Message::Text(text) => text.len(),
+        Message::Binary(data) => data.len(),
+        _ => 0,
+    }
+}
+
+/// The server's pings, one every interval, each with a new counter as its payload; they also
+/// keep count of the pings the peer has not answered.
 struct Pings {
     interval: tokio::time::Interval,
     count: u32,
+    unanswered: u32,
 }
 
 impl Pings {
@@ -221,14 +285,30 @@ impl Pings {
     fn every(period: Duration) -> Self {
         let mut interval = tokio::time::interval_at(Instant::now() + period, period);
         interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        Self { interval, count: 0 }
+        Self {
+            interval,
+            count: 0,
+            unanswered: 0,
+        }
     }
 
-    /// The next ping, when it is due.
-    async fn next(&mut self) -> Message {
+    /// The next ping, when it is due; `None` when the peer answered none of the last
+    /// [`UNANSWERED_PINGS`] pings (the oldest of them was sent that many intervals ago).
+    async fn next(&mut self) -> Option<Message> {
         self.interval.tick().await;
+        if self.unanswered >= UNANSWERED_PINGS {
+            return None;
+        }
+        self.unanswered += 1;
         self.count = self.count.wrapping_add(1);
-        Message::Ping(Bytes::copy_from_slice(&self.count.to_be_bytes()))
+        Some(Message::Ping(Bytes::copy_from_slice(
+            &self.count.to_be_bytes(),
+        )))
+    }
+
+    /// The peer sent a pong: it is alive.
+    fn answered(&mut self) {
+        self.unanswered = 0;
     }
 }
 
@@ -249,13 +329,23 @@ async fn let_finish<T>(session: impl Future<Output = T>, timeout: Duration) {
     }
 }
 
-/// Handles what was read from the client: the connection ends (`Break`), or a data message for
-/// the session, or nothing (pings and pongs, which the library answers).
+/// What was read from the client, when the connection goes on.
+enum Read {
+    /// A data message for the session.
+    Data(Message),
+    /// A pong: the peer is alive.
+    Pong,
+    /// A ping, which the library answers.
+    Other,
+}
+
+/// Handles what was read from the client: the connection ends (`Break`), or goes on with what
+/// was read.
 async fn from_client<S, E>(
     socket: &mut S,
     read: Option<Result<Message, E>>,
     timeout: Duration,
-) -> ControlFlow<Ending, Option<Message>>
+) -> ControlFlow<Ending, Read>
 where
     S: Stream<Item = Result<Message, E>> + Sink<Message> + Unpin,
     E: Into<BoxError>,
@@ -273,16 +363,19 @@ where
             finish(socket, timeout).await;
             ControlFlow::Break(Ending::ClosedByClient(frame.map(|frame| frame.code)))
         }
-        Some(Ok(Message::Ping(_) | Message::Pong(_))) => ControlFlow::Continue(None),
-        Some(Ok(message)) => ControlFlow::Continue(Some(message)),
+        Some(Ok(Message::Pong(_))) => ControlFlow::Continue(Read::Pong),
+        Some(Ok(Message::Ping(_))) => ControlFlow::Continue(Read::Other),
+        Some(Ok(message)) => ControlFlow::Continue(Read::Data(message)),
     }
 }
 
 /// Writes a batch of the session's messages; the connection ends (`Break`) when the session
-/// is done (its sender dropped), asked for a close, or the socket failed.
+/// is done (its sender dropped), asked for a close, or the socket failed or accepted nothing
+/// for `stall`.
 async fn to_client<S, E>(
     socket: &mut S,
     sent: Option<Vec<Message>>,
+    stall: Duration,
     timeout: Duration,
 ) -> ControlFlow<Ending>
 where
@@ -292,7 +385,11 @@ where
     let Some(batch) = sent else {
         return ControlFlow::Break(server_close(socket, CLOSE_NORMAL, "", timeout).await);
     };
-    match send_batch(socket, batch).await {
+    let Ok(written) = tokio::time::timeout(stall, send_batch(socket, batch)).await else {
+        tracing::debug!("client accepted no data in time; dropped");
+        return ControlFlow::Break(Ending::Lost);
+    };
+    match written {
         Ok(Batch::Sent) => ControlFlow::Continue(()),
         Ok(Batch::Close(Some(frame))) if frame.code == CLOSE_ABNORMAL => {
             tracing::debug!("session asked to drop the connection");
@@ -364,7 +461,26 @@ pub(crate) async fn refuse<S, E>(
     .await;
 }
 
-/// Sends a close frame and waits (bounded) for the client's close reply.
+/// Sheds a session whose client got too far ahead of it: an `error` event, then close 1013.
+async fn shed<S, E>(socket: &mut S, timeout: Duration) -> Ending
+where
+    S: Stream<Item = Result<Message, E>> + Sink<Message> + Unpin,
+{
+    tracing::warn!("client got too far ahead of its session; shed");
+    let overloaded = &Refusal::SESSION_OVERLOADED;
+    let event = Message::text(refusal_event(overloaded, "session_overloaded"));
+    if !matches!(
+        tokio::time::timeout(timeout, socket.send(event)).await,
+        Ok(Ok(()))
+    ) {
+        return Ending::Lost;
+    }
+    let reason = overloaded.close_reason();
+    server_close(socket, overloaded.close_code(), &reason, timeout).await
+}
+
+/// Sends a close frame and waits (bounded) for the client's close reply; a client that does
+/// not take the close frame within `timeout` is dropped.
 async fn server_close<S, E>(socket: &mut S, code: u16, reason: &str, timeout: Duration) -> Ending
 where
     S: Stream<Item = Result<Message, E>> + Sink<Message> + Unpin,
@@ -374,7 +490,8 @@ where
         code,
         reason: reason.clone().into(),
     };
-    if socket.send(Message::Close(Some(frame))).await.is_err() {
+    let sent = tokio::time::timeout(timeout, socket.send(Message::Close(Some(frame)))).await;
+    if !matches!(sent, Ok(Ok(()))) {
         return Ending::Lost;
     }
     finish(socket, timeout).await;

@@ -164,6 +164,20 @@ impl SessionHandler for StuckSession {
     }
 }
 
+/// Drives `socket` with `handler` and the default timers, never shutting down.
+fn start_driver<H: SessionHandler>(
+    socket: FakeSocket,
+    handler: H,
+) -> tokio::task::JoinHandle<Ending> {
+    tokio::spawn(drive(
+        socket,
+        request(),
+        Arc::new(handler),
+        default_timers(),
+        never_shutting_down(),
+    ))
+}
+
 fn never_shutting_down() -> watch::Receiver<bool> {
     let (sender, receiver) = watch::channel(false);
     // Keep the sender alive for the whole test run.
@@ -172,15 +186,65 @@ fn never_shutting_down() -> watch::Receiver<bool> {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_peer_that_stops_answering_pings_is_closed_with_1011() {
+    let (socket, mut client) = fake_socket();
+    let driver = start_driver(socket, crate::net::handler::IdleSession);
+    let started = Instant::now();
+    // The first ping is answered, the next two are not.
+    let first = client.receive.next().await;
+    let Some(Message::Ping(payload)) = first else {
+        panic!("expected a ping, got {first:?}");
+    };
+    client.send.send(Ok(Message::Pong(payload))).await.unwrap();
+    let answered_at = Instant::now();
+    for _ in 0..2 {
+        let next = client.receive.next().await;
+        assert!(matches!(next, Some(Message::Ping(_))), "{next:?}");
+    }
+    let close = client.receive.next().await;
+    let Some(Message::Close(Some(frame))) = close else {
+        panic!("expected a close, got {close:?}");
+    };
+    assert_eq!(frame.code, CLOSE_INTERNAL_ERROR);
+    assert_eq!(frame.reason.as_str(), KEEPALIVE_REASON);
+    // Two ping intervals after the first unanswered ping, three after the last pong.
+    assert_eq!(answered_at.duration_since(started), Duration::from_secs(20));
+    assert_eq!(answered_at.elapsed(), Duration::from_secs(60));
+    assert_eq!(
+        driver.await.unwrap(),
+        Ending::ClosedByServer(CLOSE_INTERNAL_ERROR, KEEPALIVE_REASON.to_owned())
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_peer_that_accepts_no_data_is_dropped_after_two_ping_intervals() {
+    let (socket, client) = fake_socket();
+    let driver = start_driver(socket, FloodSession);
+    let started = Instant::now();
+    // The client never reads: the driver's writes stall once the socket is full.
+    assert_eq!(driver.await.unwrap(), Ending::Lost);
+    assert_eq!(started.elapsed(), Duration::from_secs(40));
+    drop(client);
+}
+
+/// Sends text messages for ever, as fast as it may.
+struct FloodSession;
+
+impl SessionHandler for FloodSession {
+    async fn run<Tx, Rx>(&self, _request: SessionRequest, mut outgoing: Tx, incoming: Rx)
+    where
+        Tx: Sink<Message> + Send + Unpin + 'static,
+        Rx: Stream<Item = Message> + Send + Unpin + 'static,
+    {
+        let _keep = incoming;
+        while outgoing.send(Message::text("x")).await.is_ok() {}
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn default_session_pings_every_20_s_and_ends_at_60_minutes() {
     let (socket, mut client) = fake_socket();
-    let driver = tokio::spawn(drive(
-        socket,
-        request(),
-        Arc::new(crate::net::handler::IdleSession),
-        default_timers(),
-        never_shutting_down(),
-    ));
+    let driver = start_driver(socket, crate::net::handler::IdleSession);
     let started = Instant::now();
     let mut pings = 0;
     let close = loop {
@@ -188,6 +252,7 @@ async fn default_session_pings_every_20_s_and_ends_at_60_minutes() {
             Some(Message::Ping(payload)) => {
                 pings += 1;
                 assert_eq!(payload.len(), 4);
+                client.send.send(Ok(Message::Pong(payload))).await.unwrap();
             }
             Some(Message::Close(frame)) => break frame,
             other => panic!("unexpected {other:?}"),
@@ -213,13 +278,7 @@ async fn default_session_pings_every_20_s_and_ends_at_60_minutes() {
 #[tokio::test]
 async fn messages_flow_both_ways_with_backpressure() {
     let (socket, mut client) = fake_socket();
-    let driver = tokio::spawn(drive(
-        socket,
-        request(),
-        Arc::new(EchoSession),
-        default_timers(),
-        never_shutting_down(),
-    ));
+    let driver = start_driver(socket, EchoSession);
     // Far more than the channels hold, sent while nothing reads the echoes yet.
     let mut send = client.send.clone();
     let sender = tokio::spawn(async move {
@@ -260,13 +319,7 @@ async fn messages_flow_both_ways_with_backpressure() {
 #[tokio::test(start_paused = true)]
 async fn a_stuck_session_is_dropped_after_the_close_timeout() {
     let (socket, client) = fake_socket();
-    let driver = tokio::spawn(drive(
-        socket,
-        request(),
-        Arc::new(StuckSession),
-        default_timers(),
-        never_shutting_down(),
-    ));
+    let driver = start_driver(socket, StuckSession);
     drop(client);
     assert_eq!(driver.await.unwrap(), Ending::Lost);
 }
@@ -319,13 +372,7 @@ impl SessionHandler for DroppingSession {
 #[tokio::test]
 async fn a_session_asking_for_1006_gets_a_drop_with_no_close_frame() {
     let (socket, mut client) = fake_socket();
-    let driver = tokio::spawn(drive(
-        socket,
-        request(),
-        Arc::new(DroppingSession),
-        default_timers(),
-        never_shutting_down(),
-    ));
+    let driver = start_driver(socket, DroppingSession);
     match client.receive.next().await {
         Some(Message::Text(text)) => assert_eq!(text.as_str(), "last words"),
         other => panic!("unexpected {other:?}"),
