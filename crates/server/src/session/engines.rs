@@ -8,8 +8,8 @@ use rtclient_audio::Pace;
 use super::speech::SpeechCache;
 use crate::engine::faults::Faults;
 use crate::engine::reply::{EchoResponder, Responder};
-use crate::engine::tts::{EspeakSynthesizer, Synthesizer};
 use crate::engine::stt::{NoTranscriber, Transcriber};
+use crate::engine::tts::{EspeakSynthesizer, Synthesizer};
 use crate::engine::turn::EndOfTurn;
 use crate::engine::vad::{Earshot, VadEngine};
 
