@@ -144,7 +144,7 @@ impl Live {
                 });
             }
             ClientEvent::SessionUpdate(update) => self.on_update(&update, id),
-            ClientEvent::SessionClose(_) => self.close(CloseReason::CloseRequested, id),
+            ClientEvent::SessionClose(_) => self.request_close(CloseReason::CloseRequested, id),
             ClientEvent::SessionStart(_) => self.error(
                 ClientError::new(
                     ErrorCode::SessionAlreadyStarted,
@@ -312,6 +312,15 @@ impl Live {
         match backend.resume(self.engines.responder.as_ref(), &response_id) {
             Ok(run) => self.forward(run, id),
             Err(error) => self.error(error, id),
+        }
+    }
+
+    /// Ends the session once the turns in flight are answered, so their events come first.
+    pub(super) fn request_close(&mut self, reason: CloseReason, id: Option<String>) {
+        if self.turns_in_flight == 0 {
+            self.close(reason, id);
+        } else {
+            self.closing = Some((reason, id));
         }
     }
 

@@ -32,6 +32,7 @@ mod output;
 mod responses;
 mod sideband;
 mod start;
+mod turns;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,20 +42,18 @@ use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use rtclient_audio::WireFormat;
 use rtclient_protocol::Nullable;
 use rtclient_protocol::live::{
-    ClientEvent, ContextKind, ContextWindow, DelegationCreated, DelegationInfo, DelegationKind,
-    InitialRole, InputAudioReflection, InputTranscriptDelta, LiveError, OutputAudioDelta,
-    OutputTranscriptDelta, ResponseEvent, ServerEvent, SessionResource, SessionStarted,
-    SessionUsage, SessionUsageUpdated,
+    ClientEvent, CloseReason, ContextKind, ContextWindow, DelegationCreated, DelegationInfo,
+    DelegationKind, InitialRole, InputAudioReflection, OutputAudioDelta, OutputTranscriptDelta,
+    ResponseEvent, ServerEvent, SessionResource, SessionStarted, SessionUsage, SessionUsageUpdated,
 };
 use tokio::sync::mpsc;
 
 use self::hub::Registration;
-use self::input::{InputTimeline, Turn, grid_fragments};
+use self::input::InputTimeline;
 use self::output::{OutputTrack, TICK_MS};
 use super::engines::Engines;
 use super::errors::ClientError;
 use super::ids::new_id;
-use crate::engine::reply::{Prompt, Reply};
 use crate::net::endpoint::{LiveLink, SessionRequest};
 
 /// How often `session.usage.updated` is sent, in timeline ms (observed: about every 15 s).
@@ -101,6 +100,12 @@ struct Live {
     out: Vec<ServerEvent>,
     /// Text to speak, to the synthesis worker (which answers in order).
     speak_tx: mpsc::UnboundedSender<String>,
+    /// Ended turns, to the turn worker (which answers in order).
+    turn_tx: mpsc::UnboundedSender<turns::TurnJob>,
+    /// Turns sent to the turn worker and not answered yet.
+    turns_in_flight: usize,
+    /// A close that waits for the turns in flight, so their events come before it.
+    closing: Option<(CloseReason, Option<String>)>,
     said_anything: bool,
     next_usage_ms: u64,
     transcript_chars: usize,
@@ -128,6 +133,7 @@ async fn primary<Tx, Rx>(
     };
     let (registration, mut sideband_rx) = Registration::new(session.clone());
     let (speak_tx, mut spoken_rx) = synthesis_worker(&engines, &session, format);
+    let (turn_tx, mut outcome_rx) = turns::turn_worker(&engines);
     let backend = responses_settings(&session).map(responses::Backend::new);
     let mut live = Live {
         output: OutputTrack::new(format),
@@ -140,6 +146,9 @@ async fn primary<Tx, Rx>(
         pending: Vec::new(),
         out: Vec::new(),
         speak_tx,
+        turn_tx,
+        turns_in_flight: 0,
+        closing: None,
         said_anything: false,
         next_usage_ms: USAGE_EVERY_MS,
         transcript_chars: 0,
@@ -151,22 +160,26 @@ async fn primary<Tx, Rx>(
         ..Default::default()
     };
     live.emit(started);
+    // Ticks missed while the runtime was busy are made up at once: the output clock keeps to
+    // the wall clock.
     let mut ticks = tokio::time::interval(Duration::from_millis(TICK_MS));
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let expiry = tokio::time::sleep(live.engines.max_duration);
     tokio::pin!(expiry);
     while !live.ended {
+        let open = live.closing.is_none();
         tokio::select! {
-            message = incoming.next() => match message {
+            message = incoming.next(), if open => match message {
                 Some(Message::Text(text)) => live.on_command(text.as_str(), false),
                 Some(Message::Binary(_)) => live.on_binary(),
                 Some(_) => {}
                 None => return,
             },
-            Some(text) = sideband_rx.recv() => live.on_command(&text, true),
+            Some(text) = sideband_rx.recv(), if open => live.on_command(&text, true),
+            Some(outcome) = outcome_rx.recv() => live.on_outcome(outcome),
             Some((bytes, text)) = spoken_rx.recv() => live.output.say(bytes, &text),
             _ = ticks.tick() => live.on_tick(),
-            () = &mut expiry => live.close(rtclient_protocol::live::CloseReason::Expired, None),
+            () = &mut expiry, if open => live.request_close(CloseReason::Expired, None),
         }
         if !flush(&mut live, &mut outgoing).await {
             return;
@@ -302,63 +315,6 @@ impl Live {
         ContextWindow {
             usage_ratio: serde_json::Number::from_f64(ratio).unwrap_or_else(|| 0.into()),
             extra: serde_json::Map::new(),
-        }
-    }
-
-    /// The user stopped speaking: transcript, then the responder's reply and delegation.
-    fn on_turn(&mut self, turn: Turn) {
-        let model = self.session.model.clone();
-        let audio = crate::engine::stt::TurnAudio {
-            sample_rate: turn.rate,
-            samples: &turn.samples,
-        };
-        let text = self
-            .engines
-            .transcriber
-            .transcribe(audio, &model)
-            .ok()
-            .map(|heard| heard.text);
-        let mut last_start = turn.start_ms;
-        if let Some(text) = &text {
-            self.registration.remember(InitialRole::User, text);
-            for (delta, start_ms, end_ms) in
-                grid_fragments(text, turn.start_ms, turn.end_ms, !self.said_anything)
-            {
-                self.said_anything = true;
-                self.transcript_chars += delta.len();
-                last_start = start_ms;
-                self.emit(InputTranscriptDelta {
-                    delta,
-                    start_ms,
-                    end_ms,
-                    ..Default::default()
-                });
-            }
-        }
-        let prompt = Prompt {
-            user_text: text.as_deref(),
-            user_audio_ms: Some(turn.end_ms - turn.start_ms),
-            instructions: self
-                .session
-                .instructions
-                .as_ref()
-                .and_then(|i| i.value().map(String::as_str)),
-            ..Prompt::default()
-        };
-        let delegate = self.engines.responder.delegates(&prompt);
-        match self.engines.responder.reply(&prompt) {
-            Reply::Say(text) => self.speak(text),
-            Reply::Fail(failure) => self.emit(ServerEvent::error(LiveError {
-                kind: failure.kind,
-                code: failure.code.into(),
-                message: failure.message,
-                ..Default::default()
-            })),
-            // The voice model has no tools; a tool call says nothing.
-            Reply::Calls(_) => {}
-        }
-        if delegate {
-            self.delegate(last_start, text);
         }
     }
 
