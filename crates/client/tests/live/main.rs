@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fork;
+mod output_clock;
 mod replay;
 mod responses;
 mod server;

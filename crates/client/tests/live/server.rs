@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 pub(crate) const HEARD: &str = "please check the staging status";
 
 /// A transcriber that hears the same words in every turn of speech.
-struct FixedTranscriber(&'static str);
+pub(crate) struct FixedTranscriber(pub(crate) &'static str);
 
 impl Transcriber for FixedTranscriber {
     fn transcribe(&self, _: TurnAudio<'_>, _: &str) -> Result<Transcript, TranscriptionError> {
