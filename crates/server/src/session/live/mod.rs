@@ -11,7 +11,8 @@
 //!   transcriber turns them into words, sent as `session.input_transcript.delta` on the 200 ms
 //!   grid; the responder answers each turn, and delegates it to the application
 //!   (`session.delegation.created`, client delegation) when it says so (a `--script` rule with
-//!   `delegate: true`);
+//!   `delegate: true`); transcription and reply run on the blocking pool ([`turns`]), one turn
+//!   after the other, while the output track goes on;
 //! - commands: mute/unmute, the three context appends (acknowledged when the timeline reaches
 //!   them; commentary is spoken), `session.update`, `session.close` (pending appends fail with
 //!   `context_injection_incomplete`, then `session.closed`), and the errors the service sends.
