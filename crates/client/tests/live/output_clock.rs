@@ -89,8 +89,9 @@ async fn output_audio_keeps_arriving_while_a_turn_is_answered() {
         during >= 5,
         "{during} output frames while the responder thought"
     );
+    // A session frozen while it thinks falls the whole thinking time behind and stays there.
     assert!(
-        lag_ms < 750.0,
+        lag_ms < THINKING.as_secs_f64() * 1000.0,
         "the output clock fell {lag_ms} ms behind the wall clock"
     );
 }
