@@ -16,14 +16,8 @@ pub(crate) struct SessionFlags {
     pub(crate) instructions: Option<String>,
     /// `--voice`.
     pub(crate) voice: Option<String>,
-    /// `--vad`.
-    pub(crate) vad: VadArg,
-    /// `--threshold`.
-    pub(crate) threshold: Option<f64>,
-    /// `--prefix-padding-ms`.
-    pub(crate) prefix_padding_ms: Option<u32>,
-    /// `--silence-ms`.
-    pub(crate) silence_ms: Option<u32>,
+    /// The turn-detection flags.
+    pub(crate) turn: TurnFlags,
     /// `--transcribe`.
     pub(crate) transcribe: Option<String>,
     /// The `--tool` files.
@@ -32,10 +26,23 @@ pub(crate) struct SessionFlags {
     pub(crate) tool_outputs: Option<PathBuf>,
 }
 
-impl SessionFlags {
-    /// Checks the turn-detection flags: a threshold in range, and the server VAD tuning only
-    /// with `--vad server`.
-    pub(crate) fn check_vad(&self) -> Result<(), CliError> {
+/// The turn-detection flags: `--vad` and the server VAD tuning.
+#[derive(Debug)]
+pub(crate) struct TurnFlags {
+    /// `--vad`.
+    pub(crate) vad: VadArg,
+    /// `--threshold`.
+    pub(crate) threshold: Option<f64>,
+    /// `--prefix-padding-ms`.
+    pub(crate) prefix_padding_ms: Option<u32>,
+    /// `--silence-ms`.
+    pub(crate) silence_ms: Option<u32>,
+}
+
+impl TurnFlags {
+    /// Checks the flags: a threshold in range, and the server VAD tuning only with
+    /// `--vad server`.
+    pub(crate) fn check(&self) -> Result<(), CliError> {
         if let Some(t) = self.threshold
             && !(0.0..=1.0).contains(&t)
         {
@@ -53,8 +60,29 @@ impl SessionFlags {
         Ok(())
     }
 
+    /// The `turn_detection` of the `session.update`.
+    fn apply(&self, session: Session) -> Session {
+        match self.vad {
+            VadArg::Server => {
+                let d = ServerVad::default();
+                session.server_vad(ServerVad {
+                    threshold: self.threshold.unwrap_or(d.threshold),
+                    prefix_padding_ms: self
+                        .prefix_padding_ms
+                        .map_or(d.prefix_padding_ms, u64::from),
+                    silence_duration_ms: self.silence_ms.map_or(d.silence_duration_ms, u64::from),
+                    ..d
+                })
+            }
+            VadArg::Semantic => session.semantic_vad(rtclient_protocol::Eagerness::Auto),
+            VadArg::None => session.turn_detection(None::<TurnDetection>),
+        }
+    }
+}
+
+impl SessionFlags {
     /// Reads the files the flags name (`--instructions @FILE`, `--tool`, `--tool-outputs`);
-    /// the turn-detection flags are taken as [`check_vad`](Self::check_vad) left them.
+    /// the turn-detection flags are taken as [`TurnFlags::check`] left them.
     pub(crate) fn read(self) -> Result<SessionOptions, CliError> {
         let instructions = match self.instructions {
             Some(text) => Some(read_instructions(&text)?),
@@ -65,10 +93,7 @@ impl SessionFlags {
         Ok(SessionOptions {
             instructions,
             voice: self.voice,
-            vad: self.vad,
-            threshold: self.threshold,
-            prefix_padding_ms: self.prefix_padding_ms,
-            silence_ms: self.silence_ms,
+            turn: self.turn,
             transcribe: self.transcribe,
             tools,
             tool_outputs,
@@ -83,14 +108,8 @@ pub(crate) struct SessionOptions {
     pub(crate) instructions: Option<String>,
     /// Output voice.
     pub(crate) voice: Option<String>,
-    /// Turn detection mode.
-    pub(crate) vad: VadArg,
-    /// Server VAD threshold.
-    pub(crate) threshold: Option<f64>,
-    /// Server VAD prefix padding.
-    pub(crate) prefix_padding_ms: Option<u32>,
-    /// Server VAD silence duration.
-    pub(crate) silence_ms: Option<u32>,
+    /// Turn detection.
+    pub(crate) turn: TurnFlags,
     /// Input transcription model.
     pub(crate) transcribe: Option<String>,
     /// Function definitions.
@@ -109,21 +128,7 @@ impl SessionOptions {
         if let Some(voice) = &self.voice {
             session = session.voice(voice.as_str());
         }
-        session = match self.vad {
-            VadArg::Server => {
-                let d = ServerVad::default();
-                session.server_vad(ServerVad {
-                    threshold: self.threshold.unwrap_or(d.threshold),
-                    prefix_padding_ms: self
-                        .prefix_padding_ms
-                        .map_or(d.prefix_padding_ms, u64::from),
-                    silence_duration_ms: self.silence_ms.map_or(d.silence_duration_ms, u64::from),
-                    ..d
-                })
-            }
-            VadArg::Semantic => session.semantic_vad(rtclient_protocol::Eagerness::Auto),
-            VadArg::None => session.turn_detection(None::<TurnDetection>),
-        };
+        session = self.turn.apply(session);
         if let Some(model) = &self.transcribe {
             session = session.input_transcription(Some(model));
         }

@@ -17,7 +17,7 @@ use rtclient_server::{ApiKey, ServerConfig};
 use crate::args::{InspectArgs, SendArgs, ServeArgs};
 use crate::exit::CliError;
 use crate::provider::{self, ConnectionSettings};
-use crate::session_options::{SessionFlags, SessionOptions};
+use crate::session_options::{SessionFlags, SessionOptions, TurnFlags};
 
 /// Settings of `rtclient serve`.
 #[derive(Debug)]
@@ -165,15 +165,17 @@ impl SendSettings {
         let flags = SessionFlags {
             instructions: args.instructions,
             voice: args.voice,
-            vad: args.vad,
-            threshold: args.threshold,
-            prefix_padding_ms: args.prefix_padding_ms,
-            silence_ms: args.silence_ms,
+            turn: TurnFlags {
+                vad: args.vad,
+                threshold: args.threshold,
+                prefix_padding_ms: args.prefix_padding_ms,
+                silence_ms: args.silence_ms,
+            },
             transcribe: args.transcribe,
             tool: args.tool,
             tool_outputs: args.tool_outputs,
         };
-        flags.check_vad()?;
+        flags.turn.check()?;
         let connection = ConnectionSettings::resolve(&args.connection, &lookup)?;
         let session = flags.read()?;
         Ok(Self {

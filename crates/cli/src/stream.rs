@@ -90,7 +90,7 @@ pub(crate) async fn run(
         update: settings.session.session_update()?,
         files: settings.files.clone(),
         pace: settings.pace,
-        vad: settings.session.vad,
+        vad: settings.session.turn.vad,
         open_responses: Arc::clone(&open_responses),
         reply_timeout: settings.reply_timeout,
     };
@@ -110,7 +110,7 @@ pub(crate) async fn run(
         transcripts: HashMap::new(),
         answers: Vec::new(),
         out_format: WireFormat::default(),
-        expected: if settings.session.vad == VadArg::None {
+        expected: if settings.session.turn.vad == VadArg::None {
             settings.files.len()
         } else {
             0
@@ -401,7 +401,7 @@ impl Turn<'_> {
                 }
             }
             ConversationEvent::InputCommitted { .. } => {
-                self.awaiting_response = self.settings.session.vad != VadArg::None;
+                self.awaiting_response = self.settings.session.turn.vad != VadArg::None;
             }
             ConversationEvent::ResponseStarted { .. } => self.awaiting_response = false,
             ConversationEvent::SessionCreated(session)

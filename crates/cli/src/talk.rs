@@ -23,7 +23,7 @@ use crate::engines::EngineArgs;
 use crate::exit::CliError;
 use crate::printer::Printer;
 use crate::provider::{self, ConnectionSettings};
-use crate::session_options::{SessionFlags, SessionOptions};
+use crate::session_options::{SessionFlags, SessionOptions, TurnFlags};
 
 /// The session's audio rate (PCM16 mono, both directions).
 const SESSION_RATE: u32 = 24_000;
@@ -53,10 +53,12 @@ impl TalkSettings {
         let session = SessionFlags {
             instructions: args.instructions,
             voice: args.voice,
-            vad: VadArg::Server,
-            threshold: None,
-            prefix_padding_ms: None,
-            silence_ms: args.silence_ms,
+            turn: TurnFlags {
+                vad: VadArg::Server,
+                threshold: None,
+                prefix_padding_ms: None,
+                silence_ms: args.silence_ms,
+            },
             transcribe: args.transcribe,
             tool: args.tool,
             tool_outputs: args.tool_outputs,
