@@ -231,12 +231,26 @@ impl Inbox {
         !self.held.is_empty()
     }
 
-    /// Keeps a message read from the client until the session has room for it; refuses it
-    /// when the messages already waiting and this one exceed [`INPUT_BACKLOG_BYTES`].
+    /// Passes a message read from the client to the session, or keeps it until the session has
+    /// room; refuses it when the messages already waiting and this one exceed
+    /// [`INPUT_BACKLOG_BYTES`].
     fn hold(&mut self, message: Message) -> Result<(), Overloaded> {
         if !self.open {
             return Ok(());
         }
+        // Nothing waits before it: straight into the session's channel when it has room.
+        let message = if self.is_holding() {
+            message
+        } else {
+            match self.to_session.try_send(message) {
+                Ok(()) => return Ok(()),
+                Err(error) if error.is_disconnected() => {
+                    self.open = false;
+                    return Ok(());
+                }
+                Err(error) => error.into_inner(),
+            }
+        };
         let bytes = payload_len(&message);
         if self.is_holding() && self.held_bytes + bytes > INPUT_BACKLOG_BYTES {
             return Err(Overloaded);
